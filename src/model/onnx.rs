@@ -1,0 +1,264 @@
+//! Loading an ONNX file with tract: protobuf decoding, op check, input shapes, shape
+//! inference, lowering, and float reference inference.
+
+use super::graph::{Graph, GraphInput, Node, Tensor};
+use super::ops::{self, LowerCtx, Lowered, Operand};
+use super::ModelError;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use tract_onnx::pb;
+use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::infer::Factoid;
+
+/// A loaded model: the lowered graph plus tract's runnable float model for reference outputs.
+pub struct LoadedModel {
+    /// Lowered graph.
+    pub graph: Graph,
+    /// Raw bytes' SHA-256 (hex).
+    pub sha256: String,
+    runnable: Arc<TypedRunnableModel>,
+}
+
+impl std::fmt::Debug for LoadedModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedModel").field("graph", &self.graph).field("sha256", &self.sha256).finish()
+    }
+}
+
+fn tract_msg(e: &TractError) -> String {
+    format!("{e:#}").replace('\n', " ")
+}
+
+/// Flat lengths of each sample-data list, used to resolve symbolic input dims.
+pub type ShapeHints<'a> = Option<&'a [usize]>;
+
+impl LoadedModel {
+    /// Loads and lowers the model at `path`. `hints` gives, per model input, the number of
+    /// values in one sample, used to fix symbolic dims other than the batch dim.
+    pub fn load(path: &Path, hints: ShapeHints) -> Result<Self, ModelError> {
+        let display = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: display.clone(), source })?;
+        Self::from_bytes(&bytes, &display, hints)
+    }
+
+    /// Loads from bytes; `origin` names the source in errors.
+    pub fn from_bytes(bytes: &[u8], origin: &str, hints: ShapeHints) -> Result<Self, ModelError> {
+        use sha2::Digest;
+        let malformed = |reason: String| ModelError::Malformed { path: origin.to_string(), reason };
+        let onnx = tract_onnx::onnx();
+        let proto = onnx
+            .proto_model_for_read(&mut &bytes[..])
+            .map_err(|e| malformed(format!("protobuf decoding failed ({})", tract_msg(&e))))?;
+        let graph_proto = proto.graph.as_ref().ok_or_else(|| malformed("the model has no graph".into()))?;
+        if graph_proto.node.is_empty() {
+            return Err(malformed("the graph has no nodes".into()));
+        }
+        let initializers: HashSet<&str> = graph_proto.initializer.iter().map(|t| t.name.as_str()).collect();
+        let real_inputs: Vec<&pb::ValueInfoProto> =
+            graph_proto.input.iter().filter(|i| !initializers.contains(i.name.as_str())).collect();
+        if real_inputs.is_empty() {
+            return Err(malformed("the graph has no (non-constant) input".into()));
+        }
+        if let Some(h) = hints {
+            if h.len() != real_inputs.len() {
+                return Err(ModelError::Data {
+                    path: "<sample data>".into(),
+                    reason: format!("has {} input list(s) but the model has {} input(s)", h.len(), real_inputs.len()),
+                });
+            }
+        }
+
+        let mut model = onnx
+            .model_for_proto_model(&proto)
+            .map_err(|e| malformed(format!("translation failed ({})", tract_msg(&e))))?;
+        let mut inputs = Vec::new();
+        for (ix, vi) in real_inputs.iter().enumerate() {
+            let shape = input_shape(vi, hints.map(|h| h[ix]))?;
+            model
+                .set_input_fact(ix, InferenceFact::dt_shape(f32::datum_type(), shape.clone()))
+                .map_err(|e| ModelError::Input { name: vi.name.clone(), reason: tract_msg(&e) })?;
+            inputs.push(GraphInput { name: vi.name.clone(), shape });
+        }
+        // Check op support before tract's analysis, so an unknown op is named as such rather
+        // than as a shape inference failure. Ops whose results fold to constants are allowed,
+        // which needs the analysis; so record candidates here and re-check after.
+        model.analyse(false).map_err(|e| ModelError::Shape(shape_error(&e, graph_proto)))?;
+
+        let mut consts: HashMap<String, Tensor> = HashMap::new();
+        let mut vars: HashMap<String, Vec<usize>> = HashMap::new();
+        for i in &inputs {
+            vars.insert(i.name.clone(), i.shape.clone());
+        }
+        let fact_of = |name: &str| -> Option<&InferenceFact> {
+            let outlet = model.find_outlet_label(name)?;
+            model.outlet_fact(outlet).ok()
+        };
+        let mut nodes = Vec::new();
+        for (i, pbnode) in graph_proto.node.iter().enumerate() {
+            let name = if pbnode.name.is_empty() { format!("{}_{}", pbnode.op_type, i) } else { pbnode.name.clone() };
+            let outputs: Vec<&String> = pbnode.output.iter().filter(|o| !o.is_empty()).collect();
+            // Constant-folded by tract?
+            let folded: Option<Vec<Tensor>> =
+                outputs.iter().map(|o| fact_of(o).and_then(|f| f.value.concretize()).and_then(|t| to_f32(&t))).collect();
+            if let Some(values) = folded {
+                for (o, t) in outputs.iter().zip(values) {
+                    consts.insert((*o).clone(), t);
+                }
+                continue;
+            }
+            let lower = ops::lookup(&pbnode.op_type).ok_or_else(|| ModelError::UnsupportedOp {
+                op_type: pbnode.op_type.clone(),
+                node: name.clone(),
+                supported: ops::supported_list(),
+            })?;
+            if outputs.len() != 1 {
+                return Err(ModelError::InvalidNode {
+                    node: name,
+                    op_type: pbnode.op_type.clone(),
+                    reason: format!("has {} outputs; only single-output nodes are supported", outputs.len()),
+                });
+            }
+            let operands = pbnode
+                .input
+                .iter()
+                .map(|n| {
+                    if n.is_empty() {
+                        Ok(Operand::Absent)
+                    } else if let Some(t) = consts.get(n) {
+                        Ok(Operand::Const(t.clone()))
+                    } else if let Some(s) = vars.get(n) {
+                        Ok(Operand::Var { name: n.clone(), shape: s.clone() })
+                    } else if let Some(t) = initializer_value(&model, n) {
+                        consts.insert(n.clone(), t.clone());
+                        Ok(Operand::Const(t))
+                    } else {
+                        Err(malformed(format!("node `{name}` reads tensor `{n}`, which no earlier node produces")))
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let out_name = outputs[0].clone();
+            let out_shape = fact_of(&out_name)
+                .and_then(|f| f.shape.concretize())
+                .and_then(|dims| dims.iter().map(|d| d.as_i64().and_then(|v| usize::try_from(v).ok())).collect::<Option<Vec<usize>>>())
+                .ok_or_else(|| ModelError::Shape(format!("no concrete shape for `{out_name}` (output of node `{name}`)")))?;
+            let ctx = LowerCtx { node: &name, proto: pbnode, inputs: operands, out_shape: out_shape.clone() };
+            match lower(&ctx)? {
+                Lowered::Const(t) => {
+                    consts.insert(out_name, t);
+                }
+                Lowered::Op(op, op_inputs) => {
+                    vars.insert(out_name.clone(), out_shape.clone());
+                    nodes.push(Node { name, op_type: pbnode.op_type.clone(), op, inputs: op_inputs, output: out_name, shape: out_shape });
+                }
+            }
+        }
+        let mut outputs = Vec::new();
+        for o in &graph_proto.output {
+            match vars.get(&o.name) {
+                Some(s) => outputs.push((o.name.clone(), s.clone())),
+                None if consts.contains_key(&o.name) => {
+                    return Err(malformed(format!("output `{}` is a constant; nothing to prove", o.name)))
+                }
+                None => return Err(malformed(format!("output `{}` is not produced by any node", o.name))),
+            }
+        }
+        let graph = Graph { inputs, outputs, nodes };
+
+        let typed = model.into_typed().map_err(|e| ModelError::Shape(tract_msg(&e)))?;
+        let runnable = typed
+            .into_optimized()
+            .and_then(|m| m.into_runnable())
+            .map_err(|e| ModelError::Tract(tract_msg(&e)))?;
+        let sha256 = hex::encode(sha2::Sha256::digest(bytes));
+        Ok(LoadedModel { graph, sha256, runnable })
+    }
+
+    /// Runs tract's float inference on one sample (one flat list per input).
+    pub fn run_float(&self, sample: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, ModelError> {
+        let mut tv = TVec::new();
+        for (input, values) in self.graph.inputs.iter().zip(sample) {
+            if values.len() != input.len() {
+                return Err(ModelError::Data {
+                    path: "<sample>".into(),
+                    reason: format!("input `{}` takes {} values, got {}", input.name, input.len(), values.len()),
+                });
+            }
+            let data: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+            let t = tract_ndarray::ArrayD::from_shape_vec(input.shape.clone(), data)
+                .map_err(|e| ModelError::Tract(e.to_string()))?;
+            tv.push(Tensor_::from(t).into_tvalue());
+        }
+        let out = self.runnable.run(tv).map_err(|e| ModelError::Tract(tract_msg(&e)))?;
+        out.iter()
+            .map(|t| {
+                let t = t.cast_to::<f32>().map_err(|e| ModelError::Tract(tract_msg(&e)))?;
+                let v = t.to_plain_array_view::<f32>().map_err(|e| ModelError::Tract(tract_msg(&e)))?;
+                Ok(v.iter().map(|&v| v as f64).collect())
+            })
+            .collect()
+    }
+}
+
+type Tensor_ = tract_onnx::prelude::Tensor;
+
+fn to_f32(t: &Arc<Tensor_>) -> Option<Tensor> {
+    let c = t.cast_to::<f32>().ok()?;
+    let data = c.to_plain_array_view::<f32>().ok()?.iter().copied().collect();
+    Some(Tensor { shape: t.shape().to_vec(), data })
+}
+
+fn initializer_value(model: &InferenceModel, name: &str) -> Option<Tensor> {
+    let outlet = model.find_outlet_label(name).or_else(|| {
+        model.nodes().iter().find(|n| n.name == name).map(|n| OutletId::new(n.id, 0))
+    })?;
+    model.outlet_fact(outlet).ok()?.value.concretize().and_then(|t| to_f32(&t))
+}
+
+/// Concrete shape of a model input: batch dim 1, other symbolic dims from the sample size.
+fn input_shape(vi: &pb::ValueInfoProto, sample_len: Option<usize>) -> Result<Vec<usize>, ModelError> {
+    use pb::tensor_shape_proto::dimension::Value as Dim;
+    use pb::type_proto::Value as Ty;
+    let err = |reason: String| ModelError::Input { name: vi.name.clone(), reason };
+    let Some(Ty::TensorType(tt)) = vi.r#type.as_ref().and_then(|t| t.value.as_ref()) else {
+        return Err(err("has no tensor type".into()));
+    };
+    let dims = tt.shape.as_ref().map(|s| s.dim.clone()).unwrap_or_default();
+    let mut shape: Vec<Option<usize>> = dims
+        .iter()
+        .map(|d| match &d.value {
+            Some(Dim::DimValue(v)) if *v > 0 => Some(*v as usize),
+            _ => None,
+        })
+        .collect();
+    if let Some(first) = shape.first_mut() {
+        if first.is_none() {
+            *first = Some(1); // batch
+        }
+    }
+    let unknown: Vec<usize> = shape.iter().enumerate().filter(|(_, d)| d.is_none()).map(|(i, _)| i).collect();
+    match (unknown.len(), sample_len) {
+        (0, _) => {}
+        (1, Some(n)) => {
+            let known: usize = shape.iter().flatten().product();
+            if known == 0 || n % known != 0 {
+                return Err(err(format!("cannot fit {n} sample values into shape {dims:?}")));
+            }
+            shape[unknown[0]] = Some(n / known);
+        }
+        (1, None) => return Err(err("has a symbolic dimension; give sample data to fix it".into())),
+        _ => return Err(err(format!("has {} symbolic dimensions besides the batch; cannot fix them", unknown.len()))),
+    }
+    Ok(shape.into_iter().map(|d| d.unwrap_or(1)).collect())
+}
+
+/// Names the node behind a tract analysis failure when tract's message mentions one.
+fn shape_error(e: &TractError, graph: &pb::GraphProto) -> String {
+    let msg = tract_msg(e);
+    for n in &graph.node {
+        if tract_onnx::onnx().op_register.0.get(&n.op_type).is_none() {
+            return format!("node `{}` has op type `{}` that neither tract nor zkinfer knows ({msg})", n.name, n.op_type);
+        }
+    }
+    msg
+}

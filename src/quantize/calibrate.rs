@@ -1,0 +1,220 @@
+//! Calibration: choose scales, lookup ranges and the circuit size from sample data, and report
+//! the fidelity of the quantized outputs against tract's float outputs.
+
+use super::build::{build, QuantConfig};
+use super::eval::{evaluate, quantize_inputs};
+use super::program::Program;
+use super::tables::TableKind;
+use super::QuantizeError;
+use crate::model::LoadedModel;
+use serde::{Deserialize, Serialize};
+
+/// What calibration optimises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// The smallest circuit whose outputs stay within the tolerance.
+    Resources,
+    /// The largest scales whose circuit fits in `max_k`.
+    Accuracy,
+}
+
+/// Calibration settings.
+#[derive(Clone, Debug)]
+pub struct CalibrateOptions {
+    /// Optimisation target.
+    pub target: Target,
+    /// Force one scale for inputs and weights instead of searching.
+    pub scale: Option<u32>,
+    /// Lookup ranges cover the observed range times this factor.
+    pub range_margin: f64,
+    /// Relative output error allowed (of the largest output magnitude).
+    pub tolerance: f64,
+    /// Whether inputs are public instances.
+    pub public_input: bool,
+    /// Largest circuit size considered.
+    pub max_k: u32,
+}
+
+impl Default for CalibrateOptions {
+    fn default() -> Self {
+        CalibrateOptions { target: Target::Resources, scale: None, range_margin: 2.0, tolerance: 0.01, public_input: false, max_k: 20 }
+    }
+}
+
+/// Error figures for one output tensor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputFidelity {
+    /// Output name.
+    pub name: String,
+    /// Largest absolute error over all samples and elements.
+    pub max_abs_error: f64,
+    /// Mean absolute error.
+    pub mean_abs_error: f64,
+    /// Largest absolute error divided by the largest float output magnitude.
+    pub max_rel_error: f64,
+    /// Largest float output magnitude.
+    pub max_abs_float: f64,
+}
+
+/// Fidelity of the chosen quantization on the calibration samples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FidelityReport {
+    /// Number of samples.
+    pub samples: usize,
+    /// Input/activation scale exponent.
+    pub input_scale: u32,
+    /// Weight scale exponent.
+    pub param_scale: u32,
+    /// Per-output figures.
+    pub outputs: Vec<OutputFidelity>,
+    /// Relative tolerance checked.
+    pub tolerance: f64,
+    /// Whether every output is within the tolerance.
+    pub within_tolerance: bool,
+}
+
+/// One candidate considered by the search.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Scale exponent.
+    pub scale: u32,
+    /// Circuit size.
+    pub k: u32,
+    /// Rows used.
+    pub rows: usize,
+    /// Worst relative output error.
+    pub max_rel_error: f64,
+}
+
+/// The outcome of calibration.
+#[derive(Clone, Debug)]
+pub struct Calibrated {
+    /// Program with calibrated table ranges.
+    pub program: Program,
+    /// Scale configuration.
+    pub config: QuantConfig,
+    /// Circuit size.
+    pub k: u32,
+    /// Rows used by the layout (gates and tables).
+    pub rows: usize,
+    /// Fidelity on the samples.
+    pub report: FidelityReport,
+    /// Every candidate evaluated.
+    pub candidates: Vec<Candidate>,
+}
+
+/// Sizes a program: returns `(k, rows)`; supplied by the circuit stage.
+pub type SizeFn<'a> = &'a dyn Fn(&Program) -> (u32, usize);
+
+/// Calibrates `model` on `samples` (each a list of flat inputs).
+pub fn calibrate(model: &LoadedModel, samples: &[Vec<Vec<f64>>], opts: &CalibrateOptions, size: SizeFn) -> Result<Calibrated, QuantizeError> {
+    if samples.is_empty() {
+        return Err(QuantizeError::Calibration("no samples given".into()));
+    }
+    let floats = samples.iter().map(|s| model.run_float(s)).collect::<Result<Vec<_>, _>>()?;
+    let scales: Vec<u32> = match opts.scale {
+        Some(s) => vec![s],
+        None => (2..=14).collect(),
+    };
+    let mut results: Vec<Calibrated> = Vec::new();
+    let mut last_err = None;
+    for s in scales {
+        match candidate(model, samples, &floats, s, opts, size) {
+            Ok(c) => results.push(c),
+            Err(e) => last_err = Some(e),
+        }
+    }
+    let candidates: Vec<Candidate> = results
+        .iter()
+        .map(|c| Candidate { scale: c.config.input_scale, k: c.k, rows: c.rows, max_rel_error: worst(&c.report) })
+        .collect();
+    let fitting: Vec<&Calibrated> = results.iter().filter(|c| c.k <= opts.max_k).collect();
+    if fitting.is_empty() {
+        return Err(match last_err {
+            Some(e) if results.is_empty() => e,
+            _ => QuantizeError::Calibration(format!("no scale gives a circuit with k ≤ {} (candidates: {candidates:?})", opts.max_k)),
+        });
+    }
+    let chosen = match opts.target {
+        Target::Resources => {
+            let ok: Vec<&&Calibrated> = fitting.iter().filter(|c| c.report.within_tolerance).collect();
+            match ok.iter().map(|c| c.k).min() {
+                // smallest k; within it, the largest scale (best accuracy)
+                Some(k) => **ok.iter().filter(|c| c.k == k).max_by_key(|c| c.config.input_scale).expect("non-empty"),
+                None => *fitting.iter().min_by(|a, b| worst(&a.report).total_cmp(&worst(&b.report))).expect("non-empty"),
+            }
+        }
+        Target::Accuracy => *fitting.iter().max_by_key(|c| c.config.input_scale).expect("non-empty"),
+    };
+    let mut out = chosen.clone();
+    out.candidates = candidates;
+    Ok(out)
+}
+
+fn worst(r: &FidelityReport) -> f64 {
+    r.outputs.iter().map(|o| o.max_rel_error).fold(0.0, f64::max)
+}
+
+fn candidate(
+    model: &LoadedModel,
+    samples: &[Vec<Vec<f64>>],
+    floats: &[Vec<Vec<f64>>],
+    scale: u32,
+    opts: &CalibrateOptions,
+    size: SizeFn,
+) -> Result<Calibrated, QuantizeError> {
+    let config = QuantConfig::with_scale(scale, opts.public_input);
+    let mut program = build(&model.graph, &config)?;
+    let mut seen: Vec<Option<(i128, i128)>> = vec![None; program.tables.len()];
+    let mut quant_outs = Vec::new();
+    for s in samples {
+        let q = quantize_inputs(&program, s)?;
+        let (w, obs) = evaluate(&program, &q, false)?;
+        for (acc, o) in seen.iter_mut().zip(obs) {
+            if let Some((lo, hi)) = o {
+                let e = acc.get_or_insert((lo, hi));
+                e.0 = e.0.min(lo);
+                e.1 = e.1.max(hi);
+            }
+        }
+        quant_outs.push(w.dequantized_outputs(&program));
+    }
+    for (t, obs) in program.tables.iter_mut().zip(&seen) {
+        if matches!(t.kind, TableKind::Remainder { .. }) {
+            continue;
+        }
+        let (lo, hi) = obs.unwrap_or((0, 0));
+        let r = lo.unsigned_abs().max(hi.unsigned_abs()).max(1) as f64;
+        let l = (r * opts.range_margin).ceil();
+        if l >= 2f64.powi(40) {
+            return Err(QuantizeError::Calibration(format!("scale {scale}: {} table range ±{l} is too large", t.kind.describe())));
+        }
+        t.lo = -(l as i64);
+        t.hi = l as i64;
+    }
+    let report = fidelity(&program, &config, floats, &quant_outs, opts.tolerance);
+    let (k, rows) = size(&program);
+    Ok(Calibrated { program, config, k, rows, report, candidates: vec![] })
+}
+
+/// Compares dequantized outputs with float outputs.
+pub fn fidelity(program: &Program, cfg: &QuantConfig, floats: &[Vec<Vec<f64>>], quants: &[Vec<Vec<f64>>], tolerance: f64) -> FidelityReport {
+    let mut outputs = Vec::new();
+    for (oi, o) in program.outputs.iter().enumerate() {
+        let (mut max_abs, mut sum, mut n, mut max_f) = (0f64, 0f64, 0usize, 0f64);
+        for (f, q) in floats.iter().zip(quants) {
+            for (a, b) in f[oi].iter().zip(&q[oi]) {
+                let e = (a - b).abs();
+                max_abs = max_abs.max(e);
+                max_f = max_f.max(a.abs());
+                sum += e;
+                n += 1;
+            }
+        }
+        let rel = if max_f > 0.0 { max_abs / max_f } else { max_abs };
+        outputs.push(OutputFidelity { name: o.name.clone(), max_abs_error: max_abs, mean_abs_error: sum / n.max(1) as f64, max_rel_error: rel, max_abs_float: max_f });
+    }
+    let within = outputs.iter().all(|o| o.max_rel_error <= tolerance);
+    FidelityReport { samples: floats.len(), input_scale: cfg.input_scale, param_scale: cfg.param_scale, outputs, tolerance, within_tolerance: within }
+}

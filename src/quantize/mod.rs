@@ -1,0 +1,70 @@
+//! Quantization: lowering the op graph to a fixed-point integer [`Program`], evaluating it
+//! (the witness), and calibrating scales and lookup ranges on sample data.
+//!
+//! Values are integers `v` standing for `v / 2^scale`. Linear steps multiply by weights
+//! quantized at the parameter scale, so scales add up; before a nonlinearity (and before a
+//! weight layer whose input scale has grown too large) a lookup step divides by a power of two
+//! with a range-checked remainder, rounding to nearest.
+
+pub mod build;
+pub mod calibrate;
+pub mod eval;
+pub mod program;
+pub mod tables;
+
+pub use build::{build, QuantConfig};
+pub use calibrate::{calibrate, CalibrateOptions, Calibrated, FidelityReport, Target};
+pub use eval::Witness;
+pub use program::{Program, Step, StepKind, Wire};
+pub use tables::{TableKind, TableSpec};
+
+/// Errors of the quantization stage and of witness generation.
+#[derive(Debug, thiserror::Error)]
+pub enum QuantizeError {
+    /// A value left a lookup table's calibrated range while generating the witness.
+    #[error("node `{node}`: value {value} leaves the {table} lookup range [{lo}, {hi}] (calibrated on the sample data); recompile with data that covers this input or a larger --range-margin")]
+    OutOfRange {
+        /// Node name.
+        node: String,
+        /// Table description.
+        table: String,
+        /// Offending (quantized) value.
+        value: i128,
+        /// Lower bound.
+        lo: i64,
+        /// Upper bound.
+        hi: i64,
+    },
+    /// A value grew beyond what the circuit can represent safely.
+    #[error("node `{node}`: intermediate value {value} exceeds the safe bound ±2^{bits}; use smaller scales")]
+    Overflow {
+        /// Node name.
+        node: String,
+        /// Offending value.
+        value: i128,
+        /// Bound exponent.
+        bits: u32,
+    },
+    /// Input data does not fit the program.
+    #[error("input `{name}`: {reason}")]
+    Input {
+        /// Input name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Lowering a graph node into fixed-point steps failed.
+    #[error("node `{node}`: {reason}")]
+    Node {
+        /// Node name.
+        node: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No scale choice satisfied the constraints.
+    #[error("calibration failed: {0}")]
+    Calibration(String),
+    /// Float reference inference failed.
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
+}

@@ -1,0 +1,91 @@
+//! Lookup tables: which function, over which input range.
+
+use serde::{Deserialize, Serialize};
+
+/// The function a table tabulates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TableKind {
+    /// `v ↦ v`: a range check.
+    Identity,
+    /// `v ↦ max(v, 0)`.
+    Relu,
+    /// `v ↦ round(σ(v / 2^input_scale) · 2^output_scale)`.
+    Sigmoid {
+        /// Input scale exponent.
+        input_scale: u32,
+        /// Output scale exponent.
+        output_scale: u32,
+    },
+    /// Remainder range `[0, 2^bits)` of a power-of-two division.
+    Remainder {
+        /// Divisor exponent.
+        bits: u32,
+    },
+}
+
+impl TableKind {
+    /// Evaluates the function.
+    pub fn apply(&self, v: i64) -> i64 {
+        match *self {
+            TableKind::Identity | TableKind::Remainder { .. } => v,
+            TableKind::Relu => v.max(0),
+            TableKind::Sigmoid { input_scale, output_scale } => {
+                let x = v as f64 / (1u64 << input_scale) as f64;
+                let s = 1.0 / (1.0 + (-x).exp());
+                (s * (1u64 << output_scale) as f64).round() as i64
+            }
+        }
+    }
+
+    /// Human-readable name for reports and errors.
+    pub fn describe(&self) -> String {
+        match self {
+            TableKind::Identity => "range".into(),
+            TableKind::Relu => "relu".into(),
+            TableKind::Sigmoid { input_scale, output_scale } => format!("sigmoid(2^-{input_scale} → 2^-{output_scale})"),
+            TableKind::Remainder { bits } => format!("remainder [0, 2^{bits})"),
+        }
+    }
+}
+
+/// A table: function and inclusive input range.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableSpec {
+    /// Function.
+    pub kind: TableKind,
+    /// Smallest input.
+    pub lo: i64,
+    /// Largest input.
+    pub hi: i64,
+}
+
+impl TableSpec {
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        (self.hi - self.lo + 1).max(0) as usize
+    }
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Whether `v` is inside the range.
+    pub fn contains(&self, v: i128) -> bool {
+        v >= self.lo as i128 && v <= self.hi as i128
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn functions() {
+        assert_eq!(TableKind::Relu.apply(-5), 0);
+        assert_eq!(TableKind::Relu.apply(5), 5);
+        let s = TableKind::Sigmoid { input_scale: 4, output_scale: 8 };
+        assert_eq!(s.apply(0), 128);
+        assert_eq!(s.apply(16 * 20), 256);
+        assert_eq!(s.apply(-16 * 20), 0);
+        assert_eq!(TableSpec { kind: TableKind::Identity, lo: -2, hi: 2 }.len(), 5);
+    }
+}
