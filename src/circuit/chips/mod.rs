@@ -1,0 +1,5 @@
+//! Chips: each defines its gates (`configure`) and how its steps become rows (`layout`).
+
+pub mod linear;
+pub mod lookup;
+pub mod product;

@@ -1,0 +1,61 @@
+//! Column set and gate registration.
+
+use super::chips;
+use halo2_axiom::halo2curves::bn256::Fr;
+use halo2_axiom::plonk::{Advice, Column, ConstraintSystem, Fixed, Instance, Selector, TableColumn};
+
+/// The circuit's columns and selectors.
+#[derive(Clone, Debug)]
+pub struct ZkConfig {
+    /// Multiplicand / lookup output / copied inputs.
+    pub x: Column<Advice>,
+    /// Running sums, quotients, remainders.
+    pub acc: Column<Advice>,
+    /// Weights and constants.
+    pub w: Column<Fixed>,
+    /// Lookup table tag of the row (0: no lookup).
+    pub tag: Column<Fixed>,
+    /// Table columns: tag, tag·f(v), tag·v.
+    pub table: [TableColumn; 3],
+    /// Public values: outputs, then inputs when public.
+    pub instance: Column<Instance>,
+    /// Starts a linear combination: `acc = w`.
+    pub s_start: Selector,
+    /// Accumulates one term: `acc = acc[-1] + w·x`.
+    pub s_mac: Selector,
+    /// Divides by a power of two: `acc[-1] = w·acc + acc[+1]`.
+    pub s_rescale: Selector,
+    /// Multiplies two values: `acc[+1] = x·acc + w`.
+    pub s_product: Selector,
+}
+
+impl ZkConfig {
+    /// Allocates the columns and registers every chip's gates and the lookup.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>) -> Self {
+        let x = meta.advice_column();
+        let acc = meta.advice_column();
+        let w = meta.fixed_column();
+        let tag = meta.fixed_column();
+        let instance = meta.instance_column();
+        meta.enable_equality(x);
+        meta.enable_equality(acc);
+        meta.enable_equality(instance);
+        let table = [meta.lookup_table_column(), meta.lookup_table_column(), meta.lookup_table_column()];
+        let cfg = ZkConfig {
+            x,
+            acc,
+            w,
+            tag,
+            table,
+            instance,
+            s_start: meta.selector(),
+            s_mac: meta.selector(),
+            s_rescale: meta.selector(),
+            s_product: meta.selector(),
+        };
+        chips::linear::configure(meta, &cfg);
+        chips::product::configure(meta, &cfg);
+        chips::lookup::configure(meta, &cfg);
+        cfg
+    }
+}

@@ -1,0 +1,177 @@
+//! Running halo2's MockProver and reporting failures in words.
+
+use super::plan::Plan;
+use super::synth::ModelCircuit;
+use super::{fe, CircuitError};
+use crate::quantize::{Program, Witness};
+use halo2_axiom::dev::{FailureLocation, MockProver, VerifyFailure};
+use serde::Serialize;
+
+/// Outcome of a mock proving run.
+#[derive(Clone, Debug, Serialize)]
+pub struct MockReport {
+    /// Circuit size.
+    pub k: u32,
+    /// Rows used.
+    pub rows: usize,
+    /// Whether every constraint holds.
+    pub satisfied: bool,
+    /// Failures, in words (at most 20).
+    pub failures: Vec<String>,
+    /// Total number of failures.
+    pub failure_count: usize,
+}
+
+fn row_of(loc: &FailureLocation) -> usize {
+    match loc {
+        FailureLocation::InRegion { offset, .. } => *offset,
+        FailureLocation::OutsideRegion { row } => *row,
+    }
+}
+
+/// Describes a failure with the node that owns the row.
+pub fn describe(f: &VerifyFailure, plan: &Plan) -> String {
+    let at = |row: usize| match plan.node_at(row) {
+        Some(n) => format!("row {row} (node `{n}`)"),
+        None => format!("row {row}"),
+    };
+    match f {
+        VerifyFailure::ConstraintNotSatisfied { constraint, location, .. } => {
+            format!("constraint {constraint} is not satisfied at {}", at(row_of(location)))
+        }
+        VerifyFailure::Lookup { name, location, .. } => {
+            format!("lookup `{name}` fails at {}: the value is not in its table (out of range or wrong function output)", at(row_of(location)))
+        }
+        VerifyFailure::Permutation { column, location } => {
+            format!("copy constraint on column {column} fails at {}: a copied value differs from its source", at(row_of(location)))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Runs the MockProver on a plan built with a witness.
+pub fn mock_plan(plan: Plan, k: u32) -> Result<MockReport, CircuitError> {
+    let rows = plan.rows.len();
+    let instances: Vec<_> = plan
+        .instances
+        .iter()
+        .map(|w| plan.homes[*w as usize].map(|(col, r)| match col {
+            super::plan::Col::X => plan.rows[r].x.value,
+            super::plan::Col::Acc => plan.rows[r].acc.value,
+        }))
+        .map(|v| fe(v.unwrap_or(0)))
+        .collect();
+    let circuit = ModelCircuit::new(plan);
+    let prover = MockProver::run(k, &circuit, vec![instances]).map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+    let (satisfied, failures, count) = match prover.verify() {
+        Ok(()) => (true, vec![], 0),
+        Err(fs) => (false, fs.iter().take(20).map(|f| describe(f, &circuit.plan)).collect(), fs.len()),
+    };
+    Ok(MockReport { k, rows, satisfied, failures, failure_count: count })
+}
+
+/// Runs the MockProver on `program` with `witness` at size `k`.
+pub fn mock_prove(program: &Program, witness: &Witness, k: u32) -> Result<MockReport, CircuitError> {
+    mock_plan(Plan::new(program, Some(witness)), k)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::circuit::plan::{Row, Sel};
+    use crate::quantize::eval::evaluate;
+    use crate::quantize::program::{ProgInput, ProgOutput, Step, StepKind};
+    use crate::quantize::{TableKind, TableSpec};
+
+    fn program(n_inputs: usize, steps: Vec<StepKind>, tables: Vec<TableSpec>, outputs: Vec<u32>, num_wires: usize) -> Program {
+        Program {
+            num_wires,
+            inputs: vec![ProgInput { name: "in".into(), shape: vec![n_inputs], scale: 0, wires: (0..n_inputs as u32).collect(), table: 0 }],
+            steps: steps.into_iter().map(|kind| Step { node: "step".into(), kind }).collect(),
+            outputs: vec![ProgOutput { name: "out".into(), shape: vec![outputs.len()], scale: 0, wires: outputs }],
+            tables,
+            public_input: false,
+        }
+    }
+
+    fn range() -> TableSpec {
+        TableSpec { kind: TableKind::Identity, lo: -100, hi: 100 }
+    }
+
+    fn with_witness(p: Program, inputs: Vec<i128>) -> (Program, Witness) {
+        let (w, _) = evaluate(&p, &[inputs], true).expect("evaluates");
+        (p, w)
+    }
+
+    /// out = 3 + 2·a − 5·b with a = 4, b = 1.
+    pub fn linear_program() -> (Program, Witness) {
+        let p = program(2, vec![StepKind::Linear { out: 2, terms: vec![(0, 2), (1, -5)], bias: 3 }], vec![range()], vec![2], 3);
+        with_witness(p, vec![4, 1])
+    }
+
+    /// out = a·b + 1.
+    pub fn product_program() -> (Program, Witness) {
+        let p = program(2, vec![StepKind::Product { out: 2, a: 0, b: 1, bias: 1 }], vec![range()], vec![2], 3);
+        with_witness(p, vec![6, -7])
+    }
+
+    /// y_i = relu(round(10·x_i / 8)) for each input.
+    pub fn relu_program(xs: &[i128]) -> (Program, Witness) {
+        let n = xs.len() as u32;
+        let mut steps = vec![];
+        let mut outs = vec![];
+        for i in 0..n {
+            let (y, o) = (n + 2 * i, n + 2 * i + 1);
+            steps.push(StepKind::Linear { out: y, terms: vec![(i, 10)], bias: 4 });
+            steps.push(StepKind::Lookup { out: o, input: y, shift: 3, table: 1, rem_table: 2 });
+            outs.push(o);
+        }
+        let tables = vec![range(), TableSpec { kind: TableKind::Relu, lo: -200, hi: 200 }, TableSpec { kind: TableKind::Remainder { bits: 3 }, lo: 0, hi: 7 }];
+        let p = program(xs.len(), steps, tables, outs, (3 * n) as usize);
+        with_witness(p, xs.to_vec())
+    }
+
+    fn run(plan: Plan, program: &Program) -> Result<(), String> {
+        let (k, _) = crate::circuit::size(program);
+        let r = mock_plan(plan, k).map_err(|e| e.to_string())?;
+        if r.satisfied {
+            Ok(())
+        } else {
+            Err(r.failures.join("\n"))
+        }
+    }
+
+    /// Mock-proves an honest witness.
+    pub fn mock_single(program: &Program, witness: &Witness) -> Result<(), String> {
+        run(Plan::new(program, Some(witness)), program)
+    }
+
+    fn tamper(program: &Program, witness: &Witness, pred: impl Fn(&Row) -> bool, edit: impl Fn(&mut Plan, usize)) -> Result<(), String> {
+        let mut plan = Plan::new(program, Some(witness));
+        let r = plan.rows.iter().position(pred).expect("a matching row");
+        edit(&mut plan, r);
+        run(plan, program)
+    }
+
+    /// Adds one to `acc` on the first row matching `pred`.
+    pub fn tamper_acc(program: &Program, witness: &Witness, pred: impl Fn(&Row) -> bool) -> Result<(), String> {
+        tamper(program, witness, pred, |p, r| p.rows[r].acc.value += 1)
+    }
+
+    /// Adds one to `x` on the first row matching `pred`.
+    pub fn tamper_x(program: &Program, witness: &Witness, pred: impl Fn(&Row) -> bool) -> Result<(), String> {
+        tamper(program, witness, pred, |p, r| p.rows[r].x.value += 1)
+    }
+
+    /// Moves one unit of the first rescale's quotient into its remainder (q−1, rem+2^shift),
+    /// keeping the rescale gate and the activation output consistent.
+    pub fn shift_quotient(program: &Program, witness: &Witness) -> Result<(), String> {
+        tamper(program, witness, |row| row.sel == Sel::Rescale, |p, r| {
+            let k = p.rows[r].w;
+            p.rows[r].acc.value -= 1;
+            p.rows[r].x.value = p.rows[r].acc.value.max(0);
+            p.rows[r + 1].acc.value += k;
+            p.rows[r + 1].x.value += k;
+        })
+    }
+}

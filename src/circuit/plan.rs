@@ -1,0 +1,175 @@
+//! The row layout of a program: computed once in Rust, then copied into halo2's assignment.
+
+use super::chips;
+use crate::quantize::{Program, StepKind, Wire, Witness};
+
+/// Which gate a row enables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sel {
+    /// None.
+    None,
+    /// Linear start.
+    Start,
+    /// Linear accumulate.
+    Mac,
+    /// Rescale.
+    Rescale,
+    /// Product.
+    Product,
+}
+
+/// An advice cell: its value and, if it is a copy, the wire it must equal.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cell {
+    /// Integer value (0 without a witness).
+    pub value: i128,
+    /// Wire whose home cell this one is constrained to equal.
+    pub copy_of: Option<Wire>,
+}
+
+impl Cell {
+    /// A cell with no copy constraint.
+    pub fn free(value: i128) -> Self {
+        Cell { value, copy_of: None }
+    }
+    /// A cell constrained to equal `wire`'s home cell.
+    pub fn copy(wire: Wire, value: i128) -> Self {
+        Cell { value, copy_of: Some(wire) }
+    }
+}
+
+/// Advice column of a home cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Col {
+    /// `x`
+    X,
+    /// `acc`
+    Acc,
+}
+
+/// One row of the layout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Enabled gate.
+    pub sel: Sel,
+    /// Fixed weight/constant.
+    pub w: i128,
+    /// Lookup tag.
+    pub tag: u64,
+    /// `x` cell.
+    pub x: Cell,
+    /// `acc` cell.
+    pub acc: Cell,
+    /// Index into [`Plan::nodes`] of the graph node this row belongs to.
+    pub node: u32,
+}
+
+/// The full layout.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Rows from row 0.
+    pub rows: Vec<Row>,
+    /// Home cell of each wire (where it is defined).
+    pub homes: Vec<Option<(Col, usize)>>,
+    /// Wires exposed as public instances, in order.
+    pub instances: Vec<Wire>,
+    /// Table entries `(tag, f(v), v)`.
+    pub table: Vec<(u64, i128, i128)>,
+    /// Node names referred to by rows.
+    pub nodes: Vec<String>,
+    /// Whether cell values come from a witness.
+    pub has_witness: bool,
+}
+
+/// Incremental construction of a [`Plan`], used by the chips.
+pub struct PlanBuilder<'a> {
+    rows: Vec<Row>,
+    homes: Vec<Option<(Col, usize)>>,
+    values: Option<&'a [i128]>,
+    node: u32,
+}
+
+impl PlanBuilder<'_> {
+    /// A wire's witness value (0 without a witness).
+    pub fn value(&self, w: Wire) -> i128 {
+        self.values.map(|v| v[w as usize]).unwrap_or(0)
+    }
+    /// Appends a row.
+    pub fn push(&mut self, sel: Sel, w: i128, tag: u64, x: Cell, acc: Cell) {
+        self.rows.push(Row { sel, w, tag, x, acc, node: self.node });
+    }
+    /// Makes the last row's `acc` the home of `wire`.
+    pub fn set_home_acc(&mut self, wire: Wire) {
+        self.homes[wire as usize] = Some((Col::Acc, self.rows.len() - 1));
+    }
+    /// Makes the last row's `x` the home of `wire`.
+    pub fn set_home_x(&mut self, wire: Wire) {
+        self.homes[wire as usize] = Some((Col::X, self.rows.len() - 1));
+    }
+}
+
+/// Lays out the rows of `program` (values from `witness` when given).
+fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>) -> (PlanBuilder<'a>, Vec<String>) {
+    let mut b = PlanBuilder { rows: Vec::new(), homes: vec![None; program.num_wires], values: witness.map(|w| w.values.as_slice()), node: 0 };
+    let mut nodes: Vec<String> = Vec::new();
+    let node_index = |name: &str, nodes: &mut Vec<String>| -> u32 {
+        if nodes.last().map(|n| n != name).unwrap_or(true) {
+            nodes.push(name.to_string());
+        }
+        (nodes.len() - 1) as u32
+    };
+    for input in &program.inputs {
+        b.node = node_index(&input.name, &mut nodes);
+        for w in &input.wires {
+            chips::lookup::layout_input(&mut b, *w, input.table as u64 + 1);
+        }
+    }
+    let uses = program.use_counts();
+    let mut last_out: Option<Wire> = None;
+    for step in &program.steps {
+        b.node = node_index(&step.node, &mut nodes);
+        match &step.kind {
+            StepKind::Linear { out, terms, bias } => chips::linear::layout(&mut b, *out, terms, *bias),
+            StepKind::Product { out, a, b: bb, bias } => chips::product::layout(&mut b, *out, *a, *bb, *bias),
+            StepKind::Lookup { out, input, shift, table, rem_table } => {
+                // The previous row's acc holds the input when the step right before produced
+                // it into acc and nothing else reads it.
+                let fused = last_out == Some(*input)
+                    && uses[*input as usize] == 1
+                    && b.homes[*input as usize] == Some((Col::Acc, b.rows.len() - 1));
+                let kind = program.tables[*table].kind;
+                chips::lookup::layout(&mut b, *out, *input, *shift, kind, *table as u64 + 1, *rem_table as u64 + 1, fused);
+            }
+        }
+        last_out = Some(step.kind.out());
+    }
+    (b, nodes)
+}
+
+/// Number of rows the gates of `program` use.
+pub fn count_rows(program: &Program) -> usize {
+    layout_rows(program, None).0.rows.len()
+}
+
+impl Plan {
+    /// Builds the layout of `program`, with cell values from `witness` when given.
+    pub fn new(program: &Program, witness: Option<&Witness>) -> Plan {
+        let (b, nodes) = layout_rows(program, witness);
+        let mut instances: Vec<Wire> = program.outputs.iter().flat_map(|o| o.wires.iter().copied()).collect();
+        if program.public_input {
+            instances.extend(program.inputs.iter().flat_map(|i| i.wires.iter().copied()));
+        }
+        let mut table = vec![(0u64, 0i128, 0i128)];
+        for (t, spec) in program.tables.iter().enumerate() {
+            for v in spec.lo..=spec.hi {
+                table.push((t as u64 + 1, spec.kind.apply(v) as i128, v as i128));
+            }
+        }
+        Plan { rows: b.rows, homes: b.homes, instances, table, nodes, has_witness: witness.is_some() }
+    }
+
+    /// Name of the node that owns `row`, if any.
+    pub fn node_at(&self, row: usize) -> Option<&str> {
+        self.rows.get(row).and_then(|r| self.nodes.get(r.node as usize)).map(|s| s.as_str())
+    }
+}

@@ -1,0 +1,102 @@
+//! The halo2 [`Circuit`] implementation: copies a [`Plan`] into the assignment.
+
+use super::config::ZkConfig;
+use super::fe;
+use super::plan::{Col, Plan, Sel};
+use halo2_axiom::circuit::{Cell, Layouter, SimpleFloorPlanner, Value};
+use halo2_axiom::halo2curves::bn256::Fr;
+use halo2_axiom::plonk::{Circuit, ConstraintSystem, Error};
+use std::sync::Arc;
+
+/// A model's circuit: the layout, with or without witness values.
+#[derive(Clone, Debug)]
+pub struct ModelCircuit {
+    /// The layout.
+    pub plan: Arc<Plan>,
+}
+
+impl ModelCircuit {
+    /// Wraps a plan.
+    pub fn new(plan: Plan) -> Self {
+        ModelCircuit { plan: Arc::new(plan) }
+    }
+}
+
+impl Circuit<Fr> for ModelCircuit {
+    type Config = ZkConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = ();
+
+    fn without_witnesses(&self) -> Self {
+        let mut plan = (*self.plan).clone();
+        plan.has_witness = false;
+        ModelCircuit { plan: Arc::new(plan) }
+    }
+
+    fn configure(meta: &mut ConstraintSystem<Fr>) -> ZkConfig {
+        ZkConfig::configure(meta)
+    }
+
+    fn synthesize(&self, config: ZkConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
+        let plan = &self.plan;
+        layouter.assign_table(
+            || "lookup tables",
+            |mut table| {
+                for (i, (t, f, v)) in plan.table.iter().enumerate() {
+                    let tf = fe(*t as i128);
+                    let cols = [tf, tf * fe(*f), tf * fe(*v)];
+                    for (col, val) in config.table.iter().zip(cols) {
+                        table.assign_cell(|| "table", *col, i, || Value::known(val))?;
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        let known = plan.has_witness;
+        let value = |v: i128| if known { Value::known(fe(v)) } else { Value::unknown() };
+        let cells = layouter.assign_region(
+            || "model",
+            |mut region| {
+                let mut x_cells: Vec<Cell> = Vec::with_capacity(plan.rows.len());
+                let mut acc_cells: Vec<Cell> = Vec::with_capacity(plan.rows.len());
+                let home = |wire: u32, x: &[Cell], acc: &[Cell]| -> Result<Cell, Error> {
+                    match plan.homes[wire as usize] {
+                        Some((Col::X, r)) => Ok(x[r]),
+                        Some((Col::Acc, r)) => Ok(acc[r]),
+                        None => Err(Error::Synthesis),
+                    }
+                };
+                for (r, row) in plan.rows.iter().enumerate() {
+                    match row.sel {
+                        Sel::None => {}
+                        Sel::Start => config.s_start.enable(&mut region, r)?,
+                        Sel::Mac => config.s_mac.enable(&mut region, r)?,
+                        Sel::Rescale => config.s_rescale.enable(&mut region, r)?,
+                        Sel::Product => config.s_product.enable(&mut region, r)?,
+                    }
+                    if row.w != 0 {
+                        region.assign_fixed(config.w, r, fe(row.w));
+                    }
+                    if row.tag != 0 {
+                        region.assign_fixed(config.tag, r, fe(row.tag as i128));
+                    }
+                    let xc = region.assign_advice(config.x, r, value(row.x.value)).cell();
+                    let ac = region.assign_advice(config.acc, r, value(row.acc.value)).cell();
+                    if let Some(w) = row.x.copy_of {
+                        region.constrain_equal(xc, home(w, &x_cells, &acc_cells)?);
+                    }
+                    if let Some(w) = row.acc.copy_of {
+                        region.constrain_equal(ac, home(w, &x_cells, &acc_cells)?);
+                    }
+                    x_cells.push(xc);
+                    acc_cells.push(ac);
+                }
+                plan.instances.iter().map(|w| home(*w, &x_cells, &acc_cells)).collect::<Result<Vec<_>, _>>()
+            },
+        )?;
+        for (i, cell) in cells.into_iter().enumerate() {
+            layouter.constrain_instance(cell, config.instance, i);
+        }
+        Ok(())
+    }
+}
