@@ -8,3 +8,6 @@
 pub mod model;
 pub mod quantize;
 pub mod circuit;
+pub mod proof;
+pub mod pipeline;
+pub mod cli;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `zkinfer` command.
+
+fn main() {
+    std::process::exit(zkinfer::cli::main());
+}

@@ -1,0 +1,105 @@
+//! `zkinfer bench`: benchmark models, one child process each (for per-model peak memory), and
+//! write the figures as JSON.
+
+use super::report::{Render, Reporter};
+use crate::pipeline::bench::{bench_one, BenchResult};
+use crate::pipeline::Silent;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Arguments of `bench`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Models to benchmark (each with `NAME.input.json` beside `NAME.onnx`); default: the
+    /// three yardstick models in `models/`.
+    pub models: Vec<PathBuf>,
+    /// JSON file to write.
+    #[arg(long, default_value = "bench/results.json")]
+    pub out: PathBuf,
+    /// Prove/verify repetitions per model (the best time is kept).
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Work directory for build artifacts.
+    #[arg(long, default_value = "build/bench")]
+    pub work: PathBuf,
+    /// Internal: benchmark one model in this process and print its JSON.
+    #[arg(long, hide = true)]
+    pub single: bool,
+}
+
+/// All results.
+#[derive(Serialize)]
+pub struct BenchReport {
+    /// zkinfer version.
+    pub zkinfer_version: String,
+    /// Per model.
+    pub results: Vec<BenchResult>,
+    /// Where they were written.
+    pub out: String,
+}
+
+fn input_for(model: &std::path::Path) -> PathBuf {
+    let stem = model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    model.with_file_name(format!("{stem}.input.json"))
+}
+
+/// Runs `bench`.
+pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
+    let models = if a.models.is_empty() {
+        ["credit_mlp", "mlp_64", "mlp_sigmoid"].iter().map(|m| PathBuf::from(format!("models/{m}.onnx"))).collect()
+    } else {
+        a.models.clone()
+    };
+    if a.single {
+        let m = &models[0];
+        let work = a.work.join(m.file_stem().unwrap_or_default());
+        let res = bench_one(m, &input_for(m), &work, a.runs, &Silent)?;
+        println!("{}", serde_json::to_string(&res)?);
+        return Ok(());
+    }
+    let exe = std::env::current_exe()?;
+    let mut results = Vec::new();
+    for m in &models {
+        use crate::pipeline::Progress;
+        r.start(&format!("benchmarking {}", m.display()));
+        let t = std::time::Instant::now();
+        let out = std::process::Command::new(&exe)
+            .arg("bench")
+            .arg("--single")
+            .arg("--runs")
+            .arg(a.runs.to_string())
+            .arg("--work")
+            .arg(&a.work)
+            .arg(m)
+            .output()?;
+        r.done(&format!("benchmarking {}", m.display()), t.elapsed().as_secs_f64());
+        if !out.status.success() {
+            anyhow::bail!("benchmark of {} failed: {}", m.display(), String::from_utf8_lossy(&out.stderr).trim());
+        }
+        results.push(serde_json::from_slice::<BenchResult>(&out.stdout)?);
+    }
+    let report = BenchReport { zkinfer_version: crate::pipeline::VERSION.into(), results, out: a.out.display().to_string() };
+    crate::proof::artifact::write_atomic(&a.out, serde_json::to_string_pretty(&report)?.as_bytes())?;
+    r.emit(&report);
+    Ok(())
+}
+
+impl Render for BenchReport {
+    fn title(&self) -> String {
+        format!("benchmark written to {}", self.out)
+    }
+    fn rows(&self) -> Vec<(String, String)> {
+        self.results
+            .iter()
+            .map(|b| {
+                (
+                    b.model.clone(),
+                    format!(
+                        "k {} rows {}  setup {:.3}s  prove {:.3}s  verify {:.4}s  proof {} B  peak {:.0} MB  err {:.3}%",
+                        b.k, b.rows, b.setup_seconds, b.prove_seconds, b.verify_seconds, b.proof_bytes, b.peak_rss_mb, 100.0 * b.max_rel_error
+                    ),
+                )
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,88 @@
+//! `zkinfer compile MODEL --data FILE --out DIR`
+
+use super::report::{secs, Render, Reporter};
+use crate::pipeline::compile::{compile, CompileOptions, CompileReport};
+use crate::quantize::{CalibrateOptions, Target};
+use std::path::PathBuf;
+
+/// Arguments of `compile`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// ONNX model file.
+    pub model: PathBuf,
+    /// Sample data (EZKL format); repeat for more calibration data.
+    #[arg(long, required = true)]
+    pub data: Vec<PathBuf>,
+    /// Build directory to write.
+    #[arg(long, short, default_value = "build")]
+    pub out: PathBuf,
+    /// Calibration target.
+    #[arg(long, value_enum, default_value = "resources")]
+    pub target: Target,
+    /// Use this scale exponent for inputs and weights instead of searching.
+    #[arg(long)]
+    pub scale: Option<u32>,
+    /// Lookup ranges cover the observed range times this factor.
+    #[arg(long, default_value_t = 2.0)]
+    pub range_margin: f64,
+    /// Allowed output error, relative to the largest output magnitude.
+    #[arg(long, default_value_t = 0.01)]
+    pub tolerance: f64,
+    /// Make the input a public instance (default: private).
+    #[arg(long)]
+    pub public_input: bool,
+    /// Largest circuit size to consider.
+    #[arg(long, default_value_t = 20)]
+    pub max_k: u32,
+}
+
+/// Runs `compile`.
+pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
+    if !(a.range_margin >= 1.0 && a.range_margin.is_finite()) {
+        anyhow::bail!("--range-margin must be at least 1.0 (got {})", a.range_margin);
+    }
+    if !(a.tolerance > 0.0 && a.tolerance.is_finite()) {
+        anyhow::bail!("--tolerance must be positive (got {})", a.tolerance);
+    }
+    if let Some(s) = a.scale {
+        if !(1..=20).contains(&s) {
+            anyhow::bail!("--scale must be between 1 and 20 (got {s})");
+        }
+    }
+    let calibration = CalibrateOptions { target: a.target, scale: a.scale, range_margin: a.range_margin, tolerance: a.tolerance, public_input: a.public_input, max_k: a.max_k };
+    let report = compile(&CompileOptions { model: a.model, data: a.data, out: a.out, calibration }, r)?;
+    r.emit(&report);
+    Ok(())
+}
+
+impl Render for CompileReport {
+    fn title(&self) -> String {
+        format!("compiled {} → {}", self.model, self.build_dir)
+    }
+    fn rows(&self) -> Vec<(String, String)> {
+        let mut rows = vec![
+            ("k".into(), self.k.to_string()),
+            ("rows used".into(), format!("{} (tables {})", self.rows, self.table_rows)),
+            ("scales".into(), format!("input 2^{}, params 2^{}", self.input_scale, self.param_scale)),
+            ("input".into(), self.input_visibility.clone()),
+            ("public instances".into(), self.num_instances.to_string()),
+            ("samples".into(), self.fidelity.samples.to_string()),
+        ];
+        for o in &self.fidelity.outputs {
+            rows.push((
+                format!("fidelity `{}`", o.name),
+                format!("max abs err {:.3e}, mean abs err {:.3e}, max rel err {:.3}%", o.max_abs_error, o.mean_abs_error, 100.0 * o.max_rel_error),
+            ));
+        }
+        rows.push(("within tolerance".into(), format!("{} ({}%)", self.fidelity.within_tolerance, 100.0 * self.fidelity.tolerance)));
+        rows.push(("time".into(), secs(self.seconds)));
+        rows
+    }
+    fn warnings(&self) -> Vec<String> {
+        if self.fidelity.within_tolerance {
+            vec![]
+        } else {
+            vec![format!("quantized outputs differ from the float outputs by more than {}%; try --target accuracy or --scale", 100.0 * self.fidelity.tolerance)]
+        }
+    }
+}

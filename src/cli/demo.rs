@@ -1,0 +1,44 @@
+//! `zkinfer demo`
+
+use super::report::{secs, Render, Reporter};
+use crate::pipeline::demo::{demo, DemoReport};
+use std::path::PathBuf;
+
+/// Arguments of `demo`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Directory for the demo's build artifacts.
+    #[arg(long, short, default_value = "build/demo")]
+    pub out: PathBuf,
+}
+
+/// Runs the demo.
+pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
+    let report = demo(&a.out, r)?;
+    r.emit(&report);
+    Ok(())
+}
+
+impl Render for DemoReport {
+    fn title(&self) -> String {
+        format!("zkinfer demo: {}", self.model)
+    }
+    fn rows(&self) -> Vec<(String, String)> {
+        vec![
+            ("k / rows".into(), format!("{} / {}", self.k, self.rows)),
+            ("scale".into(), format!("2^{}", self.input_scale)),
+            ("compile".into(), secs(self.compile_seconds)),
+            ("setup".into(), secs(self.setup_seconds)),
+            ("prove".into(), secs(self.prove_seconds)),
+            ("verify".into(), secs(self.verify_seconds)),
+            ("proof size".into(), format!("{} bytes", self.proof_bytes)),
+            ("credit score (proven)".into(), format!("{:.6}", self.score)),
+            ("credit score (float)".into(), format!("{:.6} (rel. error {:.3}%)", self.float_score, 100.0 * self.relative_error)),
+            ("verified".into(), if self.verified { "yes".into() } else { "NO".into() }),
+            ("artifacts".into(), format!("{} (proof: {})", self.build_dir, self.proof_path)),
+        ]
+    }
+    fn warnings(&self) -> Vec<String> {
+        vec![self.warning.clone()]
+    }
+}

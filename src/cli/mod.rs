@@ -1,0 +1,70 @@
+//! The command line: one file per subcommand, each parsing its arguments and calling
+//! [`crate::pipeline`]. All output goes through [`report::Reporter`].
+
+pub mod bench;
+pub mod compile;
+pub mod demo;
+pub mod mock;
+pub mod prove;
+pub mod report;
+pub mod setup;
+pub mod verify;
+
+use clap::{Parser, Subcommand};
+use report::Reporter;
+
+/// zkinfer: prove ONNX model inference with Halo2/KZG and check it on-chain.
+#[derive(Parser, Debug)]
+#[command(name = "zkinfer", version, about)]
+pub struct Cli {
+    /// Print machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print nothing but errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Import, quantize and calibrate a model into a build directory.
+    Compile(compile::Args),
+    /// Load or generate the SRS and write the proving and verifying keys.
+    Setup(setup::Args),
+    /// Prove an inference on an input file.
+    Prove(prove::Args),
+    /// Verify a proof file.
+    Verify(verify::Args),
+    /// Run the MockProver on an input and report failing constraints.
+    Mock(mock::Args),
+    /// Run the whole chain on the bundled credit-scoring model.
+    Demo(demo::Args),
+    /// Benchmark models and write the figures as JSON.
+    Bench(bench::Args),
+}
+
+/// Parses arguments, runs the command, prints through the reporter; returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let r = Reporter::new(cli.json, cli.quiet);
+    let result = match cli.command {
+        Command::Compile(a) => compile::run(a, &r),
+        Command::Setup(a) => setup::run(a, &r),
+        Command::Prove(a) => prove::run(a, &r),
+        Command::Verify(a) => verify::run(a, &r),
+        Command::Mock(a) => mock::run(a, &r),
+        Command::Demo(a) => demo::run(a, &r),
+        Command::Bench(a) => bench::run(a, &r),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            r.error(&e);
+            1
+        }
+    }
+}

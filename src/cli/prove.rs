@@ -1,0 +1,59 @@
+//! `zkinfer prove DIR --input FILE --out PROOF`
+
+use super::report::{secs, Render, Reporter};
+use crate::pipeline::prove::{prove, ProveReport};
+use crate::pipeline::BuildDir;
+use std::path::PathBuf;
+
+/// Arguments of `prove`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Build directory with keys.
+    #[arg(default_value = "build")]
+    pub build_dir: PathBuf,
+    /// Input data (EZKL format, one sample).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Proof file to write.
+    #[arg(long, short, default_value = "proof.json")]
+    pub out: PathBuf,
+}
+
+/// Runs `prove`.
+pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
+    let report = prove(&BuildDir(a.build_dir), &a.input, &a.out, r)?;
+    r.emit(&report);
+    Ok(())
+}
+
+/// Formats output values compactly.
+pub fn values(v: &[f64]) -> String {
+    let shown: Vec<String> = v.iter().take(8).map(|x| format!("{x:.6}")).collect();
+    if v.len() > 8 {
+        format!("[{}, … {} more]", shown.join(", "), v.len() - 8)
+    } else {
+        format!("[{}]", shown.join(", "))
+    }
+}
+
+impl Render for ProveReport {
+    fn title(&self) -> String {
+        format!("proof written to {}", self.proof_path)
+    }
+    fn rows(&self) -> Vec<(String, String)> {
+        let mut rows = vec![
+            ("k / rows".into(), format!("{} / {}", self.k, self.rows)),
+            ("proof size".into(), format!("{} bytes", self.proof_bytes)),
+            ("witness time".into(), secs(self.witness_seconds)),
+            ("prove time".into(), secs(self.prove_seconds)),
+            ("verified natively".into(), format!("yes ({})", secs(self.verify_seconds))),
+        ];
+        for o in &self.outputs {
+            rows.push((format!("output `{}`", o.name), values(&o.values)));
+        }
+        rows
+    }
+    fn warnings(&self) -> Vec<String> {
+        self.warning.iter().cloned().collect()
+    }
+}

@@ -1,0 +1,91 @@
+//! The one reporter all commands print through: a table on a terminal, JSON with `--json`,
+//! nothing but errors with `--quiet`; spinners for long steps when stderr is a terminal.
+
+use crate::pipeline::Progress;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::cell::RefCell;
+use std::io::IsTerminal;
+
+/// A report that can be shown as a two-column table.
+pub trait Render: Serialize {
+    /// Title line.
+    fn title(&self) -> String;
+    /// (label, value) rows.
+    fn rows(&self) -> Vec<(String, String)>;
+    /// Warnings to print on stderr.
+    fn warnings(&self) -> Vec<String> {
+        vec![]
+    }
+}
+
+/// Output settings shared by every command.
+pub struct Reporter {
+    json: bool,
+    quiet: bool,
+    spinner: RefCell<Option<ProgressBar>>,
+}
+
+impl Reporter {
+    /// A reporter.
+    pub fn new(json: bool, quiet: bool) -> Self {
+        Reporter { json, quiet, spinner: RefCell::new(None) }
+    }
+
+    fn interactive(&self) -> bool {
+        !self.json && !self.quiet && std::io::stderr().is_terminal()
+    }
+
+    /// Prints a report.
+    pub fn emit<T: Render>(&self, report: &T) {
+        for w in report.warnings() {
+            if !self.quiet {
+                eprintln!("warning: {w}");
+            }
+        }
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(report).expect("serialisable"));
+        } else if !self.quiet {
+            println!("{}", report.title());
+            let rows = report.rows();
+            let width = rows.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0);
+            for (l, v) in rows {
+                println!("  {l:<width$}  {v}");
+            }
+        }
+    }
+
+    /// Prints an error (also as JSON on stdout with `--json`).
+    pub fn error(&self, e: &anyhow::Error) {
+        self.spinner.borrow_mut().take().map(|s| s.finish_and_clear());
+        let msg = format!("{e:#}");
+        if self.json {
+            println!("{}", serde_json::json!({ "error": msg }));
+        }
+        eprintln!("error: {msg}");
+    }
+}
+
+impl Progress for Reporter {
+    fn start(&self, what: &str) {
+        if !self.interactive() {
+            return;
+        }
+        let pb = ProgressBar::new_spinner();
+        pb.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("valid template"));
+        pb.set_message(what.to_string());
+        pb.enable_steady_tick(std::time::Duration::from_millis(100));
+        *self.spinner.borrow_mut() = Some(pb);
+    }
+    fn done(&self, what: &str, seconds: f64) {
+        if let Some(pb) = self.spinner.borrow_mut().take() {
+            pb.finish_and_clear();
+            eprintln!("✓ {what} ({seconds:.2}s)");
+        }
+    }
+}
+
+/// Formats seconds.
+pub fn secs(s: f64) -> String {
+    format!("{s:.3} s")
+}

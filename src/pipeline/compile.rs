@@ -1,0 +1,105 @@
+//! `compile`: import, calibrate and size the circuit; write `settings.json` and `program.json`.
+
+use super::settings::Settings;
+use super::{step, BuildDir, Error, Progress};
+use crate::circuit;
+use crate::model::{InputData, LoadedModel};
+use crate::proof::artifact::write_atomic;
+use crate::quantize::{calibrate, calibrate::Candidate, CalibrateOptions, FidelityReport};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Options of `compile`.
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    /// ONNX model file.
+    pub model: PathBuf,
+    /// Sample data files (EZKL format).
+    pub data: Vec<PathBuf>,
+    /// Build directory to write.
+    pub out: PathBuf,
+    /// Calibration settings.
+    pub calibration: CalibrateOptions,
+}
+
+/// What `compile` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct CompileReport {
+    /// Build directory.
+    pub build_dir: String,
+    /// Model file.
+    pub model: String,
+    /// SHA-256 of the model file.
+    pub model_sha256: String,
+    /// Nodes in the lowered graph.
+    pub nodes: usize,
+    /// Circuit size.
+    pub k: u32,
+    /// Rows used (gates or tables, whichever is larger).
+    pub rows: usize,
+    /// Rows used by lookup tables.
+    pub table_rows: usize,
+    /// Input/activation scale exponent.
+    pub input_scale: u32,
+    /// Weight scale exponent.
+    pub param_scale: u32,
+    /// `private` or `public`.
+    pub input_visibility: String,
+    /// Public instances per proof.
+    pub num_instances: usize,
+    /// Fidelity on the samples.
+    pub fidelity: FidelityReport,
+    /// Scales considered.
+    pub candidates: Vec<Candidate>,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// Compiles a model into a build directory.
+pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<CompileReport, Error> {
+    let start = std::time::Instant::now();
+    if opts.data.is_empty() {
+        return Err(Error::Usage("compile needs sample data: --data FILE (EZKL format {\"input_data\": [[...]]})".into()));
+    }
+    let data = opts.data.iter().map(|p| InputData::from_file(p)).collect::<Result<Vec<_>, _>>()?;
+    let hints: Vec<usize> = data[0].inputs.iter().map(|l| l.len()).collect();
+    let (model, _) = step(progress, "loading model", || LoadedModel::load(&opts.model, Some(&hints)));
+    let model = model?;
+    let sizes: Vec<usize> = model.graph.inputs.iter().map(|i| i.len()).collect();
+    let mut samples = Vec::new();
+    for (d, p) in data.iter().zip(&opts.data) {
+        samples.extend(d.samples(&sizes, &p.display().to_string())?);
+    }
+    let size_fn = |p: &crate::quantize::Program| circuit::size(p);
+    let (cal, _) = step(progress, "calibrating scales and lookup ranges", || calibrate(&model, &samples, &opts.calibration, &size_fn));
+    let cal = cal?;
+    if cal.k > circuit::MAX_K {
+        return Err(circuit::CircuitError::TooLarge { rows: cal.rows, max: circuit::MAX_K }.into());
+    }
+    let dir = BuildDir(opts.out.clone());
+    let model_path = opts.model.display().to_string();
+    let settings = Settings::new(&cal.program, &model_path, &model.sha256, cal.k, cal.rows, cal.report.clone(), cal.config.param_scale);
+    std::fs::create_dir_all(dir.path()).map_err(|e| dir.err(format!("cannot create: {e}")))?;
+    // keys of an earlier compile no longer match
+    for stale in [dir.pk(), dir.vk(), dir.srs()] {
+        let _ = std::fs::remove_file(stale);
+    }
+    write_atomic(&dir.program(), serde_json::to_string(&cal.program).expect("serialisable").as_bytes())?;
+    settings.write(&dir)?;
+    Ok(CompileReport {
+        build_dir: dir.path().display().to_string(),
+        model: model_path,
+        model_sha256: model.sha256.clone(),
+        nodes: model.graph.nodes.len(),
+        k: cal.k,
+        rows: cal.rows,
+        table_rows: cal.program.table_rows(),
+        input_scale: cal.config.input_scale,
+        param_scale: cal.config.param_scale,
+        input_visibility: settings.visibility.input.clone(),
+        num_instances: settings.num_instances,
+        fidelity: cal.report,
+        candidates: cal.candidates,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}

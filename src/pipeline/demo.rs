@@ -1,0 +1,96 @@
+//! `demo`: the whole chain on the bundled credit-scoring model.
+
+use super::compile::{compile, CompileOptions};
+use super::prove::prove;
+use super::setup::setup;
+use super::verify::verify;
+use super::{BuildDir, Error, Progress, INSECURE_SRS_WARNING};
+use crate::model::{InputData, LoadedModel};
+use crate::proof::artifact::write_atomic;
+use crate::proof::SrsSource;
+use crate::quantize::CalibrateOptions;
+use serde::Serialize;
+use std::path::Path;
+
+/// The bundled credit-scoring model: Gemm 10→32, Relu, Gemm 32→1.
+pub const CREDIT_MODEL: &[u8] = include_bytes!("../../models/credit_mlp.onnx");
+/// Its sample input.
+pub const CREDIT_INPUT: &str = include_str!("../../models/credit_mlp.input.json");
+
+/// What the demo did.
+#[derive(Clone, Debug, Serialize)]
+pub struct DemoReport {
+    /// Build directory.
+    pub build_dir: String,
+    /// Model description.
+    pub model: String,
+    /// Circuit size.
+    pub k: u32,
+    /// Rows used.
+    pub rows: usize,
+    /// Input/activation scale exponent.
+    pub input_scale: u32,
+    /// Seconds: compile (import + calibration).
+    pub compile_seconds: f64,
+    /// Seconds: SRS + key generation.
+    pub setup_seconds: f64,
+    /// Seconds: proving.
+    pub prove_seconds: f64,
+    /// Seconds: verification.
+    pub verify_seconds: f64,
+    /// Proof size.
+    pub proof_bytes: usize,
+    /// The proven credit score (dequantized circuit output).
+    pub score: f64,
+    /// tract's float output on the same input.
+    pub float_score: f64,
+    /// |score − float| / |float|.
+    pub relative_error: f64,
+    /// Whether the proof verified.
+    pub verified: bool,
+    /// Always true: the demo uses the development SRS.
+    pub insecure_dev_srs: bool,
+    /// The insecurity warning.
+    pub warning: String,
+    /// Proof file.
+    pub proof_path: String,
+}
+
+/// Runs compile → setup (development SRS) → prove → verify on the bundled model in `out`.
+pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoReport, Error> {
+    let dir = BuildDir(out.to_path_buf());
+    std::fs::create_dir_all(out).map_err(|e| dir.err(format!("cannot create: {e}")))?;
+    let model = out.join("credit_mlp.onnx");
+    let input = out.join("credit_mlp.input.json");
+    write_atomic(&model, CREDIT_MODEL)?;
+    write_atomic(&input, CREDIT_INPUT.as_bytes())?;
+    let opts = CompileOptions { model: model.clone(), data: vec![input.clone()], out: out.to_path_buf(), calibration: CalibrateOptions::default() };
+    let c = compile(&opts, progress)?;
+    let s = setup(&dir, &SrsSource::Dev, progress)?;
+    let proof_path = out.join("proof.json");
+    let p = prove(&dir, &input, &proof_path, progress)?;
+    let v = verify(&dir, &proof_path, progress)?;
+    let loaded = LoadedModel::from_bytes(CREDIT_MODEL, "credit_mlp.onnx", None)?;
+    let data = InputData::parse(CREDIT_INPUT, "credit_mlp.input.json")?;
+    let float_score = loaded.run_float(&data.inputs)?[0][0];
+    let score = p.outputs[0].values[0];
+    Ok(DemoReport {
+        build_dir: out.display().to_string(),
+        model: "credit_mlp (Gemm 10→32, Relu, Gemm 32→1)".into(),
+        k: c.k,
+        rows: c.rows,
+        input_scale: c.input_scale,
+        compile_seconds: c.seconds,
+        setup_seconds: s.srs_seconds + s.keygen_seconds,
+        prove_seconds: p.prove_seconds,
+        verify_seconds: v.seconds,
+        proof_bytes: p.proof_bytes,
+        score,
+        float_score,
+        relative_error: (score - float_score).abs() / float_score.abs().max(1e-12),
+        verified: v.verified,
+        insecure_dev_srs: true,
+        warning: INSECURE_SRS_WARNING.into(),
+        proof_path: proof_path.display().to_string(),
+    })
+}

@@ -1,0 +1,115 @@
+//! The commands' library side: each function runs one step of the workflow on a build
+//! directory and returns a serialisable report. The CLI only parses arguments and prints.
+//!
+//! A build directory holds `settings.json` (scales, k, visibility, tables, model hash, tool
+//! version), `program.json` (the fixed-point program), and after `setup`: `kzg.srs`, `vk.bin`
+//! and `pk.bin`.
+
+pub mod bench;
+pub mod compile;
+pub mod demo;
+pub mod mock;
+pub mod prove;
+pub mod settings;
+pub mod setup;
+pub mod verify;
+
+pub use settings::Settings;
+
+use crate::circuit::CircuitError;
+use crate::model::ModelError;
+use crate::proof::ProofError;
+use crate::quantize::QuantizeError;
+use std::path::{Path, PathBuf};
+
+/// zkinfer's version, recorded in every artifact.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Warning attached to everything made with the development SRS.
+pub const INSECURE_SRS_WARNING: &str =
+    "INSECURE: made with the development SRS, whose secret is public; anyone can forge proofs for it. Use `setup --srs FILE` for production";
+
+/// Any error of the workflow.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Model import.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// Quantization or witness generation.
+    #[error(transparent)]
+    Quantize(#[from] QuantizeError),
+    /// Circuit.
+    #[error(transparent)]
+    Circuit(#[from] CircuitError),
+    /// Proof system.
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+    /// A build directory is missing a file or holds an inconsistent one.
+    #[error("build directory {path}: {reason}")]
+    BuildDir {
+        /// Directory.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Options that do not fit together.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Receives progress of long steps (a spinner on a terminal, nothing otherwise).
+pub trait Progress {
+    /// A step starts.
+    fn start(&self, _what: &str) {}
+    /// The current step ends.
+    fn done(&self, _what: &str, _seconds: f64) {}
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// Runs `f` as a named step.
+pub fn step<T>(p: &dyn Progress, what: &str, f: impl FnOnce() -> T) -> (T, f64) {
+    p.start(what);
+    let t = std::time::Instant::now();
+    let out = f();
+    let s = t.elapsed().as_secs_f64();
+    p.done(what, s);
+    (out, s)
+}
+
+/// Paths inside a build directory.
+#[derive(Clone, Debug)]
+pub struct BuildDir(pub PathBuf);
+
+impl BuildDir {
+    /// `settings.json`
+    pub fn settings(&self) -> PathBuf {
+        self.0.join("settings.json")
+    }
+    /// `program.json`
+    pub fn program(&self) -> PathBuf {
+        self.0.join("program.json")
+    }
+    /// `pk.bin`
+    pub fn pk(&self) -> PathBuf {
+        self.0.join("pk.bin")
+    }
+    /// `vk.bin`
+    pub fn vk(&self) -> PathBuf {
+        self.0.join("vk.bin")
+    }
+    /// `kzg.srs`
+    pub fn srs(&self) -> PathBuf {
+        self.0.join("kzg.srs")
+    }
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+    /// An error about this directory.
+    pub fn err(&self, reason: impl Into<String>) -> Error {
+        Error::BuildDir { path: self.0.display().to_string(), reason: reason.into() }
+    }
+}

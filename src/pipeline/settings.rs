@@ -1,0 +1,133 @@
+//! `settings.json` of a build directory.
+
+use super::{BuildDir, Error, VERSION};
+use crate::proof::artifact::write_atomic;
+use crate::quantize::{FidelityReport, Program, TableKind};
+use serde::{Deserialize, Serialize};
+
+/// Visibility of the model's parts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Visibility {
+    /// `private` or `public`.
+    pub input: String,
+    /// Always `public`.
+    pub output: String,
+    /// Always `fixed` (baked into the circuit, committed in the vk).
+    pub params: String,
+}
+
+/// One lookup table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableInfo {
+    /// Function.
+    pub kind: TableKind,
+    /// Smallest input.
+    pub lo: i64,
+    /// Largest input.
+    pub hi: i64,
+}
+
+/// A tensor's name, shape and scale.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TensorInfo {
+    /// Name.
+    pub name: String,
+    /// Shape.
+    pub shape: Vec<usize>,
+    /// Fixed-point scale exponent.
+    pub scale: u32,
+}
+
+/// What `setup` recorded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SetupInfo {
+    /// True for the development SRS.
+    pub insecure_dev_srs: bool,
+    /// Where the SRS came from.
+    pub srs_source: String,
+    /// Keccak-256 of the verifying key.
+    pub vk_hash: String,
+}
+
+/// The circuit settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// zkinfer version.
+    pub zkinfer_version: String,
+    /// Model file as given to `compile`.
+    pub model_path: String,
+    /// SHA-256 of the model file.
+    pub model_sha256: String,
+    /// Circuit size.
+    pub k: u32,
+    /// Rows used.
+    pub rows: usize,
+    /// Input and activation scale exponent.
+    pub input_scale: u32,
+    /// Weight scale exponent.
+    pub param_scale: u32,
+    /// Visibility.
+    pub visibility: Visibility,
+    /// Lookup tables.
+    pub tables: Vec<TableInfo>,
+    /// Inputs.
+    pub inputs: Vec<TensorInfo>,
+    /// Outputs.
+    pub outputs: Vec<TensorInfo>,
+    /// Number of public instances.
+    pub num_instances: usize,
+    /// Fidelity on the calibration samples.
+    pub fidelity: FidelityReport,
+    /// Set by `setup`.
+    pub setup: Option<SetupInfo>,
+}
+
+impl Settings {
+    /// Settings describing a compiled program.
+    pub fn new(program: &Program, model_path: &str, model_sha256: &str, k: u32, rows: usize, fidelity: FidelityReport, param_scale: u32) -> Self {
+        let info = |name: &str, shape: &[usize], scale| TensorInfo { name: name.into(), shape: shape.to_vec(), scale };
+        Settings {
+            zkinfer_version: VERSION.into(),
+            model_path: model_path.into(),
+            model_sha256: model_sha256.into(),
+            k,
+            rows,
+            input_scale: program.inputs.first().map(|i| i.scale).unwrap_or(0),
+            param_scale,
+            visibility: Visibility { input: if program.public_input { "public" } else { "private" }.into(), output: "public".into(), params: "fixed".into() },
+            tables: program.tables.iter().map(|t| TableInfo { kind: t.kind, lo: t.lo, hi: t.hi }).collect(),
+            inputs: program.inputs.iter().map(|i| info(&i.name, &i.shape, i.scale)).collect(),
+            outputs: program.outputs.iter().map(|o| info(&o.name, &o.shape, o.scale)).collect(),
+            num_instances: program.num_instances(),
+            fidelity,
+            setup: None,
+        }
+    }
+
+    /// Reads the settings of a build directory.
+    pub fn read(dir: &BuildDir) -> Result<Self, Error> {
+        let path = dir.settings();
+        let text = std::fs::read_to_string(&path).map_err(|e| dir.err(format!("cannot read settings.json ({e}); run `zkinfer compile` first")))?;
+        let s: Settings = serde_json::from_str(&text).map_err(|e| dir.err(format!("settings.json is malformed: {e}")))?;
+        if s.zkinfer_version != VERSION {
+            return Err(dir.err(format!("was made by zkinfer {}, this is {VERSION}; recompile", s.zkinfer_version)));
+        }
+        Ok(s)
+    }
+
+    /// Writes the settings atomically.
+    pub fn write(&self, dir: &BuildDir) -> Result<(), Error> {
+        write_atomic(&dir.settings(), serde_json::to_string_pretty(self).expect("serialisable").as_bytes())?;
+        Ok(())
+    }
+}
+
+/// Reads `program.json` and checks it matches the settings.
+pub fn read_program(dir: &BuildDir, settings: &Settings) -> Result<Program, Error> {
+    let text = std::fs::read_to_string(dir.program()).map_err(|e| dir.err(format!("cannot read program.json ({e}); run `zkinfer compile` first")))?;
+    let p: Program = serde_json::from_str(&text).map_err(|e| dir.err(format!("program.json is malformed: {e}")))?;
+    if p.num_instances() != settings.num_instances || p.tables.len() != settings.tables.len() {
+        return Err(dir.err("program.json does not match settings.json; recompile"));
+    }
+    Ok(p)
+}

@@ -1,0 +1,67 @@
+//! `verify`: check a proof file against a build directory's verifying key.
+
+use super::settings::Settings;
+use super::{step, BuildDir, Error, Progress, INSECURE_SRS_WARNING};
+use crate::proof::{self, read_vk, srs, vk_hash, OutputValues, ProofFile};
+use serde::Serialize;
+use std::path::Path;
+
+/// What `verify` found.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyReport {
+    /// Always true in a returned report (rejection is an error).
+    pub verified: bool,
+    /// Proof file.
+    pub proof_path: String,
+    /// Verifying key hash.
+    pub vk_hash: String,
+    /// Outputs the proof attests to.
+    pub outputs: Vec<OutputValues>,
+    /// Seconds of verification.
+    pub seconds: f64,
+    /// True for the development SRS.
+    pub insecure_dev_srs: bool,
+    /// Warning when insecure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// Verifies the proof in `proof_path` with the keys of `dir`.
+pub fn verify(dir: &BuildDir, proof_path: &Path, progress: &dyn Progress) -> Result<VerifyReport, Error> {
+    let settings = Settings::read(dir)?;
+    let setup = settings.setup.clone().ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
+    let file = ProofFile::read(proof_path)?;
+    let proof_bytes = file.proof_bytes(proof_path)?;
+    let instances = file.instance_values(proof_path)?;
+    if instances.len() != settings.num_instances {
+        return Err(proof::ProofError::ProofFile {
+            path: proof_path.display().to_string(),
+            reason: format!("has {} instances; this circuit has {}", instances.len(), settings.num_instances),
+        }
+        .into());
+    }
+    let vk = read_vk(&dir.vk())?;
+    let hash = vk_hash(&vk);
+    if hash != setup.vk_hash {
+        return Err(dir.err("vk.bin does not match the verifying key recorded by setup; rerun `zkinfer setup`"));
+    }
+    if file.vk_hash != hash {
+        return Err(proof::ProofError::Rejected(format!(
+            "the proof was made for another circuit (its vk hash is {}, this build's is {hash})",
+            file.vk_hash
+        ))
+        .into());
+    }
+    let params = srs::read_params(&dir.srs(), Some(settings.k))?;
+    let (result, seconds) = step(progress, "verifying", || proof::verify(&params, &vk, &proof_bytes, &instances));
+    result?;
+    Ok(VerifyReport {
+        verified: true,
+        proof_path: proof_path.display().to_string(),
+        vk_hash: hash,
+        outputs: file.outputs,
+        seconds,
+        insecure_dev_srs: setup.insecure_dev_srs,
+        warning: setup.insecure_dev_srs.then(|| INSECURE_SRS_WARNING.to_string()),
+    })
+}

@@ -1,0 +1,106 @@
+//! The proof file (JSON): proof bytes, public instances, dequantized outputs, vk hash.
+
+use super::artifact::write_atomic;
+use super::transcript::{scalar_bytes, scalar_from_bytes};
+use super::ProofError;
+use halo2_axiom::halo2curves::bn256::Fr;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Dequantized values of one model output.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputValues {
+    /// Output name.
+    pub name: String,
+    /// Shape.
+    pub shape: Vec<usize>,
+    /// Fixed-point scale exponent of the instances.
+    pub scale: u32,
+    /// Dequantized values.
+    pub values: Vec<f64>,
+}
+
+/// A proof and what it proves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProofFile {
+    /// zkinfer version that made it.
+    pub zkinfer_version: String,
+    /// Proof bytes, `0x`-prefixed hex.
+    pub proof: String,
+    /// Public instances: `0x`-prefixed 32-byte big-endian integers below the field modulus.
+    pub instances: Vec<String>,
+    /// Dequantized outputs.
+    pub outputs: Vec<OutputValues>,
+    /// Keccak-256 of the verifying key the proof was made for.
+    pub vk_hash: String,
+    /// Circuit size.
+    pub k: u32,
+    /// True when made with the insecure development SRS.
+    pub insecure_dev_srs: bool,
+}
+
+/// Encodes an instance as `0x` + 64 hex digits.
+pub fn encode_instance(v: &Fr) -> String {
+    format!("0x{}", hex::encode(scalar_bytes(v)))
+}
+
+fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
+    let h = s.strip_prefix("0x").ok_or_else(|| "missing 0x prefix".to_string())?;
+    hex::decode(h).map_err(|e| format!("invalid hex: {e}"))
+}
+
+impl ProofFile {
+    /// Reads and parses a proof file.
+    pub fn read(path: &Path) -> Result<Self, ProofError> {
+        let err = |reason: String| ProofError::ProofFile { path: path.display().to_string(), reason };
+        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        serde_json::from_str(&text).map_err(|e| err(format!("not a zkinfer proof file: {e}")))
+    }
+
+    /// Writes the file atomically.
+    pub fn write(&self, path: &Path) -> Result<(), ProofError> {
+        let text = serde_json::to_string_pretty(self).expect("serialisable");
+        write_atomic(path, text.as_bytes())
+    }
+
+    /// Decoded proof bytes.
+    pub fn proof_bytes(&self, path: &Path) -> Result<Vec<u8>, ProofError> {
+        decode_hex(&self.proof).map_err(|r| ProofError::ProofFile { path: path.display().to_string(), reason: format!("field `proof`: {r}") })
+    }
+
+    /// Decoded instances; each must be exactly 32 bytes and below the field modulus r.
+    pub fn instance_values(&self, path: &Path) -> Result<Vec<Fr>, ProofError> {
+        self.instances
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let err = |r: String| ProofError::ProofFile { path: path.display().to_string(), reason: format!("instance #{i}: {r}") };
+                let b = decode_hex(s).map_err(err)?;
+                let arr: [u8; 32] = b.as_slice().try_into().map_err(|_| err(format!("{} bytes, expected 32", b.len())))?;
+                scalar_from_bytes(&arr).map_err(|e| err(e.to_string()))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(instances: Vec<String>) -> ProofFile {
+        ProofFile { zkinfer_version: "t".into(), proof: "0x00".into(), instances, outputs: vec![], vk_hash: "0x".into(), k: 4, insecure_dev_srs: true }
+    }
+
+    #[test]
+    fn instances_roundtrip_and_out_of_field_values_are_rejected() {
+        let v = -Fr::from(5u64);
+        let f = file(vec![encode_instance(&v)]);
+        assert_eq!(f.instance_values(Path::new("p")).unwrap(), vec![v]);
+        // r itself
+        let r = "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001".to_string();
+        let e = file(vec![r]).instance_values(Path::new("p")).unwrap_err().to_string();
+        assert!(e.contains("instance #0") && e.contains("modulus r"), "{e}");
+        let e = file(vec!["0x1234".into()]).instance_values(Path::new("p")).unwrap_err().to_string();
+        assert!(e.contains("2 bytes, expected 32"), "{e}");
+    }
+}

@@ -1,0 +1,149 @@
+//! The KZG structured reference string: a cached, deterministic development SRS (insecure:
+//! its secret is derived from a public seed) or a params file in halo2's own serialisation.
+
+use super::artifact::write_atomic;
+use super::ProofError;
+use halo2_axiom::halo2curves::bn256::{Bn256, G1Affine, G2Affine};
+use halo2_axiom::halo2curves::pairing::Engine;
+use halo2_axiom::poly::commitment::{Params, ParamsProver};
+use halo2_axiom::poly::kzg::commitment::ParamsKZG;
+use halo2_axiom::SerdeFormat;
+use rand::SeedableRng;
+use std::path::{Path, PathBuf};
+
+/// Seed of the development SRS. Anyone can recompute its secret: never use it in production.
+const DEV_SEED: u64 = 0x7a6b_696e_6665_7231;
+
+/// Where an SRS comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SrsSource {
+    /// The deterministic development SRS (insecure).
+    Dev,
+    /// A params file in halo2's serialisation.
+    File(PathBuf),
+}
+
+/// Loaded parameters and where they came from.
+#[derive(Debug)]
+pub struct Srs {
+    /// Parameters downsized to the circuit's `k`.
+    pub params: ParamsKZG<Bn256>,
+    /// Whether this is the insecure development SRS.
+    pub insecure: bool,
+}
+
+/// The cache directory: `$ZKINFER_CACHE`, else `$XDG_CACHE_HOME/zkinfer`, else `~/.cache/zkinfer`.
+pub fn cache_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("ZKINFER_CACHE") {
+        return PathBuf::from(d);
+    }
+    if let Ok(d) = std::env::var("XDG_CACHE_HOME") {
+        return PathBuf::from(d).join("zkinfer");
+    }
+    let home = std::env::var("HOME").unwrap_or_else(|_| ".".into());
+    PathBuf::from(home).join(".cache").join("zkinfer")
+}
+
+/// Size in bytes of a params file of size `k` in halo2's raw serialisation.
+pub fn file_len(k: u32) -> u64 {
+    4 + 2 * (1u64 << k) * 64 + 2 * 128
+}
+
+impl Srs {
+    /// Loads an SRS for circuits of size `k`.
+    pub fn load(source: &SrsSource, k: u32) -> Result<Srs, ProofError> {
+        match source {
+            SrsSource::Dev => Ok(Srs { params: dev(k)?, insecure: true }),
+            SrsSource::File(p) => Ok(Srs { params: read_params(p, Some(k))?, insecure: false }),
+        }
+    }
+}
+
+/// The development SRS of size `k`, generated once and cached.
+pub fn dev(k: u32) -> Result<ParamsKZG<Bn256>, ProofError> {
+    let path = cache_dir().join("srs").join(format!("dev-insecure-k{k}.srs"));
+    if path.exists() {
+        if let Ok(p) = read_params(&path, Some(k)) {
+            return Ok(p);
+        }
+        // a damaged cache entry is regenerated
+    }
+    let params = ParamsKZG::<Bn256>::setup(k, rand_chacha::ChaCha20Rng::seed_from_u64(DEV_SEED));
+    write_params(&path, &params)?;
+    Ok(params)
+}
+
+/// Writes params in halo2's raw serialisation, atomically.
+pub fn write_params(path: &Path, params: &ParamsKZG<Bn256>) -> Result<(), ProofError> {
+    let mut buf = Vec::with_capacity(file_len(params.k()) as usize);
+    params.write_custom(&mut buf, SerdeFormat::RawBytes).map_err(|e| ProofError::File { path: path.display().to_string(), reason: e.to_string() })?;
+    write_atomic(path, &buf)
+}
+
+/// Reads a params file, checks it is whole and consistent, and downsizes it to `k`.
+pub fn read_params(path: &Path, k: Option<u32>) -> Result<ParamsKZG<Bn256>, ProofError> {
+    let err = |reason: String| ProofError::Srs { path: path.display().to_string(), reason };
+    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    if bytes.len() < 4 {
+        return Err(err("is truncated (no header)".into()));
+    }
+    let file_k = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
+    if file_k == 0 || file_k > 28 {
+        return Err(err(format!("header says k = {file_k}; not a halo2 KZG params file")));
+    }
+    if bytes.len() as u64 != file_len(file_k) {
+        return Err(err(format!("has {} bytes; a k = {file_k} params file has {} (truncated or not raw halo2 params)", bytes.len(), file_len(file_k))));
+    }
+    if let Some(k) = k {
+        if file_k < k {
+            return Err(err(format!("holds 2^{file_k} points but the circuit needs k = {k} (2^{k} points)")));
+        }
+    }
+    let mut params = ParamsKZG::<Bn256>::read_custom(&mut &bytes[..], SerdeFormat::RawBytes).map_err(|e| err(format!("is corrupted: {e}")))?;
+    check_consistency(&params).map_err(err)?;
+    if let Some(k) = k {
+        if k < file_k {
+            params.downsize(k);
+        }
+    }
+    Ok(params)
+}
+
+/// Checks `e(g₁, [1]₂) = e(g₀, [s]₂)`: the first two powers agree with the G2 part.
+fn check_consistency(params: &ParamsKZG<Bn256>) -> Result<(), String> {
+    let g = params.get_g();
+    if g.len() < 2 {
+        return Err("holds fewer than two G1 points".into());
+    }
+    let lhs = Bn256::pairing(&g[1], &params.g2());
+    let rhs = Bn256::pairing(&g[0], &params.s_g2());
+    if lhs != rhs || g[0] != G1Affine::generator() || params.g2() != G2Affine::generator() {
+        return Err("is inconsistent: its G1 and G2 powers do not match (corrupted file?)".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_roundtrip_and_damage_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.srs");
+        let params = ParamsKZG::<Bn256>::setup(4, rand_chacha::ChaCha20Rng::seed_from_u64(1));
+        write_params(&path, &params).unwrap();
+        let back = read_params(&path, Some(3)).unwrap();
+        assert_eq!(back.k(), 3);
+        let e = read_params(&path, Some(5)).unwrap_err().to_string();
+        assert!(e.contains("needs k = 5"), "{e}");
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 10]).unwrap();
+        assert!(read_params(&path, Some(4)).unwrap_err().to_string().contains("truncated"));
+        let mut bad = bytes.clone();
+        bad[4 + 64 + 5] ^= 0x10; // second G1 point
+        std::fs::write(&path, &bad).unwrap();
+        let e = read_params(&path, Some(4)).unwrap_err().to_string();
+        assert!(e.contains("corrupted") || e.contains("inconsistent"), "{e}");
+    }
+}
