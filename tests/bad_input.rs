@@ -1,0 +1,192 @@
+//! Every bad input gets a clear error, exit code 1, no panic and no partial artifact.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn malformed_onnx_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = write(tmp.path(), "bad.onnx", b"\x08\x07this is not a protobuf \xff\xff\xff");
+    let out_dir = tmp.path().join("out");
+    let o = zkinfer(&["compile", s(&m), "--data", s(&model("credit_mlp.input.json")), "--out", s(&out_dir)]);
+    assert_fails(&o, &["bad.onnx", "is not a valid ONNX model"]);
+    assert!(!out_dir.join("settings.json").exists());
+}
+
+#[test]
+fn missing_model_file_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = zkinfer(&["compile", s(&tmp.path().join("nope.onnx")), "--data", s(&model("credit_mlp.input.json")), "--out", s(&tmp.path().join("o"))]);
+    assert_fails(&o, &["cannot read model file", "nope.onnx"]);
+}
+
+#[test]
+fn unsupported_op_names_the_op_and_node() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = onnx_model(("x", &[1, 4]), ("y", &[1, 4]), vec![node("my_tanh", "Tanh", &["x"], &["y"])], vec![]);
+    let m = write(tmp.path(), "tanh.onnx", &bytes);
+    let d = write(tmp.path(), "d.json", br#"{"input_data": [[0.1, 0.2, 0.3, 0.4]]}"#);
+    let out_dir = tmp.path().join("out");
+    let o = zkinfer(&["compile", s(&m), "--data", s(&d), "--out", s(&out_dir)]);
+    assert_fails(&o, &["unsupported ONNX op `Tanh` at node `my_tanh`", "supported ops: Add"]);
+    assert!(!out_dir.exists() || !out_dir.join("settings.json").exists());
+}
+
+#[test]
+fn constant_folded_shape_ops_are_accepted() {
+    // Shape → Reshape chains (as PyTorch exports them) fold to constants and need no support.
+    let tmp = tempfile::tempdir().unwrap();
+    let nodes = vec![
+        node("shape", "Shape", &["x"], &["s"]),
+        node("reshape", "Reshape", &["x", "s"], &["r"]),
+        node("relu", "Relu", &["r"], &["y"]),
+    ];
+    let bytes = onnx_model(("x", &[1, 4]), ("y", &[1, 4]), nodes, vec![]);
+    let m = write(tmp.path(), "shape.onnx", &bytes);
+    let d = write(tmp.path(), "d.json", br#"{"input_data": [[0.1, -0.2, 0.3, -0.4]]}"#);
+    let o = zkinfer(&["compile", s(&m), "--data", s(&d), "--out", s(&tmp.path().join("out"))]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn bad_input_data_is_reported_and_leaves_no_proof() {
+    let b = build("credit_mlp");
+    let t = b.tmp.path();
+    let cases: Vec<(&str, &[u8], Vec<&str>)> = vec![
+        ("short.json", br#"{"input_data": [[1, 2, 3]]}"#, vec!["has 3 values; the model input takes 10"]),
+        ("text.json", br#"{"input_data": [[1, 2, "abc", 4, 5, 6, 7, 8, 9, 10]]}"#, vec!["input_data[0][2] is \"abc\", not a number"]),
+        ("nojson.json", b"{not json", vec!["not valid JSON"]),
+        ("nofield.json", br#"{"data": [[1]]}"#, vec!["missing the `input_data` field"]),
+        ("two.json", br#"{"input_data": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]]}"#, vec!["holds 2 samples; prove and mock take exactly one"]),
+    ];
+    for (name, body, needles) in cases {
+        let input = write(t, name, body);
+        let proof = t.join(format!("{name}.proof.json"));
+        let o = zkinfer(&["prove", s(b.dir.path()), "--input", s(&input), "--out", s(&proof)]);
+        assert_fails(&o, &needles);
+        assert!(!proof.exists(), "{name}: a proof file was left behind");
+    }
+}
+
+#[test]
+fn input_outside_the_calibrated_range_names_node_and_bound() {
+    let b = build("credit_mlp");
+    let input = write(b.tmp.path(), "big.json", br#"{"input_data": [[100, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}"#);
+    let proof = b.tmp.path().join("big.proof.json");
+    let o = zkinfer(&["prove", s(b.dir.path()), "--input", s(&input), "--out", s(&proof)]);
+    assert_fails(&o, &["node `input`", "leaves the range lookup range [", "--range-margin"]);
+    assert!(!proof.exists());
+}
+
+#[test]
+fn hidden_value_outside_a_lookup_range_names_the_node() {
+    // y = relu(x·x): calibrated on x = 0.5 (x² = 0.25), proven on x = 0.9 (x² = 0.81 > 2·0.25)
+    let tmp = tempfile::tempdir().unwrap();
+    let nodes = vec![node("square", "Mul", &["x", "x"], &["sq"]), node("act", "Relu", &["sq"], &["y"])];
+    let m = write(tmp.path(), "sq.onnx", &onnx_model(("x", &[1, 1]), ("y", &[1, 1]), nodes, vec![]));
+    let d = write(tmp.path(), "d.json", br#"{"input_data": [[0.5]]}"#);
+    let out_dir = tmp.path().join("out");
+    let o = zkinfer(&["compile", s(&m), "--data", s(&d), "--out", s(&out_dir), "--scale", "6"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(zkinfer(&["setup", s(&out_dir), "--dev-srs"]).status.success());
+    let ok = write(tmp.path(), "ok.json", br#"{"input_data": [[0.5]]}"#);
+    assert!(zkinfer(&["prove", s(&out_dir), "-i", s(&ok), "-o", s(&tmp.path().join("p.json"))]).status.success());
+    let big = write(tmp.path(), "big.json", br#"{"input_data": [[0.9]]}"#);
+    let o = zkinfer(&["prove", s(&out_dir), "-i", s(&big), "-o", s(&tmp.path().join("p2.json"))]);
+    assert_fails(&o, &["node `act`", "relu lookup range [-32, 32]"]);
+}
+
+#[test]
+fn damaged_keys_proofs_and_srs_are_reported() {
+    let b = build("credit_mlp");
+    let dir = s(b.dir.path()).to_string();
+    let verify = |proof: &Path| zkinfer(&["verify", &dir, s(proof)]);
+
+    // truncated proving key
+    let pk = std::fs::read(b.dir.pk()).unwrap();
+    std::fs::write(b.dir.pk(), &pk[..pk.len() / 2]).unwrap();
+    let p2 = b.tmp.path().join("p2.json");
+    assert_fails(&zkinfer(&["prove", &dir, "-i", s(&b.input), "-o", s(&p2)]), &["pk.bin", "truncated"]);
+    assert!(!p2.exists());
+    std::fs::write(b.dir.pk(), &pk).unwrap();
+
+    // corrupted verifying key
+    let vk = std::fs::read(b.dir.vk()).unwrap();
+    let mut bad = vk.clone();
+    let n = bad.len();
+    bad[n - 7] ^= 0x55;
+    std::fs::write(b.dir.vk(), &bad).unwrap();
+    assert_fails(&verify(&b.proof), &["vk.bin", "corrupted (checksum mismatch)"]);
+    std::fs::write(b.dir.vk(), b"not a key").unwrap();
+    assert_fails(&verify(&b.proof), &["vk.bin", "not a zkinfer vk file"]);
+    std::fs::write(b.dir.vk(), &vk).unwrap();
+
+    // truncated and corrupted SRS
+    let srs = std::fs::read(b.dir.srs()).unwrap();
+    std::fs::write(b.dir.srs(), &srs[..srs.len() - 100]).unwrap();
+    assert_fails(&verify(&b.proof), &["SRS", "truncated"]);
+    let mut bad = srs.clone();
+    bad[4 + 64 + 10] ^= 0x01;
+    std::fs::write(b.dir.srs(), &bad).unwrap();
+    assert_fails(&verify(&b.proof), &["SRS", "kzg.srs"]);
+    std::fs::write(b.dir.srs(), &srs).unwrap();
+
+    // truncated proof file, non-hex proof, damaged proof bytes
+    let text = std::fs::read_to_string(&b.proof).unwrap();
+    let t1 = write(b.tmp.path(), "t1.json", &text.as_bytes()[..text.len() / 2]);
+    assert_fails(&verify(&t1), &["not a zkinfer proof file"]);
+    let mut file = zkinfer::proof::ProofFile::read(&b.proof).unwrap();
+    file.proof = "0xzz".into();
+    file.write(&b.tmp.path().join("t2.json")).unwrap();
+    assert_fails(&verify(&b.tmp.path().join("t2.json")), &["field `proof`", "invalid hex"]);
+    let mut file = zkinfer::proof::ProofFile::read(&b.proof).unwrap();
+    file.proof = file.proof[..file.proof.len() - 64].to_string();
+    file.write(&b.tmp.path().join("t3.json")).unwrap();
+    assert_fails(&verify(&b.tmp.path().join("t3.json")), &["proof rejected"]);
+
+    // everything restored: the original proof still verifies
+    assert!(verify(&b.proof).status.success());
+}
+
+#[test]
+fn srs_file_too_small_for_the_circuit_is_reported() {
+    let b = build("mlp_sigmoid"); // k = 11
+    let small = b.tmp.path().join("small.srs");
+    zkinfer::proof::srs::write_params(&small, &zkinfer::proof::srs::dev(5).unwrap()).unwrap();
+    let o = zkinfer(&["setup", s(b.dir.path()), "--srs", s(&small)]);
+    assert_fails(&o, &["small.srs", "holds 2^5 points but the circuit needs k = "]);
+}
+
+#[test]
+fn setup_needs_an_srs_choice() {
+    let b = build("credit_mlp");
+    let o = zkinfer(&["setup", s(b.dir.path())]);
+    assert_fails(&o, &["choose an SRS", "--dev-srs"]);
+}
+
+#[test]
+fn commands_on_an_empty_directory_explain_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = zkinfer(&["prove", s(tmp.path()), "-i", s(&model("credit_mlp.input.json"))]);
+    assert_fails(&o, &["cannot read settings.json", "zkinfer compile"]);
+}
+
+#[test]
+fn json_mode_reports_errors_as_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = zkinfer(&["--json", "prove", s(tmp.path()), "-i", "x.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON error on stdout");
+    assert!(v["error"].as_str().unwrap().contains("settings.json"));
+}

@@ -1,0 +1,109 @@
+//! Shared helpers of the integration tests.
+#![allow(dead_code)]
+
+use prost::Message;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use tract_onnx::pb;
+use zkinfer::pipeline::compile::{compile, CompileOptions};
+use zkinfer::pipeline::prove::prove;
+use zkinfer::pipeline::setup::setup;
+use zkinfer::pipeline::{BuildDir, Silent};
+use zkinfer::proof::SrsSource;
+use zkinfer::quantize::CalibrateOptions;
+
+/// Repository path of a bundled model file.
+pub fn model(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(name)
+}
+
+/// A compiled, set-up build directory with one proof.
+pub struct Built {
+    pub tmp: tempfile::TempDir,
+    pub dir: BuildDir,
+    pub proof: PathBuf,
+    pub input: PathBuf,
+}
+
+/// Compiles, sets up (dev SRS) and proves a bundled model.
+pub fn build(name: &str) -> Built {
+    build_with(name, CalibrateOptions::default())
+}
+
+/// Like [`build`] with calibration options.
+pub fn build_with(name: &str, calibration: CalibrateOptions) -> Built {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("build");
+    let input = model(&format!("{name}.input.json"));
+    let opts = CompileOptions { model: model(&format!("{name}.onnx")), data: vec![input.clone()], out: out.clone(), calibration };
+    compile(&opts, &Silent).expect("compiles");
+    let dir = BuildDir(out);
+    setup(&dir, &SrsSource::Dev, &Silent).expect("setup");
+    let proof = tmp.path().join("proof.json");
+    prove(&dir, &input, &proof, &Silent).expect("proves");
+    Built { tmp, dir, proof, input }
+}
+
+/// Runs the zkinfer binary.
+pub fn zkinfer(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_zkinfer")).args(args).output().expect("runs")
+}
+
+/// Asserts a failed run with a message containing every needle, and no panic.
+pub fn assert_fails(out: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "expected failure, got success; stderr: {stderr}");
+    assert_eq!(out.status.code(), Some(1), "exit code; stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "stderr lacks {n:?}: {stderr}");
+    }
+}
+
+fn value_info(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
+    use pb::tensor_shape_proto::{dimension::Value as D, Dimension};
+    let shape = pb::TensorShapeProto { dim: dims.iter().map(|d| Dimension { value: Some(D::DimValue(*d)), ..Default::default() }).collect() };
+    pb::ValueInfoProto {
+        name: name.into(),
+        r#type: Some(pb::TypeProto {
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: Some(shape) })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// A float initializer.
+pub fn init(name: &str, dims: &[i64], data: Vec<f32>) -> pb::TensorProto {
+    pb::TensorProto { name: name.into(), dims: dims.to_vec(), data_type: 1, float_data: data, ..Default::default() }
+}
+
+/// A node.
+pub fn node(name: &str, op: &str, inputs: &[&str], outputs: &[&str]) -> pb::NodeProto {
+    pb::NodeProto {
+        name: name.into(),
+        op_type: op.into(),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: outputs.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+/// Encodes a one-input one-output ONNX model (opset 13).
+pub fn onnx_model(input: (&str, &[i64]), output: (&str, &[i64]), nodes: Vec<pb::NodeProto>, inits: Vec<pb::TensorProto>) -> Vec<u8> {
+    let graph = pb::GraphProto {
+        name: "g".into(),
+        node: nodes,
+        initializer: inits,
+        input: vec![value_info(input.0, input.1)],
+        output: vec![value_info(output.0, output.1)],
+        ..Default::default()
+    };
+    let model = pb::ModelProto {
+        ir_version: 7,
+        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 13 }],
+        graph: Some(graph),
+        ..Default::default()
+    };
+    model.encode_to_vec()
+}

@@ -1,0 +1,68 @@
+//! End to end: compile, set up, prove and verify the bundled models, natively.
+
+mod common;
+use common::*;
+use zkinfer::model::{InputData, LoadedModel};
+use zkinfer::pipeline::verify::verify;
+use zkinfer::pipeline::Silent;
+use zkinfer::proof::ProofFile;
+
+fn check_model(name: &str) {
+    let b = build(name);
+    let report = verify(&b.dir, &b.proof, &Silent).expect("verifies");
+    assert!(report.verified);
+    // proven outputs match tract's float outputs within 1% of the largest magnitude
+    let loaded = LoadedModel::load(&model(&format!("{name}.onnx")), None).unwrap();
+    let data = InputData::from_file(&b.input).unwrap();
+    let float = loaded.run_float(&data.inputs).unwrap();
+    let file = ProofFile::read(&b.proof).unwrap();
+    let proven = &file.outputs[0].values;
+    let max = float[0].iter().fold(0f64, |m, v| m.max(v.abs()));
+    for (p, f) in proven.iter().zip(&float[0]) {
+        assert!((p - f).abs() <= 0.01 * max, "{name}: proven {p} vs float {f}");
+    }
+    assert!(file.insecure_dev_srs);
+    assert_eq!(file.instances.len(), float[0].len());
+}
+
+#[test]
+fn credit_model_proves_and_verifies() {
+    check_model("credit_mlp");
+}
+
+#[test]
+fn sigmoid_model_proves_and_verifies() {
+    check_model("mlp_sigmoid");
+}
+
+#[test]
+fn credit_model_stays_small() {
+    let b = build("credit_mlp");
+    let s = zkinfer::pipeline::Settings::read(&b.dir).unwrap();
+    assert!(s.k <= 12, "k = {}", s.k);
+    let file = ProofFile::read(&b.proof).unwrap();
+    assert!(file.proof_bytes(&b.proof).unwrap().len() <= 3072);
+}
+
+#[test]
+fn public_input_mode_exposes_the_input_as_instances() {
+    let opts = zkinfer::quantize::CalibrateOptions { public_input: true, ..Default::default() };
+    let b = build_with("credit_mlp", opts);
+    verify(&b.dir, &b.proof, &Silent).expect("verifies");
+    let file = ProofFile::read(&b.proof).unwrap();
+    assert_eq!(file.instances.len(), 1 + 10);
+}
+
+#[test]
+fn demo_command_runs_and_reports_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("demo");
+    let o = zkinfer(&["demo", "--json", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    assert_eq!(v["verified"], true);
+    assert!(v["k"].as_u64().unwrap() <= 12);
+    assert!(v["relative_error"].as_f64().unwrap() < 0.01);
+    assert_eq!(v["insecure_dev_srs"], true);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("INSECURE"));
+}
