@@ -5,9 +5,9 @@
 //! [`cli`] (commands and the reporter).
 #![warn(missing_docs)]
 
-pub mod model;
-pub mod quantize;
 pub mod circuit;
-pub mod proof;
-pub mod pipeline;
 pub mod cli;
+pub mod model;
+pub mod pipeline;
+pub mod proof;
+pub mod quantize;

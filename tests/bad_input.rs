@@ -27,14 +27,26 @@ fn malformed_onnx_is_reported() {
 #[test]
 fn missing_model_file_is_reported() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = zkinfer(&["compile", s(&tmp.path().join("nope.onnx")), "--data", s(&model("credit_mlp.input.json")), "--out", s(&tmp.path().join("o"))]);
+    let o = zkinfer(&[
+        "compile",
+        s(&tmp.path().join("nope.onnx")),
+        "--data",
+        s(&model("credit_mlp.input.json")),
+        "--out",
+        s(&tmp.path().join("o")),
+    ]);
     assert_fails(&o, &["cannot read model file", "nope.onnx"]);
 }
 
 #[test]
 fn unsupported_op_names_the_op_and_node() {
     let tmp = tempfile::tempdir().unwrap();
-    let bytes = onnx_model(("x", &[1, 4]), ("y", &[1, 4]), vec![node("my_tanh", "Tanh", &["x"], &["y"])], vec![]);
+    let bytes = onnx_model(
+        ("x", &[1, 4]),
+        ("y", &[1, 4]),
+        vec![node("my_tanh", "Tanh", &["x"], &["y"])],
+        vec![],
+    );
     let m = write(tmp.path(), "tanh.onnx", &bytes);
     let d = write(tmp.path(), "d.json", br#"{"input_data": [[0.1, 0.2, 0.3, 0.4]]}"#);
     let out_dir = tmp.path().join("out");
@@ -64,11 +76,23 @@ fn bad_input_data_is_reported_and_leaves_no_proof() {
     let b = build("credit_mlp");
     let t = b.tmp.path();
     let cases: Vec<(&str, &[u8], Vec<&str>)> = vec![
-        ("short.json", br#"{"input_data": [[1, 2, 3]]}"#, vec!["has 3 values; the model input takes 10"]),
-        ("text.json", br#"{"input_data": [[1, 2, "abc", 4, 5, 6, 7, 8, 9, 10]]}"#, vec!["input_data[0][2] is \"abc\", not a number"]),
+        (
+            "short.json",
+            br#"{"input_data": [[1, 2, 3]]}"#,
+            vec!["has 3 values; the model input takes 10"],
+        ),
+        (
+            "text.json",
+            br#"{"input_data": [[1, 2, "abc", 4, 5, 6, 7, 8, 9, 10]]}"#,
+            vec!["input_data[0][2] is \"abc\", not a number"],
+        ),
         ("nojson.json", b"{not json", vec!["not valid JSON"]),
         ("nofield.json", br#"{"data": [[1]]}"#, vec!["missing the `input_data` field"]),
-        ("two.json", br#"{"input_data": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]]}"#, vec!["holds 2 samples; prove and mock take exactly one"]),
+        (
+            "two.json",
+            br#"{"input_data": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]]}"#,
+            vec!["holds 2 samples; prove and mock take exactly one"],
+        ),
     ];
     for (name, body, needles) in cases {
         let input = write(t, name, body);
@@ -101,7 +125,9 @@ fn hidden_value_outside_a_lookup_range_names_the_node() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(zkinfer(&["setup", s(&out_dir), "--dev-srs"]).status.success());
     let ok = write(tmp.path(), "ok.json", br#"{"input_data": [[0.5]]}"#);
-    assert!(zkinfer(&["prove", s(&out_dir), "-i", s(&ok), "-o", s(&tmp.path().join("p.json"))]).status.success());
+    assert!(zkinfer(&["prove", s(&out_dir), "-i", s(&ok), "-o", s(&tmp.path().join("p.json"))])
+        .status
+        .success());
     let big = write(tmp.path(), "big.json", br#"{"input_data": [[0.9]]}"#);
     let o = zkinfer(&["prove", s(&out_dir), "-i", s(&big), "-o", s(&tmp.path().join("p2.json"))]);
     assert_fails(&o, &["node `act`", "relu lookup range [-32, 32]"]);
@@ -117,7 +143,10 @@ fn damaged_keys_proofs_and_srs_are_reported() {
     let pk = std::fs::read(b.dir.pk()).unwrap();
     std::fs::write(b.dir.pk(), &pk[..pk.len() / 2]).unwrap();
     let p2 = b.tmp.path().join("p2.json");
-    assert_fails(&zkinfer(&["prove", &dir, "-i", s(&b.input), "-o", s(&p2)]), &["pk.bin", "truncated"]);
+    assert_fails(
+        &zkinfer(&["prove", &dir, "-i", s(&b.input), "-o", s(&p2)]),
+        &["pk.bin", "truncated"],
+    );
     assert!(!p2.exists());
     std::fs::write(b.dir.pk(), &pk).unwrap();
 

@@ -22,6 +22,14 @@ fn check_model(name: &str) {
         assert!((p - f).abs() <= 0.01 * max, "{name}: proven {p} vs float {f}");
     }
     assert!(file.insecure_dev_srs);
+    // every artifact made with the development SRS says so
+    assert!(b.dir.path().join("INSECURE-DEV-SRS.txt").exists());
+    for f in [b.dir.vk(), b.dir.pk()] {
+        let head = std::fs::read(&f).unwrap();
+        assert!(String::from_utf8_lossy(&head[..64]).contains("dev-insecure"), "{}", f.display());
+    }
+    let settings = zkinfer::pipeline::Settings::read(&b.dir).unwrap();
+    assert!(settings.setup.unwrap().insecure_dev_srs);
     assert_eq!(file.instances.len(), float[0].len());
 }
 
@@ -46,7 +54,10 @@ fn credit_model_stays_small() {
 
 #[test]
 fn public_input_mode_exposes_the_input_as_instances() {
-    let opts = zkinfer::quantize::CalibrateOptions { public_input: true, ..Default::default() };
+    let opts = zkinfer::quantize::CalibrateOptions {
+        public_input: true,
+        ..Default::default()
+    };
     let b = build_with("credit_mlp", opts);
     verify(&b.dir, &b.proof, &Silent).expect("verifies");
     let file = ProofFile::read(&b.proof).unwrap();

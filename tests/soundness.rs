@@ -40,7 +40,10 @@ fn every_mutated_proof_word_is_rejected() {
         for (byte, mask) in [(31usize, 0x01u8), (0, 0x80), (16, 0xff)] {
             let mut p = l.proof.clone();
             p[w * 32 + byte] ^= mask;
-            assert!(verify(&l.params, &l.vk, &p, &l.instances).is_err(), "word {w} of {words} (byte {byte} ^ {mask:#x}) accepted");
+            assert!(
+                verify(&l.params, &l.vk, &p, &l.instances).is_err(),
+                "word {w} of {words} (byte {byte} ^ {mask:#x}) accepted"
+            );
         }
     }
 }
@@ -67,7 +70,9 @@ fn wrong_lengths_and_trailing_bytes_are_rejected() {
     let b = build("credit_mlp");
     let l = load(&b);
     for cut in [1usize, 32] {
-        let e = verify(&l.params, &l.vk, &l.proof[..l.proof.len() - cut], &l.instances).unwrap_err().to_string();
+        let e = verify(&l.params, &l.vk, &l.proof[..l.proof.len() - cut], &l.instances)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("proof rejected"), "{e}");
     }
     let mut longer = l.proof.clone();
@@ -127,5 +132,8 @@ fn mock_prover_names_a_broken_constraint() {
     let report = mock_plan(plan, settings.k).unwrap();
     assert!(!report.satisfied);
     let first = &report.failures[0];
-    assert!(first.contains("linear accumulate") && first.contains(&format!("row {r}")) && first.contains("node `"), "{first}");
+    assert!(
+        first.contains("linear accumulate") && first.contains(&format!("row {r}")) && first.contains("node `"),
+        "{first}"
+    );
 }

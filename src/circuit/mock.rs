@@ -40,10 +40,16 @@ pub fn describe(f: &VerifyFailure, plan: &Plan) -> String {
             format!("constraint {constraint} is not satisfied at {}", at(row_of(location)))
         }
         VerifyFailure::Lookup { name, location, .. } => {
-            format!("lookup `{name}` fails at {}: the value is not in its table (out of range or wrong function output)", at(row_of(location)))
+            format!(
+                "lookup `{name}` fails at {}: the value is not in its table (out of range or wrong function output)",
+                at(row_of(location))
+            )
         }
         VerifyFailure::Permutation { column, location } => {
-            format!("copy constraint on column {column} fails at {}: a copied value differs from its source", at(row_of(location)))
+            format!(
+                "copy constraint on column {column} fails at {}: a copied value differs from its source",
+                at(row_of(location))
+            )
         }
         other => other.to_string(),
     }
@@ -55,10 +61,12 @@ pub fn mock_plan(plan: Plan, k: u32) -> Result<MockReport, CircuitError> {
     let instances: Vec<_> = plan
         .instances
         .iter()
-        .map(|w| plan.homes[*w as usize].map(|(col, r)| match col {
-            super::plan::Col::X => plan.rows[r].x.value,
-            super::plan::Col::Acc => plan.rows[r].acc.value,
-        }))
+        .map(|w| {
+            plan.homes[*w as usize].map(|(col, r)| match col {
+                super::plan::Col::X => plan.rows[r].x.value,
+                super::plan::Col::Acc => plan.rows[r].acc.value,
+            })
+        })
         .map(|v| fe(v.unwrap_or(0)))
         .collect();
     let circuit = ModelCircuit::new(plan);
@@ -67,7 +75,13 @@ pub fn mock_plan(plan: Plan, k: u32) -> Result<MockReport, CircuitError> {
         Ok(()) => (true, vec![], 0),
         Err(fs) => (false, fs.iter().take(20).map(|f| describe(f, &circuit.plan)).collect(), fs.len()),
     };
-    Ok(MockReport { k, rows, satisfied, failures, failure_count: count })
+    Ok(MockReport {
+        k,
+        rows,
+        satisfied,
+        failures,
+        failure_count: count,
+    })
 }
 
 /// Runs the MockProver on `program` with `witness` at size `k`.
@@ -86,16 +100,31 @@ pub(crate) mod tests {
     fn program(n_inputs: usize, steps: Vec<StepKind>, tables: Vec<TableSpec>, outputs: Vec<u32>, num_wires: usize) -> Program {
         Program {
             num_wires,
-            inputs: vec![ProgInput { name: "in".into(), shape: vec![n_inputs], scale: 0, wires: (0..n_inputs as u32).collect(), table: 0 }],
+            inputs: vec![ProgInput {
+                name: "in".into(),
+                shape: vec![n_inputs],
+                scale: 0,
+                wires: (0..n_inputs as u32).collect(),
+                table: 0,
+            }],
             steps: steps.into_iter().map(|kind| Step { node: "step".into(), kind }).collect(),
-            outputs: vec![ProgOutput { name: "out".into(), shape: vec![outputs.len()], scale: 0, wires: outputs }],
+            outputs: vec![ProgOutput {
+                name: "out".into(),
+                shape: vec![outputs.len()],
+                scale: 0,
+                wires: outputs,
+            }],
             tables,
             public_input: false,
         }
     }
 
     fn range() -> TableSpec {
-        TableSpec { kind: TableKind::Identity, lo: -100, hi: 100 }
+        TableSpec {
+            kind: TableKind::Identity,
+            lo: -100,
+            hi: 100,
+        }
     }
 
     fn with_witness(p: Program, inputs: Vec<i128>) -> (Program, Witness) {
@@ -105,13 +134,34 @@ pub(crate) mod tests {
 
     /// out = 3 + 2·a − 5·b with a = 4, b = 1.
     pub fn linear_program() -> (Program, Witness) {
-        let p = program(2, vec![StepKind::Linear { out: 2, terms: vec![(0, 2), (1, -5)], bias: 3 }], vec![range()], vec![2], 3);
+        let p = program(
+            2,
+            vec![StepKind::Linear {
+                out: 2,
+                terms: vec![(0, 2), (1, -5)],
+                bias: 3,
+            }],
+            vec![range()],
+            vec![2],
+            3,
+        );
         with_witness(p, vec![4, 1])
     }
 
     /// out = a·b + 1.
     pub fn product_program() -> (Program, Witness) {
-        let p = program(2, vec![StepKind::Product { out: 2, a: 0, b: 1, bias: 1 }], vec![range()], vec![2], 3);
+        let p = program(
+            2,
+            vec![StepKind::Product {
+                out: 2,
+                a: 0,
+                b: 1,
+                bias: 1,
+            }],
+            vec![range()],
+            vec![2],
+            3,
+        );
         with_witness(p, vec![6, -7])
     }
 
@@ -122,11 +172,33 @@ pub(crate) mod tests {
         let mut outs = vec![];
         for i in 0..n {
             let (y, o) = (n + 2 * i, n + 2 * i + 1);
-            steps.push(StepKind::Linear { out: y, terms: vec![(i, 10)], bias: 4 });
-            steps.push(StepKind::Lookup { out: o, input: y, shift: 3, table: 1, rem_table: 2 });
+            steps.push(StepKind::Linear {
+                out: y,
+                terms: vec![(i, 10)],
+                bias: 4,
+            });
+            steps.push(StepKind::Lookup {
+                out: o,
+                input: y,
+                shift: 3,
+                table: 1,
+                rem_table: 2,
+            });
             outs.push(o);
         }
-        let tables = vec![range(), TableSpec { kind: TableKind::Relu, lo: -200, hi: 200 }, TableSpec { kind: TableKind::Remainder { bits: 3 }, lo: 0, hi: 7 }];
+        let tables = vec![
+            range(),
+            TableSpec {
+                kind: TableKind::Relu,
+                lo: -200,
+                hi: 200,
+            },
+            TableSpec {
+                kind: TableKind::Remainder { bits: 3 },
+                lo: 0,
+                hi: 7,
+            },
+        ];
         let p = program(xs.len(), steps, tables, outs, (3 * n) as usize);
         with_witness(p, xs.to_vec())
     }
@@ -166,12 +238,17 @@ pub(crate) mod tests {
     /// Moves one unit of the first rescale's quotient into its remainder (q−1, rem+2^shift),
     /// keeping the rescale gate and the activation output consistent.
     pub fn shift_quotient(program: &Program, witness: &Witness) -> Result<(), String> {
-        tamper(program, witness, |row| row.sel == Sel::Rescale, |p, r| {
-            let k = p.rows[r].w;
-            p.rows[r].acc.value -= 1;
-            p.rows[r].x.value = p.rows[r].acc.value.max(0);
-            p.rows[r + 1].acc.value += k;
-            p.rows[r + 1].x.value += k;
-        })
+        tamper(
+            program,
+            witness,
+            |row| row.sel == Sel::Rescale,
+            |p, r| {
+                let k = p.rows[r].w;
+                p.rows[r].acc.value -= 1;
+                p.rows[r].x.value = p.rows[r].acc.value.max(0);
+                p.rows[r + 1].acc.value += k;
+                p.rows[r + 1].x.value += k;
+            },
+        )
     }
 }

@@ -34,7 +34,10 @@ impl Cell {
     }
     /// A cell constrained to equal `wire`'s home cell.
     pub fn copy(wire: Wire, value: i128) -> Self {
-        Cell { value, copy_of: Some(wire) }
+        Cell {
+            value,
+            copy_of: Some(wire),
+        }
     }
 }
 
@@ -96,7 +99,14 @@ impl PlanBuilder<'_> {
     }
     /// Appends a row.
     pub fn push(&mut self, sel: Sel, w: i128, tag: u64, x: Cell, acc: Cell) {
-        self.rows.push(Row { sel, w, tag, x, acc, node: self.node });
+        self.rows.push(Row {
+            sel,
+            w,
+            tag,
+            x,
+            acc,
+            node: self.node,
+        });
     }
     /// Makes the last row's `acc` the home of `wire`.
     pub fn set_home_acc(&mut self, wire: Wire) {
@@ -110,7 +120,12 @@ impl PlanBuilder<'_> {
 
 /// Lays out the rows of `program` (values from `witness` when given).
 fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>) -> (PlanBuilder<'a>, Vec<String>) {
-    let mut b = PlanBuilder { rows: Vec::new(), homes: vec![None; program.num_wires], values: witness.map(|w| w.values.as_slice()), node: 0 };
+    let mut b = PlanBuilder {
+        rows: Vec::new(),
+        homes: vec![None; program.num_wires],
+        values: witness.map(|w| w.values.as_slice()),
+        node: 0,
+    };
     let mut nodes: Vec<String> = Vec::new();
     let node_index = |name: &str, nodes: &mut Vec<String>| -> u32 {
         if nodes.last().map(|n| n != name).unwrap_or(true) {
@@ -131,7 +146,13 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>) -> (PlanBuil
         match &step.kind {
             StepKind::Linear { out, terms, bias } => chips::linear::layout(&mut b, *out, terms, *bias),
             StepKind::Product { out, a, b: bb, bias } => chips::product::layout(&mut b, *out, *a, *bb, *bias),
-            StepKind::Lookup { out, input, shift, table, rem_table } => {
+            StepKind::Lookup {
+                out,
+                input,
+                shift,
+                table,
+                rem_table,
+            } => {
                 // The previous row's acc holds the input when the step right before produced
                 // it into acc and nothing else reads it.
                 let fused = last_out == Some(*input)
@@ -165,7 +186,14 @@ impl Plan {
                 table.push((t as u64 + 1, spec.kind.apply(v) as i128, v as i128));
             }
         }
-        Plan { rows: b.rows, homes: b.homes, instances, table, nodes, has_witness: witness.is_some() }
+        Plan {
+            rows: b.rows,
+            homes: b.homes,
+            instances,
+            table,
+            nodes,
+            has_witness: witness.is_some(),
+        }
     }
 
     /// Name of the node that owns `row`, if any.

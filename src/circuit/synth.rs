@@ -91,7 +91,10 @@ impl Circuit<Fr> for ModelCircuit {
                     x_cells.push(xc);
                     acc_cells.push(ac);
                 }
-                plan.instances.iter().map(|w| home(*w, &x_cells, &acc_cells)).collect::<Result<Vec<_>, _>>()
+                plan.instances
+                    .iter()
+                    .map(|w| home(*w, &x_cells, &acc_cells))
+                    .collect::<Result<Vec<_>, _>>()
             },
         )?;
         for (i, cell) in cells.into_iter().enumerate() {

@@ -46,7 +46,10 @@ fn input_for(model: &std::path::Path) -> PathBuf {
 /// Runs `bench`.
 pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
     let models = if a.models.is_empty() {
-        ["credit_mlp", "mlp_64", "mlp_sigmoid"].iter().map(|m| PathBuf::from(format!("models/{m}.onnx"))).collect()
+        ["credit_mlp", "mlp_64", "mlp_sigmoid"]
+            .iter()
+            .map(|m| PathBuf::from(format!("models/{m}.onnx")))
+            .collect()
     } else {
         a.models.clone()
     };
@@ -74,11 +77,19 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
             .output()?;
         r.done(&format!("benchmarking {}", m.display()), t.elapsed().as_secs_f64());
         if !out.status.success() {
-            anyhow::bail!("benchmark of {} failed: {}", m.display(), String::from_utf8_lossy(&out.stderr).trim());
+            anyhow::bail!(
+                "benchmark of {} failed: {}",
+                m.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
         }
         results.push(serde_json::from_slice::<BenchResult>(&out.stdout)?);
     }
-    let report = BenchReport { zkinfer_version: crate::pipeline::VERSION.into(), results, out: a.out.display().to_string() };
+    let report = BenchReport {
+        zkinfer_version: crate::pipeline::VERSION.into(),
+        results,
+        out: a.out.display().to_string(),
+    };
     crate::proof::artifact::write_atomic(&a.out, serde_json::to_string_pretty(&report)?.as_bytes())?;
     r.emit(&report);
     Ok(())
@@ -96,7 +107,14 @@ impl Render for BenchReport {
                     b.model.clone(),
                     format!(
                         "k {} rows {}  setup {:.3}s  prove {:.3}s  verify {:.4}s  proof {} B  peak {:.0} MB  err {:.3}%",
-                        b.k, b.rows, b.setup_seconds, b.prove_seconds, b.verify_seconds, b.proof_bytes, b.peak_rss_mb, 100.0 * b.max_rel_error
+                        b.k,
+                        b.rows,
+                        b.setup_seconds,
+                        b.prove_seconds,
+                        b.verify_seconds,
+                        b.proof_bytes,
+                        b.peak_rss_mb,
+                        100.0 * b.max_rel_error
                     ),
                 )
             })

@@ -49,8 +49,23 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
             anyhow::bail!("--scale must be between 1 and 20 (got {s})");
         }
     }
-    let calibration = CalibrateOptions { target: a.target, scale: a.scale, range_margin: a.range_margin, tolerance: a.tolerance, public_input: a.public_input, max_k: a.max_k };
-    let report = compile(&CompileOptions { model: a.model, data: a.data, out: a.out, calibration }, r)?;
+    let calibration = CalibrateOptions {
+        target: a.target,
+        scale: a.scale,
+        range_margin: a.range_margin,
+        tolerance: a.tolerance,
+        public_input: a.public_input,
+        max_k: a.max_k,
+    };
+    let report = compile(
+        &CompileOptions {
+            model: a.model,
+            data: a.data,
+            out: a.out,
+            calibration,
+        },
+        r,
+    )?;
     r.emit(&report);
     Ok(())
 }
@@ -63,7 +78,10 @@ impl Render for CompileReport {
         let mut rows = vec![
             ("k".into(), self.k.to_string()),
             ("rows used".into(), format!("{} (tables {})", self.rows, self.table_rows)),
-            ("scales".into(), format!("input 2^{}, params 2^{}", self.input_scale, self.param_scale)),
+            (
+                "scales".into(),
+                format!("input 2^{}, params 2^{}", self.input_scale, self.param_scale),
+            ),
             ("input".into(), self.input_visibility.clone()),
             ("public instances".into(), self.num_instances.to_string()),
             ("samples".into(), self.fidelity.samples.to_string()),
@@ -71,10 +89,18 @@ impl Render for CompileReport {
         for o in &self.fidelity.outputs {
             rows.push((
                 format!("fidelity `{}`", o.name),
-                format!("max abs err {:.3e}, mean abs err {:.3e}, max rel err {:.3}%", o.max_abs_error, o.mean_abs_error, 100.0 * o.max_rel_error),
+                format!(
+                    "max abs err {:.3e}, mean abs err {:.3e}, max rel err {:.3}%",
+                    o.max_abs_error,
+                    o.mean_abs_error,
+                    100.0 * o.max_rel_error
+                ),
             ));
         }
-        rows.push(("within tolerance".into(), format!("{} ({}%)", self.fidelity.within_tolerance, 100.0 * self.fidelity.tolerance)));
+        rows.push((
+            "within tolerance".into(),
+            format!("{} ({}%)", self.fidelity.within_tolerance, 100.0 * self.fidelity.tolerance),
+        ));
         rows.push(("time".into(), secs(self.seconds)));
         rows
     }
@@ -82,7 +108,10 @@ impl Render for CompileReport {
         if self.fidelity.within_tolerance {
             vec![]
         } else {
-            vec![format!("quantized outputs differ from the float outputs by more than {}%; try --target accuracy or --scale", 100.0 * self.fidelity.tolerance)]
+            vec![format!(
+                "quantized outputs differ from the float outputs by more than {}%; try --target accuracy or --scale",
+                100.0 * self.fidelity.tolerance
+            )]
         }
     }
 }

@@ -33,7 +33,10 @@ impl Render for DemoReport {
             ("verify".into(), secs(self.verify_seconds)),
             ("proof size".into(), format!("{} bytes", self.proof_bytes)),
             ("credit score (proven)".into(), format!("{:.6}", self.score)),
-            ("credit score (float)".into(), format!("{:.6} (rel. error {:.3}%)", self.float_score, 100.0 * self.relative_error)),
+            (
+                "credit score (float)".into(),
+                format!("{:.6} (rel. error {:.3}%)", self.float_score, 100.0 * self.relative_error),
+            ),
             ("verified".into(), if self.verified { "yes".into() } else { "NO".into() }),
             ("artifacts".into(), format!("{} (proof: {})", self.build_dir, self.proof_path)),
         ]

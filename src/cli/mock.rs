@@ -22,7 +22,11 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
     let report = mock(&BuildDir(a.build_dir), &a.input, r)?;
     r.emit(&report);
     if !report.satisfied {
-        anyhow::bail!("{} constraint(s) fail; first: {}", report.failure_count, report.failures.first().cloned().unwrap_or_default());
+        anyhow::bail!(
+            "{} constraint(s) fail; first: {}",
+            report.failure_count,
+            report.failures.first().cloned().unwrap_or_default()
+        );
     }
     Ok(())
 }

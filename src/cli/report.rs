@@ -29,7 +29,11 @@ pub struct Reporter {
 impl Reporter {
     /// A reporter.
     pub fn new(json: bool, quiet: bool) -> Self {
-        Reporter { json, quiet, spinner: RefCell::new(None) }
+        Reporter {
+            json,
+            quiet,
+            spinner: RefCell::new(None),
+        }
     }
 
     fn interactive(&self) -> bool {
@@ -57,7 +61,9 @@ impl Reporter {
 
     /// Prints an error (also as JSON on stdout with `--json`).
     pub fn error(&self, e: &anyhow::Error) {
-        self.spinner.borrow_mut().take().map(|s| s.finish_and_clear());
+        if let Some(s) = self.spinner.borrow_mut().take() {
+            s.finish_and_clear();
+        }
         let msg = format!("{e:#}");
         if self.json {
             println!("{}", serde_json::json!({ "error": msg }));

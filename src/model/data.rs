@@ -25,9 +25,11 @@ impl InputData {
 
     /// Parses data file text; `origin` names the source in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self, ModelError> {
-        let err = |reason: String| ModelError::Data { path: origin.to_string(), reason };
-        let root: Value =
-            serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+        let err = |reason: String| ModelError::Data {
+            path: origin.to_string(),
+            reason,
+        };
+        let root: Value = serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
         let data = root
             .get("input_data")
             .ok_or_else(|| err("missing the `input_data` field (expected {\"input_data\": [[...]]})".into()))?;
@@ -44,9 +46,9 @@ impl InputData {
                 .ok_or_else(|| err(format!("input_data[{i}] must be a list of numbers")))?;
             let mut values = Vec::with_capacity(items.len());
             for (j, v) in items.iter().enumerate() {
-                let x = v.as_f64().ok_or_else(|| {
-                    err(format!("input_data[{i}][{j}] is {v}, not a number"))
-                })?;
+                let x = v
+                    .as_f64()
+                    .ok_or_else(|| err(format!("input_data[{i}][{j}] is {v}, not a number")))?;
                 if !x.is_finite() {
                     return Err(err(format!("input_data[{i}][{j}] is not finite")));
                 }
@@ -65,7 +67,10 @@ impl InputData {
     /// Splits the data into samples for inputs of the given sizes. Each list's length must be a
     /// positive multiple of its input's size, and all lists must hold the same number of samples.
     pub fn samples(&self, sizes: &[usize], origin: &str) -> Result<Vec<Vec<Vec<f64>>>, ModelError> {
-        let err = |reason: String| ModelError::Data { path: origin.to_string(), reason };
+        let err = |reason: String| ModelError::Data {
+            path: origin.to_string(),
+            reason,
+        };
         if self.inputs.len() != sizes.len() {
             return Err(err(format!(
                 "has {} input list(s) but the model has {} input(s)",
@@ -84,11 +89,7 @@ impl InputData {
             let n = list.len() / size;
             match count {
                 None => count = Some(n),
-                Some(c) if c != n => {
-                    return Err(err(format!(
-                        "input_data[{i}] holds {n} samples but input_data[0] holds {c}"
-                    )))
-                }
+                Some(c) if c != n => return Err(err(format!("input_data[{i}] holds {n} samples but input_data[0] holds {c}"))),
                 _ => {}
             }
         }

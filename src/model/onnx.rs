@@ -22,7 +22,10 @@ pub struct LoadedModel {
 
 impl std::fmt::Debug for LoadedModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoadedModel").field("graph", &self.graph).field("sha256", &self.sha256).finish()
+        f.debug_struct("LoadedModel")
+            .field("graph", &self.graph)
+            .field("sha256", &self.sha256)
+            .finish()
     }
 }
 
@@ -38,14 +41,20 @@ impl LoadedModel {
     /// values in one sample, used to fix symbolic dims other than the batch dim.
     pub fn load(path: &Path, hints: ShapeHints) -> Result<Self, ModelError> {
         let display = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: display.clone(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+            path: display.clone(),
+            source,
+        })?;
         Self::from_bytes(&bytes, &display, hints)
     }
 
     /// Loads from bytes; `origin` names the source in errors.
     pub fn from_bytes(bytes: &[u8], origin: &str, hints: ShapeHints) -> Result<Self, ModelError> {
         use sha2::Digest;
-        let malformed = |reason: String| ModelError::Malformed { path: origin.to_string(), reason };
+        let malformed = |reason: String| ModelError::Malformed {
+            path: origin.to_string(),
+            reason,
+        };
         let onnx = tract_onnx::onnx();
         let proto = onnx
             .proto_model_for_read(&mut &bytes[..])
@@ -55,8 +64,11 @@ impl LoadedModel {
             return Err(malformed("the graph has no nodes".into()));
         }
         let initializers: HashSet<&str> = graph_proto.initializer.iter().map(|t| t.name.as_str()).collect();
-        let real_inputs: Vec<&pb::ValueInfoProto> =
-            graph_proto.input.iter().filter(|i| !initializers.contains(i.name.as_str())).collect();
+        let real_inputs: Vec<&pb::ValueInfoProto> = graph_proto
+            .input
+            .iter()
+            .filter(|i| !initializers.contains(i.name.as_str()))
+            .collect();
         if real_inputs.is_empty() {
             return Err(malformed("the graph has no (non-constant) input".into()));
         }
@@ -77,8 +89,14 @@ impl LoadedModel {
             let shape = input_shape(vi, hints.map(|h| h[ix]))?;
             model
                 .set_input_fact(ix, InferenceFact::dt_shape(f32::datum_type(), shape.clone()))
-                .map_err(|e| ModelError::Input { name: vi.name.clone(), reason: tract_msg(&e) })?;
-            inputs.push(GraphInput { name: vi.name.clone(), shape });
+                .map_err(|e| ModelError::Input {
+                    name: vi.name.clone(),
+                    reason: tract_msg(&e),
+                })?;
+            inputs.push(GraphInput {
+                name: vi.name.clone(),
+                shape,
+            });
         }
         // Check op support before tract's analysis, so an unknown op is named as such rather
         // than as a shape inference failure. Ops whose results fold to constants are allowed,
@@ -96,11 +114,17 @@ impl LoadedModel {
         };
         let mut nodes = Vec::new();
         for (i, pbnode) in graph_proto.node.iter().enumerate() {
-            let name = if pbnode.name.is_empty() { format!("{}_{}", pbnode.op_type, i) } else { pbnode.name.clone() };
+            let name = if pbnode.name.is_empty() {
+                format!("{}_{}", pbnode.op_type, i)
+            } else {
+                pbnode.name.clone()
+            };
             let outputs: Vec<&String> = pbnode.output.iter().filter(|o| !o.is_empty()).collect();
             // Constant-folded by tract?
-            let folded: Option<Vec<Tensor>> =
-                outputs.iter().map(|o| fact_of(o).and_then(|f| f.value.concretize()).and_then(|t| to_f32(&t))).collect();
+            let folded: Option<Vec<Tensor>> = outputs
+                .iter()
+                .map(|o| fact_of(o).and_then(|f| f.value.concretize()).and_then(|t| to_f32(&t)))
+                .collect();
             if let Some(values) = folded {
                 for (o, t) in outputs.iter().zip(values) {
                     consts.insert((*o).clone(), t);
@@ -128,28 +152,49 @@ impl LoadedModel {
                     } else if let Some(t) = consts.get(n) {
                         Ok(Operand::Const(t.clone()))
                     } else if let Some(s) = vars.get(n) {
-                        Ok(Operand::Var { name: n.clone(), shape: s.clone() })
+                        Ok(Operand::Var {
+                            name: n.clone(),
+                            shape: s.clone(),
+                        })
                     } else if let Some(t) = initializer_value(&model, n) {
                         consts.insert(n.clone(), t.clone());
                         Ok(Operand::Const(t))
                     } else {
-                        Err(malformed(format!("node `{name}` reads tensor `{n}`, which no earlier node produces")))
+                        Err(malformed(format!(
+                            "node `{name}` reads tensor `{n}`, which no earlier node produces"
+                        )))
                     }
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let out_name = outputs[0].clone();
             let out_shape = fact_of(&out_name)
                 .and_then(|f| f.shape.concretize())
-                .and_then(|dims| dims.iter().map(|d| d.as_i64().and_then(|v| usize::try_from(v).ok())).collect::<Option<Vec<usize>>>())
+                .and_then(|dims| {
+                    dims.iter()
+                        .map(|d| d.as_i64().and_then(|v| usize::try_from(v).ok()))
+                        .collect::<Option<Vec<usize>>>()
+                })
                 .ok_or_else(|| ModelError::Shape(format!("no concrete shape for `{out_name}` (output of node `{name}`)")))?;
-            let ctx = LowerCtx { node: &name, proto: pbnode, inputs: operands, out_shape: out_shape.clone() };
+            let ctx = LowerCtx {
+                node: &name,
+                proto: pbnode,
+                inputs: operands,
+                out_shape: out_shape.clone(),
+            };
             match lower(&ctx)? {
                 Lowered::Const(t) => {
                     consts.insert(out_name, t);
                 }
                 Lowered::Op(op, op_inputs) => {
                     vars.insert(out_name.clone(), out_shape.clone());
-                    nodes.push(Node { name, op_type: pbnode.op_type.clone(), op, inputs: op_inputs, output: out_name, shape: out_shape });
+                    nodes.push(Node {
+                        name,
+                        op_type: pbnode.op_type.clone(),
+                        op,
+                        inputs: op_inputs,
+                        output: out_name,
+                        shape: out_shape,
+                    });
                 }
             }
         }
@@ -185,8 +230,7 @@ impl LoadedModel {
                 });
             }
             let data: Vec<f32> = values.iter().map(|&v| v as f32).collect();
-            let t = tract_ndarray::ArrayD::from_shape_vec(input.shape.clone(), data)
-                .map_err(|e| ModelError::Tract(e.to_string()))?;
+            let t = tract_ndarray::ArrayD::from_shape_vec(input.shape.clone(), data).map_err(|e| ModelError::Tract(e.to_string()))?;
             tv.push(Tensor_::from(t).into_tvalue());
         }
         let out = self.runnable.run(tv).map_err(|e| ModelError::Tract(tract_msg(&e)))?;
@@ -205,13 +249,16 @@ type Tensor_ = tract_onnx::prelude::Tensor;
 fn to_f32(t: &Arc<Tensor_>) -> Option<Tensor> {
     let c = t.cast_to::<f32>().ok()?;
     let data = c.to_plain_array_view::<f32>().ok()?.iter().copied().collect();
-    Some(Tensor { shape: t.shape().to_vec(), data })
+    Some(Tensor {
+        shape: t.shape().to_vec(),
+        data,
+    })
 }
 
 fn initializer_value(model: &InferenceModel, name: &str) -> Option<Tensor> {
-    let outlet = model.find_outlet_label(name).or_else(|| {
-        model.nodes().iter().find(|n| n.name == name).map(|n| OutletId::new(n.id, 0))
-    })?;
+    let outlet = model
+        .find_outlet_label(name)
+        .or_else(|| model.nodes().iter().find(|n| n.name == name).map(|n| OutletId::new(n.id, 0)))?;
     model.outlet_fact(outlet).ok()?.value.concretize().and_then(|t| to_f32(&t))
 }
 
@@ -219,7 +266,10 @@ fn initializer_value(model: &InferenceModel, name: &str) -> Option<Tensor> {
 fn input_shape(vi: &pb::ValueInfoProto, sample_len: Option<usize>) -> Result<Vec<usize>, ModelError> {
     use pb::tensor_shape_proto::dimension::Value as Dim;
     use pb::type_proto::Value as Ty;
-    let err = |reason: String| ModelError::Input { name: vi.name.clone(), reason };
+    let err = |reason: String| ModelError::Input {
+        name: vi.name.clone(),
+        reason,
+    };
     let Some(Ty::TensorType(tt)) = vi.r#type.as_ref().and_then(|t| t.value.as_ref()) else {
         return Err(err("has no tensor type".into()));
     };
@@ -247,7 +297,12 @@ fn input_shape(vi: &pb::ValueInfoProto, sample_len: Option<usize>) -> Result<Vec
             shape[unknown[0]] = Some(n / known);
         }
         (1, None) => return Err(err("has a symbolic dimension; give sample data to fix it".into())),
-        _ => return Err(err(format!("has {} symbolic dimensions besides the batch; cannot fix them", unknown.len()))),
+        _ => {
+            return Err(err(format!(
+                "has {} symbolic dimensions besides the batch; cannot fix them",
+                unknown.len()
+            )))
+        }
     }
     Ok(shape.into_iter().map(|d| d.unwrap_or(1)).collect())
 }
@@ -255,9 +310,13 @@ fn input_shape(vi: &pb::ValueInfoProto, sample_len: Option<usize>) -> Result<Vec
 /// Names the node behind a tract analysis failure when tract's message mentions one.
 fn shape_error(e: &TractError, graph: &pb::GraphProto) -> String {
     let msg = tract_msg(e);
+    let onnx = tract_onnx::onnx();
     for n in &graph.node {
-        if tract_onnx::onnx().op_register.0.get(&n.op_type).is_none() {
-            return format!("node `{}` has op type `{}` that neither tract nor zkinfer knows ({msg})", n.name, n.op_type);
+        if !onnx.op_register.0.contains_key(&n.op_type) {
+            return format!(
+                "node `{}` has op type `{}` that neither tract nor zkinfer knows ({msg})",
+                n.name, n.op_type
+            );
         }
     }
     msg

@@ -39,14 +39,24 @@ pub struct BenchResult {
 pub fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
 }
 
 /// Benchmarks one model with its sample input in the work directory `work`.
 pub fn bench_one(model: &Path, input: &Path, work: &Path, runs: usize, progress: &dyn Progress) -> Result<BenchResult, Error> {
-    let opts = CompileOptions { model: model.to_path_buf(), data: vec![input.to_path_buf()], out: work.to_path_buf(), calibration: CalibrateOptions::default() };
+    let opts = CompileOptions {
+        model: model.to_path_buf(),
+        data: vec![input.to_path_buf()],
+        out: work.to_path_buf(),
+        calibration: CalibrateOptions::default(),
+    };
     let c = compile(&opts, progress)?;
     let dir = BuildDir(work.to_path_buf());
     // generate the SRS outside the measured setup

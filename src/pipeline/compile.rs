@@ -59,7 +59,9 @@ pub struct CompileReport {
 pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<CompileReport, Error> {
     let start = std::time::Instant::now();
     if opts.data.is_empty() {
-        return Err(Error::Usage("compile needs sample data: --data FILE (EZKL format {\"input_data\": [[...]]})".into()));
+        return Err(Error::Usage(
+            "compile needs sample data: --data FILE (EZKL format {\"input_data\": [[...]]})".into(),
+        ));
     }
     let data = opts.data.iter().map(|p| InputData::from_file(p)).collect::<Result<Vec<_>, _>>()?;
     let hints: Vec<usize> = data[0].inputs.iter().map(|l| l.len()).collect();
@@ -71,20 +73,37 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         samples.extend(d.samples(&sizes, &p.display().to_string())?);
     }
     let size_fn = |p: &crate::quantize::Program| circuit::size(p);
-    let (cal, _) = step(progress, "calibrating scales and lookup ranges", || calibrate(&model, &samples, &opts.calibration, &size_fn));
+    let (cal, _) = step(progress, "calibrating scales and lookup ranges", || {
+        calibrate(&model, &samples, &opts.calibration, &size_fn)
+    });
     let cal = cal?;
     if cal.k > circuit::MAX_K {
-        return Err(circuit::CircuitError::TooLarge { rows: cal.rows, max: circuit::MAX_K }.into());
+        return Err(circuit::CircuitError::TooLarge {
+            rows: cal.rows,
+            max: circuit::MAX_K,
+        }
+        .into());
     }
     let dir = BuildDir(opts.out.clone());
     let model_path = opts.model.display().to_string();
-    let settings = Settings::new(&cal.program, &model_path, &model.sha256, cal.k, cal.rows, cal.report.clone(), cal.config.param_scale);
+    let settings = Settings::new(
+        &cal.program,
+        &model_path,
+        &model.sha256,
+        cal.k,
+        cal.rows,
+        cal.report.clone(),
+        cal.config.param_scale,
+    );
     std::fs::create_dir_all(dir.path()).map_err(|e| dir.err(format!("cannot create: {e}")))?;
     // keys of an earlier compile no longer match
-    for stale in [dir.pk(), dir.vk(), dir.srs()] {
+    for stale in [dir.pk(), dir.vk(), dir.srs(), dir.path().join(super::setup::INSECURE_MARKER)] {
         let _ = std::fs::remove_file(stale);
     }
-    write_atomic(&dir.program(), serde_json::to_string(&cal.program).expect("serialisable").as_bytes())?;
+    write_atomic(
+        &dir.program(),
+        serde_json::to_string(&cal.program).expect("serialisable").as_bytes(),
+    )?;
     settings.write(&dir)?;
     Ok(CompileReport {
         build_dir: dir.path().display().to_string(),

@@ -64,7 +64,12 @@ pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoReport, Error> {
     let input = out.join("credit_mlp.input.json");
     write_atomic(&model, CREDIT_MODEL)?;
     write_atomic(&input, CREDIT_INPUT.as_bytes())?;
-    let opts = CompileOptions { model: model.clone(), data: vec![input.clone()], out: out.to_path_buf(), calibration: CalibrateOptions::default() };
+    let opts = CompileOptions {
+        model: model.clone(),
+        data: vec![input.clone()],
+        out: out.to_path_buf(),
+        calibration: CalibrateOptions::default(),
+    };
     let c = compile(&opts, progress)?;
     let s = setup(&dir, &SrsSource::Dev, progress)?;
     let proof_path = out.join("proof.json");

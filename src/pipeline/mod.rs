@@ -110,6 +110,9 @@ impl BuildDir {
     }
     /// An error about this directory.
     pub fn err(&self, reason: impl Into<String>) -> Error {
-        Error::BuildDir { path: self.0.display().to_string(), reason: reason.into() }
+        Error::BuildDir {
+            path: self.0.display().to_string(),
+            reason: reason.into(),
+        }
     }
 }

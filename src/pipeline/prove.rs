@@ -43,7 +43,11 @@ pub fn witness_for(program: &Program, input: &Path) -> Result<Witness, Error> {
     let sizes: Vec<usize> = program.inputs.iter().map(|i| i.wires.len()).collect();
     let samples = data.samples(&sizes, &input.display().to_string())?;
     if samples.len() != 1 {
-        return Err(Error::Usage(format!("{} holds {} samples; prove and mock take exactly one", input.display(), samples.len())));
+        return Err(Error::Usage(format!(
+            "{} holds {} samples; prove and mock take exactly one",
+            input.display(),
+            samples.len()
+        )));
     }
     let q = quantize_inputs(program, &samples[0])?;
     Ok(evaluate(program, &q, true)?.0)
@@ -52,7 +56,10 @@ pub fn witness_for(program: &Program, input: &Path) -> Result<Witness, Error> {
 /// Proves the model on the input in `input` and writes the proof file to `out`.
 pub fn prove(dir: &BuildDir, input: &Path, out: &Path, progress: &dyn Progress) -> Result<ProveReport, Error> {
     let settings = Settings::read(dir)?;
-    let setup = settings.setup.clone().ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
+    let setup = settings
+        .setup
+        .clone()
+        .ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
     let program = read_program(dir, &settings)?;
     let (witness, witness_seconds) = step(progress, "computing the witness", || witness_for(&program, input));
     let witness = witness?;
@@ -65,15 +72,24 @@ pub fn prove(dir: &BuildDir, input: &Path, out: &Path, progress: &dyn Progress) 
     }
     let instances: Vec<_> = witness.instances(&program).into_iter().map(fe).collect();
     let circuit = ModelCircuit::new(Plan::new(&program, Some(&witness)));
-    let (proof, prove_seconds) = step(progress, "proving", || proof::prove(&params, &pk, circuit, &instances, rand::rngs::OsRng));
+    let (proof, prove_seconds) = step(progress, "proving", || {
+        proof::prove(&params, &pk, circuit, &instances, rand::rngs::OsRng)
+    });
     let proof = proof?;
-    let (checked, verify_seconds) = step(progress, "verifying natively", || proof::verify(&params, pk.get_vk(), &proof, &instances));
+    let (checked, verify_seconds) = step(progress, "verifying natively", || {
+        proof::verify(&params, pk.get_vk(), &proof, &instances)
+    });
     checked?;
     let outputs: Vec<OutputValues> = program
         .outputs
         .iter()
         .zip(witness.dequantized_outputs(&program))
-        .map(|(o, values)| OutputValues { name: o.name.clone(), shape: o.shape.clone(), scale: o.scale, values })
+        .map(|(o, values)| OutputValues {
+            name: o.name.clone(),
+            shape: o.shape.clone(),
+            scale: o.scale,
+            values,
+        })
         .collect();
     let file = ProofFile {
         zkinfer_version: VERSION.into(),

@@ -84,8 +84,20 @@ pub struct Settings {
 
 impl Settings {
     /// Settings describing a compiled program.
-    pub fn new(program: &Program, model_path: &str, model_sha256: &str, k: u32, rows: usize, fidelity: FidelityReport, param_scale: u32) -> Self {
-        let info = |name: &str, shape: &[usize], scale| TensorInfo { name: name.into(), shape: shape.to_vec(), scale };
+    pub fn new(
+        program: &Program,
+        model_path: &str,
+        model_sha256: &str,
+        k: u32,
+        rows: usize,
+        fidelity: FidelityReport,
+        param_scale: u32,
+    ) -> Self {
+        let info = |name: &str, shape: &[usize], scale| TensorInfo {
+            name: name.into(),
+            shape: shape.to_vec(),
+            scale,
+        };
         Settings {
             zkinfer_version: VERSION.into(),
             model_path: model_path.into(),
@@ -94,8 +106,20 @@ impl Settings {
             rows,
             input_scale: program.inputs.first().map(|i| i.scale).unwrap_or(0),
             param_scale,
-            visibility: Visibility { input: if program.public_input { "public" } else { "private" }.into(), output: "public".into(), params: "fixed".into() },
-            tables: program.tables.iter().map(|t| TableInfo { kind: t.kind, lo: t.lo, hi: t.hi }).collect(),
+            visibility: Visibility {
+                input: if program.public_input { "public" } else { "private" }.into(),
+                output: "public".into(),
+                params: "fixed".into(),
+            },
+            tables: program
+                .tables
+                .iter()
+                .map(|t| TableInfo {
+                    kind: t.kind,
+                    lo: t.lo,
+                    hi: t.hi,
+                })
+                .collect(),
             inputs: program.inputs.iter().map(|i| info(&i.name, &i.shape, i.scale)).collect(),
             outputs: program.outputs.iter().map(|o| info(&o.name, &o.shape, o.scale)).collect(),
             num_instances: program.num_instances(),
@@ -107,7 +131,8 @@ impl Settings {
     /// Reads the settings of a build directory.
     pub fn read(dir: &BuildDir) -> Result<Self, Error> {
         let path = dir.settings();
-        let text = std::fs::read_to_string(&path).map_err(|e| dir.err(format!("cannot read settings.json ({e}); run `zkinfer compile` first")))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| dir.err(format!("cannot read settings.json ({e}); run `zkinfer compile` first")))?;
         let s: Settings = serde_json::from_str(&text).map_err(|e| dir.err(format!("settings.json is malformed: {e}")))?;
         if s.zkinfer_version != VERSION {
             return Err(dir.err(format!("was made by zkinfer {}, this is {VERSION}; recompile", s.zkinfer_version)));
@@ -117,14 +142,18 @@ impl Settings {
 
     /// Writes the settings atomically.
     pub fn write(&self, dir: &BuildDir) -> Result<(), Error> {
-        write_atomic(&dir.settings(), serde_json::to_string_pretty(self).expect("serialisable").as_bytes())?;
+        write_atomic(
+            &dir.settings(),
+            serde_json::to_string_pretty(self).expect("serialisable").as_bytes(),
+        )?;
         Ok(())
     }
 }
 
 /// Reads `program.json` and checks it matches the settings.
 pub fn read_program(dir: &BuildDir, settings: &Settings) -> Result<Program, Error> {
-    let text = std::fs::read_to_string(dir.program()).map_err(|e| dir.err(format!("cannot read program.json ({e}); run `zkinfer compile` first")))?;
+    let text = std::fs::read_to_string(dir.program())
+        .map_err(|e| dir.err(format!("cannot read program.json ({e}); run `zkinfer compile` first")))?;
     let p: Program = serde_json::from_str(&text).map_err(|e| dir.err(format!("program.json is malformed: {e}")))?;
     if p.num_instances() != settings.num_instances || p.tables.len() != settings.tables.len() {
         return Err(dir.err("program.json does not match settings.json; recompile"));

@@ -1,10 +1,14 @@
 //! `setup`: SRS, proving key and verifying key.
 
-use super::settings::{read_program, SetupInfo, Settings};
+use super::settings::{read_program, Settings, SetupInfo};
 use super::{step, BuildDir, Error, Progress, INSECURE_SRS_WARNING};
 use crate::circuit::{ModelCircuit, Plan};
+use crate::proof::artifact::write_atomic;
 use crate::proof::{keygen, srs, vk_hash, write_pk, write_vk, Srs, SrsSource};
 use serde::Serialize;
+
+/// File written beside keys made with the development SRS.
+pub const INSECURE_MARKER: &str = "INSECURE-DEV-SRS.txt";
 
 /// What `setup` did.
 #[derive(Clone, Debug, Serialize)]
@@ -45,11 +49,19 @@ pub fn setup(dir: &BuildDir, source: &SrsSource, progress: &dyn Progress) -> Res
     let circuit = ModelCircuit::new(Plan::new(&program, None));
     let (pk, keygen_seconds) = step(progress, "generating proving and verifying keys", || keygen(&srs.params, &circuit));
     let pk = pk?;
-    let written = [dir.srs(), dir.vk(), dir.pk()];
+    let marker = dir.path().join(INSECURE_MARKER);
+    let written = [dir.srs(), dir.vk(), dir.pk(), marker.clone()];
+    let _ = std::fs::remove_file(&marker);
     let result = (|| -> Result<(), Error> {
         srs::write_params(&dir.srs(), &srs.params)?;
-        write_vk(&dir.vk(), pk.get_vk())?;
-        write_pk(&dir.pk(), &pk)?;
+        write_vk(&dir.vk(), pk.get_vk(), srs.insecure)?;
+        write_pk(&dir.pk(), &pk, srs.insecure)?;
+        if srs.insecure {
+            write_atomic(
+                &marker,
+                format!("{INSECURE_SRS_WARNING}.\nkzg.srs, vk.bin and pk.bin in this directory were made with it.\n").as_bytes(),
+            )?;
+        }
         Ok(())
     })();
     if let Err(e) = result {
@@ -63,7 +75,11 @@ pub fn setup(dir: &BuildDir, source: &SrsSource, progress: &dyn Progress) -> Res
         SrsSource::Dev => "development SRS (insecure)".to_string(),
         SrsSource::File(p) => p.display().to_string(),
     };
-    settings.setup = Some(SetupInfo { insecure_dev_srs: srs.insecure, srs_source: srs_source.clone(), vk_hash: hash.clone() });
+    settings.setup = Some(SetupInfo {
+        insecure_dev_srs: srs.insecure,
+        srs_source: srs_source.clone(),
+        vk_hash: hash.clone(),
+    });
     settings.write(dir)?;
     let size = |p: std::path::PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     Ok(SetupReport {

@@ -29,7 +29,10 @@ pub struct VerifyReport {
 /// Verifies the proof in `proof_path` with the keys of `dir`.
 pub fn verify(dir: &BuildDir, proof_path: &Path, progress: &dyn Progress) -> Result<VerifyReport, Error> {
     let settings = Settings::read(dir)?;
-    let setup = settings.setup.clone().ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
+    let setup = settings
+        .setup
+        .clone()
+        .ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
     let file = ProofFile::read(proof_path)?;
     let proof_bytes = file.proof_bytes(proof_path)?;
     let instances = file.instance_values(proof_path)?;

@@ -10,7 +10,10 @@ const MAGIC: &[u8; 8] = b"ZKINFER\x01";
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProofError> {
-    let err = |e: std::io::Error| ProofError::File { path: path.display().to_string(), reason: e.to_string() };
+    let err = |e: std::io::Error| ProofError::File {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
     if let Some(dir) = path.parent() {
         if !dir.as_os_str().is_empty() {
             std::fs::create_dir_all(dir).map_err(err)?;
@@ -29,10 +32,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProofError> {
 
 /// Reads a whole file with a clear error.
 pub fn read(path: &Path) -> Result<Vec<u8>, ProofError> {
-    std::fs::read(path).map_err(|e| ProofError::File { path: path.display().to_string(), reason: format!("cannot read: {e}") })
+    std::fs::read(path).map_err(|e| ProofError::File {
+        path: path.display().to_string(),
+        reason: format!("cannot read: {e}"),
+    })
 }
 
-/// Wraps a payload: magic, kind (16 bytes, zero padded), length, SHA-256, payload.
+/// Wraps a payload: magic, label (16 bytes, zero padded: the kind, optionally followed by
+/// `;note`), length, SHA-256, payload.
 pub fn seal(kind: &str, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload.len() + 64);
     out.extend_from_slice(MAGIC);
@@ -47,18 +54,25 @@ pub fn seal(kind: &str, payload: &[u8]) -> Vec<u8> {
 
 /// Checks and unwraps a sealed file of the given kind.
 pub fn unseal<'a>(path: &Path, kind: &str, bytes: &'a [u8]) -> Result<&'a [u8], ProofError> {
-    let err = |reason: String| ProofError::File { path: path.display().to_string(), reason };
+    let err = |reason: String| ProofError::File {
+        path: path.display().to_string(),
+        reason,
+    };
     if bytes.len() < 64 || &bytes[..8] != MAGIC {
         return Err(err(format!("not a zkinfer {kind} file (bad header; truncated or another format)")));
     }
-    let stored_kind = String::from_utf8_lossy(&bytes[8..24]).trim_end_matches('\0').to_string();
+    let label = String::from_utf8_lossy(&bytes[8..24]).trim_end_matches('\0').to_string();
+    let stored_kind = label.split(';').next().unwrap_or_default();
     if stored_kind != kind {
         return Err(err(format!("is a {stored_kind} file, expected {kind}")));
     }
     let len = u64::from_le_bytes(bytes[24..32].try_into().expect("8 bytes")) as usize;
     let payload = &bytes[64..];
     if payload.len() != len {
-        return Err(err(format!("is truncated or padded: {} payload bytes, header says {len}", payload.len())));
+        return Err(err(format!(
+            "is truncated or padded: {} payload bytes, header says {len}",
+            payload.len()
+        )));
     }
     if Sha256::digest(payload).as_slice() != &bytes[32..64] {
         return Err(err("is corrupted (checksum mismatch)".into()));
@@ -81,5 +95,7 @@ mod tests {
         *bad.last_mut().unwrap() ^= 1;
         assert!(unseal(p, "vk", &bad).unwrap_err().to_string().contains("checksum"));
         assert!(unseal(p, "vk", b"garbage").unwrap_err().to_string().contains("bad header"));
+        let noted = seal("vk;dev-insecure", b"x");
+        assert_eq!(unseal(p, "vk", &noted).unwrap(), b"x");
     }
 }

@@ -28,18 +28,29 @@ pub fn vk_hash(vk: &VerifyingKey<G1Affine>) -> String {
     format!("0x{}", hex::encode(Keccak256::digest(vk.to_bytes(FORMAT))))
 }
 
-/// Writes a proving key.
-pub fn write_pk(path: &Path, pk: &ProvingKey<G1Affine>) -> Result<(), ProofError> {
-    write_atomic(path, &seal("pk", &pk.to_bytes(FORMAT)))
+fn label(kind: &str, insecure: bool) -> String {
+    if insecure {
+        format!("{kind};dev-insecure")
+    } else {
+        kind.to_string()
+    }
 }
 
-/// Writes a verifying key.
-pub fn write_vk(path: &Path, vk: &VerifyingKey<G1Affine>) -> Result<(), ProofError> {
-    write_atomic(path, &seal("vk", &vk.to_bytes(FORMAT)))
+/// Writes a proving key; `insecure` labels a key made with the development SRS.
+pub fn write_pk(path: &Path, pk: &ProvingKey<G1Affine>, insecure: bool) -> Result<(), ProofError> {
+    write_atomic(path, &seal(&label("pk", insecure), &pk.to_bytes(FORMAT)))
+}
+
+/// Writes a verifying key; `insecure` labels a key made with the development SRS.
+pub fn write_vk(path: &Path, vk: &VerifyingKey<G1Affine>, insecure: bool) -> Result<(), ProofError> {
+    write_atomic(path, &seal(&label("vk", insecure), &vk.to_bytes(FORMAT)))
 }
 
 fn parse<T>(path: &Path, what: &str, f: impl FnOnce() -> std::io::Result<T>) -> Result<T, ProofError> {
-    let err = |reason: String| ProofError::File { path: path.display().to_string(), reason };
+    let err = |reason: String| ProofError::File {
+        path: path.display().to_string(),
+        reason,
+    };
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(err(format!("is not a valid {what} for this zkinfer version: {e}"))),
@@ -58,5 +69,7 @@ pub fn read_pk(path: &Path) -> Result<ProvingKey<G1Affine>, ProofError> {
 pub fn read_vk(path: &Path) -> Result<VerifyingKey<G1Affine>, ProofError> {
     let bytes = read(path)?;
     let payload = unseal(path, "vk", &bytes)?;
-    parse(path, "verifying key", || VerifyingKey::from_bytes::<ModelCircuit>(payload, FORMAT, ()))
+    parse(path, "verifying key", || {
+        VerifyingKey::from_bytes::<ModelCircuit>(payload, FORMAT, ())
+    })
 }

@@ -3,15 +3,15 @@
 
 pub mod artifact;
 pub mod keys;
-pub mod prover;
 pub mod proof_file;
+pub mod prover;
 pub mod srs;
 pub mod transcript;
 
 pub use keys::{keygen, read_pk, read_vk, vk_hash, write_pk, write_vk};
 pub use proof_file::{OutputValues, ProofFile};
 pub use prover::{prove, verify};
-pub use srs::{SrsSource, Srs};
+pub use srs::{Srs, SrsSource};
 pub use transcript::{EvmChallenge, EvmTranscript};
 
 /// Errors of the proof system stage.

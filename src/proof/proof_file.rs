@@ -52,7 +52,10 @@ fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
 impl ProofFile {
     /// Reads and parses a proof file.
     pub fn read(path: &Path) -> Result<Self, ProofError> {
-        let err = |reason: String| ProofError::ProofFile { path: path.display().to_string(), reason };
+        let err = |reason: String| ProofError::ProofFile {
+            path: path.display().to_string(),
+            reason,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
         serde_json::from_str(&text).map_err(|e| err(format!("not a zkinfer proof file: {e}")))
     }
@@ -65,7 +68,10 @@ impl ProofFile {
 
     /// Decoded proof bytes.
     pub fn proof_bytes(&self, path: &Path) -> Result<Vec<u8>, ProofError> {
-        decode_hex(&self.proof).map_err(|r| ProofError::ProofFile { path: path.display().to_string(), reason: format!("field `proof`: {r}") })
+        decode_hex(&self.proof).map_err(|r| ProofError::ProofFile {
+            path: path.display().to_string(),
+            reason: format!("field `proof`: {r}"),
+        })
     }
 
     /// Decoded instances; each must be exactly 32 bytes and below the field modulus r.
@@ -74,9 +80,15 @@ impl ProofFile {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let err = |r: String| ProofError::ProofFile { path: path.display().to_string(), reason: format!("instance #{i}: {r}") };
+                let err = |r: String| ProofError::ProofFile {
+                    path: path.display().to_string(),
+                    reason: format!("instance #{i}: {r}"),
+                };
                 let b = decode_hex(s).map_err(err)?;
-                let arr: [u8; 32] = b.as_slice().try_into().map_err(|_| err(format!("{} bytes, expected 32", b.len())))?;
+                let arr: [u8; 32] = b
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| err(format!("{} bytes, expected 32", b.len())))?;
                 scalar_from_bytes(&arr).map_err(|e| err(e.to_string()))
             })
             .collect()
@@ -88,7 +100,15 @@ mod tests {
     use super::*;
 
     fn file(instances: Vec<String>) -> ProofFile {
-        ProofFile { zkinfer_version: "t".into(), proof: "0x00".into(), instances, outputs: vec![], vk_hash: "0x".into(), k: 4, insecure_dev_srs: true }
+        ProofFile {
+            zkinfer_version: "t".into(),
+            proof: "0x00".into(),
+            instances,
+            outputs: vec![],
+            vk_hash: "0x".into(),
+            k: 4,
+            insecure_dev_srs: true,
+        }
     }
 
     #[test]

@@ -13,7 +13,13 @@ use rand::RngCore;
 
 /// Proves `circuit` (built with a witness) for the public `instances`. The blinding randomness
 /// comes from `rng`: use the OS generator for real proofs.
-pub fn prove(params: &ParamsKZG<Bn256>, pk: &ProvingKey<G1Affine>, circuit: ModelCircuit, instances: &[Fr], rng: impl RngCore) -> Result<Vec<u8>, ProofError> {
+pub fn prove(
+    params: &ParamsKZG<Bn256>,
+    pk: &ProvingKey<G1Affine>,
+    circuit: ModelCircuit,
+    instances: &[Fr],
+    rng: impl RngCore,
+) -> Result<Vec<u8>, ProofError> {
     let mut transcript = <EvmTranscript<Vec<u8>> as TranscriptWriterBuffer<_, G1Affine, EvmChallenge>>::init(Vec::new());
     create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, EvmChallenge, _, _, _>(
         params,
@@ -43,7 +49,9 @@ pub fn verify(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, proof: &[u
         Ok(()) => {}
         Err(halo2_axiom::plonk::Error::Transcript(e)) => return Err(ProofError::Rejected(format!("malformed proof bytes: {e}"))),
         Err(halo2_axiom::plonk::Error::ConstraintSystemFailure) => {
-            return Err(ProofError::Rejected("the pairing check failed (proof, instances and verifying key do not match)".into()))
+            return Err(ProofError::Rejected(
+                "the pairing check failed (proof, instances and verifying key do not match)".into(),
+            ))
         }
         Err(e) => return Err(ProofError::Rejected(format!("{e:?}"))),
     }

@@ -53,8 +53,14 @@ impl Srs {
     /// Loads an SRS for circuits of size `k`.
     pub fn load(source: &SrsSource, k: u32) -> Result<Srs, ProofError> {
         match source {
-            SrsSource::Dev => Ok(Srs { params: dev(k)?, insecure: true }),
-            SrsSource::File(p) => Ok(Srs { params: read_params(p, Some(k))?, insecure: false }),
+            SrsSource::Dev => Ok(Srs {
+                params: dev(k)?,
+                insecure: true,
+            }),
+            SrsSource::File(p) => Ok(Srs {
+                params: read_params(p, Some(k))?,
+                insecure: false,
+            }),
         }
     }
 }
@@ -76,13 +82,19 @@ pub fn dev(k: u32) -> Result<ParamsKZG<Bn256>, ProofError> {
 /// Writes params in halo2's raw serialisation, atomically.
 pub fn write_params(path: &Path, params: &ParamsKZG<Bn256>) -> Result<(), ProofError> {
     let mut buf = Vec::with_capacity(file_len(params.k()) as usize);
-    params.write_custom(&mut buf, SerdeFormat::RawBytes).map_err(|e| ProofError::File { path: path.display().to_string(), reason: e.to_string() })?;
+    params.write_custom(&mut buf, SerdeFormat::RawBytes).map_err(|e| ProofError::File {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
     write_atomic(path, &buf)
 }
 
 /// Reads a params file, checks it is whole and consistent, and downsizes it to `k`.
 pub fn read_params(path: &Path, k: Option<u32>) -> Result<ParamsKZG<Bn256>, ProofError> {
-    let err = |reason: String| ProofError::Srs { path: path.display().to_string(), reason };
+    let err = |reason: String| ProofError::Srs {
+        path: path.display().to_string(),
+        reason,
+    };
     let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
     if bytes.len() < 4 {
         return Err(err("is truncated (no header)".into()));
@@ -92,14 +104,19 @@ pub fn read_params(path: &Path, k: Option<u32>) -> Result<ParamsKZG<Bn256>, Proo
         return Err(err(format!("header says k = {file_k}; not a halo2 KZG params file")));
     }
     if bytes.len() as u64 != file_len(file_k) {
-        return Err(err(format!("has {} bytes; a k = {file_k} params file has {} (truncated or not raw halo2 params)", bytes.len(), file_len(file_k))));
+        return Err(err(format!(
+            "has {} bytes; a k = {file_k} params file has {} (truncated or not raw halo2 params)",
+            bytes.len(),
+            file_len(file_k)
+        )));
     }
     if let Some(k) = k {
         if file_k < k {
             return Err(err(format!("holds 2^{file_k} points but the circuit needs k = {k} (2^{k} points)")));
         }
     }
-    let mut params = ParamsKZG::<Bn256>::read_custom(&mut &bytes[..], SerdeFormat::RawBytes).map_err(|e| err(format!("is corrupted: {e}")))?;
+    let mut params =
+        ParamsKZG::<Bn256>::read_custom(&mut &bytes[..], SerdeFormat::RawBytes).map_err(|e| err(format!("is corrupted: {e}")))?;
     check_consistency(&params).map_err(err)?;
     if let Some(k) = k {
         if k < file_k {

@@ -11,7 +11,9 @@ use halo2_axiom::halo2curves::bn256::{Fq, Fr, G1Affine};
 use halo2_axiom::halo2curves::ff::{FromUniformBytes, PrimeField};
 use halo2_axiom::halo2curves::group::prime::PrimeCurveAffine;
 use halo2_axiom::halo2curves::CurveAffine;
-use halo2_axiom::transcript::{EncodedChallenge, Transcript, TranscriptRead, TranscriptReadBuffer, TranscriptWrite, TranscriptWriterBuffer};
+use halo2_axiom::transcript::{
+    EncodedChallenge, Transcript, TranscriptRead, TranscriptReadBuffer, TranscriptWrite, TranscriptWriterBuffer,
+};
 use sha3::{Digest, Keccak256};
 use std::io::{self, Read, Write};
 
@@ -138,7 +140,10 @@ impl<R: Read> TranscriptRead<G1Affine, EvmChallenge> for EvmTranscript<R> {
 
 impl<R: Read> TranscriptReadBuffer<R, G1Affine, EvmChallenge> for EvmTranscript<R> {
     fn init(reader: R) -> Self {
-        EvmTranscript { stream: reader, buf: Vec::new() }
+        EvmTranscript {
+            stream: reader,
+            buf: Vec::new(),
+        }
     }
 }
 
@@ -155,7 +160,10 @@ impl<W: Write> TranscriptWrite<G1Affine, EvmChallenge> for EvmTranscript<W> {
 
 impl<W: Write> TranscriptWriterBuffer<W, G1Affine, EvmChallenge> for EvmTranscript<W> {
     fn init(writer: W) -> Self {
-        EvmTranscript { stream: writer, buf: Vec::new() }
+        EvmTranscript {
+            stream: writer,
+            buf: Vec::new(),
+        }
     }
     fn finalize(self) -> W {
         self.stream
@@ -166,7 +174,7 @@ impl<W: Write> TranscriptWriterBuffer<W, G1Affine, EvmChallenge> for EvmTranscri
 mod tests {
     use super::*;
     use halo2_axiom::halo2curves::bn256::G1;
-    use halo2_axiom::halo2curves::group::{Curve, Group};
+    use halo2_axiom::halo2curves::group::Curve;
 
     #[test]
     fn encodings_roundtrip_and_reject_bad_values() {

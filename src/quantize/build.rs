@@ -26,7 +26,13 @@ pub struct QuantConfig {
 impl QuantConfig {
     /// Defaults with one scale for inputs and weights.
     pub fn with_scale(scale: u32, public_input: bool) -> Self {
-        QuantConfig { input_scale: scale, param_scale: scale, sigmoid_extra_bits: 4, max_extra_bits: 4, public_input }
+        QuantConfig {
+            input_scale: scale,
+            param_scale: scale,
+            sigmoid_extra_bits: 4,
+            max_extra_bits: 4,
+            public_input,
+        }
     }
 }
 
@@ -51,7 +57,10 @@ struct Builder<'a> {
 fn round_i64(node: &str, x: f64) -> Result<i64, QuantizeError> {
     let r = x.round();
     if !r.is_finite() || r.abs() >= 2f64.powi(62) {
-        return Err(QuantizeError::Node { node: node.to_string(), reason: format!("constant {x} is too large for the chosen scale") });
+        return Err(QuantizeError::Node {
+            node: node.to_string(),
+            reason: format!("constant {x} is too large for the chosen scale"),
+        });
     }
     Ok(r as i64)
 }
@@ -76,7 +85,10 @@ impl Builder<'_> {
     }
 
     fn tensor(&self, node: &Node, name: &str) -> Result<QTensor, QuantizeError> {
-        self.tensors.get(name).cloned().ok_or_else(|| QuantizeError::Node { node: node.name.clone(), reason: format!("reads unknown tensor `{name}`") })
+        self.tensors.get(name).cloned().ok_or_else(|| QuantizeError::Node {
+            node: node.name.clone(),
+            reason: format!("reads unknown tensor `{name}`"),
+        })
     }
 
     /// The rescale shift the single consumer of `name` will apply to it, if any, so that the
@@ -107,7 +119,14 @@ impl Builder<'_> {
             let half = 1i128 << (shift - 1);
             let outs = self.wires(inputs.len());
             for (o, i) in outs.iter().zip(&inputs) {
-                self.steps.push(Step { node: node.to_string(), kind: StepKind::Linear { out: *o, terms: vec![(*i, 1)], bias: half } });
+                self.steps.push(Step {
+                    node: node.to_string(),
+                    kind: StepKind::Linear {
+                        out: *o,
+                        terms: vec![(*i, 1)],
+                        bias: half,
+                    },
+                });
             }
             inputs = outs;
         }
@@ -116,16 +135,35 @@ impl Builder<'_> {
             Some(Activation::Relu) => (TableKind::Relu, in_scale),
             Some(Activation::Sigmoid) => {
                 let out = base + self.cfg.sigmoid_extra_bits;
-                (TableKind::Sigmoid { input_scale: in_scale, output_scale: out }, out)
+                (
+                    TableKind::Sigmoid {
+                        input_scale: in_scale,
+                        output_scale: out,
+                    },
+                    out,
+                )
             }
         };
         let table = self.table(kind);
         let rem_table = self.table(TableKind::Remainder { bits: shift });
         let outs = self.wires(inputs.len());
         for (o, i) in outs.iter().zip(&inputs) {
-            self.steps.push(Step { node: node.to_string(), kind: StepKind::Lookup { out: *o, input: *i, shift, table, rem_table } });
+            self.steps.push(Step {
+                node: node.to_string(),
+                kind: StepKind::Lookup {
+                    out: *o,
+                    input: *i,
+                    shift,
+                    table,
+                    rem_table,
+                },
+            });
         }
-        QTensor { wires: outs, scale: out_scale, pre_rounded: None }
+        QTensor {
+            wires: outs,
+            scale: out_scale,
+            pre_rounded: None,
+        }
     }
 
     fn node(&mut self, node: &Node) -> Result<(), QuantizeError> {
@@ -133,7 +171,11 @@ impl Builder<'_> {
         let out = match &node.op {
             Op::View => {
                 let t = &operands[0];
-                QTensor { wires: t.wires.clone(), scale: t.scale, pre_rounded: None }
+                QTensor {
+                    wires: t.wires.clone(),
+                    scale: t.scale,
+                    pre_rounded: None,
+                }
             }
             Op::Activation(a) => self.lookup(&node.name, &operands[0], Some(*a)),
             Op::Product { pairs } => {
@@ -143,9 +185,21 @@ impl Builder<'_> {
                 let bias = planned.map(|s| 1i64 << (s - 1)).unwrap_or(0);
                 let outs = self.wires(pairs.len());
                 for (o, (i, j)) in outs.iter().zip(pairs) {
-                    self.steps.push(Step { node: node.name.clone(), kind: StepKind::Product { out: *o, a: a.wires[*i], b: b.wires[*j], bias } });
+                    self.steps.push(Step {
+                        node: node.name.clone(),
+                        kind: StepKind::Product {
+                            out: *o,
+                            a: a.wires[*i],
+                            b: b.wires[*j],
+                            bias,
+                        },
+                    });
                 }
-                QTensor { wires: outs, scale, pre_rounded: planned }
+                QTensor {
+                    wires: outs,
+                    scale,
+                    pre_rounded: planned,
+                }
             }
             Op::Linear { exact, rows, bias } => {
                 if !exact {
@@ -172,9 +226,16 @@ impl Builder<'_> {
                         }
                     }
                     let bq = round_i64(&node.name, *b as f64 * 2f64.powi(scale as i32))? as i128 + half;
-                    self.steps.push(Step { node: node.name.clone(), kind: StepKind::Linear { out: *o, terms, bias: bq } });
+                    self.steps.push(Step {
+                        node: node.name.clone(),
+                        kind: StepKind::Linear { out: *o, terms, bias: bq },
+                    });
                 }
-                QTensor { wires: outs, scale, pre_rounded: planned }
+                QTensor {
+                    wires: outs,
+                    scale,
+                    pre_rounded: planned,
+                }
             }
         };
         self.tensors.insert(node.output.clone(), out);
@@ -194,21 +255,57 @@ pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError>
             }
         }
     }
-    let mut b = Builder { graph, cfg, num_wires: 0, steps: vec![], tables: vec![], tensors: HashMap::new(), consumers };
+    let mut b = Builder {
+        graph,
+        cfg,
+        num_wires: 0,
+        steps: vec![],
+        tables: vec![],
+        tensors: HashMap::new(),
+        consumers,
+    };
     let mut inputs = Vec::new();
     for gi in &graph.inputs {
         let wires = b.wires(gi.len());
         let table = b.table(TableKind::Identity);
-        b.tensors.insert(gi.name.clone(), QTensor { wires: wires.clone(), scale: cfg.input_scale, pre_rounded: None });
-        inputs.push(ProgInput { name: gi.name.clone(), shape: gi.shape.clone(), scale: cfg.input_scale, wires, table });
+        b.tensors.insert(
+            gi.name.clone(),
+            QTensor {
+                wires: wires.clone(),
+                scale: cfg.input_scale,
+                pre_rounded: None,
+            },
+        );
+        inputs.push(ProgInput {
+            name: gi.name.clone(),
+            shape: gi.shape.clone(),
+            scale: cfg.input_scale,
+            wires,
+            table,
+        });
     }
     for node in &graph.nodes {
         b.node(node)?;
     }
     let mut outputs = Vec::new();
     for (name, shape) in &graph.outputs {
-        let t = b.tensors.get(name).ok_or_else(|| QuantizeError::Node { node: name.clone(), reason: "output tensor was not computed".into() })?;
-        outputs.push(ProgOutput { name: name.clone(), shape: shape.clone(), scale: t.scale, wires: t.wires.clone() });
+        let t = b.tensors.get(name).ok_or_else(|| QuantizeError::Node {
+            node: name.clone(),
+            reason: "output tensor was not computed".into(),
+        })?;
+        outputs.push(ProgOutput {
+            name: name.clone(),
+            shape: shape.clone(),
+            scale: t.scale,
+            wires: t.wires.clone(),
+        });
     }
-    Ok(Program { num_wires: b.num_wires, inputs, steps: b.steps, outputs, tables: b.tables, public_input: cfg.public_input })
+    Ok(Program {
+        num_wires: b.num_wires,
+        inputs,
+        steps: b.steps,
+        outputs,
+        tables: b.tables,
+        public_input: cfg.public_input,
+    })
 }

@@ -38,7 +38,14 @@ pub struct CalibrateOptions {
 
 impl Default for CalibrateOptions {
     fn default() -> Self {
-        CalibrateOptions { target: Target::Resources, scale: None, range_margin: 2.0, tolerance: 0.01, public_input: false, max_k: 20 }
+        CalibrateOptions {
+            target: Target::Resources,
+            scale: None,
+            range_margin: 2.0,
+            tolerance: 0.01,
+            public_input: false,
+            max_k: 20,
+        }
     }
 }
 
@@ -108,7 +115,12 @@ pub struct Calibrated {
 pub type SizeFn<'a> = &'a dyn Fn(&Program) -> (u32, usize);
 
 /// Calibrates `model` on `samples` (each a list of flat inputs).
-pub fn calibrate(model: &LoadedModel, samples: &[Vec<Vec<f64>>], opts: &CalibrateOptions, size: SizeFn) -> Result<Calibrated, QuantizeError> {
+pub fn calibrate(
+    model: &LoadedModel,
+    samples: &[Vec<Vec<f64>>],
+    opts: &CalibrateOptions,
+    size: SizeFn,
+) -> Result<Calibrated, QuantizeError> {
     if samples.is_empty() {
         return Err(QuantizeError::Calibration("no samples given".into()));
     }
@@ -127,13 +139,21 @@ pub fn calibrate(model: &LoadedModel, samples: &[Vec<Vec<f64>>], opts: &Calibrat
     }
     let candidates: Vec<Candidate> = results
         .iter()
-        .map(|c| Candidate { scale: c.config.input_scale, k: c.k, rows: c.rows, max_rel_error: worst(&c.report) })
+        .map(|c| Candidate {
+            scale: c.config.input_scale,
+            k: c.k,
+            rows: c.rows,
+            max_rel_error: worst(&c.report),
+        })
         .collect();
     let fitting: Vec<&Calibrated> = results.iter().filter(|c| c.k <= opts.max_k).collect();
     if fitting.is_empty() {
         return Err(match last_err {
             Some(e) if results.is_empty() => e,
-            _ => QuantizeError::Calibration(format!("no scale gives a circuit with k ≤ {} (candidates: {candidates:?})", opts.max_k)),
+            _ => QuantizeError::Calibration(format!(
+                "no scale gives a circuit with k ≤ {} (candidates: {candidates:?})",
+                opts.max_k
+            )),
         });
     }
     let chosen = match opts.target {
@@ -141,8 +161,15 @@ pub fn calibrate(model: &LoadedModel, samples: &[Vec<Vec<f64>>], opts: &Calibrat
             let ok: Vec<&&Calibrated> = fitting.iter().filter(|c| c.report.within_tolerance).collect();
             match ok.iter().map(|c| c.k).min() {
                 // smallest k; within it, the largest scale (best accuracy)
-                Some(k) => **ok.iter().filter(|c| c.k == k).max_by_key(|c| c.config.input_scale).expect("non-empty"),
-                None => *fitting.iter().min_by(|a, b| worst(&a.report).total_cmp(&worst(&b.report))).expect("non-empty"),
+                Some(k) => **ok
+                    .iter()
+                    .filter(|c| c.k == k)
+                    .max_by_key(|c| c.config.input_scale)
+                    .expect("non-empty"),
+                None => *fitting
+                    .iter()
+                    .min_by(|a, b| worst(&a.report).total_cmp(&worst(&b.report)))
+                    .expect("non-empty"),
             }
         }
         Target::Accuracy => *fitting.iter().max_by_key(|c| c.config.input_scale).expect("non-empty"),
@@ -188,18 +215,34 @@ fn candidate(
         let r = lo.unsigned_abs().max(hi.unsigned_abs()).max(1) as f64;
         let l = (r * opts.range_margin).ceil();
         if l >= 2f64.powi(40) {
-            return Err(QuantizeError::Calibration(format!("scale {scale}: {} table range ±{l} is too large", t.kind.describe())));
+            return Err(QuantizeError::Calibration(format!(
+                "scale {scale}: {} table range ±{l} is too large",
+                t.kind.describe()
+            )));
         }
         t.lo = -(l as i64);
         t.hi = l as i64;
     }
     let report = fidelity(&program, &config, floats, &quant_outs, opts.tolerance);
     let (k, rows) = size(&program);
-    Ok(Calibrated { program, config, k, rows, report, candidates: vec![] })
+    Ok(Calibrated {
+        program,
+        config,
+        k,
+        rows,
+        report,
+        candidates: vec![],
+    })
 }
 
 /// Compares dequantized outputs with float outputs.
-pub fn fidelity(program: &Program, cfg: &QuantConfig, floats: &[Vec<Vec<f64>>], quants: &[Vec<Vec<f64>>], tolerance: f64) -> FidelityReport {
+pub fn fidelity(
+    program: &Program,
+    cfg: &QuantConfig,
+    floats: &[Vec<Vec<f64>>],
+    quants: &[Vec<Vec<f64>>],
+    tolerance: f64,
+) -> FidelityReport {
     let mut outputs = Vec::new();
     for (oi, o) in program.outputs.iter().enumerate() {
         let (mut max_abs, mut sum, mut n, mut max_f) = (0f64, 0f64, 0usize, 0f64);
@@ -213,8 +256,21 @@ pub fn fidelity(program: &Program, cfg: &QuantConfig, floats: &[Vec<Vec<f64>>], 
             }
         }
         let rel = if max_f > 0.0 { max_abs / max_f } else { max_abs };
-        outputs.push(OutputFidelity { name: o.name.clone(), max_abs_error: max_abs, mean_abs_error: sum / n.max(1) as f64, max_rel_error: rel, max_abs_float: max_f });
+        outputs.push(OutputFidelity {
+            name: o.name.clone(),
+            max_abs_error: max_abs,
+            mean_abs_error: sum / n.max(1) as f64,
+            max_rel_error: rel,
+            max_abs_float: max_f,
+        });
     }
     let within = outputs.iter().all(|o| o.max_rel_error <= tolerance);
-    FidelityReport { samples: floats.len(), input_scale: cfg.input_scale, param_scale: cfg.param_scale, outputs, tolerance, within_tolerance: within }
+    FidelityReport {
+        samples: floats.len(),
+        input_scale: cfg.input_scale,
+        param_scale: cfg.param_scale,
+        outputs,
+        tolerance,
+        within_tolerance: within,
+    }
 }

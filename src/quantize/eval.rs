@@ -43,7 +43,10 @@ pub fn quantize_inputs(program: &Program, sample: &[Vec<f64>]) -> Result<Vec<Vec
                 .map(|(i, &v)| {
                     let q = (v * m).round();
                     if !q.is_finite() || q.abs() >= 2f64.powi(62) {
-                        return Err(QuantizeError::Input { name: input.name.clone(), reason: format!("value #{i} = {v} is not representable") });
+                        return Err(QuantizeError::Input {
+                            name: input.name.clone(),
+                            reason: format!("value #{i} = {v} is not representable"),
+                        });
                     }
                     Ok(q as i128)
                 })
@@ -54,7 +57,11 @@ pub fn quantize_inputs(program: &Program, sample: &[Vec<f64>]) -> Result<Vec<Vec
 
 fn check(node: &str, v: i128) -> Result<i128, QuantizeError> {
     if v.unsigned_abs() >= 1u128 << SAFE_BITS {
-        return Err(QuantizeError::Overflow { node: node.to_string(), value: v, bits: SAFE_BITS });
+        return Err(QuantizeError::Overflow {
+            node: node.to_string(),
+            value: v,
+            bits: SAFE_BITS,
+        });
     }
     Ok(v)
 }
@@ -70,7 +77,13 @@ pub fn evaluate(program: &Program, inputs: &[Vec<i128>], check_ranges: bool) -> 
         e.1 = e.1.max(v);
         let spec = &program.tables[t];
         if check_ranges && !spec.contains(v) {
-            return Err(QuantizeError::OutOfRange { node: node.to_string(), table: spec.kind.describe(), value: v, lo: spec.lo, hi: spec.hi });
+            return Err(QuantizeError::OutOfRange {
+                node: node.to_string(),
+                table: spec.kind.describe(),
+                value: v,
+                lo: spec.lo,
+                hi: spec.hi,
+            });
         }
         Ok(())
     };
@@ -92,16 +105,30 @@ pub fn evaluate(program: &Program, inputs: &[Vec<i128>], check_ranges: bool) -> 
             }
             StepKind::Product { out, a, b, bias } => {
                 let (x, y) = (values[*a as usize], values[*b as usize]);
-                let p = x.checked_mul(y).ok_or(QuantizeError::Overflow { node: node.to_string(), value: x, bits: SAFE_BITS })?;
+                let p = x.checked_mul(y).ok_or(QuantizeError::Overflow {
+                    node: node.to_string(),
+                    value: x,
+                    bits: SAFE_BITS,
+                })?;
                 values[*out as usize] = check(node, p + *bias as i128)?;
             }
-            StepKind::Lookup { out, input, shift, table, rem_table } => {
+            StepKind::Lookup {
+                out,
+                input,
+                shift,
+                table,
+                rem_table,
+            } => {
                 let v = values[*input as usize];
                 let q = v.div_euclid(1i128 << shift);
                 let rem = v - (q << shift);
                 note(*rem_table, rem, node)?;
                 note(*table, q, node)?;
-                let q64 = i64::try_from(q).map_err(|_| QuantizeError::Overflow { node: node.to_string(), value: q, bits: 63 })?;
+                let q64 = i64::try_from(q).map_err(|_| QuantizeError::Overflow {
+                    node: node.to_string(),
+                    value: q,
+                    bits: 63,
+                })?;
                 values[*out as usize] = program.tables[*table].kind.apply(q64) as i128;
             }
         }
@@ -112,7 +139,11 @@ pub fn evaluate(program: &Program, inputs: &[Vec<i128>], check_ranges: bool) -> 
 impl Witness {
     /// Output values, one list per program output.
     pub fn outputs(&self, program: &Program) -> Vec<Vec<i128>> {
-        program.outputs.iter().map(|o| o.wires.iter().map(|w| self.values[*w as usize]).collect()).collect()
+        program
+            .outputs
+            .iter()
+            .map(|o| o.wires.iter().map(|w| self.values[*w as usize]).collect())
+            .collect()
     }
 
     /// Dequantized outputs.
@@ -129,7 +160,11 @@ impl Witness {
 
     /// Public instance values in order: outputs, then inputs when public.
     pub fn instances(&self, program: &Program) -> Vec<i128> {
-        let mut v: Vec<i128> = program.outputs.iter().flat_map(|o| o.wires.iter().map(|w| self.values[*w as usize])).collect();
+        let mut v: Vec<i128> = program
+            .outputs
+            .iter()
+            .flat_map(|o| o.wires.iter().map(|w| self.values[*w as usize]))
+            .collect();
         if program.public_input {
             v.extend(program.inputs.iter().flat_map(|i| i.wires.iter().map(|w| self.values[*w as usize])));
         }

@@ -117,7 +117,11 @@ impl Program {
     /// Number of public instance values.
     pub fn num_instances(&self) -> usize {
         let outs: usize = self.outputs.iter().map(|o| o.wires.len()).sum();
-        let ins: usize = if self.public_input { self.inputs.iter().map(|i| i.wires.len()).sum() } else { 0 };
+        let ins: usize = if self.public_input {
+            self.inputs.iter().map(|i| i.wires.len()).sum()
+        } else {
+            0
+        };
         outs + ins
     }
 

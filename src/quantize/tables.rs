@@ -82,10 +82,21 @@ mod tests {
     fn functions() {
         assert_eq!(TableKind::Relu.apply(-5), 0);
         assert_eq!(TableKind::Relu.apply(5), 5);
-        let s = TableKind::Sigmoid { input_scale: 4, output_scale: 8 };
+        let s = TableKind::Sigmoid {
+            input_scale: 4,
+            output_scale: 8,
+        };
         assert_eq!(s.apply(0), 128);
         assert_eq!(s.apply(16 * 20), 256);
         assert_eq!(s.apply(-16 * 20), 0);
-        assert_eq!(TableSpec { kind: TableKind::Identity, lo: -2, hi: 2 }.len(), 5);
+        assert_eq!(
+            TableSpec {
+                kind: TableKind::Identity,
+                lo: -2,
+                hi: 2
+            }
+            .len(),
+            5
+        );
     }
 }

@@ -35,7 +35,12 @@ pub fn build_with(name: &str, calibration: CalibrateOptions) -> Built {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("build");
     let input = model(&format!("{name}.input.json"));
-    let opts = CompileOptions { model: model(&format!("{name}.onnx")), data: vec![input.clone()], out: out.clone(), calibration };
+    let opts = CompileOptions {
+        model: model(&format!("{name}.onnx")),
+        data: vec![input.clone()],
+        out: out.clone(),
+        calibration,
+    };
     compile(&opts, &Silent).expect("compiles");
     let dir = BuildDir(out);
     setup(&dir, &SrsSource::Dev, &Silent).expect("setup");
@@ -46,7 +51,10 @@ pub fn build_with(name: &str, calibration: CalibrateOptions) -> Built {
 
 /// Runs the zkinfer binary.
 pub fn zkinfer(args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_zkinfer")).args(args).output().expect("runs")
+    std::process::Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+        .args(args)
+        .output()
+        .expect("runs")
 }
 
 /// Asserts a failed run with a message containing every needle, and no panic.
@@ -62,11 +70,22 @@ pub fn assert_fails(out: &Output, needles: &[&str]) {
 
 fn value_info(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
     use pb::tensor_shape_proto::{dimension::Value as D, Dimension};
-    let shape = pb::TensorShapeProto { dim: dims.iter().map(|d| Dimension { value: Some(D::DimValue(*d)), ..Default::default() }).collect() };
+    let shape = pb::TensorShapeProto {
+        dim: dims
+            .iter()
+            .map(|d| Dimension {
+                value: Some(D::DimValue(*d)),
+                ..Default::default()
+            })
+            .collect(),
+    };
     pb::ValueInfoProto {
         name: name.into(),
         r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: Some(shape) })),
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
+                elem_type: 1,
+                shape: Some(shape),
+            })),
             ..Default::default()
         }),
         ..Default::default()
@@ -75,7 +94,13 @@ fn value_info(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
 
 /// A float initializer.
 pub fn init(name: &str, dims: &[i64], data: Vec<f32>) -> pb::TensorProto {
-    pb::TensorProto { name: name.into(), dims: dims.to_vec(), data_type: 1, float_data: data, ..Default::default() }
+    pb::TensorProto {
+        name: name.into(),
+        dims: dims.to_vec(),
+        data_type: 1,
+        float_data: data,
+        ..Default::default()
+    }
 }
 
 /// A node.
@@ -101,7 +126,10 @@ pub fn onnx_model(input: (&str, &[i64]), output: (&str, &[i64]), nodes: Vec<pb::
     };
     let model = pb::ModelProto {
         ir_version: 7,
-        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 13 }],
+        opset_import: vec![pb::OperatorSetIdProto {
+            domain: String::new(),
+            version: 13,
+        }],
         graph: Some(graph),
         ..Default::default()
     };

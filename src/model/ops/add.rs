@@ -19,7 +19,9 @@ mod tests {
     #[test]
     fn var_plus_const_is_exact_linear_with_bias() {
         let l = run(super::lower, "Add", vec![var("x", &[1, 2]), konst(&[2], &[0.5, -1.0])], &[1, 2]).unwrap();
-        let Lowered::Op(Op::Linear { exact, rows, bias }, inputs) = l else { panic!("{l:?}") };
+        let Lowered::Op(Op::Linear { exact, rows, bias }, inputs) = l else {
+            panic!("{l:?}")
+        };
         assert!(exact);
         assert_eq!(inputs, vec!["x"]);
         assert_eq!(rows.len(), 2);

@@ -78,7 +78,14 @@ pub fn lower(ctx: &LowerCtx, kind: Binary) -> Result<super::Lowered, ModelError>
                 .zip(&mb)
                 .map(|(&ia, &ib)| vec![term(0, ia, 1.0), term(1, ib, sign_b)])
                 .collect();
-            (Op::Linear { exact: true, rows, bias: vec![0.0; out.iter().product()] }, inputs)
+            (
+                Op::Linear {
+                    exact: true,
+                    rows,
+                    bias: vec![0.0; out.iter().product()],
+                },
+                inputs,
+            )
         }
         (Operand::Var { name, .. }, Operand::Const(c)) | (Operand::Const(c), Operand::Var { name, .. }) => {
             let var_first = matches!(a, Operand::Var { .. });
@@ -87,7 +94,14 @@ pub fn lower(ctx: &LowerCtx, kind: Binary) -> Result<super::Lowered, ModelError>
             match kind {
                 Binary::Mul => {
                     let rows = mv.iter().zip(mc).map(|(&iv, &ic)| vec![term(0, iv, c.data[ic])]).collect();
-                    (Op::Linear { exact: false, rows, bias: vec![0.0; mv.len()] }, inputs)
+                    (
+                        Op::Linear {
+                            exact: false,
+                            rows,
+                            bias: vec![0.0; mv.len()],
+                        },
+                        inputs,
+                    )
                 }
                 Binary::Add | Binary::Sub => {
                     // var ± c, or c - var

@@ -16,8 +16,16 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     let tb = ctx.attr_int("transB", 0) != 0;
     let (ra, ca) = as_2d(ctx, a.shape().unwrap_or(&[]), true)?;
     let (rb, cb) = as_2d(ctx, b.shape().unwrap_or(&[]), false)?;
-    let a = Side { op: a, dims: if ta { (ca, ra) } else { (ra, ca) }, transposed: ta };
-    let b = Side { op: b, dims: if tb { (cb, rb) } else { (rb, cb) }, transposed: tb };
+    let a = Side {
+        op: a,
+        dims: if ta { (ca, ra) } else { (ra, ca) },
+        transposed: ta,
+    };
+    let b = Side {
+        op: b,
+        dims: if tb { (cb, rb) } else { (rb, cb) },
+        transposed: tb,
+    };
     let (m, n) = (a.dims.0, b.dims.1);
     let (rows, name) = product_rows(ctx, &a, &b, alpha)?;
     let bias = match ctx.inputs.get(2) {
@@ -45,11 +53,31 @@ mod tests {
         let w = konst(&[3, 2], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         let c = konst(&[3], &[0.1, 0.2, 0.3]);
         let (mut proto, inputs, out_shape) = ctx("Gemm", vec![var("x", &[1, 2]), w, c], vec![1, 3]);
-        proto.attribute.push(AttributeProto { name: "transB".into(), i: 1, ..Default::default() });
-        proto.attribute.push(AttributeProto { name: "alpha".into(), f: 2.0, ..Default::default() });
-        proto.attribute.push(AttributeProto { name: "beta".into(), f: 10.0, ..Default::default() });
-        let l = super::lower(&LowerCtx { node: "n", proto: &proto, inputs, out_shape }).unwrap();
-        let Lowered::Op(Op::Linear { rows, bias, .. }, _) = l else { panic!() };
+        proto.attribute.push(AttributeProto {
+            name: "transB".into(),
+            i: 1,
+            ..Default::default()
+        });
+        proto.attribute.push(AttributeProto {
+            name: "alpha".into(),
+            f: 2.0,
+            ..Default::default()
+        });
+        proto.attribute.push(AttributeProto {
+            name: "beta".into(),
+            f: 10.0,
+            ..Default::default()
+        });
+        let l = super::lower(&LowerCtx {
+            node: "n",
+            proto: &proto,
+            inputs,
+            out_shape,
+        })
+        .unwrap();
+        let Lowered::Op(Op::Linear { rows, bias, .. }, _) = l else {
+            panic!()
+        };
         let coeffs: Vec<Vec<f32>> = rows.iter().map(|r| r.iter().map(|t| t.coeff).collect()).collect();
         assert_eq!(coeffs, vec![vec![2.0, 4.0], vec![6.0, 8.0], vec![10.0, 12.0]]);
         assert_eq!(bias, vec![1.0, 2.0, 3.0]);

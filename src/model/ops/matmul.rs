@@ -52,7 +52,9 @@ pub(super) fn product_rows(ctx: &LowerCtx, a: &Side, b: &Side, alpha: f32) -> Re
         (Operand::Var { name, .. }, Operand::Const(c)) => (name.clone(), true, c),
         (Operand::Const(c), Operand::Var { name, .. }) => (name.clone(), false, c),
         (Operand::Var { .. }, Operand::Var { .. }) => {
-            return Err(ctx.err("both operands are computed from the model inputs; only products with a constant (weight) operand are supported"))
+            return Err(
+                ctx.err("both operands are computed from the model inputs; only products with a constant (weight) operand are supported")
+            )
         }
         _ => return Err(ctx.err("operands must be one variable and one constant tensor")),
     };
@@ -61,8 +63,16 @@ pub(super) fn product_rows(ctx: &LowerCtx, a: &Side, b: &Side, alpha: f32) -> Re
         for c in 0..n {
             let row = (0..k)
                 .map(|i| {
-                    let (vi, ci) = if var_is_a { (a.index(r, i), b.index(i, c)) } else { (b.index(i, c), a.index(r, i)) };
-                    LinTerm { operand: 0, index: vi, coeff: alpha * konst.data[ci] }
+                    let (vi, ci) = if var_is_a {
+                        (a.index(r, i), b.index(i, c))
+                    } else {
+                        (b.index(i, c), a.index(r, i))
+                    };
+                    LinTerm {
+                        operand: 0,
+                        index: vi,
+                        coeff: alpha * konst.data[ci],
+                    }
                 })
                 .collect();
             rows.push(row);
@@ -76,11 +86,26 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     let (a, b) = (ctx.input(0)?, ctx.input(1)?);
     let sa = as_2d(ctx, a.shape().unwrap_or(&[]), true)?;
     let sb = as_2d(ctx, b.shape().unwrap_or(&[]), false)?;
-    let a = Side { op: a, dims: sa, transposed: false };
-    let b = Side { op: b, dims: sb, transposed: false };
+    let a = Side {
+        op: a,
+        dims: sa,
+        transposed: false,
+    };
+    let b = Side {
+        op: b,
+        dims: sb,
+        transposed: false,
+    };
     let (rows, name) = product_rows(ctx, &a, &b, 1.0)?;
     let len = rows.len();
-    Ok(Lowered::Op(Op::Linear { exact: false, rows, bias: vec![0.0; len] }, vec![name]))
+    Ok(Lowered::Op(
+        Op::Linear {
+            exact: false,
+            rows,
+            bias: vec![0.0; len],
+        },
+        vec![name],
+    ))
 }
 
 #[cfg(test)]

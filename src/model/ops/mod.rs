@@ -141,23 +141,38 @@ pub(crate) mod test_util {
 
     /// A context for unit tests of lowering functions.
     pub fn ctx(op_type: &str, inputs: Vec<Operand>, out_shape: Vec<usize>) -> (NodeProto, Vec<Operand>, Vec<usize>) {
-        let proto = NodeProto { op_type: op_type.into(), name: "n".into(), ..Default::default() };
+        let proto = NodeProto {
+            op_type: op_type.into(),
+            name: "n".into(),
+            ..Default::default()
+        };
         (proto, inputs, out_shape)
     }
 
     /// A variable operand.
     pub fn var(name: &str, shape: &[usize]) -> Operand {
-        Operand::Var { name: name.into(), shape: shape.to_vec() }
+        Operand::Var {
+            name: name.into(),
+            shape: shape.to_vec(),
+        }
     }
 
     /// A constant operand.
     pub fn konst(shape: &[usize], data: &[f32]) -> Operand {
-        Operand::Const(Tensor { shape: shape.to_vec(), data: data.to_vec() })
+        Operand::Const(Tensor {
+            shape: shape.to_vec(),
+            data: data.to_vec(),
+        })
     }
 
     /// Runs a lowering function on a test context.
     pub fn run(f: LowerFn, op_type: &str, inputs: Vec<Operand>, out_shape: &[usize]) -> Result<Lowered, ModelError> {
         let (proto, inputs, out_shape) = ctx(op_type, inputs, out_shape.to_vec());
-        f(&LowerCtx { node: "n", proto: &proto, inputs, out_shape })
+        f(&LowerCtx {
+            node: "n",
+            proto: &proto,
+            inputs,
+            out_shape,
+        })
     }
 }

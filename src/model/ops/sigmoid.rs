@@ -18,6 +18,9 @@ mod tests {
     #[test]
     fn lowers_a_variable_input() {
         let l = run(super::lower, "Sigmoid", vec![var("x", &[1, 4])], &[1, 4]).unwrap();
-        assert!(matches!(l, Lowered::Op(Op::Activation(Activation::Sigmoid), ref i) if i == &vec!["x".to_string()]), "{l:?}");
+        assert!(
+            matches!(l, Lowered::Op(Op::Activation(Activation::Sigmoid), ref i) if i == &vec!["x".to_string()]),
+            "{l:?}"
+        );
     }
 }

@@ -19,7 +19,9 @@ mod tests {
     #[test]
     fn const_minus_var_negates_the_variable() {
         let l = run(super::lower, "Sub", vec![konst(&[], &[2.0]), var("x", &[3])], &[3]).unwrap();
-        let Lowered::Op(Op::Linear { rows, bias, .. }, _) = l else { panic!("{l:?}") };
+        let Lowered::Op(Op::Linear { rows, bias, .. }, _) = l else {
+            panic!("{l:?}")
+        };
         assert!(rows.iter().all(|r| r[0].coeff == -1.0));
         assert_eq!(bias, vec![2.0; 3]);
     }
@@ -27,7 +29,9 @@ mod tests {
     #[test]
     fn var_minus_var_has_signed_terms() {
         let l = run(super::lower, "Sub", vec![var("a", &[2]), var("b", &[2])], &[2]).unwrap();
-        let Lowered::Op(Op::Linear { rows, .. }, inputs) = l else { panic!("{l:?}") };
+        let Lowered::Op(Op::Linear { rows, .. }, inputs) = l else {
+            panic!("{l:?}")
+        };
         assert_eq!(inputs, vec!["a", "b"]);
         assert_eq!((rows[1][0].coeff, rows[1][1].coeff), (1.0, -1.0));
     }
