@@ -44,6 +44,15 @@ fn sigmoid_model_proves_and_verifies() {
 }
 
 #[test]
+fn mlp64_model_uses_the_wide_shape_and_verifies() {
+    check_model("mlp_64");
+    let b = build("mlp_64");
+    let s = zkinfer::pipeline::Settings::read(&b.dir).unwrap();
+    assert!(s.shape.wide, "two terms per linear row lower k for this model");
+    assert!(s.k <= 13, "k = {}", s.k);
+}
+
+#[test]
 fn credit_model_stays_small() {
     let b = build("credit_mlp");
     let s = zkinfer::pipeline::Settings::read(&b.dir).unwrap();

@@ -23,7 +23,7 @@ fn load(b: &Built) -> Loaded {
     let file = ProofFile::read(&b.proof).unwrap();
     Loaded {
         params: srs::read_params(&b.dir.srs(), Some(s.k)).unwrap(),
-        vk: read_vk(&b.dir.vk()).unwrap(),
+        vk: read_vk(&b.dir.vk(), s.shape).unwrap(),
         proof: file.proof_bytes(&b.proof).unwrap(),
         instances: file.instance_values(&b.proof).unwrap(),
     }
@@ -123,10 +123,10 @@ fn mock_prover_names_a_broken_constraint() {
     let settings = Settings::read(&b.dir).unwrap();
     let program = read_program(&b.dir, &settings).unwrap();
     let witness = witness_for(&program, &b.input).unwrap();
-    let honest = mock_plan(Plan::new(&program, Some(&witness)), settings.k).unwrap();
+    let honest = mock_plan(Plan::new(&program, Some(&witness), settings.shape), settings.k).unwrap();
     assert!(honest.satisfied, "{:?}", honest.failures);
 
-    let mut plan = Plan::new(&program, Some(&witness));
+    let mut plan = Plan::new(&program, Some(&witness), settings.shape);
     let r = plan.rows.iter().rposition(|row| row.sel == Sel::Mac).unwrap();
     plan.rows[r].acc.value += 1;
     let report = mock_plan(plan, settings.k).unwrap();

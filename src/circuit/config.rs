@@ -3,12 +3,26 @@
 use super::chips;
 use halo2_axiom::halo2curves::bn256::Fr;
 use halo2_axiom::plonk::{Advice, Column, ConstraintSystem, Fixed, Instance, Selector, TableColumn};
+use serde::{Deserialize, Serialize};
+
+/// Column layout variants. The narrow shape has the fewest columns (smallest proofs and
+/// verifier cost); the wide shape adds a second multiplicand/weight pair so linear layers take
+/// two terms per row, halving their rows. The sizer picks wide only when it lowers `k`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CircuitShape {
+    /// Two terms per linear row (adds advice column `y` and fixed column `w2`).
+    pub wide: bool,
+}
 
 /// The circuit's columns and selectors.
 #[derive(Clone, Debug)]
 pub struct ZkConfig {
     /// Multiplicand / lookup output / copied inputs.
     pub x: Column<Advice>,
+    /// Second multiplicand of wide linear rows.
+    pub y: Option<Column<Advice>>,
+    /// Second weight of wide linear rows.
+    pub w2: Option<Column<Fixed>>,
     /// Running sums, quotients, remainders.
     pub acc: Column<Advice>,
     /// Weights and constants.
@@ -31,9 +45,16 @@ pub struct ZkConfig {
 
 impl ZkConfig {
     /// Allocates the columns and registers every chip's gates and the lookup.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>) -> Self {
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, shape: CircuitShape) -> Self {
         let x = meta.advice_column();
         let acc = meta.advice_column();
+        let (y, w2) = if shape.wide {
+            let y = meta.advice_column();
+            meta.enable_equality(y);
+            (Some(y), Some(meta.fixed_column()))
+        } else {
+            (None, None)
+        };
         let w = meta.fixed_column();
         let tag = meta.fixed_column();
         let instance = meta.instance_column();
@@ -43,6 +64,8 @@ impl ZkConfig {
         let table = [meta.lookup_table_column(), meta.lookup_table_column(), meta.lookup_table_column()];
         let cfg = ZkConfig {
             x,
+            y,
+            w2,
             acc,
             w,
             tag,

@@ -85,8 +85,8 @@ pub fn mock_plan(plan: Plan, k: u32) -> Result<MockReport, CircuitError> {
 }
 
 /// Runs the MockProver on `program` with `witness` at size `k`.
-pub fn mock_prove(program: &Program, witness: &Witness, k: u32) -> Result<MockReport, CircuitError> {
-    mock_plan(Plan::new(program, Some(witness)), k)
+pub fn mock_prove(program: &Program, witness: &Witness, k: u32, shape: super::CircuitShape) -> Result<MockReport, CircuitError> {
+    mock_plan(Plan::new(program, Some(witness), shape), k)
 }
 
 #[cfg(test)]
@@ -204,7 +204,7 @@ pub(crate) mod tests {
     }
 
     fn run(plan: Plan, program: &Program) -> Result<(), String> {
-        let (k, _) = crate::circuit::size(program);
+        let k = crate::circuit::size_in(program, plan.shape).k;
         let r = mock_plan(plan, k).map_err(|e| e.to_string())?;
         if r.satisfied {
             Ok(())
@@ -215,11 +215,23 @@ pub(crate) mod tests {
 
     /// Mock-proves an honest witness.
     pub fn mock_single(program: &Program, witness: &Witness) -> Result<(), String> {
-        run(Plan::new(program, Some(witness)), program)
+        run(Plan::new(program, Some(witness), Default::default()), program)
+    }
+
+    /// Mock-proves in a given shape after `edit`ing the plan.
+    pub fn mock_shape(
+        program: &Program,
+        witness: &Witness,
+        shape: crate::circuit::CircuitShape,
+        edit: impl Fn(&mut Plan),
+    ) -> Result<(), String> {
+        let mut plan = Plan::new(program, Some(witness), shape);
+        edit(&mut plan);
+        run(plan, program)
     }
 
     fn tamper(program: &Program, witness: &Witness, pred: impl Fn(&Row) -> bool, edit: impl Fn(&mut Plan, usize)) -> Result<(), String> {
-        let mut plan = Plan::new(program, Some(witness));
+        let mut plan = Plan::new(program, Some(witness), Default::default());
         let r = plan.rows.iter().position(pred).expect("a matching row");
         edit(&mut plan, r);
         run(plan, program)

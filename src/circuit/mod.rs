@@ -11,7 +11,7 @@ pub mod mock;
 pub mod plan;
 pub mod synth;
 
-pub use config::ZkConfig;
+pub use config::{CircuitShape, ZkConfig};
 pub use mock::{mock_prove, MockReport};
 pub use plan::Plan;
 pub use synth::ModelCircuit;
@@ -44,26 +44,48 @@ pub enum CircuitError {
 }
 
 /// Rows halo2 reserves at the end of the domain (blinding rows and the last-row marker).
-pub fn reserved_rows() -> usize {
+pub fn reserved_rows(shape: CircuitShape) -> usize {
     let mut cs = ConstraintSystem::<Fr>::default();
-    let _ = ModelCircuit::configure(&mut cs);
+    let _ = ModelCircuit::configure_with_params(&mut cs, shape);
     cs.minimum_rows()
 }
 
-/// Rows the program's layout uses (gates or tables, whichever is larger).
-pub fn rows_needed(program: &Program) -> usize {
-    plan::count_rows(program).max(program.table_rows())
+/// Rows the program's layout uses in `shape` (gates or tables, whichever is larger).
+pub fn rows_needed(program: &Program, shape: CircuitShape) -> usize {
+    plan::count_rows(program, shape).max(program.table_rows())
 }
 
-/// Smallest `k` that fits the program, and the rows it uses.
-pub fn size(program: &Program) -> (u32, usize) {
-    let rows = rows_needed(program);
-    let total = rows + reserved_rows();
+/// The size of a program in one shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sizing {
+    /// Circuit size.
+    pub k: u32,
+    /// Rows used.
+    pub rows: usize,
+    /// Column layout.
+    pub shape: CircuitShape,
+}
+
+/// Size of the program in a given shape.
+pub fn size_in(program: &Program, shape: CircuitShape) -> Sizing {
+    let rows = rows_needed(program, shape);
+    let total = rows + reserved_rows(shape);
     let mut k = 4;
     while (1usize << k) < total {
         k += 1;
     }
-    (k, rows)
+    Sizing { k, rows, shape }
+}
+
+/// Smallest circuit for the program: the narrow shape unless the wide one lowers `k`.
+pub fn size(program: &Program) -> Sizing {
+    let narrow = size_in(program, CircuitShape { wide: false });
+    let wide = size_in(program, CircuitShape { wide: true });
+    if wide.k < narrow.k {
+        wide
+    } else {
+        narrow
+    }
 }
 
 /// Converts a signed integer to a field element (negative values as `p - |v|`).

@@ -1,6 +1,7 @@
 //! The row layout of a program: computed once in Rust, then copied into halo2's assignment.
 
 use super::chips;
+use super::config::CircuitShape;
 use crate::quantize::{Program, StepKind, Wire, Witness};
 
 /// Which gate a row enables.
@@ -63,6 +64,10 @@ pub struct Row {
     pub x: Cell,
     /// `acc` cell.
     pub acc: Cell,
+    /// `y` cell (wide shape only).
+    pub y: Cell,
+    /// Second weight (wide shape only).
+    pub w2: i128,
     /// Index into [`Plan::nodes`] of the graph node this row belongs to.
     pub node: u32,
 }
@@ -82,6 +87,8 @@ pub struct Plan {
     pub nodes: Vec<String>,
     /// Whether cell values come from a witness.
     pub has_witness: bool,
+    /// Column layout.
+    pub shape: CircuitShape,
 }
 
 /// Incremental construction of a [`Plan`], used by the chips.
@@ -90,12 +97,17 @@ pub struct PlanBuilder<'a> {
     homes: Vec<Option<(Col, usize)>>,
     values: Option<&'a [i128]>,
     node: u32,
+    shape: CircuitShape,
 }
 
 impl PlanBuilder<'_> {
     /// A wire's witness value (0 without a witness).
     pub fn value(&self, w: Wire) -> i128 {
         self.values.map(|v| v[w as usize]).unwrap_or(0)
+    }
+    /// The column layout being built.
+    pub fn shape(&self) -> CircuitShape {
+        self.shape
     }
     /// Appends a row.
     pub fn push(&mut self, sel: Sel, w: i128, tag: u64, x: Cell, acc: Cell) {
@@ -105,8 +117,16 @@ impl PlanBuilder<'_> {
             tag,
             x,
             acc,
+            y: Cell::free(0),
+            w2: 0,
             node: self.node,
         });
+    }
+    /// Sets the second multiplicand and weight of the last row (wide shape).
+    pub fn set_second(&mut self, y: Cell, w2: i128) {
+        let row = self.rows.last_mut().expect("a row");
+        row.y = y;
+        row.w2 = w2;
     }
     /// Makes the last row's `acc` the home of `wire`.
     pub fn set_home_acc(&mut self, wire: Wire) {
@@ -119,12 +139,13 @@ impl PlanBuilder<'_> {
 }
 
 /// Lays out the rows of `program` (values from `witness` when given).
-fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>) -> (PlanBuilder<'a>, Vec<String>) {
+fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: CircuitShape) -> (PlanBuilder<'a>, Vec<String>) {
     let mut b = PlanBuilder {
         rows: Vec::new(),
         homes: vec![None; program.num_wires],
         values: witness.map(|w| w.values.as_slice()),
         node: 0,
+        shape,
     };
     let mut nodes: Vec<String> = Vec::new();
     let node_index = |name: &str, nodes: &mut Vec<String>| -> u32 {
@@ -168,14 +189,14 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>) -> (PlanBuil
 }
 
 /// Number of rows the gates of `program` use.
-pub fn count_rows(program: &Program) -> usize {
-    layout_rows(program, None).0.rows.len()
+pub fn count_rows(program: &Program, shape: CircuitShape) -> usize {
+    layout_rows(program, None, shape).0.rows.len()
 }
 
 impl Plan {
     /// Builds the layout of `program`, with cell values from `witness` when given.
-    pub fn new(program: &Program, witness: Option<&Witness>) -> Plan {
-        let (b, nodes) = layout_rows(program, witness);
+    pub fn new(program: &Program, witness: Option<&Witness>, shape: CircuitShape) -> Plan {
+        let (b, nodes) = layout_rows(program, witness, shape);
         let mut instances: Vec<Wire> = program.outputs.iter().flat_map(|o| o.wires.iter().copied()).collect();
         if program.public_input {
             instances.extend(program.inputs.iter().flat_map(|i| i.wires.iter().copied()));
@@ -193,6 +214,7 @@ impl Plan {
             table,
             nodes,
             has_witness: witness.is_some(),
+            shape,
         }
     }
 

@@ -1,6 +1,6 @@
 //! The halo2 [`Circuit`] implementation: copies a [`Plan`] into the assignment.
 
-use super::config::ZkConfig;
+use super::config::{CircuitShape, ZkConfig};
 use super::fe;
 use super::plan::{Col, Plan, Sel};
 use halo2_axiom::circuit::{Cell, Layouter, SimpleFloorPlanner, Value};
@@ -25,7 +25,15 @@ impl ModelCircuit {
 impl Circuit<Fr> for ModelCircuit {
     type Config = ZkConfig;
     type FloorPlanner = SimpleFloorPlanner;
-    type Params = ();
+    type Params = CircuitShape;
+
+    fn params(&self) -> CircuitShape {
+        self.plan.shape
+    }
+
+    fn configure_with_params(meta: &mut ConstraintSystem<Fr>, shape: CircuitShape) -> ZkConfig {
+        ZkConfig::configure(meta, shape)
+    }
 
     fn without_witnesses(&self) -> Self {
         let mut plan = (*self.plan).clone();
@@ -34,7 +42,7 @@ impl Circuit<Fr> for ModelCircuit {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> ZkConfig {
-        ZkConfig::configure(meta)
+        ZkConfig::configure(meta, CircuitShape::default())
     }
 
     fn synthesize(&self, config: ZkConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
@@ -87,6 +95,15 @@ impl Circuit<Fr> for ModelCircuit {
                     }
                     if let Some(w) = row.acc.copy_of {
                         region.constrain_equal(ac, home(w, &x_cells, &acc_cells)?);
+                    }
+                    if let (Some(ycol), Some(w2col)) = (config.y, config.w2) {
+                        if row.w2 != 0 {
+                            region.assign_fixed(w2col, r, fe(row.w2));
+                        }
+                        let yc = region.assign_advice(ycol, r, value(row.y.value)).cell();
+                        if let Some(w) = row.y.copy_of {
+                            region.constrain_equal(yc, home(w, &x_cells, &acc_cells)?);
+                        }
                     }
                     x_cells.push(xc);
                     acc_cells.push(ac);

@@ -79,6 +79,14 @@ impl Render for CompileReport {
             ("k".into(), self.k.to_string()),
             ("rows used".into(), format!("{} (tables {})", self.rows, self.table_rows)),
             (
+                "columns".into(),
+                if self.shape.wide {
+                    "wide (two terms per linear row)".into()
+                } else {
+                    "narrow".into()
+                },
+            ),
+            (
                 "scales".into(),
                 format!("input 2^{}, params 2^{}", self.input_scale, self.param_scale),
             ),

@@ -39,6 +39,8 @@ pub struct CompileReport {
     pub rows: usize,
     /// Rows used by lookup tables.
     pub table_rows: usize,
+    /// Column layout (`wide`: two terms per linear row).
+    pub shape: crate::circuit::CircuitShape,
     /// Input/activation scale exponent.
     pub input_scale: u32,
     /// Weight scale exponent.
@@ -72,7 +74,10 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
     for (d, p) in data.iter().zip(&opts.data) {
         samples.extend(d.samples(&sizes, &p.display().to_string())?);
     }
-    let size_fn = |p: &crate::quantize::Program| circuit::size(p);
+    let size_fn = |p: &crate::quantize::Program| {
+        let s = circuit::size(p);
+        (s.k, s.rows)
+    };
     let (cal, _) = step(progress, "calibrating scales and lookup ranges", || {
         calibrate(&model, &samples, &opts.calibration, &size_fn)
     });
@@ -84,9 +89,10 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         }
         .into());
     }
+    let sizing = circuit::size(&cal.program);
     let dir = BuildDir(opts.out.clone());
     let model_path = opts.model.display().to_string();
-    let settings = Settings::new(
+    let mut settings = Settings::new(
         &cal.program,
         &model_path,
         &model.sha256,
@@ -95,6 +101,7 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         cal.report.clone(),
         cal.config.param_scale,
     );
+    settings.shape = sizing.shape;
     std::fs::create_dir_all(dir.path()).map_err(|e| dir.err(format!("cannot create: {e}")))?;
     // keys of an earlier compile no longer match
     for stale in [dir.pk(), dir.vk(), dir.srs(), dir.path().join(super::setup::INSECURE_MARKER)] {
@@ -113,6 +120,7 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         k: cal.k,
         rows: cal.rows,
         table_rows: cal.program.table_rows(),
+        shape: sizing.shape,
         input_scale: cal.config.input_scale,
         param_scale: cal.config.param_scale,
         input_visibility: settings.visibility.input.clone(),

@@ -11,6 +11,8 @@ pub fn mock(dir: &BuildDir, input: &Path, progress: &dyn Progress) -> Result<Moc
     let settings = Settings::read(dir)?;
     let program = read_program(dir, &settings)?;
     let witness = witness_for(&program, input)?;
-    let (report, _) = step(progress, "running the mock prover", || mock_prove(&program, &witness, settings.k));
+    let (report, _) = step(progress, "running the mock prover", || {
+        mock_prove(&program, &witness, settings.k, settings.shape)
+    });
     Ok(report?)
 }

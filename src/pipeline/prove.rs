@@ -64,14 +64,14 @@ pub fn prove(dir: &BuildDir, input: &Path, out: &Path, progress: &dyn Progress) 
     let (witness, witness_seconds) = step(progress, "computing the witness", || witness_for(&program, input));
     let witness = witness?;
     let (loaded, _) = step(progress, "loading SRS and proving key", || -> Result<_, Error> {
-        Ok((srs::read_params(&dir.srs(), Some(settings.k))?, read_pk(&dir.pk())?))
+        Ok((srs::read_params(&dir.srs(), Some(settings.k))?, read_pk(&dir.pk(), settings.shape)?))
     });
     let (params, pk) = loaded?;
     if vk_hash(pk.get_vk()) != setup.vk_hash {
         return Err(dir.err("pk.bin does not match the verifying key recorded by setup; rerun `zkinfer setup`"));
     }
     let instances: Vec<_> = witness.instances(&program).into_iter().map(fe).collect();
-    let circuit = ModelCircuit::new(Plan::new(&program, Some(&witness)));
+    let circuit = ModelCircuit::new(Plan::new(&program, Some(&witness), settings.shape));
     let (proof, prove_seconds) = step(progress, "proving", || {
         proof::prove(&params, &pk, circuit, &instances, rand::rngs::OsRng)
     });

@@ -1,6 +1,7 @@
 //! `settings.json` of a build directory.
 
 use super::{BuildDir, Error, VERSION};
+use crate::circuit::CircuitShape;
 use crate::proof::artifact::write_atomic;
 use crate::quantize::{FidelityReport, Program, TableKind};
 use serde::{Deserialize, Serialize};
@@ -62,6 +63,8 @@ pub struct Settings {
     pub k: u32,
     /// Rows used.
     pub rows: usize,
+    /// Column layout of the circuit.
+    pub shape: CircuitShape,
     /// Input and activation scale exponent.
     pub input_scale: u32,
     /// Weight scale exponent.
@@ -123,6 +126,7 @@ impl Settings {
             inputs: program.inputs.iter().map(|i| info(&i.name, &i.shape, i.scale)).collect(),
             outputs: program.outputs.iter().map(|o| info(&o.name, &o.shape, o.scale)).collect(),
             num_instances: program.num_instances(),
+            shape: CircuitShape::default(),
             fidelity,
             setup: None,
         }

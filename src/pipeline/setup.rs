@@ -46,7 +46,7 @@ pub fn setup(dir: &BuildDir, source: &SrsSource, progress: &dyn Progress) -> Res
     };
     let (srs, srs_seconds) = step(progress, &what, || Srs::load(source, settings.k));
     let srs = srs?;
-    let circuit = ModelCircuit::new(Plan::new(&program, None));
+    let circuit = ModelCircuit::new(Plan::new(&program, None, settings.shape));
     let (pk, keygen_seconds) = step(progress, "generating proving and verifying keys", || keygen(&srs.params, &circuit));
     let pk = pk?;
     let marker = dir.path().join(INSECURE_MARKER);

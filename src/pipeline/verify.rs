@@ -43,7 +43,7 @@ pub fn verify(dir: &BuildDir, proof_path: &Path, progress: &dyn Progress) -> Res
         }
         .into());
     }
-    let vk = read_vk(&dir.vk())?;
+    let vk = read_vk(&dir.vk(), settings.shape)?;
     let hash = vk_hash(&vk);
     if hash != setup.vk_hash {
         return Err(dir.err("vk.bin does not match the verifying key recorded by setup; rerun `zkinfer setup`"));

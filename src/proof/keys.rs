@@ -2,7 +2,7 @@
 
 use super::artifact::{read, seal, unseal, write_atomic};
 use super::ProofError;
-use crate::circuit::ModelCircuit;
+use crate::circuit::{CircuitShape, ModelCircuit};
 use halo2_axiom::halo2curves::bn256::{Bn256, G1Affine};
 use halo2_axiom::plonk::{keygen_pk, keygen_vk_custom, ProvingKey, VerifyingKey};
 use halo2_axiom::poly::kzg::commitment::ParamsKZG;
@@ -59,17 +59,19 @@ fn parse<T>(path: &Path, what: &str, f: impl FnOnce() -> std::io::Result<T>) -> 
 }
 
 /// Reads a proving key.
-pub fn read_pk(path: &Path) -> Result<ProvingKey<G1Affine>, ProofError> {
+pub fn read_pk(path: &Path, shape: CircuitShape) -> Result<ProvingKey<G1Affine>, ProofError> {
     let bytes = read(path)?;
     let payload = unseal(path, "pk", &bytes)?;
-    parse(path, "proving key", || ProvingKey::from_bytes::<ModelCircuit>(payload, FORMAT, ()))
+    parse(path, "proving key", || {
+        ProvingKey::from_bytes::<ModelCircuit>(payload, FORMAT, shape)
+    })
 }
 
 /// Reads a verifying key.
-pub fn read_vk(path: &Path) -> Result<VerifyingKey<G1Affine>, ProofError> {
+pub fn read_vk(path: &Path, shape: CircuitShape) -> Result<VerifyingKey<G1Affine>, ProofError> {
     let bytes = read(path)?;
     let payload = unseal(path, "vk", &bytes)?;
     parse(path, "verifying key", || {
-        VerifyingKey::from_bytes::<ModelCircuit>(payload, FORMAT, ())
+        VerifyingKey::from_bytes::<ModelCircuit>(payload, FORMAT, shape)
     })
 }

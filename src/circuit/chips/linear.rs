@@ -27,18 +27,33 @@ pub fn configure(meta: &mut ConstraintSystem<Fr>, c: &ZkConfig) {
         let prev = m.query_advice(c.acc, Rotation::prev());
         let w = m.query_fixed(c.w, Rotation::cur());
         let x = m.query_advice(c.x, Rotation::cur());
-        vec![s * (acc - prev - w * x)]
+        let mut sum = acc - prev - w * x;
+        if let (Some(y), Some(w2)) = (c.y, c.w2) {
+            sum = sum - m.query_fixed(w2, Rotation::cur()) * m.query_advice(y, Rotation::cur());
+        }
+        vec![s * sum]
     });
 }
 
-/// Lays out `out = bias + Σ w·x`; the result's home is `acc` on the last row.
+/// Lays out `out = bias + Σ w·x`; the result's home is `acc` on the last row. In the wide
+/// shape each row takes two terms (`w·x + w2·y`).
 pub fn layout(b: &mut PlanBuilder, out: Wire, terms: &[(Wire, i64)], bias: i128) {
     let mut sum = bias;
     b.push(Sel::Start, bias, 0, Cell::free(0), Cell::free(bias));
-    for (wire, weight) in terms {
-        let v = b.value(*wire);
-        sum += v * *weight as i128;
-        b.push(Sel::Mac, *weight as i128, 0, Cell::copy(*wire, v), Cell::free(sum));
+    let per_row = if b.shape().wide { 2 } else { 1 };
+    for chunk in terms.chunks(per_row) {
+        let (wire, weight) = chunk[0];
+        let v = b.value(wire);
+        sum += v * weight as i128;
+        let second = chunk.get(1).map(|(w2, c2)| {
+            let v2 = b.value(*w2);
+            sum += v2 * *c2 as i128;
+            (Cell::copy(*w2, v2), *c2 as i128)
+        });
+        b.push(Sel::Mac, weight as i128, 0, Cell::copy(wire, v), Cell::free(sum));
+        if let Some((cell, c2)) = second {
+            b.set_second(cell, c2);
+        }
     }
     b.set_home_acc(out);
 }
@@ -46,6 +61,19 @@ pub fn layout(b: &mut PlanBuilder, out: Wire, terms: &[(Wire, i64)], bias: i128)
 #[cfg(test)]
 mod tests {
     use crate::circuit::mock::tests::{mock_single, tamper_acc};
+
+    #[test]
+    fn wide_rows_take_two_terms_and_are_constrained() {
+        let (program, witness) = crate::circuit::mock::tests::linear_program();
+        let wide = crate::circuit::CircuitShape { wide: true };
+        crate::circuit::mock::tests::mock_shape(&program, &witness, wide, |_| {}).expect("satisfied");
+        let err = crate::circuit::mock::tests::mock_shape(&program, &witness, wide, |p| {
+            let r = p.rows.iter().position(|row| row.sel == crate::circuit::plan::Sel::Mac).unwrap();
+            p.rows[r].y.value += 1;
+        })
+        .unwrap_err();
+        assert!(err.contains("linear accumulate") || err.contains("copy constraint"), "{err}");
+    }
 
     #[test]
     fn linear_combination_is_constrained() {
