@@ -109,7 +109,7 @@ fn input_outside_the_calibrated_range_names_node_and_bound() {
     let input = write(b.tmp.path(), "big.json", br#"{"input_data": [[100, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}"#);
     let proof = b.tmp.path().join("big.proof.json");
     let o = zkinfer(&["prove", s(b.dir.path()), "--input", s(&input), "--out", s(&proof)]);
-    assert_fails(&o, &["node `input`", "leaves the range lookup range [", "--range-margin"]);
+    assert_fails(&o, &["node `input`", "outside the calibrated input range [", "--range-margin"]);
     assert!(!proof.exists());
 }
 
@@ -130,7 +130,7 @@ fn hidden_value_outside_a_lookup_range_names_the_node() {
         .success());
     let big = write(tmp.path(), "big.json", br#"{"input_data": [[0.9]]}"#);
     let o = zkinfer(&["prove", s(&out_dir), "-i", s(&big), "-o", s(&tmp.path().join("p2.json"))]);
-    assert_fails(&o, &["node `act`", "relu lookup range [-32, 32]"]);
+    assert_fails(&o, &["node `act`", "outside the calibrated relu input range [-32, 32]"]);
 }
 
 #[test]

@@ -59,10 +59,30 @@ fn changed_public_output_is_rejected() {
     // and through the CLI, with the proof file edited
     let mut file = ProofFile::read(&b.proof).unwrap();
     file.instances[0] = zkinfer::proof::proof_file::encode_instance(&inst[0]);
+    // keep the file self-consistent so the rejection comes from the proof check itself
+    let settings = Settings::read(&b.dir).unwrap();
+    file.outputs = zkinfer::pipeline::verify::outputs_from_instances(&settings, &inst).unwrap();
     let edited = b.tmp.path().join("edited.json");
     file.write(&edited).unwrap();
     let out = zkinfer(&["verify", b.dir.path().to_str().unwrap(), edited.to_str().unwrap()]);
     assert_fails(&out, &["proof rejected", "pairing check failed"]);
+}
+
+#[test]
+fn edited_output_values_are_refused_not_displayed() {
+    let b = build("credit_mlp");
+    let mut file = ProofFile::read(&b.proof).unwrap();
+    file.outputs[0].values[0] = 0.99;
+    let edited = b.tmp.path().join("outputs.json");
+    file.write(&edited).unwrap();
+    let out = zkinfer(&["verify", b.dir.path().to_str().unwrap(), edited.to_str().unwrap()]);
+    assert_fails(&out, &["`outputs` field does not match its instances"]);
+    // the report's outputs are the ones decoded from the verified instances
+    let ok = zkinfer(&["--json", "verify", b.dir.path().to_str().unwrap(), b.proof.to_str().unwrap()]);
+    assert!(ok.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    let shown = v["outputs"][0]["values"][0].as_f64().unwrap();
+    assert_eq!(shown, ProofFile::read(&b.proof).unwrap().outputs[0].values[0]);
 }
 
 #[test]

@@ -121,7 +121,7 @@ pub(crate) mod tests {
 
     fn range() -> TableSpec {
         TableSpec {
-            kind: TableKind::Identity,
+            kind: TableKind::Input,
             lo: -100,
             hi: 100,
         }

@@ -2,7 +2,9 @@
 
 use super::settings::Settings;
 use super::{step, BuildDir, Error, Progress, INSECURE_SRS_WARNING};
+use crate::proof::proof_file::dequantize;
 use crate::proof::{self, read_vk, srs, vk_hash, OutputValues, ProofFile};
+use halo2_axiom::halo2curves::bn256::Fr;
 use serde::Serialize;
 use std::path::Path;
 
@@ -24,6 +26,28 @@ pub struct VerifyReport {
     /// Warning when insecure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+}
+
+/// Decodes the output instances (the first ones, in output order) with the settings' scales.
+pub fn outputs_from_instances(settings: &Settings, instances: &[Fr]) -> Result<Vec<OutputValues>, String> {
+    let mut at = 0;
+    let mut out = Vec::new();
+    for o in &settings.outputs {
+        let n: usize = o.shape.iter().product();
+        let slice = instances
+            .get(at..at + n)
+            .ok_or_else(|| "fewer instances than outputs".to_string())?;
+        let values =
+            dequantize(slice, o.scale).ok_or_else(|| format!("output `{}` has an instance too large for a fixed-point value", o.name))?;
+        out.push(OutputValues {
+            name: o.name.clone(),
+            shape: o.shape.clone(),
+            scale: o.scale,
+            values,
+        });
+        at += n;
+    }
+    Ok(out)
 }
 
 /// Verifies the proof in `proof_path` with the keys of `dir`.
@@ -55,6 +79,19 @@ pub fn verify(dir: &BuildDir, proof_path: &Path, progress: &dyn Progress) -> Res
         ))
         .into());
     }
+    // The outputs shown are decoded from the verified instances, never taken from the file's
+    // free-text `outputs` field; a file whose field disagrees with its instances is refused.
+    let outputs = outputs_from_instances(&settings, &instances).map_err(|reason| proof::ProofError::ProofFile {
+        path: proof_path.display().to_string(),
+        reason,
+    })?;
+    if file.outputs != outputs {
+        return Err(proof::ProofError::ProofFile {
+            path: proof_path.display().to_string(),
+            reason: "its `outputs` field does not match its instances (edited file?)".into(),
+        }
+        .into());
+    }
     let params = srs::read_params(&dir.srs(), Some(settings.k))?;
     let (result, seconds) = step(progress, "verifying", || proof::verify(&params, &vk, &proof_bytes, &instances));
     result?;
@@ -62,7 +99,7 @@ pub fn verify(dir: &BuildDir, proof_path: &Path, progress: &dyn Progress) -> Res
         verified: true,
         proof_path: proof_path.display().to_string(),
         vk_hash: hash,
-        outputs: file.outputs,
+        outputs,
         seconds,
         insecure_dev_srs: setup.insecure_dev_srs,
         warning: setup.insecure_dev_srs.then(|| INSECURE_SRS_WARNING.to_string()),

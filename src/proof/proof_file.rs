@@ -4,6 +4,7 @@ use super::artifact::write_atomic;
 use super::transcript::{scalar_bytes, scalar_from_bytes};
 use super::ProofError;
 use halo2_axiom::halo2curves::bn256::Fr;
+use halo2_axiom::halo2curves::ff::PrimeField;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -37,6 +38,26 @@ pub struct ProofFile {
     pub k: u32,
     /// True when made with the insecure development SRS.
     pub insecure_dev_srs: bool,
+}
+
+/// Reads a field element as a signed integer: values above (r − 1)/2 are negative. `None` when
+/// the magnitude does not fit in an `i128` (no honest instance is that large).
+pub fn signed_value(v: &Fr) -> Option<i128> {
+    let neg = -*v;
+    let small = |f: &Fr| -> Option<i128> {
+        let b = f.to_repr();
+        if b[16..].iter().any(|&x| x != 0) || b[15] & 0x80 != 0 {
+            return None;
+        }
+        Some(i128::from_le_bytes(b[..16].try_into().expect("16 bytes")))
+    };
+    small(v).or_else(|| small(&neg).map(|m| -m))
+}
+
+/// Dequantized values of instances at a scale.
+pub fn dequantize(values: &[Fr], scale: u32) -> Option<Vec<f64>> {
+    let m = 2f64.powi(scale as i32);
+    values.iter().map(|v| signed_value(v).map(|i| i as f64 / m)).collect()
 }
 
 /// Encodes an instance as `0x` + 64 hex digits.
@@ -109,6 +130,14 @@ mod tests {
             k: 4,
             insecure_dev_srs: true,
         }
+    }
+
+    #[test]
+    fn signed_values_and_dequantization() {
+        assert_eq!(signed_value(&-Fr::from(5u64)), Some(-5));
+        assert_eq!(signed_value(&Fr::from(7u64)), Some(7));
+        assert_eq!(signed_value(&Fr::from_u128(1u128 << 127)), None);
+        assert_eq!(dequantize(&[-Fr::from(3u64), Fr::from(8u64)], 2), Some(vec![-0.75, 2.0]));
     }
 
     #[test]

@@ -267,7 +267,7 @@ pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError>
     let mut inputs = Vec::new();
     for gi in &graph.inputs {
         let wires = b.wires(gi.len());
-        let table = b.table(TableKind::Identity);
+        let table = b.table(TableKind::Input);
         b.tensors.insert(
             gi.name.clone(),
             QTensor {

@@ -223,6 +223,7 @@ fn candidate(
         t.lo = -(l as i64);
         t.hi = l as i64;
     }
+    super::bounds::check_bounds(&program).map_err(|e| QuantizeError::Calibration(format!("scale {scale}: {e}")))?;
     let report = fidelity(&program, &config, floats, &quant_outs, opts.tolerance);
     let (k, rows) = size(&program);
     Ok(Calibrated {

@@ -6,6 +6,7 @@
 //! weight layer whose input scale has grown too large) a lookup step divides by a power of two
 //! with a range-checked remainder, rounding to nearest.
 
+pub mod bounds;
 pub mod build;
 pub mod calibrate;
 pub mod eval;
@@ -22,7 +23,7 @@ pub use tables::{TableKind, TableSpec};
 #[derive(Debug, thiserror::Error)]
 pub enum QuantizeError {
     /// A value left a lookup table's calibrated range while generating the witness.
-    #[error("node `{node}`: value {value} leaves the {table} lookup range [{lo}, {hi}] (calibrated on the sample data); recompile with data that covers this input or a larger --range-margin")]
+    #[error("node `{node}`: value {value} is outside the calibrated {table} range [{lo}, {hi}] (calibrated on the sample data); recompile with data that covers this input or a larger --range-margin")]
     OutOfRange {
         /// Node name.
         node: String,

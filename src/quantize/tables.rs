@@ -5,8 +5,11 @@ use serde::{Deserialize, Serialize};
 /// The function a table tabulates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TableKind {
-    /// `v ↦ v`: a range check.
+    /// `v ↦ v`: a range check of a rescaled value.
     Identity,
+    /// `v ↦ v`: the range check of model inputs (kept apart from rescale ranges so inputs are
+    /// bounded by their own calibrated domain).
+    Input,
     /// `v ↦ max(v, 0)`.
     Relu,
     /// `v ↦ round(σ(v / 2^input_scale) · 2^output_scale)`.
@@ -27,11 +30,12 @@ impl TableKind {
     /// Evaluates the function.
     pub fn apply(&self, v: i64) -> i64 {
         match *self {
-            TableKind::Identity | TableKind::Remainder { .. } => v,
+            TableKind::Identity | TableKind::Input | TableKind::Remainder { .. } => v,
             TableKind::Relu => v.max(0),
             TableKind::Sigmoid { input_scale, output_scale } => {
+                // libm: the same bits on every platform, so setup and proving machines agree
                 let x = v as f64 / (1u64 << input_scale) as f64;
-                let s = 1.0 / (1.0 + (-x).exp());
+                let s = 1.0 / (1.0 + libm::exp(-x));
                 (s * (1u64 << output_scale) as f64).round() as i64
             }
         }
@@ -40,9 +44,10 @@ impl TableKind {
     /// Human-readable name for reports and errors.
     pub fn describe(&self) -> String {
         match self {
-            TableKind::Identity => "range".into(),
-            TableKind::Relu => "relu".into(),
-            TableKind::Sigmoid { input_scale, output_scale } => format!("sigmoid(2^-{input_scale} → 2^-{output_scale})"),
+            TableKind::Identity => "rescale".into(),
+            TableKind::Input => "input".into(),
+            TableKind::Relu => "relu input".into(),
+            TableKind::Sigmoid { input_scale, output_scale } => format!("sigmoid (2^-{input_scale} → 2^-{output_scale}) input"),
             TableKind::Remainder { bits } => format!("remainder [0, 2^{bits})"),
         }
     }
