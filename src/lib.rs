@@ -7,6 +7,7 @@
 
 pub mod circuit;
 pub mod cli;
+pub mod evm;
 pub mod model;
 pub mod pipeline;
 pub mod proof;

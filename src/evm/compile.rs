@@ -1,0 +1,76 @@
+//! Compiling Solidity sources with solc through `foundry-compilers`.
+
+use super::EvmError;
+use foundry_compilers::artifacts::{Optimizer, Settings, SolcInput, SolcLanguage, Source, Sources};
+use foundry_compilers::solc::Solc;
+use std::path::{Path, PathBuf};
+
+/// One compiled contract.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// Contract name.
+    pub name: String,
+    /// Creation bytecode.
+    pub bytecode: Vec<u8>,
+    /// Runtime bytecode.
+    pub deployed_bytecode: Vec<u8>,
+    /// ABI (JSON).
+    pub abi: serde_json::Value,
+}
+
+/// Compiles `sources` (file name → content) with the optimizer at `runs` and returns every
+/// contract with bytecode. Warnings are ignored; errors fail with solc's messages.
+pub fn compile(solc_path: &Path, sources: &[(&str, &str)], runs: usize) -> Result<Vec<Compiled>, EvmError> {
+    let solc = Solc::new(solc_path).map_err(|e| EvmError::Solc {
+        path: solc_path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let mut map = Sources::new();
+    for (name, content) in sources {
+        map.insert(PathBuf::from(name), Source::new(*content));
+    }
+    let settings = Settings {
+        optimizer: Optimizer {
+            enabled: Some(true),
+            runs: Some(runs),
+            details: None,
+        },
+        ..Default::default()
+    };
+    let input = SolcInput::new(SolcLanguage::Solidity, map, settings);
+    let output = solc.compile(&input).map_err(|e| EvmError::Solc {
+        path: solc_path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let errors: Vec<String> = output
+        .errors
+        .iter()
+        .filter(|e| e.severity.is_error())
+        .map(|e| e.to_string())
+        .collect();
+    if !errors.is_empty() {
+        return Err(EvmError::Compile(errors.join("\n")));
+    }
+    let mut out = Vec::new();
+    for (_, contracts) in output.contracts {
+        for (name, c) in contracts {
+            let evm = match c.evm {
+                Some(e) => e,
+                None => continue,
+            };
+            let code = |b: Option<foundry_compilers::artifacts::Bytecode>| {
+                b.and_then(|b| b.object.as_bytes().map(|x| x.to_vec())).unwrap_or_default()
+            };
+            let bytecode = code(evm.bytecode);
+            let deployed_bytecode = code(evm.deployed_bytecode.and_then(|d| d.bytecode));
+            let abi = c.abi.map(|a| serde_json::to_value(a).unwrap_or_default()).unwrap_or_default();
+            out.push(Compiled {
+                name,
+                bytecode,
+                deployed_bytecode,
+                abi,
+            });
+        }
+    }
+    Ok(out)
+}
