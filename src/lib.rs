@@ -12,3 +12,4 @@ pub mod model;
 pub mod pipeline;
 pub mod proof;
 pub mod quantize;
+pub mod solidity;

@@ -74,6 +74,25 @@ fn public_input_mode_exposes_the_input_as_instances() {
 }
 
 #[test]
+fn calldata_command_encodes_the_proof_and_instances() {
+    let b = build("credit_mlp");
+    let o = zkinfer(&["--json", "calldata", b.proof.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let file = ProofFile::read(&b.proof).unwrap();
+    let proof = file.proof_bytes(&b.proof).unwrap();
+    // selector, 2 offsets, proof length + padded proof, instance count + instances
+    assert_eq!(
+        v["bytes"].as_u64().unwrap() as usize,
+        4 + 64 + 32 + proof.len().div_ceil(32) * 32 + 32 + 32 * file.instances.len()
+    );
+    let hexdata = v["calldata"].as_str().unwrap();
+    assert!(hexdata.starts_with(v["selector"].as_str().unwrap()));
+    assert!(hexdata.contains(&file.proof[2..]));
+    assert!(hexdata.ends_with(&file.instances.last().unwrap()[2..]));
+}
+
+#[test]
 fn demo_command_runs_and_reports_json() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("demo");

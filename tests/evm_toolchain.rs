@@ -70,3 +70,35 @@ fn an_explicit_missing_solc_is_a_clear_error() {
 }
 
 use sha3::Digest;
+
+const ABI_ECHO: &str = r#"
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+contract Echo {
+    /// Decodes the verifier calling convention and returns what it saw.
+    function verifyProof(bytes calldata proof, uint256[] calldata instances) external pure returns (uint256, bytes32, uint256, uint256) {
+        return (proof.length, keccak256(proof), instances.length, instances[instances.length - 1]);
+    }
+}
+"#;
+
+#[test]
+fn verifier_calldata_decodes_in_solidity() {
+    let solc = find_solc(None).expect("solc");
+    let compiled = compile(&solc, &[("Echo.sol", ABI_ECHO)], 1).expect("compiles");
+    let c = compiled.iter().find(|c| c.name == "Echo").unwrap();
+    let mut evm = LocalEvm::new();
+    let d = evm.deploy(&c.bytecode).unwrap();
+    let proof: Vec<u8> = (0..1537u32).map(|i| (i % 251) as u8).collect();
+    let mut a = [0u8; 32];
+    a[0] = 0x30;
+    let mut b = [0u8; 32];
+    b[31] = 9;
+    let data = zkinfer::solidity::encode_verify_call(&proof, &[a, b]);
+    let out = evm.call(d.address, &data).unwrap();
+    assert!(out.success, "{out:?}");
+    assert_eq!(out.output[31] as usize + 256 * out.output[30] as usize, proof.len());
+    assert_eq!(&out.output[32..64], &sha3::Keccak256::digest(&proof)[..]);
+    assert_eq!(out.output[95], 2);
+    assert_eq!(&out.output[96..128], &b[..]);
+}

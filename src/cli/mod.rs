@@ -2,6 +2,7 @@
 //! [`crate::pipeline`]. All output goes through [`report::Reporter`].
 
 pub mod bench;
+pub mod calldata;
 pub mod compile;
 pub mod demo;
 pub mod mock;
@@ -41,6 +42,8 @@ pub enum Command {
     Verify(verify::Args),
     /// Run the MockProver on an input and report failing constraints.
     Mock(mock::Args),
+    /// Print the ABI-encoded verifyProof(bytes,uint256[]) call for a proof.
+    Calldata(calldata::Args),
     /// Run the whole chain on the bundled credit-scoring model.
     Demo(demo::Args),
     /// Benchmark models and write the figures as JSON.
@@ -57,6 +60,7 @@ pub fn main() -> i32 {
         Command::Prove(a) => prove::run(a, &r),
         Command::Verify(a) => verify::run(a, &r),
         Command::Mock(a) => mock::run(a, &r),
+        Command::Calldata(a) => calldata::run(a, &r),
         Command::Demo(a) => demo::run(a, &r),
         Command::Bench(a) => bench::run(a, &r),
     };

@@ -6,6 +6,7 @@
 //! and `pk.bin`.
 
 pub mod bench;
+pub mod calldata;
 pub mod compile;
 pub mod demo;
 pub mod mock;

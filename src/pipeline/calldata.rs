@@ -1,0 +1,41 @@
+//! `calldata`: the ABI-encoded `verifyProof(bytes,uint256[])` call for a proof file.
+
+use super::Error;
+use crate::proof::ProofFile;
+use crate::solidity::{calldata::selector, encode_verify_call, VERIFY_SIGNATURE};
+use serde::Serialize;
+use std::path::Path;
+
+/// The encoded call.
+#[derive(Clone, Debug, Serialize)]
+pub struct CalldataReport {
+    /// Function signature.
+    pub function: String,
+    /// Its selector, `0x`-hex.
+    pub selector: String,
+    /// The whole calldata, `0x`-hex.
+    pub calldata: String,
+    /// Calldata length in bytes.
+    pub bytes: usize,
+    /// Non-zero bytes (16 gas each in the transaction's intrinsic cost; zero bytes cost 4).
+    pub nonzero_bytes: usize,
+}
+
+/// Encodes the verifier call for the proof in `proof_path`.
+pub fn calldata(proof_path: &Path) -> Result<CalldataReport, Error> {
+    let file = ProofFile::read(proof_path)?;
+    let proof = file.proof_bytes(proof_path)?;
+    let instances: Vec<[u8; 32]> = file
+        .instance_values(proof_path)?
+        .iter()
+        .map(crate::proof::transcript::scalar_bytes)
+        .collect();
+    let data = encode_verify_call(&proof, &instances);
+    Ok(CalldataReport {
+        function: VERIFY_SIGNATURE.into(),
+        selector: format!("0x{}", hex::encode(selector())),
+        calldata: format!("0x{}", hex::encode(&data)),
+        bytes: data.len(),
+        nonzero_bytes: data.iter().filter(|&&b| b != 0).count(),
+    })
+}
