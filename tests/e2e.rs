@@ -105,3 +105,42 @@ fn demo_command_runs_and_reports_json() {
     assert_eq!(v["insecure_dev_srs"], true);
     assert!(String::from_utf8_lossy(&o.stderr).contains("INSECURE"));
 }
+
+#[test]
+fn calibration_uses_every_sample_and_targets_differ() {
+    use zkinfer::pipeline::compile::{compile, CompileOptions};
+    use zkinfer::quantize::{CalibrateOptions, Target};
+    let tmp = tempfile::tempdir().unwrap();
+    // three samples back to back in one list, plus a second file with one more
+    let one = InputData::from_file(&model("credit_mlp.input.json")).unwrap();
+    let mut three = one.inputs[0].clone();
+    three.extend(one.inputs[0].iter().map(|v| -v));
+    three.extend(one.inputs[0].iter().map(|v| v * 0.5));
+    let d1 = tmp.path().join("three.json");
+    std::fs::write(&d1, InputData { inputs: vec![three] }.to_json()).unwrap();
+    let run = |target: Target, out: &str| {
+        let opts = CompileOptions {
+            model: model("credit_mlp.onnx"),
+            data: vec![d1.clone(), model("credit_mlp.input.json")],
+            out: tmp.path().join(out),
+            calibration: CalibrateOptions {
+                target,
+                ..Default::default()
+            },
+        };
+        compile(&opts, &zkinfer::pipeline::Silent).unwrap()
+    };
+    let resources = run(Target::Resources, "r");
+    assert_eq!(resources.fidelity.samples, 4);
+    assert!(resources.fidelity.within_tolerance);
+    let accuracy = run(Target::Accuracy, "a");
+    assert!(
+        accuracy.input_scale > resources.input_scale,
+        "{} vs {}",
+        accuracy.input_scale,
+        resources.input_scale
+    );
+    assert!(accuracy.k >= resources.k);
+    let worst = |r: &zkinfer::pipeline::compile::CompileReport| r.fidelity.outputs[0].max_abs_error;
+    assert!(worst(&accuracy) <= worst(&resources));
+}

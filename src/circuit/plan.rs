@@ -197,10 +197,7 @@ impl Plan {
     /// Builds the layout of `program`, with cell values from `witness` when given.
     pub fn new(program: &Program, witness: Option<&Witness>, shape: CircuitShape) -> Plan {
         let (b, nodes) = layout_rows(program, witness, shape);
-        let mut instances: Vec<Wire> = program.outputs.iter().flat_map(|o| o.wires.iter().copied()).collect();
-        if program.public_input {
-            instances.extend(program.inputs.iter().flat_map(|i| i.wires.iter().copied()));
-        }
+        let instances = program.instance_wires();
         let mut table = vec![(0u64, 0i128, 0i128)];
         for (t, spec) in program.tables.iter().enumerate() {
             for v in spec.lo..=spec.hi {

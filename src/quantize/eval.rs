@@ -158,16 +158,8 @@ impl Witness {
             .collect()
     }
 
-    /// Public instance values in order: outputs, then inputs when public.
+    /// Public instance values in [`Program::instance_wires`] order.
     pub fn instances(&self, program: &Program) -> Vec<i128> {
-        let mut v: Vec<i128> = program
-            .outputs
-            .iter()
-            .flat_map(|o| o.wires.iter().map(|w| self.values[*w as usize]))
-            .collect();
-        if program.public_input {
-            v.extend(program.inputs.iter().flat_map(|i| i.wires.iter().map(|w| self.values[*w as usize])));
-        }
-        v
+        program.instance_wires().iter().map(|w| self.values[*w as usize]).collect()
     }
 }

@@ -114,15 +114,18 @@ impl Program {
         1 + self.tables.iter().map(|t| t.len()).sum::<usize>()
     }
 
+    /// Wires exposed as public instances, in order: the outputs, then the inputs when public.
+    pub fn instance_wires(&self) -> Vec<Wire> {
+        let mut wires: Vec<Wire> = self.outputs.iter().flat_map(|o| o.wires.iter().copied()).collect();
+        if self.public_input {
+            wires.extend(self.inputs.iter().flat_map(|i| i.wires.iter().copied()));
+        }
+        wires
+    }
+
     /// Number of public instance values.
     pub fn num_instances(&self) -> usize {
-        let outs: usize = self.outputs.iter().map(|o| o.wires.len()).sum();
-        let ins: usize = if self.public_input {
-            self.inputs.iter().map(|i| i.wires.len()).sum()
-        } else {
-            0
-        };
-        outs + ins
+        self.instance_wires().len()
     }
 
     /// How many steps read each wire (plus one per output use), for layout decisions.
