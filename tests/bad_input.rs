@@ -145,7 +145,7 @@ fn damaged_keys_proofs_and_srs_are_reported() {
     let p2 = b.tmp.path().join("p2.json");
     assert_fails(
         &zkinfer(&["prove", &dir, "-i", s(&b.input), "-o", s(&p2)]),
-        &["pk.bin", "truncated"],
+        &["pk.bin", "not the file setup wrote"],
     );
     assert!(!p2.exists());
     std::fs::write(b.dir.pk(), &pk).unwrap();
@@ -156,9 +156,9 @@ fn damaged_keys_proofs_and_srs_are_reported() {
     let n = bad.len();
     bad[n - 7] ^= 0x55;
     std::fs::write(b.dir.vk(), &bad).unwrap();
-    assert_fails(&verify(&b.proof), &["vk.bin", "corrupted (checksum mismatch)"]);
+    assert_fails(&verify(&b.proof), &["vk.bin", "not the file setup wrote"]);
     std::fs::write(b.dir.vk(), b"not a key").unwrap();
-    assert_fails(&verify(&b.proof), &["vk.bin", "not a zkinfer vk file"]);
+    assert_fails(&verify(&b.proof), &["vk.bin", "not the file setup wrote"]);
     std::fs::write(b.dir.vk(), &vk).unwrap();
 
     // truncated and corrupted SRS
@@ -186,6 +186,45 @@ fn damaged_keys_proofs_and_srs_are_reported() {
 
     // everything restored: the original proof still verifies
     assert!(verify(&b.proof).status.success());
+}
+
+#[test]
+fn keys_and_program_of_another_build_are_refused_before_parsing() {
+    let credit = build("credit_mlp");
+    let wide = build("mlp_64");
+    let dir = s(credit.dir.path()).to_string();
+    std::fs::copy(wide.dir.pk(), credit.dir.pk()).unwrap();
+    let p = credit.tmp.path().join("p.json");
+    let o = zkinfer(&["prove", &dir, "-i", s(&credit.input), "-o", s(&p)]);
+    assert_fails(&o, &["pk.bin is not the file setup wrote"]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    std::fs::copy(wide.dir.program(), credit.dir.program()).unwrap();
+    let o = zkinfer(&["mock", &dir, "-i", s(&credit.input)]);
+    assert_fails(&o, &["program.json does not match settings.json"]);
+}
+
+#[test]
+fn oversized_rescales_are_refused_with_the_node() {
+    // x^8 at scale 9 would need a 2^63 rescale before the relu
+    let tmp = tempfile::tempdir().unwrap();
+    let nodes = vec![
+        node("a", "Mul", &["x", "x"], &["a"]),
+        node("b", "Mul", &["a", "a"], &["b"]),
+        node("c", "Mul", &["b", "b"], &["c"]),
+        node("act", "Relu", &["c"], &["y"]),
+    ];
+    let m = write(tmp.path(), "pow.onnx", &onnx_model(("x", &[1, 1]), ("y", &[1, 1]), nodes, vec![]));
+    let d = write(tmp.path(), "d.json", br#"{"input_data": [[0.5]]}"#);
+    let o = zkinfer(&["compile", s(&m), "--data", s(&d), "--out", s(&tmp.path().join("o")), "--scale", "9"]);
+    assert_fails(&o, &["node `act`", "exceeds the supported 2^40"]);
+}
+
+#[test]
+fn usage_errors_with_json_print_json() {
+    let o = zkinfer(&["--json", "compile"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert!(v["error"].as_str().unwrap().contains("required"));
 }
 
 #[test]

@@ -19,6 +19,13 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
 }
 
 impl Render for CalldataReport {
+    fn warnings(&self) -> Vec<String> {
+        if self.insecure_dev_srs {
+            vec![crate::pipeline::INSECURE_SRS_WARNING.to_string()]
+        } else {
+            vec![]
+        }
+    }
     fn title(&self) -> String {
         format!("{} calldata", self.function)
     }

@@ -20,15 +20,15 @@ pub struct Args {
 /// Runs `mock`; unsatisfied constraints are an error (non-zero exit).
 pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
     let report = mock(&BuildDir(a.build_dir), &a.input, r)?;
-    r.emit(&report);
-    if !report.satisfied {
-        anyhow::bail!(
-            "{} constraint(s) fail; first: {}",
-            report.failure_count,
-            report.failures.first().cloned().unwrap_or_default()
-        );
+    if report.satisfied {
+        r.emit(&report);
+        return Ok(());
     }
-    Ok(())
+    // one document on stdout with --json: the error (which names every failure) only
+    if !r.is_json() {
+        r.emit(&report);
+    }
+    anyhow::bail!("{} constraint(s) fail: {}", report.failure_count, report.failures.join("; "));
 }
 
 impl Render for MockReport {

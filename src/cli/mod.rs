@@ -52,7 +52,20 @@ pub enum Command {
 
 /// Parses arguments, runs the command, prints through the reporter; returns the exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let informational = matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            );
+            if !informational && std::env::args().any(|a| a == "--json") {
+                println!("{}", serde_json::json!({ "error": e.to_string().trim() }));
+            }
+            e.exit();
+        }
+    };
     let r = Reporter::new(cli.json, cli.quiet);
     let result = match cli.command {
         Command::Compile(a) => compile::run(a, &r),

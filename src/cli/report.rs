@@ -36,6 +36,11 @@ impl Reporter {
         }
     }
 
+    /// Whether `--json` is on.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     fn interactive(&self) -> bool {
         !self.json && !self.quiet && std::io::stderr().is_terminal()
     }

@@ -81,6 +81,18 @@ impl LoadedModel {
             }
         }
 
+        // An op neither zkinfer nor tract knows is unsupported whatever its inputs; ops tract
+        // knows but zkinfer does not are accepted only if tract folds them to constants (checked
+        // after the analysis below).
+        for (i, n) in graph_proto.node.iter().enumerate() {
+            if ops::lookup(&n.op_type).is_none() && !onnx.op_register.0.contains_key(&n.op_type) {
+                return Err(ModelError::UnsupportedOp {
+                    op_type: n.op_type.clone(),
+                    node: node_name(n, i),
+                    supported: ops::supported_list(),
+                });
+            }
+        }
         let mut model = onnx
             .model_for_proto_model(&proto)
             .map_err(|e| malformed(format!("translation failed ({})", tract_msg(&e))))?;
@@ -98,10 +110,7 @@ impl LoadedModel {
                 shape,
             });
         }
-        // Check op support before tract's analysis, so an unknown op is named as such rather
-        // than as a shape inference failure. Ops whose results fold to constants are allowed,
-        // which needs the analysis; so record candidates here and re-check after.
-        model.analyse(false).map_err(|e| ModelError::Shape(shape_error(&e, graph_proto)))?;
+        model.analyse(false).map_err(|e| ModelError::Shape(tract_msg(&e)))?;
 
         let mut consts: HashMap<String, Tensor> = HashMap::new();
         let mut vars: HashMap<String, Vec<usize>> = HashMap::new();
@@ -114,11 +123,7 @@ impl LoadedModel {
         };
         let mut nodes = Vec::new();
         for (i, pbnode) in graph_proto.node.iter().enumerate() {
-            let name = if pbnode.name.is_empty() {
-                format!("{}_{}", pbnode.op_type, i)
-            } else {
-                pbnode.name.clone()
-            };
+            let name = node_name(pbnode, i);
             let outputs: Vec<&String> = pbnode.output.iter().filter(|o| !o.is_empty()).collect();
             // Constant-folded by tract?
             let folded: Option<Vec<Tensor>> = outputs
@@ -290,7 +295,7 @@ fn input_shape(vi: &pb::ValueInfoProto, sample_len: Option<usize>) -> Result<Vec
     match (unknown.len(), sample_len) {
         (0, _) => {}
         (1, Some(n)) => {
-            let known: usize = shape.iter().flatten().product();
+            let known = shape.iter().flatten().try_fold(1usize, |a, &d| a.checked_mul(d)).unwrap_or(0);
             if known == 0 || n % known != 0 {
                 return Err(err(format!("cannot fit {n} sample values into shape {dims:?}")));
             }
@@ -304,20 +309,18 @@ fn input_shape(vi: &pb::ValueInfoProto, sample_len: Option<usize>) -> Result<Vec
             )))
         }
     }
-    Ok(shape.into_iter().map(|d| d.unwrap_or(1)).collect())
+    let shape: Vec<usize> = shape.into_iter().map(|d| d.unwrap_or(1)).collect();
+    match shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) {
+        Some(n) if n <= 1 << 28 => Ok(shape),
+        _ => Err(err(format!("shape {shape:?} is too large"))),
+    }
 }
 
-/// Names the node behind a tract analysis failure when tract's message mentions one.
-fn shape_error(e: &TractError, graph: &pb::GraphProto) -> String {
-    let msg = tract_msg(e);
-    let onnx = tract_onnx::onnx();
-    for n in &graph.node {
-        if !onnx.op_register.0.contains_key(&n.op_type) {
-            return format!(
-                "node `{}` has op type `{}` that neither tract nor zkinfer knows ({msg})",
-                n.name, n.op_type
-            );
-        }
+/// The node's name, or `OpType_index` when the model leaves it empty.
+fn node_name(n: &pb::NodeProto, i: usize) -> String {
+    if n.name.is_empty() {
+        format!("{}_{}", n.op_type, i)
+    } else {
+        n.name.clone()
     }
-    msg
 }

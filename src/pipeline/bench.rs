@@ -33,6 +33,8 @@ pub struct BenchResult {
     pub peak_rss_mb: f64,
     /// Worst relative output error on the sample.
     pub max_rel_error: f64,
+    /// Always true: benchmarks use the insecure development SRS.
+    pub insecure_dev_srs: bool,
 }
 
 /// Peak resident set size of this process in MB (Linux; 0 elsewhere).
@@ -82,5 +84,6 @@ pub fn bench_one(model: &Path, input: &Path, work: &Path, runs: usize, progress:
         proof_bytes: bytes,
         peak_rss_mb: peak_rss_mb(),
         max_rel_error: c.fidelity.outputs.iter().map(|o| o.max_rel_error).fold(0.0, f64::max),
+        insecure_dev_srs: true,
     })
 }

@@ -19,6 +19,8 @@ pub struct CalldataReport {
     pub bytes: usize,
     /// Non-zero bytes (16 gas each in the transaction's intrinsic cost; zero bytes cost 4).
     pub nonzero_bytes: usize,
+    /// True when the proof was made with the insecure development SRS.
+    pub insecure_dev_srs: bool,
 }
 
 /// Encodes the verifier call for the proof in `proof_path`.
@@ -37,5 +39,6 @@ pub fn calldata(proof_path: &Path) -> Result<CalldataReport, Error> {
         calldata: format!("0x{}", hex::encode(&data)),
         bytes: data.len(),
         nonzero_bytes: data.iter().filter(|&&b| b != 0).count(),
+        insecure_dev_srs: file.insecure_dev_srs,
     })
 }

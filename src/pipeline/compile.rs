@@ -107,10 +107,9 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
     for stale in [dir.pk(), dir.vk(), dir.srs(), dir.path().join(super::setup::INSECURE_MARKER)] {
         let _ = std::fs::remove_file(stale);
     }
-    write_atomic(
-        &dir.program(),
-        serde_json::to_string(&cal.program).expect("serialisable").as_bytes(),
-    )?;
+    let program_json = serde_json::to_string(&cal.program).expect("serialisable");
+    settings.program_sha256 = super::settings::sha256_hex(program_json.as_bytes());
+    write_atomic(&dir.program(), program_json.as_bytes())?;
     settings.write(&dir)?;
     Ok(CompileReport {
         build_dir: dir.path().display().to_string(),

@@ -63,6 +63,7 @@ pub fn prove(dir: &BuildDir, input: &Path, out: &Path, progress: &dyn Progress) 
     let program = read_program(dir, &settings)?;
     let (witness, witness_seconds) = step(progress, "computing the witness", || witness_for(&program, input));
     let witness = witness?;
+    super::settings::check_key_file(dir, &dir.pk(), &setup.pk_sha256)?;
     let (loaded, _) = step(progress, "loading SRS and proving key", || -> Result<_, Error> {
         Ok((srs::read_params(&dir.srs(), Some(settings.k))?, read_pk(&dir.pk(), settings.shape)?))
     });

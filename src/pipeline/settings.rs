@@ -48,6 +48,10 @@ pub struct SetupInfo {
     pub srs_source: String,
     /// Keccak-256 of the verifying key.
     pub vk_hash: String,
+    /// SHA-256 of `pk.bin`, checked before it is parsed.
+    pub pk_sha256: String,
+    /// SHA-256 of `vk.bin`, checked before it is parsed.
+    pub vk_sha256: String,
 }
 
 /// The circuit settings.
@@ -65,6 +69,8 @@ pub struct Settings {
     pub rows: usize,
     /// Column layout of the circuit.
     pub shape: CircuitShape,
+    /// SHA-256 of `program.json`, checked before it is used.
+    pub program_sha256: String,
     /// Input and activation scale exponent.
     pub input_scale: u32,
     /// Weight scale exponent.
@@ -127,6 +133,7 @@ impl Settings {
             outputs: program.outputs.iter().map(|o| info(&o.name, &o.shape, o.scale)).collect(),
             num_instances: program.num_instances(),
             shape: CircuitShape::default(),
+            program_sha256: String::new(),
             fidelity,
             setup: None,
         }
@@ -154,10 +161,31 @@ impl Settings {
     }
 }
 
+/// Hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Checks that a key file is the one `setup` recorded, before anything parses it.
+pub fn check_key_file(dir: &BuildDir, path: &std::path::Path, expected: &str) -> Result<(), Error> {
+    let bytes = crate::proof::artifact::read(path)?;
+    if sha256_hex(&bytes) != expected {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        return Err(dir.err(format!(
+            "{name} is not the file setup wrote for this build (SHA-256 differs from settings.json); rerun `zkinfer setup`"
+        )));
+    }
+    Ok(())
+}
+
 /// Reads `program.json` and checks it matches the settings.
 pub fn read_program(dir: &BuildDir, settings: &Settings) -> Result<Program, Error> {
     let text = std::fs::read_to_string(dir.program())
         .map_err(|e| dir.err(format!("cannot read program.json ({e}); run `zkinfer compile` first")))?;
+    if sha256_hex(text.as_bytes()) != settings.program_sha256 {
+        return Err(dir.err("program.json does not match settings.json (edited, or a failed compile); recompile"));
+    }
     let p: Program = serde_json::from_str(&text).map_err(|e| dir.err(format!("program.json is malformed: {e}")))?;
     if p.num_instances() != settings.num_instances || p.tables.len() != settings.tables.len() {
         return Err(dir.err("program.json does not match settings.json; recompile"));

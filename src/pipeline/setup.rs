@@ -1,6 +1,6 @@
 //! `setup`: SRS, proving key and verifying key.
 
-use super::settings::{read_program, Settings, SetupInfo};
+use super::settings::{read_program, sha256_hex, Settings, SetupInfo};
 use super::{step, BuildDir, Error, Progress, INSECURE_SRS_WARNING};
 use crate::circuit::{ModelCircuit, Plan};
 use crate::proof::artifact::write_atomic;
@@ -52,6 +52,11 @@ pub fn setup(dir: &BuildDir, source: &SrsSource, progress: &dyn Progress) -> Res
     let marker = dir.path().join(INSECURE_MARKER);
     let written = [dir.srs(), dir.vk(), dir.pk(), marker.clone()];
     let _ = std::fs::remove_file(&marker);
+    let hash = vk_hash(pk.get_vk());
+    let srs_source = match source {
+        SrsSource::Dev => "development SRS (insecure)".to_string(),
+        SrsSource::File(p) => p.display().to_string(),
+    };
     let result = (|| -> Result<(), Error> {
         srs::write_params(&dir.srs(), &srs.params)?;
         write_vk(&dir.vk(), pk.get_vk(), srs.insecure)?;
@@ -62,7 +67,15 @@ pub fn setup(dir: &BuildDir, source: &SrsSource, progress: &dyn Progress) -> Res
                 format!("{INSECURE_SRS_WARNING}.\nkzg.srs, vk.bin and pk.bin in this directory were made with it.\n").as_bytes(),
             )?;
         }
-        Ok(())
+        let file_hash = |p: std::path::PathBuf| -> Result<String, Error> { Ok(sha256_hex(&crate::proof::artifact::read(&p)?)) };
+        settings.setup = Some(SetupInfo {
+            insecure_dev_srs: srs.insecure,
+            srs_source: srs_source.clone(),
+            vk_hash: hash.clone(),
+            pk_sha256: file_hash(dir.pk())?,
+            vk_sha256: file_hash(dir.vk())?,
+        });
+        settings.write(dir)
     })();
     if let Err(e) = result {
         for f in &written {
@@ -70,17 +83,6 @@ pub fn setup(dir: &BuildDir, source: &SrsSource, progress: &dyn Progress) -> Res
         }
         return Err(e);
     }
-    let hash = vk_hash(pk.get_vk());
-    let srs_source = match source {
-        SrsSource::Dev => "development SRS (insecure)".to_string(),
-        SrsSource::File(p) => p.display().to_string(),
-    };
-    settings.setup = Some(SetupInfo {
-        insecure_dev_srs: srs.insecure,
-        srs_source: srs_source.clone(),
-        vk_hash: hash.clone(),
-    });
-    settings.write(dir)?;
     let size = |p: std::path::PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     Ok(SetupReport {
         build_dir: dir.path().display().to_string(),

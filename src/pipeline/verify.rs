@@ -67,6 +67,7 @@ pub fn verify(dir: &BuildDir, proof_path: &Path, progress: &dyn Progress) -> Res
         }
         .into());
     }
+    super::settings::check_key_file(dir, &dir.vk(), &setup.vk_sha256)?;
     let vk = read_vk(&dir.vk(), settings.shape)?;
     let hash = vk_hash(&vk);
     if hash != setup.vk_hash {

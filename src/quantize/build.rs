@@ -7,6 +7,9 @@ use crate::model::graph::{Activation, Graph, Node, Op};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// Largest power-of-two divisor of a rescale (remainder tables stay small and shifts fit i64).
+pub const MAX_SHIFT: u32 = 40;
+
 /// Scale choices for one build.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QuantConfig {
@@ -102,17 +105,28 @@ impl Builder<'_> {
             return None;
         }
         let base = self.cfg.input_scale;
-        match &self.graph.nodes[cons[0]].op {
-            Op::Activation(_) if scale > base => Some(scale - base),
-            Op::Linear { exact: false, .. } if scale > base + self.cfg.max_extra_bits => Some(scale - base),
-            _ => None,
-        }
+        let shift = match &self.graph.nodes[cons[0]].op {
+            Op::Activation(_) if scale > base => scale - base,
+            Op::Linear { exact: false, .. } if scale > base + self.cfg.max_extra_bits => scale - base,
+            _ => return None,
+        };
+        // an oversized shift is refused by `lookup`, with the node's name
+        (shift <= MAX_SHIFT).then_some(shift)
     }
 
     /// Rescales `t` to at most the base scale and applies `kind` (identity, relu, sigmoid).
-    fn lookup(&mut self, node: &str, t: &QTensor, act: Option<Activation>) -> QTensor {
+    fn lookup(&mut self, node: &str, t: &QTensor, act: Option<Activation>) -> Result<QTensor, QuantizeError> {
         let base = self.cfg.input_scale;
         let shift = t.scale.saturating_sub(base);
+        if shift > MAX_SHIFT {
+            return Err(QuantizeError::Node {
+                node: node.to_string(),
+                reason: format!(
+                    "its input has scale 2^{} (products of products?); rescaling by 2^{shift} exceeds the supported 2^{MAX_SHIFT}",
+                    t.scale
+                ),
+            });
+        }
         let in_scale = t.scale - shift;
         let mut inputs = t.wires.clone();
         if shift > 0 && t.pre_rounded != Some(shift) {
@@ -159,11 +173,11 @@ impl Builder<'_> {
                 },
             });
         }
-        QTensor {
+        Ok(QTensor {
             wires: outs,
             scale: out_scale,
             pre_rounded: None,
-        }
+        })
     }
 
     fn node(&mut self, node: &Node) -> Result<(), QuantizeError> {
@@ -177,7 +191,7 @@ impl Builder<'_> {
                     pre_rounded: None,
                 }
             }
-            Op::Activation(a) => self.lookup(&node.name, &operands[0], Some(*a)),
+            Op::Activation(a) => self.lookup(&node.name, &operands[0], Some(*a))?,
             Op::Product { pairs } => {
                 let (a, b) = (&operands[0], &operands[1]);
                 let scale = a.scale + b.scale;
@@ -205,7 +219,7 @@ impl Builder<'_> {
                 if !exact {
                     for t in operands.iter_mut() {
                         if t.scale > self.cfg.input_scale + self.cfg.max_extra_bits {
-                            *t = self.lookup(&node.name, t, None);
+                            *t = self.lookup(&node.name, t, None)?;
                         }
                     }
                 }

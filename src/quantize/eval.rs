@@ -99,7 +99,16 @@ pub fn evaluate(program: &Program, inputs: &[Vec<i128>], check_ranges: bool) -> 
             StepKind::Linear { out, terms, bias } => {
                 let mut acc = *bias;
                 for (w, c) in terms {
-                    acc = check(node, acc + values[*w as usize] * *c as i128)?;
+                    let term = values[*w as usize].checked_mul(*c as i128);
+                    let next = term.and_then(|t| acc.checked_add(t));
+                    acc = check(
+                        node,
+                        next.ok_or(QuantizeError::Overflow {
+                            node: node.to_string(),
+                            value: acc,
+                            bits: SAFE_BITS,
+                        })?,
+                    )?;
                 }
                 values[*out as usize] = acc;
             }
