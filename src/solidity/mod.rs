@@ -3,5 +3,7 @@
 //! verifier generator itself lands here next.
 
 pub mod calldata;
+pub mod spec;
 
 pub use calldata::{encode_verify_call, VERIFY_SIGNATURE};
+pub use spec::VerifierSpec;
