@@ -1,6 +1,6 @@
 //! `setup`: SRS, proving key and verifying key.
 
-use super::settings::{read_program, sha256_hex, Settings, SetupInfo};
+use super::settings::{read_program, Settings, SetupInfo};
 use super::{step, BuildDir, Error, Progress, INSECURE_SRS_WARNING};
 use crate::circuit::{ModelCircuit, Plan};
 use crate::proof::artifact::write_atomic;
@@ -59,21 +59,20 @@ pub fn setup(dir: &BuildDir, source: &SrsSource, progress: &dyn Progress) -> Res
     };
     let result = (|| -> Result<(), Error> {
         srs::write_params(&dir.srs(), &srs.params)?;
-        write_vk(&dir.vk(), pk.get_vk(), srs.insecure)?;
-        write_pk(&dir.pk(), &pk, srs.insecure)?;
+        let vk_sha256 = write_vk(&dir.vk(), pk.get_vk(), srs.insecure)?;
+        let pk_sha256 = write_pk(&dir.pk(), &pk, srs.insecure)?;
         if srs.insecure {
             write_atomic(
                 &marker,
                 format!("{INSECURE_SRS_WARNING}.\nkzg.srs, vk.bin and pk.bin in this directory were made with it.\n").as_bytes(),
             )?;
         }
-        let file_hash = |p: std::path::PathBuf| -> Result<String, Error> { Ok(sha256_hex(&crate::proof::artifact::read(&p)?)) };
         settings.setup = Some(SetupInfo {
             insecure_dev_srs: srs.insecure,
             srs_source: srs_source.clone(),
             vk_hash: hash.clone(),
-            pk_sha256: file_hash(dir.pk())?,
-            vk_sha256: file_hash(dir.vk())?,
+            pk_sha256,
+            vk_sha256,
         });
         settings.write(dir)
     })();

@@ -36,14 +36,24 @@ fn label(kind: &str, insecure: bool) -> String {
     }
 }
 
-/// Writes a proving key; `insecure` labels a key made with the development SRS.
-pub fn write_pk(path: &Path, pk: &ProvingKey<G1Affine>, insecure: bool) -> Result<(), ProofError> {
-    write_atomic(path, &seal(&label("pk", insecure), &pk.to_bytes(FORMAT)))
+/// Writes a sealed file and returns the hex SHA-256 of the bytes written.
+fn write_sealed(path: &Path, label: &str, payload: &[u8]) -> Result<String, ProofError> {
+    use sha2::Digest;
+    let bytes = seal(label, payload);
+    write_atomic(path, &bytes)?;
+    Ok(hex::encode(sha2::Sha256::digest(&bytes)))
 }
 
-/// Writes a verifying key; `insecure` labels a key made with the development SRS.
-pub fn write_vk(path: &Path, vk: &VerifyingKey<G1Affine>, insecure: bool) -> Result<(), ProofError> {
-    write_atomic(path, &seal(&label("vk", insecure), &vk.to_bytes(FORMAT)))
+/// Writes a proving key; `insecure` labels a key made with the development SRS. Returns the
+/// file's hex SHA-256.
+pub fn write_pk(path: &Path, pk: &ProvingKey<G1Affine>, insecure: bool) -> Result<String, ProofError> {
+    write_sealed(path, &label("pk", insecure), &pk.to_bytes(FORMAT))
+}
+
+/// Writes a verifying key; `insecure` labels a key made with the development SRS. Returns the
+/// file's hex SHA-256.
+pub fn write_vk(path: &Path, vk: &VerifyingKey<G1Affine>, insecure: bool) -> Result<String, ProofError> {
+    write_sealed(path, &label("vk", insecure), &vk.to_bytes(FORMAT))
 }
 
 fn parse<T>(path: &Path, what: &str, f: impl FnOnce() -> std::io::Result<T>) -> Result<T, ProofError> {
