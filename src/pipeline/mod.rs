@@ -13,6 +13,7 @@ pub mod mock;
 pub mod prove;
 pub mod settings;
 pub mod setup;
+pub mod verifier;
 pub mod verify;
 
 pub use settings::Settings;
@@ -45,6 +46,12 @@ pub enum Error {
     /// Proof system.
     #[error(transparent)]
     Proof(#[from] ProofError),
+    /// Verifier generation.
+    #[error(transparent)]
+    Solidity(#[from] crate::solidity::SolidityError),
+    /// Compilation or execution on the EVM.
+    #[error(transparent)]
+    Evm(#[from] crate::evm::EvmError),
     /// A build directory is missing a file or holds an inconsistent one.
     #[error("build directory {path}: {reason}")]
     BuildDir {
