@@ -45,6 +45,13 @@ contract {{ name }} {
                 if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { fail(21, "zkinfer: ecAdd failed") }
             }
 
+            // A memory write at an address the optimizer cannot see (calldata past its end reads
+            // as zero, so this writes 0 to the scratch word 0x1e0): values computed in one block
+            // are read back from memory in the next instead of being kept on the stack.
+            function barrier() {
+                mstore(add(0x1e0, shr(0xff, calldataload(calldatasize()))), 0)
+            }
+
             // Replaces the `count` words at `ptr` by their inverses mod r (one modexp).
             function batch_invert(ptr, prefix, count) {
                 let r := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
@@ -108,6 +115,9 @@ contract {{ name }} {
             extcodecopy(vk, {{ vk_mem }}, 1, {{ vk_bytes }})
 {%- endif %}
 
+            // The proof, copied to memory for the arithmetic below.
+            calldatacopy({{ proof_mem }}, 0x64, {{ proof_len }})
+
             // Transcript: keccak256 over the absorbed bytes (the previous challenge's hash first);
             // a lone hash is extended by 0x01. Challenges are the hashes mod r.
             {
@@ -134,6 +144,7 @@ contract {{ name }} {
             // Constraint and opening arithmetic (computed per circuit by zkinfer).
             {
 {{ compute }}            }
+            barrier()
             // MSM into 0x00..0x40.
 {{ msm }}
             let ok := 0

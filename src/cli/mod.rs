@@ -5,10 +5,12 @@ pub mod bench;
 pub mod calldata;
 pub mod compile;
 pub mod demo;
+pub mod gas;
 pub mod mock;
 pub mod prove;
 pub mod report;
 pub mod setup;
+pub mod verifier;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
@@ -44,6 +46,10 @@ pub enum Command {
     Mock(mock::Args),
     /// Print the ABI-encoded verifyProof(bytes,uint256[]) call for a proof.
     Calldata(calldata::Args),
+    /// Generate the Solidity verifier, compile it with solc and write it with its ABI.
+    Verifier(verifier::Args),
+    /// Run the generated verifier on a proof in revm and report its gas.
+    Gas(gas::Args),
     /// Run the whole chain on the bundled credit-scoring model.
     Demo(demo::Args),
     /// Benchmark models and write the figures as JSON.
@@ -74,6 +80,8 @@ pub fn main() -> i32 {
         Command::Verify(a) => verify::run(a, &r),
         Command::Mock(a) => mock::run(a, &r),
         Command::Calldata(a) => calldata::run(a, &r),
+        Command::Verifier(a) => verifier::run(a, &r),
+        Command::Gas(a) => gas::run(a, &r),
         Command::Demo(a) => demo::run(a, &r),
         Command::Bench(a) => bench::run(a, &r),
     };

@@ -18,6 +18,24 @@ pub struct Compiled {
     pub abi: serde_json::Value,
 }
 
+/// Removes terminal colour codes (solc formats its messages for a terminal).
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Compiles `sources` (file name → content) with the optimizer at `runs` and returns every
 /// contract with bytecode. Warnings are ignored; errors fail with solc's messages.
 pub fn compile(solc_path: &Path, sources: &[(&str, &str)], runs: usize) -> Result<Vec<Compiled>, EvmError> {
@@ -46,7 +64,7 @@ pub fn compile(solc_path: &Path, sources: &[(&str, &str)], runs: usize) -> Resul
         .errors
         .iter()
         .filter(|e| e.severity.is_error())
-        .map(|e| e.to_string())
+        .map(|e| strip_ansi(&e.to_string()))
         .collect();
     if !errors.is_empty() {
         return Err(EvmError::Compile(errors.join("\n")));

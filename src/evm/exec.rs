@@ -1,11 +1,12 @@
 //! An in-process EVM (revm) for deploying and calling contracts with exact gas figures.
 
+use super::profile::{GasProfile, GasProfiler};
 use super::EvmError;
 use revm::context::result::{ExecutionResult, Output};
 use revm::context::TxEnv;
 use revm::database::{CacheDB, EmptyDB};
 use revm::primitives::{Address, Bytes, TxKind};
-use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
+use revm::{Context, ExecuteCommitEvm, InspectCommitEvm, MainBuilder, MainContext};
 
 /// The sender of every transaction.
 pub const SENDER: Address = Address::new([0x5a; 20]);
@@ -58,15 +59,19 @@ impl LocalEvm {
         }
     }
 
-    fn transact(&mut self, kind: TxKind, data: Vec<u8>) -> Result<ExecutionResult, String> {
-        let tx = TxEnv::builder()
+    fn tx(&self, kind: TxKind, data: Vec<u8>) -> Result<TxEnv, String> {
+        TxEnv::builder()
             .caller(SENDER)
             .kind(kind)
             .data(Bytes::from(data))
             .gas_limit(GAS_LIMIT)
             .nonce(self.nonce)
             .build()
-            .map_err(|e| format!("{e:?}"))?;
+            .map_err(|e| format!("{e:?}"))
+    }
+
+    fn transact(&mut self, kind: TxKind, data: Vec<u8>) -> Result<ExecutionResult, String> {
+        let tx = self.tx(kind, data)?;
         let db = std::mem::take(&mut self.db);
         let mut evm = Context::mainnet().with_db(db).build_mainnet();
         let result = evm.transact_commit(tx).map_err(|e| format!("{e:?}"));
@@ -105,29 +110,58 @@ impl LocalEvm {
         }
     }
 
+    /// The runtime code at `address` (empty when none).
+    pub fn code(&self, address: Address) -> Vec<u8> {
+        self.db
+            .cache
+            .accounts
+            .get(&address)
+            .and_then(|a| a.info.code.as_ref())
+            .map(|c| c.original_bytes().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// Calls a contract with `calldata` like [`LocalEvm::call`], and measures where the
+    /// execution gas goes.
+    pub fn call_profiled(&mut self, to: Address, calldata: &[u8]) -> Result<(CallOutcome, GasProfile), EvmError> {
+        let tx = self.tx(TxKind::Call(to), calldata.to_vec()).map_err(EvmError::Call)?;
+        let db = std::mem::take(&mut self.db);
+        let mut evm = Context::mainnet().with_db(db).build_mainnet_with_inspector(GasProfiler::default());
+        let result = evm.inspect_tx_commit(tx).map_err(|e| format!("{e:?}"));
+        self.db = std::mem::take(&mut evm.ctx.journaled_state.database);
+        let profile = std::mem::take(&mut evm.inspector.profile);
+        let result = result.map_err(EvmError::Call)?;
+        self.nonce += 1;
+        Ok((outcome(result), profile))
+    }
+
     /// Calls a contract with `calldata`, committing the result.
     pub fn call(&mut self, to: Address, calldata: &[u8]) -> Result<CallOutcome, EvmError> {
         let r = self.transact(TxKind::Call(to), calldata.to_vec()).map_err(EvmError::Call)?;
-        Ok(match r {
-            ExecutionResult::Success { output, gas, .. } => CallOutcome {
-                success: true,
-                output: output.into_data().to_vec(),
-                gas_used: gas.tx_gas_used(),
-                failure: None,
-            },
-            ExecutionResult::Revert { output, gas, .. } => CallOutcome {
-                success: false,
-                output: output.to_vec(),
-                gas_used: gas.tx_gas_used(),
-                failure: Some("reverted".into()),
-            },
-            ExecutionResult::Halt { reason, gas, .. } => CallOutcome {
-                success: false,
-                output: vec![],
-                gas_used: gas.tx_gas_used(),
-                failure: Some(format!("halted: {reason:?}")),
-            },
-        })
+        Ok(outcome(r))
+    }
+}
+
+fn outcome(r: ExecutionResult) -> CallOutcome {
+    match r {
+        ExecutionResult::Success { output, gas, .. } => CallOutcome {
+            success: true,
+            output: output.into_data().to_vec(),
+            gas_used: gas.tx_gas_used(),
+            failure: None,
+        },
+        ExecutionResult::Revert { output, gas, .. } => CallOutcome {
+            success: false,
+            output: output.to_vec(),
+            gas_used: gas.tx_gas_used(),
+            failure: Some("reverted".into()),
+        },
+        ExecutionResult::Halt { reason, gas, .. } => CallOutcome {
+            success: false,
+            output: vec![],
+            gas_used: gas.tx_gas_used(),
+            failure: Some(format!("halted: {reason:?}")),
+        },
     }
 }
 

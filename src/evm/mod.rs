@@ -3,10 +3,12 @@
 
 pub mod compile;
 pub mod exec;
+pub mod profile;
 pub mod solc;
 
 pub use compile::{compile, Compiled};
-pub use exec::{CallOutcome, Deployed, LocalEvm};
+pub use exec::{intrinsic_gas, CallOutcome, Deployed, LocalEvm};
+pub use profile::GasProfile;
 pub use solc::find_solc;
 
 /// Errors of the EVM stage.

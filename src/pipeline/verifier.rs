@@ -81,13 +81,6 @@ fn compile_sources(solc: &Path, s: &VerifierSources, runs: usize) -> Result<(Com
         Some((n, _)) => Some(find(n)?),
         None => None,
     };
-    if let (Some(vk), Some(expected)) = (&vk, &s.vk_runtime) {
-        if &vk.deployed_bytecode != expected {
-            return Err(Error::Usage(
-                "the compiled verifying-key contract's runtime differs from the expected bytes".into(),
-            ));
-        }
-    }
     Ok((verifier, vk))
 }
 
@@ -134,12 +127,17 @@ pub fn build_verifier(dir: &BuildDir, opts: &VerifierOptions, progress: &dyn Pro
         }
     });
     let (sources, layout_reason, verifier, vk_contract) = result?;
-    for c in std::iter::once(&verifier).chain(vk_contract.as_ref()) {
-        if c.deployed_bytecode.len() > EIP170_LIMIT && !opts.allow_oversize {
+    let sizes = [
+        (sources.verifier_name.clone(), verifier.deployed_bytecode.len()),
+        (
+            sources.vk_contract.as_ref().map(|(n, _)| n.clone()).unwrap_or_default(),
+            sources.vk_runtime.as_ref().map_or(0, |r| r.len()),
+        ),
+    ];
+    for (name, size) in sizes {
+        if size > EIP170_LIMIT && !opts.allow_oversize {
             return Err(Error::Usage(format!(
-                "contract {} has {} bytes of runtime code, over EIP-170's limit of {EIP170_LIMIT}; it cannot be deployed on Ethereum mainnet (pass --allow-oversize to write it anyway)",
-                c.name,
-                c.deployed_bytecode.len()
+                "contract {name} has {size} bytes of runtime code, over EIP-170's limit of {EIP170_LIMIT}; it cannot be deployed on Ethereum mainnet (pass --allow-oversize to write it anyway)"
             )));
         }
     }
@@ -202,7 +200,7 @@ pub fn write_verifier(dir: &BuildDir, out: &Path, opts: &VerifierOptions, progre
         layout_reason: built.layout_reason.clone(),
         files,
         runtime_bytes: built.verifier.deployed_bytecode.len(),
-        vk_runtime_bytes: built.vk_contract.as_ref().map(|c| c.deployed_bytecode.len()),
+        vk_runtime_bytes: s.vk_runtime.as_ref().map(|c| c.len()),
         runtime_limit: EIP170_LIMIT,
         proof_bytes: s.parts.proof_len,
         num_instances: s.parts.num_instances,

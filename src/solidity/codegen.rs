@@ -60,6 +60,8 @@ pub struct VerifierParts {
     pub pairing: String,
     /// Verifying-key words (digest, commitments, G2 points) as 32-byte values.
     pub vk_words: Vec<[u8; 32]>,
+    /// Memory offset where the proof bytes are copied.
+    pub proof_mem: usize,
     /// Memory offset where a separate verifying key is copied.
     pub vk_mem: usize,
     /// MSM terms (each one ecMul + ecAdd).
@@ -74,6 +76,8 @@ pub struct VerifierParts {
 
 struct Gen<'a> {
     l: &'a ProofLayout,
+    /// Where the proof bytes are copied (reads go through memory, see `barrier` in the template).
+    proof_mem: usize,
     separate: bool,
     next: usize,
     words: Vec<[u8; 32]>,
@@ -130,7 +134,7 @@ impl Gen<'_> {
     }
 
     fn scalar(&self, i: usize) -> String {
-        format!("calldataload({:#x})", PROOF_CD + self.l.scalar_offset(i))
+        format!("mload({:#x})", self.proof_mem + self.l.scalar_offset(i))
     }
 
     fn eval(&self, e: Eval, expected_h: &str) -> String {
@@ -202,12 +206,14 @@ pub fn generate(
 
     let mut g = Gen {
         l: &l,
+        proof_mem: 0,
         separate,
         next: MEM_START,
         words,
         vk_mem: 0,
     };
     g.vk_mem = g.alloc(g.words.len());
+    g.proof_mem = g.alloc(spec.proof_len() / 32);
     // Scratch for folding long chains in loops (see `fold_with`).
     let scratch = g.alloc(64);
 
@@ -629,7 +635,10 @@ pub fn generate(
                     other => {
                         let p = g.l.proof_point(other).expect("proof point");
                         let off = PROOF_CD + g.l.point_offset(p);
-                        (format!("calldataload({off:#x})"), format!("calldataload({:#x})", off + 32))
+                        (
+                            format!("mload({:#x})", g.proof_mem + off - PROOF_CD),
+                            format!("mload({:#x})", g.proof_mem + off - PROOF_CD + 32),
+                        )
                     }
                 }
             };
@@ -638,7 +647,11 @@ pub fn generate(
                 mline!("    let c := {coeff}");
                 for t in 0..spec.quotient_pieces {
                     let off = PROOF_CD + l.point_offset(l.first_quotient + t);
-                    mline!("    ec_mul_acc(calldataload({off:#x}), calldataload({:#x}), c)", off + 32);
+                    mline!(
+                        "    ec_mul_acc(mload({:#x}), mload({:#x}), c)",
+                        g.proof_mem + off - PROOF_CD,
+                        g.proof_mem + off - PROOF_CD + 32
+                    );
                     terms += 1;
                     if t + 1 < spec.quotient_pieces {
                         mline!("    c := mulmod(c, mload({xn}), R)");
@@ -657,15 +670,16 @@ pub fn generate(
         g.vk_word(g1_at),
         g.vk_word(g1_at + 1)
     );
-    let w_off = PROOF_CD + l.shplonk_start;
+
     mline!(
-        "ec_mul_acc(calldataload({w_off:#x}), calldataload({:#x}), sub(R, mload({z0})))",
-        w_off + 32
+        "ec_mul_acc(mload({:#x}), mload({:#x}), sub(R, mload({z0})))",
+        g.proof_mem + l.shplonk_start,
+        g.proof_mem + l.shplonk_start + 32
     );
     mline!(
-        "ec_mul_acc(calldataload({:#x}), calldataload({:#x}), mload({u}))",
-        w_off + 64,
-        w_off + 96
+        "ec_mul_acc(mload({:#x}), mload({:#x}), mload({u}))",
+        g.proof_mem + l.shplonk_start + 64,
+        g.proof_mem + l.shplonk_start + 96
     );
     terms += 3;
 
@@ -673,8 +687,8 @@ pub fn generate(
     let pair = g.alloc(12);
     let mut pairing = String::new();
     macro_rules! pline { ($($t:tt)*) => { writeln!(pairing, $($t)*).expect("write to string") } }
-    pline!("mstore({:#x}, calldataload({:#x}))", pair, w_off + 64);
-    pline!("mstore({:#x}, calldataload({:#x}))", pair + 32, w_off + 96);
+    pline!("mstore({:#x}, mload({:#x}))", pair, g.proof_mem + l.shplonk_start + 64);
+    pline!("mstore({:#x}, mload({:#x}))", pair + 32, g.proof_mem + l.shplonk_start + 96);
     for i in 0..4 {
         pline!("mstore({:#x}, {})", pair + 64 + 32 * i, g.vk_word(s_g2_at + i));
     }
@@ -688,6 +702,12 @@ pub fn generate(
     pline!("ok := and(success, eq(mload(0x00), 1))");
 
     let transcript_buf = g.alloc(0);
+    // An opaque memory write before every top-level block: the optimizer cannot carry values
+    // from one block to the next in stack slots (which overflows the stack on larger circuits).
+    let c: String = c
+        .lines()
+        .map(|l| if l == "{" { "barrier()\n{\n".to_string() } else { format!("{l}\n") })
+        .collect();
     let scalars = (cd(l.scalars_start), cd(l.shplonk_start));
     Ok(VerifierParts {
         proof_len,
@@ -704,6 +724,7 @@ pub fn generate(
         pairing,
         vk_words: g.words.clone(),
         vk_mem: g.vk_mem,
+        proof_mem: g.proof_mem,
         msm_terms: terms,
         inversions: count,
         slots: [

@@ -119,9 +119,9 @@ pub fn fold_with(var: &str, step: &str, terms: &[String], identity: &str, scratc
     }
     out.push_str(&format!("let {var} := {identity}\n"));
     out.push_str(&format!(
-        "for {{ let p := {scratch:#x} }} lt(p, {:#x}) {{ p := add(p, 0x20) }} {{ {var} := {} }}\n",
+        "for {{ let at_ := {scratch:#x} }} lt(at_, {:#x}) {{ at_ := add(at_, 0x20) }} {{ {var} := {} }}\n",
         scratch + 32 * terms.len(),
-        apply(var, "mload(p)")
+        apply(var, "mload(at_)")
     ));
     out
 }

@@ -68,6 +68,7 @@ struct VerifierTemplate<'a> {
     point_ranges: Vec<(String, String)>,
     vk_codehash: String,
     vk_mem: String,
+    proof_mem: String,
     vk_bytes: String,
     transcript_buf: String,
     vk_digest_value: String,
@@ -167,6 +168,7 @@ fn render_inner(
         point_ranges: parts.point_ranges.iter().map(|(a, b)| (h(*a), h(*b))).collect(),
         vk_codehash: codehash.clone(),
         vk_mem: h(parts.vk_mem),
+        proof_mem: h(parts.proof_mem),
         vk_bytes: h(32 * parts.vk_words.len()),
         transcript_buf: h(parts.transcript_buf),
         vk_digest_value: if separate {
