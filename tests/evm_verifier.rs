@@ -1,79 +1,234 @@
-//! Generated Solidity verifiers, compiled with solc and run in revm against real proofs.
+//! Generated Solidity verifiers, compiled with solc and run in revm against real proofs:
+//! acceptance for the bundled models in both layouts, the reference verifier, and rejection of
+//! tampered proofs and instances with the native verifier agreeing on every case.
 
 mod common;
 
-use zkinfer::evm::LocalEvm;
-use zkinfer::pipeline::verifier::{build_verifier, VerifierOptions};
-use zkinfer::pipeline::Silent;
-use zkinfer::proof::ProofFile;
-use zkinfer::solidity::encode_verify_call;
+use halo2_axiom::halo2curves::bn256::{Bn256, Fr, G1Affine};
+use halo2_axiom::plonk::VerifyingKey;
+use halo2_axiom::poly::kzg::commitment::ParamsKZG;
+use revm::primitives::Address;
+use zkinfer::evm::{CallOutcome, LocalEvm};
+use zkinfer::pipeline::gas::{deploy, revert_reason};
+use zkinfer::pipeline::verifier::{build_verifier, BuiltVerifier, VerifierOptions};
+use zkinfer::pipeline::{Settings, Silent};
+use zkinfer::proof::transcript::{scalar_bytes, scalar_from_bytes};
+use zkinfer::proof::{read_vk, srs, ProofFile};
+use zkinfer::solidity::{encode_verify_call, Layout};
 
-fn calldata(built: &common::Built) -> Vec<u8> {
-    let file = ProofFile::read(&built.proof).unwrap();
-    let proof = file.proof_bytes(&built.proof).unwrap();
-    let inst: Vec<[u8; 32]> = file
-        .instance_values(&built.proof)
-        .unwrap()
-        .iter()
-        .map(zkinfer::proof::transcript::scalar_bytes)
-        .collect();
-    encode_verify_call(&proof, &inst)
-}
+/// The scalar field modulus r, big-endian.
+const R: [u8; 32] = [
+    0x30, 0x64, 0x4e, 0x72, 0xe1, 0x31, 0xa0, 0x29, 0xb8, 0x50, 0x45, 0xb6, 0x81, 0x81, 0x58, 0x5d, 0x28, 0x33, 0xe8, 0x48, 0x79, 0xb9, 0x70,
+    0x91, 0x43, 0xe1, 0xf5, 0x93, 0xf0, 0x00, 0x00, 0x01,
+];
+/// The base field modulus q, big-endian.
+const Q: [u8; 32] = [
+    0x30, 0x64, 0x4e, 0x72, 0xe1, 0x31, 0xa0, 0x29, 0xb8, 0x50, 0x45, 0xb6, 0x81, 0x81, 0x58, 0x5d, 0x97, 0x81, 0x6a, 0x91, 0x68, 0x71, 0xca,
+    0x8d, 0x3c, 0x20, 0x8c, 0x16, 0xd8, 0x7c, 0xfd, 0x47,
+];
 
-#[test]
-fn credit_verifier_accepts_a_real_proof() {
-    let built = common::build("credit_mlp");
-    let v = build_verifier(&built.dir, &VerifierOptions::default(), &Silent).expect("verifier");
-    std::fs::write("/tmp/Verifier.sol", &v.sources.verifier).unwrap();
-    let mut evm = LocalEvm::new();
-    let d = evm.deploy(&v.verifier.bytecode).expect("deploys");
-    let out = evm.call(d.address, &calldata(&built)).unwrap();
-    eprintln!("{out:?} runtime {}", d.runtime_size);
-    assert!(out.success);
-    assert_eq!(out.output[31], 1);
-}
-
-#[test]
-fn reference_verifier_accepts_credit() {
-    let built = common::build("credit_mlp");
-    let settings = zkinfer::pipeline::Settings::read(&built.dir).unwrap();
-    let vk = zkinfer::proof::read_vk(&built.dir.vk(), settings.shape).unwrap();
-    let params = zkinfer::proof::srs::read_params(&built.dir.srs(), Some(settings.k)).unwrap();
-    let file = ProofFile::read(&built.proof).unwrap();
-    let proof = file.proof_bytes(&built.proof).unwrap();
-    let inst = file.instance_values(&built.proof).unwrap();
-    let t = zkinfer::solidity::reference::verify(&vk, &params, &proof, &inst).unwrap();
-    eprintln!("{t:?}");
-    assert!(t.accepted);
-}
-
-#[test]
-fn debug_compare_credit() {
-    let built = common::build("credit_mlp");
-    let settings = zkinfer::pipeline::Settings::read(&built.dir).unwrap();
-    let vk = zkinfer::proof::read_vk(&built.dir.vk(), settings.shape).unwrap();
-    let params = zkinfer::proof::srs::read_params(&built.dir.srs(), Some(settings.k)).unwrap();
-    let file = ProofFile::read(&built.proof).unwrap();
-    let proof = file.proof_bytes(&built.proof).unwrap();
-    let inst = file.instance_values(&built.proof).unwrap();
-    let t = zkinfer::solidity::reference::verify(&vk, &params, &proof, &inst).unwrap();
-    let src = zkinfer::solidity::render::render_debug(&vk, &params, inst.len(), zkinfer::solidity::Layout::Embedded).unwrap();
-    let solc = zkinfer::evm::find_solc(None).unwrap();
-    let c = zkinfer::evm::compile(&solc, &[("V.sol", &src.verifier)], 1).unwrap();
-    let mut evm = LocalEvm::new();
-    let d = evm.deploy(&c[0].bytecode).unwrap();
-    let out = evm.call(d.address, &calldata(&built)).unwrap();
-    let mem = out.output;
-    let word = |at: usize| zkinfer::proof::transcript::scalar_from_bytes(mem[at..at + 32].try_into().unwrap()).ok();
-    for (i, s) in src.parts.squeezes.iter().enumerate() {
-        let at = usize::from_str_radix(s.slot.trim_start_matches("0x"), 16).unwrap();
-        eprintln!("{} evm {:?} ref {:?}", s.name, word(at), t.challenges[i]);
+fn add_be(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for i in (0..32).rev() {
+        let s = a[i] as u16 + b[i] as u16 + carry;
+        out[i] = s as u8;
+        carry = s >> 8;
     }
-    for (n, at) in &src.parts.slots {
-        eprintln!("{n} evm {:?}", word(*at));
+    out
+}
+
+struct Case {
+    built: common::Built,
+    vk: VerifyingKey<G1Affine>,
+    params: ParamsKZG<Bn256>,
+    proof: Vec<u8>,
+    instances: Vec<[u8; 32]>,
+}
+
+fn case(model: &str) -> Case {
+    let built = common::build(model);
+    let settings = Settings::read(&built.dir).unwrap();
+    let vk = read_vk(&built.dir.vk(), settings.shape).unwrap();
+    let params = srs::read_params(&built.dir.srs(), Some(settings.k)).unwrap();
+    let file = ProofFile::read(&built.proof).unwrap();
+    let proof = file.proof_bytes(&built.proof).unwrap();
+    let instances = file.instance_values(&built.proof).unwrap().iter().map(scalar_bytes).collect();
+    Case {
+        built,
+        vk,
+        params,
+        proof,
+        instances,
     }
-    eprintln!(
-        "ref lagrange {:?} inst {:?} h {:?} z0 {:?} r {:?}",
-        t.lagrange, t.instance_eval, t.expected_h, t.z0, t.r_outer
-    );
+}
+
+impl Case {
+    fn verifier(&self, layout: Layout) -> BuiltVerifier {
+        let opts = VerifierOptions {
+            layout: Some(layout),
+            ..Default::default()
+        };
+        build_verifier(&self.built.dir, &opts, &Silent).expect("verifier builds")
+    }
+
+    /// Native verdict: instances must parse below r, then halo2 verifies.
+    fn native(&self, proof: &[u8], instances: &[[u8; 32]]) -> bool {
+        let inst: Result<Vec<Fr>, _> = instances.iter().map(scalar_from_bytes).collect();
+        match inst {
+            Ok(inst) => zkinfer::proof::verify(&self.params, &self.vk, proof, &inst).is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+fn accepted(out: &CallOutcome) -> bool {
+    out.success && out.output.len() == 32 && out.output[31] == 1 && out.output[..31].iter().all(|&b| b == 0)
+}
+
+fn deployed(c: &Case, layout: Layout) -> (LocalEvm, Address, BuiltVerifier) {
+    let v = c.verifier(layout);
+    let mut evm = LocalEvm::new();
+    let (addr, _, _) = deploy(&mut evm, &v).expect("deploys");
+    (evm, addr, v)
+}
+
+fn accepts_in_both_layouts(model: &str) {
+    let c = case(model);
+    let t = zkinfer::solidity::reference::verify(&c.vk, &c.params, &c.proof, &c.instances.iter().map(|i| scalar_from_bytes(i).unwrap()).collect::<Vec<_>>())
+        .expect("reference runs");
+    assert!(t.accepted, "the reference verifier accepts the {model} proof");
+    for layout in [Layout::Embedded, Layout::Separate] {
+        let (mut evm, addr, v) = deployed(&c, layout);
+        assert!(v.verifier.deployed_bytecode.len() <= 24_576);
+        let out = evm.call(addr, &encode_verify_call(&c.proof, &c.instances)).unwrap();
+        assert!(accepted(&out), "{model} {layout}: {out:?} {}", revert_reason(&out));
+        assert!(c.native(&c.proof, &c.instances));
+    }
+}
+
+#[test]
+fn credit_proof_verifies_on_the_evm_in_both_layouts() {
+    accepts_in_both_layouts("credit_mlp");
+}
+
+#[test]
+fn mlp_64_proof_verifies_on_the_evm_in_both_layouts() {
+    accepts_in_both_layouts("mlp_64");
+}
+
+#[test]
+fn sigmoid_proof_verifies_on_the_evm_in_both_layouts() {
+    accepts_in_both_layouts("mlp_sigmoid");
+}
+
+/// Runs one tampered call on the EVM and natively; both must refuse. Returns the EVM outcome.
+fn refuse(c: &Case, evm: &mut LocalEvm, addr: Address, proof: &[u8], instances: &[[u8; 32]], what: &str) -> CallOutcome {
+    let out = evm.call(addr, &encode_verify_call(proof, instances)).unwrap();
+    assert!(!accepted(&out), "EVM accepted {what}");
+    assert!(!c.native(proof, instances), "native verifier accepted {what}");
+    out
+}
+
+#[test]
+fn tampered_proofs_and_instances_are_refused_by_evm_and_native_alike() {
+    let c = case("credit_mlp");
+    for layout in [Layout::Embedded, Layout::Separate] {
+        let (mut evm, addr, _) = deployed(&c, layout);
+        // Every 32-byte word of the proof, three ways.
+        for w in 0..c.proof.len() / 32 {
+            for how in 0..3 {
+                let mut p = c.proof.clone();
+                match how {
+                    0 => p[32 * w + 31] ^= 1,
+                    1 => p[32 * w] ^= 0x80,
+                    _ => p[32 * w..32 * w + 32].copy_from_slice(&[0u8; 32]),
+                }
+                if p == c.proof {
+                    continue; // the word was already zero (e.g. the evaluation of an all-zero column)
+                }
+                refuse(&c, &mut evm, addr, &p, &c.instances, &format!("word {w} mutated ({how}, {layout})"));
+            }
+        }
+        // Instances: + r, ≥ r, another valid value.
+        for i in 0..c.instances.len() {
+            let mut inst = c.instances.clone();
+            inst[i] = add_be(&inst[i], &R);
+            let out = refuse(&c, &mut evm, addr, &c.proof, &inst, "instance + r");
+            assert_eq!(revert_reason(&out), "zkinfer: instance not below r");
+            inst[i] = [0xff; 32];
+            refuse(&c, &mut evm, addr, &c.proof, &inst, "instance 2^256-1");
+            inst[i] = c.instances[i];
+            inst[i][31] ^= 1;
+            let out = refuse(&c, &mut evm, addr, &c.proof, &inst, "another instance value");
+            assert!(out.success, "a well-formed wrong instance returns false rather than reverting");
+        }
+        // Points: (0,0), off the curve, x = q.
+        let point_offsets = [0usize, 64, c.proof.len() - 128, c.proof.len() - 64];
+        for &o in &point_offsets {
+            let mut p = c.proof.clone();
+            p[o..o + 64].copy_from_slice(&[0u8; 64]);
+            let out = refuse(&c, &mut evm, addr, &p, &c.instances, "point at infinity");
+            assert_eq!(revert_reason(&out), "zkinfer: point at infinity");
+            let mut p = c.proof.clone();
+            p[o + 63] ^= 1;
+            let out = refuse(&c, &mut evm, addr, &p, &c.instances, "point off the curve");
+            assert_eq!(revert_reason(&out), "zkinfer: point not on curve");
+            let mut p = c.proof.clone();
+            p[o..o + 32].copy_from_slice(&Q);
+            let out = refuse(&c, &mut evm, addr, &p, &c.instances, "x = q");
+            assert_eq!(revert_reason(&out), "zkinfer: coordinate not below q");
+        }
+        // A scalar ≥ r.
+        let first_scalar = c.proof.len() - 128 - 32;
+        let mut p = c.proof.clone();
+        p[first_scalar..first_scalar + 32].copy_from_slice(&R);
+        let out = refuse(&c, &mut evm, addr, &p, &c.instances, "scalar = r");
+        assert_eq!(revert_reason(&out), "zkinfer: scalar not below r");
+        // Lengths.
+        for (p, what) in [
+            (c.proof[..c.proof.len() - 1].to_vec(), "truncated by 1"),
+            (c.proof[..c.proof.len() - 32].to_vec(), "truncated by 32"),
+            ([c.proof.clone(), vec![0u8; 32]].concat(), "32 bytes appended"),
+        ] {
+            refuse(&c, &mut evm, addr, &p, &c.instances, what);
+        }
+        refuse(&c, &mut evm, addr, &c.proof, &c.instances[..c.instances.len() - 1], "one instance missing");
+        refuse(&c, &mut evm, addr, &c.proof, &[c.instances.clone(), vec![[0u8; 32]]].concat(), "one instance extra");
+        // Trailing calldata after a valid call.
+        let mut data = encode_verify_call(&c.proof, &c.instances);
+        data.extend_from_slice(&[0u8; 32]);
+        let out = evm.call(addr, &data).unwrap();
+        assert!(!accepted(&out));
+        assert_eq!(revert_reason(&out), "zkinfer: bad calldata length");
+        // The untouched call still verifies on this deployment.
+        assert!(accepted(&evm.call(addr, &encode_verify_call(&c.proof, &c.instances)).unwrap()));
+    }
+}
+
+#[test]
+fn separate_verifier_refuses_a_verifying_key_contract_of_another_circuit() {
+    let c = case("credit_mlp");
+    let other = case("mlp_sigmoid");
+    let v = c.verifier(Layout::Separate);
+    let wrong_key = other.verifier(Layout::Separate);
+    let mut evm = LocalEvm::new();
+    let k = evm.deploy(&wrong_key.vk_contract.as_ref().unwrap().bytecode).unwrap();
+    let mut code = v.verifier.bytecode.clone();
+    let mut arg = [0u8; 32];
+    arg[12..].copy_from_slice(k.address.as_slice());
+    code.extend_from_slice(&arg);
+    let d = evm.deploy(&code).unwrap();
+    let out = evm.call(d.address, &encode_verify_call(&c.proof, &c.instances)).unwrap();
+    assert!(!accepted(&out));
+    assert_eq!(revert_reason(&out), "zkinfer: wrong verifying key");
+}
+
+#[test]
+fn verifier_of_another_circuit_refuses_the_proof() {
+    let c = case("credit_mlp");
+    let other = case("mlp_sigmoid");
+    let (mut evm, addr, _) = deployed(&other, Layout::Embedded);
+    let out = evm.call(addr, &encode_verify_call(&c.proof, &c.instances)).unwrap();
+    assert!(!accepted(&out));
 }
