@@ -18,13 +18,13 @@ use zkinfer::solidity::{encode_verify_call, Layout};
 
 /// The scalar field modulus r, big-endian.
 const R: [u8; 32] = [
-    0x30, 0x64, 0x4e, 0x72, 0xe1, 0x31, 0xa0, 0x29, 0xb8, 0x50, 0x45, 0xb6, 0x81, 0x81, 0x58, 0x5d, 0x28, 0x33, 0xe8, 0x48, 0x79, 0xb9, 0x70,
-    0x91, 0x43, 0xe1, 0xf5, 0x93, 0xf0, 0x00, 0x00, 0x01,
+    0x30, 0x64, 0x4e, 0x72, 0xe1, 0x31, 0xa0, 0x29, 0xb8, 0x50, 0x45, 0xb6, 0x81, 0x81, 0x58, 0x5d, 0x28, 0x33, 0xe8, 0x48, 0x79, 0xb9,
+    0x70, 0x91, 0x43, 0xe1, 0xf5, 0x93, 0xf0, 0x00, 0x00, 0x01,
 ];
 /// The base field modulus q, big-endian.
 const Q: [u8; 32] = [
-    0x30, 0x64, 0x4e, 0x72, 0xe1, 0x31, 0xa0, 0x29, 0xb8, 0x50, 0x45, 0xb6, 0x81, 0x81, 0x58, 0x5d, 0x97, 0x81, 0x6a, 0x91, 0x68, 0x71, 0xca,
-    0x8d, 0x3c, 0x20, 0x8c, 0x16, 0xd8, 0x7c, 0xfd, 0x47,
+    0x30, 0x64, 0x4e, 0x72, 0xe1, 0x31, 0xa0, 0x29, 0xb8, 0x50, 0x45, 0xb6, 0x81, 0x81, 0x58, 0x5d, 0x97, 0x81, 0x6a, 0x91, 0x68, 0x71,
+    0xca, 0x8d, 0x3c, 0x20, 0x8c, 0x16, 0xd8, 0x7c, 0xfd, 0x47,
 ];
 
 fn add_be(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
@@ -95,8 +95,13 @@ fn deployed(c: &Case, layout: Layout) -> (LocalEvm, Address, BuiltVerifier) {
 
 fn accepts_in_both_layouts(model: &str) {
     let c = case(model);
-    let t = zkinfer::solidity::reference::verify(&c.vk, &c.params, &c.proof, &c.instances.iter().map(|i| scalar_from_bytes(i).unwrap()).collect::<Vec<_>>())
-        .expect("reference runs");
+    let t = zkinfer::solidity::reference::verify(
+        &c.vk,
+        &c.params,
+        &c.proof,
+        &c.instances.iter().map(|i| scalar_from_bytes(i).unwrap()).collect::<Vec<_>>(),
+    )
+    .expect("reference runs");
     assert!(t.accepted, "the reference verifier accepts the {model} proof");
     for layout in [Layout::Embedded, Layout::Separate] {
         let (mut evm, addr, v) = deployed(&c, layout);
@@ -193,8 +198,22 @@ fn tampered_proofs_and_instances_are_refused_by_evm_and_native_alike() {
         ] {
             refuse(&c, &mut evm, addr, &p, &c.instances, what);
         }
-        refuse(&c, &mut evm, addr, &c.proof, &c.instances[..c.instances.len() - 1], "one instance missing");
-        refuse(&c, &mut evm, addr, &c.proof, &[c.instances.clone(), vec![[0u8; 32]]].concat(), "one instance extra");
+        refuse(
+            &c,
+            &mut evm,
+            addr,
+            &c.proof,
+            &c.instances[..c.instances.len() - 1],
+            "one instance missing",
+        );
+        refuse(
+            &c,
+            &mut evm,
+            addr,
+            &c.proof,
+            &[c.instances.clone(), vec![[0u8; 32]]].concat(),
+            "one instance extra",
+        );
         // Trailing calldata after a valid call.
         let mut data = encode_verify_call(&c.proof, &c.instances);
         data.extend_from_slice(&[0u8; 32]);
@@ -231,4 +250,80 @@ fn verifier_of_another_circuit_refuses_the_proof() {
     let (mut evm, addr, _) = deployed(&other, Layout::Embedded);
     let out = evm.call(addr, &encode_verify_call(&c.proof, &c.instances)).unwrap();
     assert!(!accepted(&out));
+}
+
+/// The generated Solidity for the credit model is checked in; a change to the generator or the
+/// circuit shows up in review as a diff. Regenerate with `UPDATE_SNAPSHOTS=1 cargo test --test
+/// evm_verifier credit_verifier_matches_its_snapshot`.
+#[test]
+fn credit_verifier_matches_its_snapshot() {
+    let c = case("credit_mlp");
+    let v = c.verifier(Layout::Embedded);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/credit_verifier.sol");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &v.sources.verifier).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).expect("snapshot exists (UPDATE_SNAPSHOTS=1 to create)");
+    assert!(
+        expected == v.sources.verifier,
+        "generated verifier differs from tests/snapshots/credit_verifier.sol; review and rerun with UPDATE_SNAPSHOTS=1"
+    );
+}
+
+#[test]
+fn cli_writes_the_verifier_and_reports_gas() {
+    let c = case("credit_mlp");
+    let dir = c.built.dir.0.to_str().unwrap().to_string();
+    let out = c.built.tmp.path().join("sol");
+    let o = common::zkinfer(&["verifier", &dir, "--out", out.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["layout"], "embedded");
+    assert!(j["runtime_bytes"].as_u64().unwrap() <= 24_576);
+    let sol = std::fs::read_to_string(out.join("ZkinferVerifier.sol")).unwrap();
+    assert!(sol.contains("function verifyProof(bytes calldata, uint256[] calldata) external view returns (bool)"));
+    let abi: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("ZkinferVerifier.json")).unwrap()).unwrap();
+    assert_eq!(abi["abi"][0]["name"], "verifyProof");
+
+    let o = common::zkinfer(&["gas", &dir, c.built.proof.to_str().unwrap(), "--layout", "separate", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let g: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(g["accepted"], true);
+    assert_eq!(g["layout"], "separate");
+    let tx = g["verify_tx_gas"].as_u64().unwrap();
+    let exec = g["execution_gas"].as_u64().unwrap();
+    assert_eq!(tx, exec + g["intrinsic_gas"].as_u64().unwrap());
+    let b = &g["breakdown"];
+    let pre: u64 = b["precompiles"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p["gas"].as_u64().unwrap())
+        .sum();
+    let parts = pre
+        + ["keccak", "field_arithmetic", "data_access", "other_opcodes", "call_overhead"]
+            .iter()
+            .map(|k| b[*k].as_u64().unwrap())
+            .sum::<u64>();
+    assert_eq!(parts, exec, "the breakdown adds up to the execution gas");
+    assert_eq!(b["precompiles"]["ecPairing"]["calls"], 1);
+    assert!(g["vk_runtime_bytes"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn cli_gas_and_verifier_refuse_bad_requests() {
+    let c = case("credit_mlp");
+    let other = case("mlp_sigmoid");
+    let dir = c.built.dir.0.to_str().unwrap().to_string();
+    let o = common::zkinfer(&["gas", &dir, other.built.proof.to_str().unwrap()]);
+    common::assert_fails(&o, &["made for another circuit"]);
+    let out = c.built.tmp.path().join("sol-bad");
+    let o = common::zkinfer(&["verifier", &dir, "--out", out.to_str().unwrap(), "--name", "9Verifier"]);
+    common::assert_fails(&o, &["not a valid Solidity contract name"]);
+    assert!(!out.join("9Verifier.sol").exists());
+    let o = common::zkinfer(&["verifier", &dir, "--out", out.to_str().unwrap(), "--solc", "/nonexistent/solc"]);
+    common::assert_fails(&o, &["/nonexistent/solc", "no such file"]);
+    let o = common::zkinfer(&["verifier", c.built.tmp.path().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    common::assert_fails(&o, &["settings.json"]);
 }

@@ -24,7 +24,7 @@ impl Render for DemoReport {
         format!("zkinfer demo: {}", self.model)
     }
     fn rows(&self) -> Vec<(String, String)> {
-        vec![
+        let mut rows = vec![
             ("k / rows".into(), format!("{} / {}", self.k, self.rows)),
             ("scale".into(), format!("2^{}", self.input_scale)),
             ("compile".into(), secs(self.compile_seconds)),
@@ -39,9 +39,19 @@ impl Render for DemoReport {
             ),
             ("verified".into(), if self.verified { "yes".into() } else { "NO".into() }),
             ("artifacts".into(), format!("{} (proof: {})", self.build_dir, self.proof_path)),
-        ]
+        ];
+        if let Some(g) = &self.gas {
+            rows.push(("Solidity verifier".into(), self.verifier_dir.clone().unwrap_or_default()));
+            rows.push((String::new(), g.title()));
+            rows.extend(g.rows().into_iter().map(|(l, v)| (format!("  {l}"), v)));
+        }
+        rows
     }
     fn warnings(&self) -> Vec<String> {
-        vec![self.warning.clone()]
+        let mut w = vec![self.warning.clone()];
+        if let Some(s) = &self.evm_skipped {
+            w.push(format!("skipped the Solidity verifier and gas report: {s}"));
+        }
+        w
     }
 }

@@ -63,6 +63,7 @@ impl Render for GasReport {
         rows.push(("    addmod/mulmod".into(), format!("{} gas", g(self.breakdown.field_arithmetic))));
         rows.push(("    calldata/memory".into(), format!("{} gas", g(self.breakdown.data_access))));
         rows.push(("    other opcodes".into(), format!("{} gas", g(self.breakdown.other_opcodes))));
+        rows.push(("    call opcodes".into(), format!("{} gas", g(self.breakdown.call_overhead))));
         rows.push(("MSM terms".into(), self.msm_terms.to_string()));
         rows.push(("deploy".into(), format!("{} gas", g(self.deploy_gas))));
         rows.push((

@@ -28,8 +28,23 @@ pub struct GasProfile {
     pub field_arithmetic: u64,
     /// CALLDATALOAD/CALLDATACOPY/MLOAD/MSTORE/MSTORE8.
     pub data_access: u64,
-    /// Every other opcode (stack, control flow, call setup) outside the categories above.
+    /// Every other opcode (stack, control flow, pushes) outside the categories above.
     pub other_opcodes: u64,
+    /// The call opcodes' own cost (access, memory expansion): execution gas not attributed
+    /// to any category above.
+    pub call_overhead: u64,
+}
+
+impl GasProfile {
+    /// Sets [`GasProfile::call_overhead`] so the categories add up to `execution`.
+    pub fn close(&mut self, execution: u64) {
+        let counted: u64 = self.precompiles.values().map(|p| p.gas).sum::<u64>()
+            + self.keccak
+            + self.field_arithmetic
+            + self.data_access
+            + self.other_opcodes;
+        self.call_overhead = execution.saturating_sub(counted);
+    }
 }
 
 /// Name of a precompile address (0x01..=0x11).

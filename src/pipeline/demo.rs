@@ -1,8 +1,10 @@
 //! `demo`: the whole chain on the bundled credit-scoring model.
 
 use super::compile::{compile, CompileOptions};
+use super::gas::{gas, GasReport};
 use super::prove::prove;
 use super::setup::setup;
+use super::verifier::{write_verifier, VerifierOptions};
 use super::verify::verify;
 use super::{BuildDir, Error, Progress, INSECURE_SRS_WARNING};
 use crate::model::{InputData, LoadedModel};
@@ -54,9 +56,19 @@ pub struct DemoReport {
     pub warning: String,
     /// Proof file.
     pub proof_path: String,
+    /// The generated Solidity verifier run on the proof in revm (absent when no solc is found).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gas: Option<GasReport>,
+    /// Where the verifier's Solidity was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verifier_dir: Option<String>,
+    /// Why the EVM step was skipped, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evm_skipped: Option<String>,
 }
 
-/// Runs compile → setup (development SRS) → prove → verify on the bundled model in `out`.
+/// Runs compile → setup (development SRS) → prove → verify → Solidity verifier → revm gas on
+/// the bundled model in `out`.
 pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoReport, Error> {
     let dir = BuildDir(out.to_path_buf());
     std::fs::create_dir_all(out).map_err(|e| dir.err(format!("cannot create: {e}")))?;
@@ -75,6 +87,27 @@ pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoReport, Error> {
     let proof_path = out.join("proof.json");
     let p = prove(&dir, &input, &proof_path, progress)?;
     let v = verify(&dir, &proof_path, progress)?;
+    // The EVM half: generate, compile, run in revm. Without any solc the demo still reports the
+    // proof and says how to get the bundled compiler.
+    let opts = VerifierOptions::default();
+    let (gas, verifier_dir, evm_skipped) = match crate::evm::find_solc(None) {
+        Err(e) => (
+            None,
+            None,
+            Some(format!(
+                "{e}; run `npm install` in the zkinfer checkout (or use `bash scripts/demo`)"
+            )),
+        ),
+        Ok(_) => {
+            let vdir = out.join("verifier");
+            write_verifier(&dir, &vdir, &opts, progress)?;
+            (
+                Some(gas(&dir, &proof_path, &opts, progress)?),
+                Some(vdir.display().to_string()),
+                None,
+            )
+        }
+    };
     let loaded = LoadedModel::from_bytes(CREDIT_MODEL, "credit_mlp.onnx", None)?;
     let data = InputData::parse(CREDIT_INPUT, "credit_mlp.input.json")?;
     let float_score = loaded.run_float(&data.inputs)?[0][0];
@@ -97,5 +130,8 @@ pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoReport, Error> {
         insecure_dev_srs: true,
         warning: INSECURE_SRS_WARNING.into(),
         proof_path: proof_path.display().to_string(),
+        gas,
+        verifier_dir,
+        evm_skipped,
     })
 }

@@ -107,7 +107,7 @@ pub fn gas(dir: &BuildDir, proof_path: &Path, opts: &VerifierOptions, progress: 
         let (out, profile) = evm.call_profiled(deployed.0, &calldata)?;
         Ok((deployed, out, profile))
     });
-    let ((_, deploy_gas, deploy_gas_vk), out, breakdown) = result?;
+    let ((_, deploy_gas, deploy_gas_vk), out, mut breakdown) = result?;
     let accepted = out.success && out.output.len() == 32 && out.output[31] == 1;
     if !accepted {
         let why = if out.success {
@@ -118,6 +118,7 @@ pub fn gas(dir: &BuildDir, proof_path: &Path, opts: &VerifierOptions, progress: 
         return Err(proof::ProofError::Rejected(format!("the EVM verifier rejected the proof ({why})")).into());
     }
     let intrinsic = intrinsic_gas(&calldata);
+    breakdown.close(out.gas_used - intrinsic);
     Ok(GasReport {
         layout: built.sources.layout,
         layout_reason: built.layout_reason.clone(),

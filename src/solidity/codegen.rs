@@ -8,6 +8,7 @@ use super::SolidityError;
 use crate::proof::transcript::{point_bytes, scalar_bytes};
 use halo2_axiom::halo2curves::bn256::{Bn256, Fq, Fr, G1Affine, G2Affine};
 use halo2_axiom::halo2curves::ff::{Field, PrimeField};
+use halo2_axiom::halo2curves::group::prime::PrimeCurveAffine;
 use halo2_axiom::plonk::{Any, VerifyingKey};
 use halo2_axiom::poly::commitment::ParamsProver;
 use halo2_axiom::poly::kzg::commitment::ParamsKZG;
@@ -659,9 +660,18 @@ pub fn generate(
                 }
                 mline!("}}");
             } else {
-                let (px, py) = point(&g, *com);
-                mline!("ec_mul_acc({px}, {py}, {coeff})");
-                terms += 1;
+                // A verifying-key commitment to the zero polynomial (e.g. a selector no row
+                // enables) is the point at infinity and adds nothing: skip its ecMul.
+                let zero = match com {
+                    Com::Fixed(c) => bool::from(vk.fixed_commitments()[*c].is_identity()),
+                    Com::Sigma(c) => bool::from(vk.permutation().commitments()[*c].is_identity()),
+                    _ => false,
+                };
+                if !zero {
+                    let (px, py) = point(&g, *com);
+                    mline!("ec_mul_acc({px}, {py}, {coeff})");
+                    terms += 1;
+                }
             }
         }
     }
