@@ -109,6 +109,15 @@ fn accepts_in_both_layouts(model: &str) {
         let out = evm.call(addr, &encode_verify_call(&c.proof, &c.instances)).unwrap();
         assert!(accepted(&out), "{model} {layout}: {out:?} {}", revert_reason(&out));
         assert!(c.native(&c.proof, &c.instances));
+        // Users compile the generated file in their own projects: it must also build (and
+        // verify) without the optimizer, forge's default.
+        let file = format!("{}.sol", v.sources.verifier_name);
+        let plain = zkinfer::evm::compile_with(&v.solc, &[(file.as_str(), v.sources.verifier.as_str())], None).expect("compiles unoptimized");
+        if layout == Layout::Embedded {
+            let mut evm = LocalEvm::new();
+            let d = evm.deploy(&plain[0].bytecode).unwrap();
+            assert!(accepted(&evm.call(d.address, &encode_verify_call(&c.proof, &c.instances)).unwrap()));
+        }
     }
 }
 

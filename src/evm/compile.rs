@@ -39,6 +39,11 @@ fn strip_ansi(s: &str) -> String {
 /// Compiles `sources` (file name → content) with the optimizer at `runs` and returns every
 /// contract with bytecode. Warnings are ignored; errors fail with solc's messages.
 pub fn compile(solc_path: &Path, sources: &[(&str, &str)], runs: usize) -> Result<Vec<Compiled>, EvmError> {
+    compile_with(solc_path, sources, Some(runs))
+}
+
+/// Like [`compile`], with the optimizer at `runs` or off (`None`, forge's default).
+pub fn compile_with(solc_path: &Path, sources: &[(&str, &str)], runs: Option<usize>) -> Result<Vec<Compiled>, EvmError> {
     let solc = Solc::new(solc_path).map_err(|e| EvmError::Solc {
         path: solc_path.display().to_string(),
         reason: e.to_string(),
@@ -49,8 +54,8 @@ pub fn compile(solc_path: &Path, sources: &[(&str, &str)], runs: usize) -> Resul
     }
     let settings = Settings {
         optimizer: Optimizer {
-            enabled: Some(true),
-            runs: Some(runs),
+            enabled: Some(runs.is_some()),
+            runs,
             details: None,
         },
         ..Default::default()

@@ -6,7 +6,7 @@ pub mod exec;
 pub mod profile;
 pub mod solc;
 
-pub use compile::{compile, Compiled};
+pub use compile::{compile, compile_with, Compiled};
 pub use exec::{intrinsic_gas, CallOutcome, Deployed, LocalEvm};
 pub use profile::GasProfile;
 pub use solc::find_solc;

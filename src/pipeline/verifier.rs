@@ -66,9 +66,6 @@ fn compile_sources(solc: &Path, s: &VerifierSources, runs: usize) -> Result<(Com
     if let (Some(f), Some((_, src))) = (&vk_file, &s.vk_contract) {
         sources.push((f.as_str(), src.as_str()));
     }
-    if let Some(d) = std::env::var_os("ZKINFER_DUMP_SOL") {
-        let _ = std::fs::write(Path::new(&d).join(&file), &s.verifier);
-    }
     let out = compile(solc, &sources, runs)?;
     let find = |name: &str| {
         out.iter()
