@@ -112,7 +112,8 @@ fn accepts_in_both_layouts(model: &str) {
         // Users compile the generated file in their own projects: it must also build (and
         // verify) without the optimizer, forge's default.
         let file = format!("{}.sol", v.sources.verifier_name);
-        let plain = zkinfer::evm::compile_with(&v.solc, &[(file.as_str(), v.sources.verifier.as_str())], None).expect("compiles unoptimized");
+        let plain =
+            zkinfer::evm::compile_with(&v.solc, &[(file.as_str(), v.sources.verifier.as_str())], None).expect("compiles unoptimized");
         if layout == Layout::Embedded {
             let mut evm = LocalEvm::new();
             let d = evm.deploy(&plain[0].bytecode).unwrap();

@@ -40,7 +40,9 @@ fn differential(model: &str) {
     let p = PlonkVerifier::read_proof(&dk, &protocol, &loaded, &mut transcript).unwrap();
     PlonkVerifier::verify(&dk, &protocol, &loaded, &p).unwrap();
     // It pins solc 0.8.19 exactly; the project's solc is 0.8.30.
-    let code = loader.solidity_code().replace("pragma solidity 0.8.19;", "pragma solidity ^0.8.19;");
+    let code = loader
+        .solidity_code()
+        .replace("pragma solidity 0.8.19;", "pragma solidity ^0.8.19;");
     let solc = find_solc(None).expect("solc");
     // Its generated Yul overflows the stack under solc's optimizer; it is meant to be compiled
     // without (as its own `compile_solidity` does).

@@ -115,7 +115,16 @@ impl Render for BenchReport {
                         b.proof_bytes,
                         b.peak_rss_mb,
                         100.0 * b.max_rel_error
-                    ),
+                    ) + &b
+                        .evm
+                        .as_ref()
+                        .map(|e| {
+                            format!(
+                                "  EVM verify {} gas  runtime {} B  deploy {} gas",
+                                e.verify_tx_gas, e.runtime_bytes, e.deploy_gas
+                            )
+                        })
+                        .unwrap_or_default(),
                 )
             })
             .collect()

@@ -35,6 +35,28 @@ pub struct BenchResult {
     pub max_rel_error: f64,
     /// Always true: benchmarks use the insecure development SRS.
     pub insecure_dev_srs: bool,
+    /// The generated Solidity verifier in revm (absent when no solc was found).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evm: Option<EvmFigures>,
+}
+
+/// The EVM verifier's figures for one model.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EvmFigures {
+    /// Layout chosen.
+    pub layout: String,
+    /// Gas of the verify transaction (intrinsic + calldata + execution).
+    pub verify_tx_gas: u64,
+    /// Execution gas alone.
+    pub execution_gas: u64,
+    /// Calldata bytes.
+    pub calldata_bytes: usize,
+    /// Deploy gas (all contracts).
+    pub deploy_gas: u64,
+    /// Verifier runtime bytes.
+    pub runtime_bytes: usize,
+    /// MSM terms.
+    pub msm_terms: usize,
 }
 
 /// Peak resident set size of this process in MB (Linux; 0 elsewhere).
@@ -73,6 +95,21 @@ pub fn bench_one(model: &Path, input: &Path, work: &Path, runs: usize, progress:
         verify_s = verify_s.min(v.seconds);
         bytes = p.proof_bytes;
     }
+    let evm = match crate::evm::find_solc(None) {
+        Err(_) => None,
+        Ok(_) => {
+            let g = super::gas::gas(&dir, &proof_path, &super::verifier::VerifierOptions::default(), &Silent)?;
+            Some(EvmFigures {
+                layout: g.layout.to_string(),
+                verify_tx_gas: g.verify_tx_gas,
+                execution_gas: g.execution_gas,
+                calldata_bytes: g.calldata_bytes,
+                deploy_gas: g.deploy_gas,
+                runtime_bytes: g.runtime_bytes,
+                msm_terms: g.msm_terms,
+            })
+        }
+    };
     Ok(BenchResult {
         model: model.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         k: c.k,
@@ -85,5 +122,6 @@ pub fn bench_one(model: &Path, input: &Path, work: &Path, runs: usize, progress:
         peak_rss_mb: peak_rss_mb(),
         max_rel_error: c.fidelity.outputs.iter().map(|o| o.max_rel_error).fold(0.0, f64::max),
         insecure_dev_srs: true,
+        evm,
     })
 }
