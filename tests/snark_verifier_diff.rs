@@ -50,14 +50,18 @@ fn differential(model: &str) {
     let reference = compiled.iter().find(|c| c.name == "Halo2Verifier").unwrap();
     let mut evm = LocalEvm::new();
     let r = evm.deploy(&reference.bytecode).unwrap();
-    let calldata = encode_calldata(&[instances.clone()], &proof);
+    let calldata = encode_calldata(std::slice::from_ref(&instances), &proof);
     let out = evm.call(r.address, &calldata).unwrap();
     assert!(out.success, "snark-verifier's EVM verifier accepts zkinfer's {model} proof");
     // A tampered proof is refused by it too.
     let mut bad = proof.clone();
     let l = bad.len();
     bad[l - 200] ^= 1;
-    assert!(!evm.call(r.address, &encode_calldata(&[instances.clone()], &bad)).unwrap().success);
+    assert!(
+        !evm.call(r.address, &encode_calldata(std::slice::from_ref(&instances), &bad))
+            .unwrap()
+            .success
+    );
 
     // zkinfer's verifier on the same proof.
     let v = build_verifier(&built.dir, &VerifierOptions::default(), &Silent).unwrap();
