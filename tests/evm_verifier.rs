@@ -337,3 +337,60 @@ fn cli_gas_and_verifier_refuse_bad_requests() {
     let o = common::zkinfer(&["verifier", c.built.tmp.path().to_str().unwrap(), "--out", out.to_str().unwrap()]);
     common::assert_fails(&o, &["settings.json"]);
 }
+
+#[test]
+fn a_bound_account_is_part_of_what_the_proof_proves() {
+    use zkinfer::pipeline::compile::{compile, CompileOptions};
+    use zkinfer::pipeline::prove::prove_with;
+    use zkinfer::pipeline::setup::setup;
+    use zkinfer::pipeline::BuildDir;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("build");
+    let input = common::model("credit_mlp.input.json");
+    let opts = CompileOptions {
+        model: common::model("credit_mlp.onnx"),
+        data: vec![input.clone()],
+        out: out.clone(),
+        calibration: zkinfer::quantize::CalibrateOptions {
+            bound: vec!["account".into()],
+            ..Default::default()
+        },
+    };
+    compile(&opts, &Silent).unwrap();
+    let dir = BuildDir(out);
+    setup(&dir, &zkinfer::proof::SrsSource::Dev, &Silent).unwrap();
+    let proof_path = tmp.path().join("proof.json");
+    let account = "0x1111111111111111111111111111111111111111";
+    let e = prove_with(&dir, &input, &proof_path, &[], &Silent).unwrap_err();
+    assert!(e.to_string().contains("--bind account="), "{e}");
+    prove_with(&dir, &input, &proof_path, &[format!("account={account}")], &Silent).unwrap();
+    let file = ProofFile::read(&proof_path).unwrap();
+    assert_eq!(file.instances.len(), 2, "score, then the account");
+    let inst = file.instance_values(&proof_path).unwrap();
+    assert_eq!(scalar_bytes(&inst[1])[12..], hex::decode(&account[2..]).unwrap()[..]);
+    zkinfer::pipeline::verify::verify(&dir, &proof_path, &Silent).expect("verifies");
+
+    // Another account: refused natively and on the EVM.
+    let settings = Settings::read(&dir).unwrap();
+    let vk = read_vk(&dir.vk(), settings.shape).unwrap();
+    let params = srs::read_params(&dir.srs(), Some(settings.k)).unwrap();
+    let proof = file.proof_bytes(&proof_path).unwrap();
+    let mut other = inst.clone();
+    other[1] += Fr::from(1);
+    assert!(zkinfer::proof::verify(&params, &vk, &proof, &inst).is_ok());
+    assert!(zkinfer::proof::verify(&params, &vk, &proof, &other).is_err());
+    let v = build_verifier(&dir, &VerifierOptions::default(), &Silent).unwrap();
+    let mut evm = LocalEvm::new();
+    let (addr, _, _) = deploy(&mut evm, &v).unwrap();
+    let enc = |i: &[Fr]| encode_verify_call(&proof, &i.iter().map(scalar_bytes).collect::<Vec<_>>());
+    assert!(accepted(&evm.call(addr, &enc(&inst)).unwrap()));
+    assert!(!accepted(&evm.call(addr, &enc(&other)).unwrap()));
+
+    // A value at or above the field modulus is refused, not reduced.
+    let r_hex = format!("account=0x{}", hex::encode(R));
+    let e = prove_with(&dir, &input, &tmp.path().join("p2.json"), &[r_hex], &Silent).unwrap_err();
+    assert!(e.to_string().contains("not below the field modulus"), "{e}");
+    let e = prove_with(&dir, &input, &tmp.path().join("p2.json"), &["user=1".into()], &Silent).unwrap_err();
+    assert!(e.to_string().contains("binds account"), "{e}");
+    assert!(!tmp.path().join("p2.json").exists());
+}

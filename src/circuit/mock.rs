@@ -58,7 +58,7 @@ pub fn describe(f: &VerifyFailure, plan: &Plan) -> String {
 /// Runs the MockProver on a plan built with a witness.
 pub fn mock_plan(plan: Plan, k: u32) -> Result<MockReport, CircuitError> {
     let rows = plan.rows.len();
-    let instances: Vec<_> = plan
+    let mut instances: Vec<_> = plan
         .instances
         .iter()
         .map(|w| {
@@ -69,6 +69,7 @@ pub fn mock_plan(plan: Plan, k: u32) -> Result<MockReport, CircuitError> {
         })
         .map(|v| fe(v.unwrap_or(0)))
         .collect();
+    instances.extend(plan.bound_values.iter().copied());
     let circuit = ModelCircuit::new(plan);
     let prover = MockProver::run(k, &circuit, vec![instances]).map_err(|e| CircuitError::Synthesis(e.to_string()))?;
     let (satisfied, failures, count) = match prover.verify() {
@@ -116,6 +117,7 @@ pub(crate) mod tests {
             }],
             tables,
             public_input: false,
+            bound: Vec::new(),
         }
     }
 

@@ -3,6 +3,8 @@
 use super::chips;
 use super::config::CircuitShape;
 use crate::quantize::{Program, StepKind, Wire, Witness};
+use halo2_axiom::halo2curves::bn256::Fr;
+use halo2_axiom::halo2curves::ff::Field;
 
 /// Which gate a row enables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +91,10 @@ pub struct Plan {
     pub has_witness: bool,
     /// Column layout.
     pub shape: CircuitShape,
+    /// Rows whose `acc` holds a bound public value, in [`Program::bound`] order.
+    pub bound_rows: Vec<usize>,
+    /// The bound values (zero until [`Plan::bind`]).
+    pub bound_values: Vec<Fr>,
 }
 
 /// Incremental construction of a [`Plan`], used by the chips.
@@ -185,6 +191,11 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
         }
         last_out = Some(step.kind.out());
     }
+    // Bound public values: one free row each, copied to its instance row.
+    for name in &program.bound {
+        b.node = node_index(name, &mut nodes);
+        b.push(Sel::None, 0, 0, Cell::free(0), Cell::free(0));
+    }
     (b, nodes)
 }
 
@@ -197,6 +208,8 @@ impl Plan {
     /// Builds the layout of `program`, with cell values from `witness` when given.
     pub fn new(program: &Program, witness: Option<&Witness>, shape: CircuitShape) -> Plan {
         let (b, nodes) = layout_rows(program, witness, shape);
+        let n = b.rows.len();
+        let bound_rows: Vec<usize> = (n - program.bound.len()..n).collect();
         let instances = program.instance_wires();
         let mut table = vec![(0u64, 0i128, 0i128)];
         for (t, spec) in program.tables.iter().enumerate() {
@@ -212,7 +225,15 @@ impl Plan {
             nodes,
             has_witness: witness.is_some(),
             shape,
+            bound_values: vec![Fr::ZERO; bound_rows.len()],
+            bound_rows,
         }
+    }
+
+    /// Sets the bound public values (one per [`Program::bound`] name, in order).
+    pub fn bind(&mut self, values: Vec<Fr>) {
+        assert_eq!(values.len(), self.bound_rows.len(), "one value per bound name");
+        self.bound_values = values;
     }
 
     /// Name of the node that owns `row`, if any.

@@ -108,10 +108,16 @@ impl Circuit<Fr> for ModelCircuit {
                     x_cells.push(xc);
                     acc_cells.push(ac);
                 }
-                plan.instances
+                let mut public = plan
+                    .instances
                     .iter()
                     .map(|w| home(*w, &x_cells, &acc_cells))
-                    .collect::<Result<Vec<_>, _>>()
+                    .collect::<Result<Vec<_>, _>>()?;
+                for (&r, v) in plan.bound_rows.iter().zip(&plan.bound_values) {
+                    let v = if known { Value::known(*v) } else { Value::unknown() };
+                    public.push(region.assign_advice(config.acc, r, v).cell());
+                }
+                Ok(public)
             },
         )?;
         for (i, cell) in cells.into_iter().enumerate() {

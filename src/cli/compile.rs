@@ -31,6 +31,11 @@ pub struct Args {
     /// Make the input a public instance (default: private).
     #[arg(long)]
     pub public_input: bool,
+    /// Bind an extra public value into every proof, named NAME (repeatable), e.g. `account`
+    /// for the address a proof is made for; `prove --bind NAME=VALUE` supplies it. Bound values
+    /// come after the outputs (and public inputs) in the instances.
+    #[arg(long = "bind", value_name = "NAME")]
+    pub bind: Vec<String>,
     /// Largest circuit size to consider.
     #[arg(long, default_value_t = 20)]
     pub max_k: u32,
@@ -38,6 +43,17 @@ pub struct Args {
 
 /// Runs `compile`.
 pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
+    for (i, name) in a.bind.iter().enumerate() {
+        let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && name.len() <= 32;
+        if !ok {
+            anyhow::bail!("--bind {name:?}: a name is a letter followed by letters, digits or _ (at most 32)");
+        }
+        if a.bind[..i].contains(name) {
+            anyhow::bail!("--bind {name:?} is given twice");
+        }
+    }
     if !(a.range_margin >= 1.0 && a.range_margin.is_finite()) {
         anyhow::bail!("--range-margin must be at least 1.0 (got {})", a.range_margin);
     }
@@ -55,6 +71,7 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
         range_margin: a.range_margin,
         tolerance: a.tolerance,
         public_input: a.public_input,
+        bound: a.bind.clone(),
         max_k: a.max_k,
     };
     let report = compile(

@@ -1,7 +1,7 @@
 //! `zkinfer prove DIR --input FILE --out PROOF`
 
 use super::report::{secs, Render, Reporter};
-use crate::pipeline::prove::{prove, ProveReport};
+use crate::pipeline::prove::{prove_with, ProveReport};
 use crate::pipeline::BuildDir;
 use std::path::PathBuf;
 
@@ -17,11 +17,15 @@ pub struct Args {
     /// Proof file to write.
     #[arg(long, short, default_value = "proof.json")]
     pub out: PathBuf,
+    /// Value of a public value the build binds (`compile --bind NAME`): NAME=VALUE, VALUE in
+    /// 0x-hex (an address, say) or decimal, below the field modulus. Repeatable.
+    #[arg(long = "bind", value_name = "NAME=VALUE")]
+    pub bind: Vec<String>,
 }
 
 /// Runs `prove`.
 pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
-    let report = prove(&BuildDir(a.build_dir), &a.input, &a.out, r)?;
+    let report = prove_with(&BuildDir(a.build_dir), &a.input, &a.out, &a.bind, r)?;
     r.emit(&report);
     Ok(())
 }

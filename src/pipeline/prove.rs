@@ -8,6 +8,7 @@ use crate::proof::proof_file::encode_instance;
 use crate::proof::{self, read_pk, srs, vk_hash, OutputValues, ProofFile};
 use crate::quantize::eval::{evaluate, quantize_inputs};
 use crate::quantize::{Program, Witness};
+use halo2_axiom::halo2curves::bn256::Fr;
 use serde::Serialize;
 use std::path::Path;
 
@@ -55,12 +56,67 @@ pub fn witness_for(program: &Program, input: &Path) -> Result<Witness, Error> {
 
 /// Proves the model on the input in `input` and writes the proof file to `out`.
 pub fn prove(dir: &BuildDir, input: &Path, out: &Path, progress: &dyn Progress) -> Result<ProveReport, Error> {
+    prove_with(dir, input, out, &[], progress)
+}
+
+/// Parses `NAME=VALUE` bindings against the program's bound names: every name exactly once;
+/// VALUE is `0x`-hex (at most 32 bytes) or decimal, below the field modulus r.
+pub fn parse_bindings(program: &Program, given: &[String]) -> Result<Vec<Fr>, Error> {
+    let mut values: Vec<Option<Fr>> = vec![None; program.bound.len()];
+    for g in given {
+        let (name, value) = g
+            .split_once('=')
+            .ok_or_else(|| Error::Usage(format!("--bind {g:?}: expected NAME=VALUE")))?;
+        let i = program.bound.iter().position(|b| b == name).ok_or_else(|| {
+            Error::Usage(if program.bound.is_empty() {
+                format!("--bind {name}: this build binds no public values (compile with --bind {name})")
+            } else {
+                format!("--bind {name}: this build binds {}", program.bound.join(", "))
+            })
+        })?;
+        if values[i].is_some() {
+            return Err(Error::Usage(format!("--bind {name} is given twice")));
+        }
+        values[i] = Some(parse_field(value).map_err(|why| Error::Usage(format!("--bind {name}={value}: {why}")))?);
+    }
+    values
+        .into_iter()
+        .zip(&program.bound)
+        .map(|(v, name)| v.ok_or_else(|| Error::Usage(format!("this build binds `{name}`: pass --bind {name}=VALUE"))))
+        .collect()
+}
+
+/// A field element from `0x`-hex or decimal text, refusing values ≥ r (never reduced).
+pub fn parse_field(text: &str) -> Result<Fr, String> {
+    let n = if let Some(h) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        if h.is_empty() || h.len() > 64 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err("expected up to 64 hex digits after 0x".into());
+        }
+        num_bigint::BigUint::parse_bytes(h.as_bytes(), 16).ok_or("not hex")?
+    } else {
+        if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) {
+            return Err("expected a decimal number or 0x-hex".into());
+        }
+        num_bigint::BigUint::parse_bytes(text.as_bytes(), 10).ok_or("not decimal")?
+    };
+    let bytes = n.to_bytes_be();
+    if bytes.len() > 32 {
+        return Err("does not fit in 256 bits".into());
+    }
+    let mut be = [0u8; 32];
+    be[32 - bytes.len()..].copy_from_slice(&bytes);
+    crate::proof::transcript::scalar_from_bytes(&be).map_err(|_| "is not below the field modulus r".to_string())
+}
+
+/// [`prove`] with values for the build's bound public names (`NAME=VALUE`).
+pub fn prove_with(dir: &BuildDir, input: &Path, out: &Path, bind: &[String], progress: &dyn Progress) -> Result<ProveReport, Error> {
     let settings = Settings::read(dir)?;
     let setup = settings
         .setup
         .clone()
         .ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
     let program = read_program(dir, &settings)?;
+    let bound = parse_bindings(&program, bind)?;
     let (witness, witness_seconds) = step(progress, "computing the witness", || witness_for(&program, input));
     let witness = witness?;
     super::settings::check_key_file(dir, &dir.pk(), &setup.pk_sha256)?;
@@ -71,8 +127,11 @@ pub fn prove(dir: &BuildDir, input: &Path, out: &Path, progress: &dyn Progress) 
     if vk_hash(pk.get_vk()) != setup.vk_hash {
         return Err(dir.err("pk.bin does not match the verifying key recorded by setup; rerun `zkinfer setup`"));
     }
-    let instances: Vec<_> = witness.instances(&program).into_iter().map(fe).collect();
-    let circuit = ModelCircuit::new(Plan::new(&program, Some(&witness), settings.shape));
+    let mut instances: Vec<_> = witness.instances(&program).into_iter().map(fe).collect();
+    instances.extend(bound.iter().copied());
+    let mut plan = Plan::new(&program, Some(&witness), settings.shape);
+    plan.bind(bound);
+    let circuit = ModelCircuit::new(plan);
     let (proof, prove_seconds) = step(progress, "proving", || {
         proof::prove(&params, &pk, circuit, &instances, rand::rngs::OsRng)
     });

@@ -99,6 +99,7 @@ mod tests {
                 hi: 1 << 16,
             }],
             public_input: false,
+            bound: Vec::new(),
         }
     }
 

@@ -321,5 +321,6 @@ pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError>
         outputs,
         tables: b.tables,
         public_input: cfg.public_input,
+        bound: Vec::new(),
     })
 }

@@ -32,6 +32,8 @@ pub struct CalibrateOptions {
     pub tolerance: f64,
     /// Whether inputs are public instances.
     pub public_input: bool,
+    /// Extra public values bound into proofs (see [`crate::quantize::Program::bound`]).
+    pub bound: Vec<String>,
     /// Largest circuit size considered.
     pub max_k: u32,
 }
@@ -44,6 +46,7 @@ impl Default for CalibrateOptions {
             range_margin: 2.0,
             tolerance: 0.01,
             public_input: false,
+            bound: Vec::new(),
             max_k: 20,
         }
     }
@@ -193,6 +196,7 @@ fn candidate(
 ) -> Result<Calibrated, QuantizeError> {
     let config = QuantConfig::with_scale(scale, opts.public_input);
     let mut program = build(&model.graph, &config)?;
+    program.bound = opts.bound.clone();
     let mut seen: Vec<Option<(i128, i128)>> = vec![None; program.tables.len()];
     let mut quant_outs = Vec::new();
     for s in samples {

@@ -106,6 +106,11 @@ pub struct Program {
     pub tables: Vec<TableSpec>,
     /// Whether the inputs are public instances (after the outputs).
     pub public_input: bool,
+    /// Names of extra public values bound into the proof after the outputs and public inputs
+    /// (e.g. `account`: the address a proof is made for). The prover supplies them; the
+    /// circuit copies each into a cell, so a proof holds for exactly those values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bound: Vec<String>,
 }
 
 impl Program {
@@ -123,9 +128,9 @@ impl Program {
         wires
     }
 
-    /// Number of public instance values.
+    /// Number of public instance values (wires, then bound values).
     pub fn num_instances(&self) -> usize {
-        self.instance_wires().len()
+        self.instance_wires().len() + self.bound.len()
     }
 
     /// How many steps read each wire (plus one per output use), for layout decisions.
