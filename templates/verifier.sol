@@ -8,6 +8,10 @@
 pragma solidity ^0.8.19;
 
 contract {{ name }} {
+    /// zkinfer's hash of the verifying key this contract checks (Keccak-256 of the key bytes,
+    /// as in proof files and settings.json): consumer contracts pin a model by it.
+    bytes32 public constant VK_HASH = {{ vk_hash }};
+
 {%- if separate %}
     /// The verifying-key contract this verifier reads its constants from.
     address public immutable VERIFYING_KEY;

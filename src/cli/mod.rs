@@ -5,6 +5,7 @@ pub mod bench;
 pub mod calldata;
 pub mod compile;
 pub mod demo;
+pub mod fixture;
 pub mod gas;
 pub mod mock;
 pub mod prove;
@@ -50,6 +51,8 @@ pub enum Command {
     Verifier(verifier::Args),
     /// Run the generated verifier on a proof in revm and report its gas.
     Gas(gas::Args),
+    /// Write a forge-ready JSON fixture (proof bytes, instances, bound values) of a proof.
+    Fixture(fixture::Args),
     /// Run the whole chain on the bundled credit-scoring model.
     Demo(demo::Args),
     /// Benchmark models and write the figures as JSON.
@@ -82,6 +85,7 @@ pub fn main() -> i32 {
         Command::Calldata(a) => calldata::run(a, &r),
         Command::Verifier(a) => verifier::run(a, &r),
         Command::Gas(a) => gas::run(a, &r),
+        Command::Fixture(a) => fixture::run(a, &r),
         Command::Demo(a) => demo::run(a, &r),
         Command::Bench(a) => bench::run(a, &r),
     };

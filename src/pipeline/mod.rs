@@ -9,6 +9,7 @@ pub mod bench;
 pub mod calldata;
 pub mod compile;
 pub mod demo;
+pub mod fixture;
 pub mod gas;
 pub mod mock;
 pub mod prove;

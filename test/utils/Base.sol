@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.19;
+
+/// @notice The Foundry cheatcodes these tests use (no forge-std: the project builds offline).
+interface Vm {
+    function prank(address sender) external;
+    function startPrank(address sender) external;
+    function stopPrank() external;
+    function warp(uint256 timestamp) external;
+    function etch(address target, bytes calldata code) external;
+    function expectRevert(bytes4 selector) external;
+    function expectRevert(bytes calldata data) external;
+    function expectRevert() external;
+    function readFile(string calldata path) external view returns (string memory);
+    function projectRoot() external view returns (string memory);
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
+    function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32);
+    function parseJsonUintArray(string calldata json, string calldata key) external pure returns (uint256[] memory);
+    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
+    function assume(bool condition) external pure;
+}
+
+/// @notice A proof fixture written by `zkinfer fixture`.
+struct Fixture {
+    bytes proof;
+    uint256[] instances;
+    bytes32 vkHash;
+    uint256 numOutputs;
+}
+
+abstract contract Base {
+    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+    uint256 internal constant R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
+
+    function loadFixture(string memory name) internal view returns (Fixture memory f) {
+        string memory json = vm.readFile(string.concat(vm.projectRoot(), "/fixtures/", name));
+        f.proof = vm.parseJsonBytes(json, ".proof");
+        f.instances = vm.parseJsonUintArray(json, ".instances");
+        f.vkHash = vm.parseJsonBytes32(json, ".vk_hash");
+        f.numOutputs = vm.parseJsonUint(json, ".num_outputs");
+    }
+
+    function assertTrue(bool c, string memory what) internal pure {
+        require(c, what);
+    }
+
+    function assertEq(uint256 a, uint256 b, string memory what) internal pure {
+        require(a == b, what);
+    }
+
+    function assertEq(bytes32 a, bytes32 b, string memory what) internal pure {
+        require(a == b, what);
+    }
+
+    function assertEq(address a, address b, string memory what) internal pure {
+        require(a == b, what);
+    }
+}
