@@ -9,12 +9,32 @@ use std::path::PathBuf;
 pub struct Args {
     /// Proof file.
     pub proof: PathBuf,
+    /// Print only this value, raw (for shell variables): `calldata`, `proof` or `instances`
+    /// (a `[0x…,0x…]` array, as `cast send` takes it).
+    #[arg(long, value_enum)]
+    pub field: Option<Field>,
+}
+
+/// A single value to print.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum Field {
+    /// The whole ABI-encoded verifyProof call.
+    Calldata,
+    /// The proof bytes.
+    Proof,
+    /// The instances array.
+    Instances,
 }
 
 /// Runs `calldata`.
 pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
     let report = calldata(&a.proof)?;
-    r.emit(&report);
+    match a.field {
+        Some(Field::Calldata) => println!("{}", report.calldata),
+        Some(Field::Proof) => println!("{}", report.proof),
+        Some(Field::Instances) => println!("{}", report.instances),
+        None => r.emit(&report),
+    }
     Ok(())
 }
 
@@ -33,6 +53,7 @@ impl Render for CalldataReport {
         vec![
             ("selector".into(), self.selector.clone()),
             ("size".into(), format!("{} bytes ({} non-zero)", self.bytes, self.nonzero_bytes)),
+            ("instances".into(), self.instances.clone()),
             ("calldata".into(), self.calldata.clone()),
         ]
     }

@@ -19,6 +19,10 @@ pub struct CalldataReport {
     pub bytes: usize,
     /// Non-zero bytes (16 gas each in the transaction's intrinsic cost; zero bytes cost 4).
     pub nonzero_bytes: usize,
+    /// The proof bytes, `0x`-hex (the call's first argument).
+    pub proof: String,
+    /// The instances as a `[0x…,0x…]` array literal (the second argument; what `cast` takes).
+    pub instances: String,
     /// True when the proof was made with the insecure development SRS.
     pub insecure_dev_srs: bool,
 }
@@ -33,12 +37,18 @@ pub fn calldata(proof_path: &Path) -> Result<CalldataReport, Error> {
         .map(crate::proof::transcript::scalar_bytes)
         .collect();
     let data = encode_verify_call(&proof, &instances);
+    let array = format!(
+        "[{}]",
+        instances.iter().map(|i| format!("0x{}", hex::encode(i))).collect::<Vec<_>>().join(",")
+    );
     Ok(CalldataReport {
         function: VERIFY_SIGNATURE.into(),
         selector: format!("0x{}", hex::encode(selector())),
         calldata: format!("0x{}", hex::encode(&data)),
         bytes: data.len(),
         nonzero_bytes: data.iter().filter(|&&b| b != 0).count(),
+        proof: format!("0x{}", hex::encode(&proof)),
+        instances: array,
         insecure_dev_srs: file.insecure_dev_srs,
     })
 }
