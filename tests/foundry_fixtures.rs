@@ -108,7 +108,11 @@ fn committed_verifiers_and_fixtures_are_current() {
         }
         if update {
             let proof = tmp.path().join(format!("{}.proof.json", spec.fixture));
-            let bind = if spec.bind_account { vec![format!("account={ACCOUNT}")] } else { vec![] };
+            let bind = if spec.bind_account {
+                vec![format!("account={ACCOUNT}")]
+            } else {
+                vec![]
+            };
             prove_with(&dir, &common::model("credit_mlp.input.json"), &proof, &bind, &Silent).expect("proves");
             std::fs::create_dir_all(fixture_path.parent().unwrap()).unwrap();
             fixture(&dir, &proof, &fixture_path).expect("fixture");
@@ -125,7 +129,10 @@ fn committed_verifiers_and_fixtures_are_current() {
             .unwrap()
             .iter()
             .map(|s| {
-                let b: [u8; 32] = hex::decode(s.as_str().unwrap().trim_start_matches("0x")).unwrap().try_into().unwrap();
+                let b: [u8; 32] = hex::decode(s.as_str().unwrap().trim_start_matches("0x"))
+                    .unwrap()
+                    .try_into()
+                    .unwrap();
                 zkinfer::proof::transcript::scalar_from_bytes(&b).unwrap()
             })
             .collect();

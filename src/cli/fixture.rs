@@ -32,7 +32,10 @@ impl Render for Fixture {
         let mut rows = vec![
             ("vk hash".into(), self.vk_hash.clone()),
             ("proof bytes".into(), ((self.proof.len() - 2) / 2).to_string()),
-            ("instances".into(), format!("{} ({} outputs first)", self.instances.len(), self.num_outputs)),
+            (
+                "instances".into(),
+                format!("{} ({} outputs first)", self.instances.len(), self.num_outputs),
+            ),
         ];
         for (n, v) in &self.bound {
             rows.push((format!("bound {n}"), v.clone()));

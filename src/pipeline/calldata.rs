@@ -39,7 +39,11 @@ pub fn calldata(proof_path: &Path) -> Result<CalldataReport, Error> {
     let data = encode_verify_call(&proof, &instances);
     let array = format!(
         "[{}]",
-        instances.iter().map(|i| format!("0x{}", hex::encode(i))).collect::<Vec<_>>().join(",")
+        instances
+            .iter()
+            .map(|i| format!("0x{}", hex::encode(i)))
+            .collect::<Vec<_>>()
+            .join(",")
     );
     Ok(CalldataReport {
         function: VERIFY_SIGNATURE.into(),
