@@ -216,7 +216,7 @@ pub fn generate(
     g.vk_mem = g.alloc(g.words.len());
     g.proof_mem = g.alloc(spec.proof_len() / 32);
     // Scratch for folding long chains in loops (see `fold_with`).
-    let scratch = g.alloc(64);
+    let scratch = g.alloc(super::expr::SPILL_SLOTS);
 
     let proof_len = spec.proof_len();
     let instances_len_cd = PROOF_CD + proof_len;
@@ -361,7 +361,7 @@ pub fn generate(
 
     // The constraints, folded with y (Horner, first expression highest), divided by xⁿ − 1.
     // Each constraint is a block of statements leaving its value in `e`.
-    let tmp = g.alloc(64);
+    let tmp = g.alloc(super::expr::SPILL_SLOTS);
     let bx = g.slot();
     let mut exprs: Vec<String> = Vec::new();
     {
@@ -448,8 +448,12 @@ pub fn generate(
                     if stmts.is_empty() {
                         terms.push(code);
                     } else {
-                        // Spilled temporaries are reused: materialise this term now.
-                        let at = scratch + 32 * (63 - terms.len());
+                        // Spilled temporaries are reused: materialise this term now (in the
+                        // scratch area's upper half; folds use the lower half).
+                        if terms.len() >= super::expr::SPILL_SLOTS / 2 {
+                            return Err(SolidityError::Unsupported("a lookup with more than 32 input expressions".into()));
+                        }
+                        let at = scratch + 32 * (super::expr::SPILL_SLOTS - 1 - terms.len());
                         for st in stmts {
                             pre += &st;
                             pre.push('\n');

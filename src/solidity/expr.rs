@@ -59,10 +59,18 @@ pub fn emit(e: &Expression<Fr>, leaves: &dyn Leaves) -> Result<String, SolidityE
 pub fn emit_shallow(e: &Expression<Fr>, leaves: &dyn Leaves, tmp_base: usize, stmts: &mut Vec<String>) -> Result<String, SolidityError> {
     let mut next = tmp_base;
     let (code, _) = shallow(e, leaves, &mut next, stmts)?;
+    if next > tmp_base + 32 * SPILL_SLOTS {
+        return Err(SolidityError::Unsupported(format!(
+            "a constraint expression needing more than {SPILL_SLOTS} temporaries"
+        )));
+    }
     Ok(code)
 }
 
 const MAX_DEPTH: usize = 2;
+
+/// Memory words reserved for [`emit_shallow`]'s temporaries (and for [`fold_with`]'s terms).
+pub const SPILL_SLOTS: usize = 64;
 
 fn spill((code, depth): (String, usize), next: &mut usize, stmts: &mut Vec<String>) -> (String, usize) {
     if depth > MAX_DEPTH {
@@ -105,6 +113,11 @@ fn shallow(e: &Expression<Fr>, leaves: &dyn Leaves, next: &mut usize, stmts: &mu
 /// a loop, which stops the optimizer from inlining the chain into one expression deeper than
 /// the EVM stack reaches. An empty list gives `identity`.
 pub fn fold_with(var: &str, step: &str, terms: &[String], identity: &str, scratch: usize) -> String {
+    assert!(
+        terms.len() <= SPILL_SLOTS / 2,
+        "fold of {} terms exceeds the scratch area",
+        terms.len()
+    );
     let apply = |acc: &str, term: &str| step.replace("{acc}", acc).replace("{term}", term);
     let mut out = String::new();
     if terms.len() <= 2 {
