@@ -27,6 +27,11 @@ contract CreditGate {
     int256 public threshold;
     uint64 public validity;
     mapping(address => Approval) public approvals;
+    /// Proofs already used (keccak256 of the proof bytes): each proof approves once.
+    mapping(bytes32 => bool) public usedProofs;
+
+    /// Longest allowed approval period.
+    uint64 public constant MAX_VALIDITY = 3650 days;
 
     event ModelPinned(address indexed verifier, bytes32 vkHash);
     event PolicySet(int256 threshold, uint64 validity);
@@ -40,7 +45,9 @@ contract CreditGate {
     error WrongBorrower(uint256 bound, address sender);
     error InvalidProof();
     error ScoreBelowThreshold(int256 score, int256 threshold);
-    error ZeroValidity();
+    error BadValidity(uint64 validity);
+    error ProofAlreadyUsed(bytes32 proofHash);
+    error NotAFieldElement(uint256 value);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner(msg.sender);
@@ -87,11 +94,14 @@ contract CreditGate {
             ok = false;
         }
         if (!ok) revert InvalidProof();
+        bytes32 proofHash = keccak256(proof);
+        if (usedProofs[proofHash]) revert ProofAlreadyUsed(proofHash);
         score = toSigned(instances[0]);
         if (score < threshold) revert ScoreBelowThreshold(score, threshold);
+        usedProofs[proofHash] = true;
         uint64 expiresAt = uint64(block.timestamp) + validity;
         approvals[msg.sender] = Approval(score, uint64(block.timestamp), expiresAt);
-        emit Approved(msg.sender, score, expiresAt, keccak256(proof));
+        emit Approved(msg.sender, score, expiresAt, proofHash);
     }
 
     /// @notice Whether `borrower` holds an unexpired approval.
@@ -101,6 +111,7 @@ contract CreditGate {
 
     /// @notice A field element read as a signed fixed-point integer.
     function toSigned(uint256 v) public pure returns (int256) {
+        if (v >= R) revert NotAFieldElement(v);
         return v > (R - 1) / 2 ? -int256(R - v) : int256(v);
     }
 
@@ -119,7 +130,7 @@ contract CreditGate {
     }
 
     function _policy(int256 threshold_, uint64 validity_) internal {
-        if (validity_ == 0) revert ZeroValidity();
+        if (validity_ == 0 || validity_ > MAX_VALIDITY) revert BadValidity(validity_);
         threshold = threshold_;
         validity = validity_;
         emit PolicySet(threshold_, validity_);

@@ -21,12 +21,16 @@ contract InferenceOracle {
         uint256[] outputs;
         uint64 blockNumber;
         address operator;
+        bytes32 vkHash;
     }
 
     address public owner;
     mapping(bytes32 => Model) public models;
     mapping(address => bool) public operators;
     mapping(bytes32 => mapping(bytes32 => Result)) internal results;
+    /// Proofs already posted (keccak256 of the proof bytes): re-posting one cannot refresh a
+    /// result's block number.
+    mapping(bytes32 => bool) public usedProofs;
 
     event ModelRegistered(bytes32 indexed modelId, address verifier, bytes32 vkHash, uint32 numOutputs, uint32 numInstances);
     event OperatorSet(address indexed operator, bool allowed);
@@ -42,6 +46,8 @@ contract InferenceOracle {
     error BadShape(uint32 numOutputs, uint32 numInstances);
     error WrongInstanceCount(uint256 expected, uint256 got);
     error InvalidProof();
+    error ProofAlreadyUsed(bytes32 proofHash);
+    error StaleResult(bytes32 modelId, bytes32 inputKey, bytes32 vkHash);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner(msg.sender);
@@ -100,15 +106,21 @@ contract InferenceOracle {
             ok = false;
         }
         if (!ok) revert InvalidProof();
+        bytes32 proofHash = keccak256(proof);
+        if (usedProofs[proofHash]) revert ProofAlreadyUsed(proofHash);
+        usedProofs[proofHash] = true;
         key = inputKey(instances[m.numOutputs:]);
         Result storage r = results[modelId][key];
         r.outputs = instances[:m.numOutputs];
         r.blockNumber = uint64(block.number);
         r.operator = msg.sender;
+        r.vkHash = m.vkHash;
         emit OutputPosted(modelId, key, r.outputs, uint64(block.number), msg.sender);
     }
 
-    /// @notice The latest verified outputs for (model, input key); reverts `UnknownKey` if none.
+    /// @notice The latest verified outputs for (model, input key); reverts `UnknownKey` if none,
+    /// and `StaleResult` if the model has since been re-registered with another verifying key.
+    /// A model without public inputs has a single key, `keccak256("")`.
     function latest(bytes32 modelId, bytes32 key)
         external
         view
@@ -116,6 +128,7 @@ contract InferenceOracle {
     {
         Result storage r = results[modelId][key];
         if (r.blockNumber == 0) revert UnknownKey(modelId, key);
+        if (r.vkHash != models[modelId].vkHash) revert StaleResult(modelId, key, r.vkHash);
         return (r.outputs, r.blockNumber, r.operator);
     }
 

@@ -51,6 +51,23 @@ contract CreditGateTest is Base {
         assertTrue(!gate.isApproved(borrower), "approval expires");
     }
 
+    function test_aProofApprovesOnlyOnce() public {
+        _request(borrower, fx.proof, fx.instances);
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.ProofAlreadyUsed.selector, keccak256(fx.proof)));
+        _request(borrower, fx.proof, fx.instances);
+    }
+
+    function test_policyBoundsAndSignedScores() public {
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.BadValidity.selector, uint64(0)));
+        gate.setPolicy(0, 0);
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.BadValidity.selector, type(uint64).max));
+        gate.setPolicy(0, type(uint64).max);
+        assertTrue(gate.toSigned(R - 5) == -5, "negative fixed-point value");
+        assertTrue(gate.toSigned(7) == 7, "positive");
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.NotAFieldElement.selector, R));
+        gate.toSigned(R);
+    }
+
     function test_anotherSenderCannotReplayTheProof() public {
         address mallory = address(0xBAD);
         vm.expectRevert(abi.encodeWithSelector(CreditGate.WrongBorrower.selector, fx.instances[1], mallory));

@@ -39,6 +39,24 @@ contract InferenceOracleTest is Base {
         assertEq(by, operator, "operator");
     }
 
+    function test_repostingAProofIsRefused() public {
+        vm.startPrank(operator);
+        oracle.post(MODEL, fx.proof, fx.instances);
+        vm.expectRevert(abi.encodeWithSelector(InferenceOracle.ProofAlreadyUsed.selector, keccak256(fx.proof)));
+        oracle.post(MODEL, fx.proof, fx.instances);
+        vm.stopPrank();
+    }
+
+    function test_resultsOfAReplacedModelAreStale() public {
+        vm.prank(operator);
+        bytes32 key = oracle.post(MODEL, fx.proof, fx.instances);
+        CreditVerifier replacement = new CreditVerifier();
+        bytes32 newHash = replacement.VK_HASH();
+        oracle.registerModel(MODEL, address(replacement), newHash, 1, 2);
+        vm.expectRevert(abi.encodeWithSelector(InferenceOracle.StaleResult.selector, MODEL, key, fx.vkHash));
+        oracle.latest(MODEL, key);
+    }
+
     function test_unknownKeyRevertsClearly() public {
         bytes32 key = keccak256("nothing");
         vm.expectRevert(abi.encodeWithSelector(InferenceOracle.UnknownKey.selector, MODEL, key));
