@@ -6,7 +6,7 @@ use revm::context::result::{ExecutionResult, Output};
 use revm::context::TxEnv;
 use revm::database::{CacheDB, EmptyDB};
 use revm::primitives::{Address, Bytes, TxKind};
-use revm::{Context, ExecuteCommitEvm, InspectCommitEvm, MainBuilder, MainContext};
+use revm::{Context, InspectCommitEvm, MainBuilder, MainContext};
 
 /// The sender of every transaction.
 pub const SENDER: Address = Address::new([0x5a; 20]);
@@ -70,15 +70,24 @@ impl LocalEvm {
             .map_err(|e| format!("{e:?}"))
     }
 
-    fn transact(&mut self, kind: TxKind, data: Vec<u8>) -> Result<ExecutionResult, String> {
+    /// Runs one transaction with `inspector` watching, commits it, and returns the result and
+    /// the inspector.
+    fn run<I>(&mut self, kind: TxKind, data: Vec<u8>, inspector: I) -> Result<(ExecutionResult, I), String>
+    where
+        I: revm::Inspector<revm::handler::MainnetContext<CacheDB<EmptyDB>>>,
+    {
         let tx = self.tx(kind, data)?;
         let db = std::mem::take(&mut self.db);
-        let mut evm = Context::mainnet().with_db(db).build_mainnet();
-        let result = evm.transact_commit(tx).map_err(|e| format!("{e:?}"));
+        let mut evm = Context::mainnet().with_db(db).build_mainnet_with_inspector(inspector);
+        let result = evm.inspect_tx_commit(tx).map_err(|e| format!("{e:?}"));
         self.db = std::mem::take(&mut evm.ctx.journaled_state.database);
         let result = result?;
         self.nonce += 1;
-        Ok(result)
+        Ok((result, evm.inspector))
+    }
+
+    fn transact(&mut self, kind: TxKind, data: Vec<u8>) -> Result<ExecutionResult, String> {
+        Ok(self.run(kind, data, revm::inspector::NoOpInspector)?.0)
     }
 
     /// Deploys creation bytecode.
@@ -90,14 +99,7 @@ impl LocalEvm {
                 ..
             } => {
                 let _ = code;
-                let runtime_size = self
-                    .db
-                    .cache
-                    .accounts
-                    .get(&address)
-                    .and_then(|a| a.info.code.as_ref())
-                    .map(|c| c.original_bytes().len())
-                    .unwrap_or(0);
+                let runtime_size = self.code(address).len();
                 Ok(Deployed {
                     address,
                     gas_used: gas.tx_gas_used(),
@@ -124,15 +126,10 @@ impl LocalEvm {
     /// Calls a contract with `calldata` like [`LocalEvm::call`], and measures where the
     /// execution gas goes.
     pub fn call_profiled(&mut self, to: Address, calldata: &[u8]) -> Result<(CallOutcome, GasProfile), EvmError> {
-        let tx = self.tx(TxKind::Call(to), calldata.to_vec()).map_err(EvmError::Call)?;
-        let db = std::mem::take(&mut self.db);
-        let mut evm = Context::mainnet().with_db(db).build_mainnet_with_inspector(GasProfiler::default());
-        let result = evm.inspect_tx_commit(tx).map_err(|e| format!("{e:?}"));
-        self.db = std::mem::take(&mut evm.ctx.journaled_state.database);
-        let profile = std::mem::take(&mut evm.inspector.profile);
-        let result = result.map_err(EvmError::Call)?;
-        self.nonce += 1;
-        Ok((outcome(result), profile))
+        let (result, profiler) = self
+            .run(TxKind::Call(to), calldata.to_vec(), GasProfiler::default())
+            .map_err(EvmError::Call)?;
+        Ok((outcome(result), profiler.profile))
     }
 
     /// Calls a contract with `calldata`, committing the result.

@@ -33,9 +33,6 @@ pub struct GasProfile {
     /// The call opcodes' own cost (access, memory expansion): execution gas not attributed
     /// to any category above.
     pub call_overhead: u64,
-    /// Gas and count per opcode (for tuning; not serialized).
-    #[serde(skip)]
-    pub by_opcode: BTreeMap<u8, (u64, u64)>,
 }
 
 impl GasProfile {
@@ -92,9 +89,6 @@ impl<CTX: ContextTr> Inspector<CTX> for GasProfiler {
         }
         let used = before.saturating_sub(interp.gas.remaining());
         let p = &mut self.profile;
-        let e = p.by_opcode.entry(op).or_default();
-        e.0 += 1;
-        e.1 += used;
         match op {
             0x20 => p.keccak += used,
             0x08 | 0x09 => p.field_arithmetic += used,

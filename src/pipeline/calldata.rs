@@ -31,20 +31,11 @@ pub struct CalldataReport {
 pub fn calldata(proof_path: &Path) -> Result<CalldataReport, Error> {
     let file = ProofFile::read(proof_path)?;
     let proof = file.proof_bytes(proof_path)?;
-    let instances: Vec<[u8; 32]> = file
-        .instance_values(proof_path)?
-        .iter()
-        .map(crate::proof::transcript::scalar_bytes)
-        .collect();
+    let values = file.instance_values(proof_path)?;
+    let instances: Vec<[u8; 32]> = values.iter().map(crate::proof::transcript::scalar_bytes).collect();
     let data = encode_verify_call(&proof, &instances);
-    let array = format!(
-        "[{}]",
-        instances
-            .iter()
-            .map(|i| format!("0x{}", hex::encode(i)))
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    let encoded: Vec<String> = values.iter().map(crate::proof::proof_file::encode_instance).collect();
+    let array = format!("[{}]", encoded.join(","));
     Ok(CalldataReport {
         function: VERIFY_SIGNATURE.into(),
         selector: format!("0x{}", hex::encode(selector())),

@@ -4,7 +4,7 @@
 use super::settings::{read_program, Settings};
 use super::{BuildDir, Error};
 use crate::proof::artifact::write_atomic;
-use crate::proof::transcript::scalar_bytes;
+use crate::proof::proof_file::encode_instance;
 use crate::proof::{OutputValues, ProofFile};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -29,10 +29,6 @@ pub struct Fixture {
     pub insecure_dev_srs: bool,
 }
 
-fn hex_word(b: &[u8; 32]) -> String {
-    format!("0x{}", hex::encode(b))
-}
-
 /// Writes the fixture of the proof in `proof_path` (made with the build in `dir`) to `out`.
 pub fn fixture(dir: &BuildDir, proof_path: &Path, out: &Path) -> Result<Fixture, Error> {
     let settings = Settings::read(dir)?;
@@ -42,13 +38,7 @@ pub fn fixture(dir: &BuildDir, proof_path: &Path, out: &Path) -> Result<Fixture,
         .clone()
         .ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
     let file = ProofFile::read(proof_path)?;
-    if file.vk_hash != setup.vk_hash {
-        return Err(crate::proof::ProofError::Rejected(format!(
-            "the proof was made for another circuit (its vk hash is {}, this build's is {})",
-            file.vk_hash, setup.vk_hash
-        ))
-        .into());
-    }
+    super::settings::check_proof_circuit(&file, &setup.vk_hash)?;
     let proof = file.proof_bytes(proof_path)?;
     let inst = file.instance_values(proof_path)?;
     if inst.len() != settings.num_instances {
@@ -59,18 +49,13 @@ pub fn fixture(dir: &BuildDir, proof_path: &Path, out: &Path) -> Result<Fixture,
             settings.num_instances
         )));
     }
-    let words: Vec<[u8; 32]> = inst.iter().map(scalar_bytes).collect();
+    let words: Vec<String> = inst.iter().map(encode_instance).collect();
     let first_bound = words.len() - program.bound.len();
-    let bound = program
-        .bound
-        .iter()
-        .zip(&words[first_bound..])
-        .map(|(n, w)| (n.clone(), hex_word(w)))
-        .collect();
+    let bound = program.bound.iter().cloned().zip(words[first_bound..].iter().cloned()).collect();
     let f = Fixture {
         vk_hash: setup.vk_hash.clone(),
         proof: format!("0x{}", hex::encode(proof)),
-        instances: words.iter().map(hex_word).collect(),
+        instances: words,
         num_outputs: program.outputs.iter().map(|o| o.wires.len()).sum(),
         bound,
         outputs: file.outputs.clone(),

@@ -91,13 +91,7 @@ pub fn deploy(evm: &mut LocalEvm, built: &BuiltVerifier) -> Result<(revm::primit
 pub fn gas(dir: &BuildDir, proof_path: &Path, opts: &VerifierOptions, progress: &dyn Progress) -> Result<GasReport, Error> {
     let built = build_verifier(dir, opts, progress)?;
     let file = ProofFile::read(proof_path)?;
-    if file.vk_hash != built.vk_hash {
-        return Err(proof::ProofError::Rejected(format!(
-            "the proof was made for another circuit (its vk hash is {}, this build's is {})",
-            file.vk_hash, built.vk_hash
-        ))
-        .into());
-    }
+    super::settings::check_proof_circuit(&file, &built.vk_hash)?;
     let proof_bytes = file.proof_bytes(proof_path)?;
     let instances: Vec<[u8; 32]> = file.instance_values(proof_path)?.iter().map(scalar_bytes).collect();
     let calldata = encode_verify_call(&proof_bytes, &instances);

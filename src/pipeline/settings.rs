@@ -179,6 +179,34 @@ pub fn check_key_file(dir: &BuildDir, path: &std::path::Path, expected: &str) ->
     Ok(())
 }
 
+/// Reads `vk.bin` after checking it is the file setup wrote and that it hashes to the recorded
+/// vk hash; returns the key and its hash.
+pub fn load_vk(
+    dir: &BuildDir,
+    settings: &Settings,
+    setup: &SetupInfo,
+) -> Result<(halo2_axiom::plonk::VerifyingKey<halo2_axiom::halo2curves::bn256::G1Affine>, String), Error> {
+    check_key_file(dir, &dir.vk(), &setup.vk_sha256)?;
+    let vk = crate::proof::read_vk(&dir.vk(), settings.shape)?;
+    let hash = crate::proof::vk_hash(&vk);
+    if hash != setup.vk_hash {
+        return Err(dir.err("vk.bin does not match the verifying key recorded by setup; rerun `zkinfer setup`"));
+    }
+    Ok((vk, hash))
+}
+
+/// Refuses a proof file made for another circuit than the one with vk hash `vk_hash`.
+pub fn check_proof_circuit(file: &crate::proof::ProofFile, vk_hash: &str) -> Result<(), Error> {
+    if file.vk_hash != vk_hash {
+        return Err(crate::proof::ProofError::Rejected(format!(
+            "the proof was made for another circuit (its vk hash is {}, this build's is {vk_hash})",
+            file.vk_hash
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 /// Reads `program.json` and checks it matches the settings.
 pub fn read_program(dir: &BuildDir, settings: &Settings) -> Result<Program, Error> {
     let text = std::fs::read_to_string(dir.program())

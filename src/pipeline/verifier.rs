@@ -4,7 +4,7 @@
 use super::settings::Settings;
 use super::{step, BuildDir, Error, Progress};
 use crate::evm::{compile, find_solc, Compiled};
-use crate::proof::{read_vk, srs, vk_hash};
+use crate::proof::srs;
 use crate::solidity::{render, Layout, VerifierSources};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -88,12 +88,7 @@ pub fn build_verifier(dir: &BuildDir, opts: &VerifierOptions, progress: &dyn Pro
         .setup
         .clone()
         .ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
-    super::settings::check_key_file(dir, &dir.vk(), &setup.vk_sha256)?;
-    let vk = read_vk(&dir.vk(), settings.shape)?;
-    let hash = vk_hash(&vk);
-    if hash != setup.vk_hash {
-        return Err(dir.err("vk.bin does not match the verifying key recorded by setup; rerun `zkinfer setup`"));
-    }
+    let (vk, hash) = super::settings::load_vk(dir, &settings, &setup)?;
     let params = srs::read_params(&dir.srs(), Some(settings.k))?;
     let solc = find_solc(opts.solc.as_deref())?;
     let gen = |layout: Layout, note: &str| render(&vk, &params, settings.num_instances, layout, &opts.name, note);

@@ -3,7 +3,7 @@
 use super::settings::Settings;
 use super::{step, BuildDir, Error, Progress, INSECURE_SRS_WARNING};
 use crate::proof::proof_file::dequantize;
-use crate::proof::{self, read_vk, srs, vk_hash, OutputValues, ProofFile};
+use crate::proof::{self, srs, OutputValues, ProofFile};
 use halo2_axiom::halo2curves::bn256::Fr;
 use serde::Serialize;
 use std::path::Path;
@@ -67,19 +67,8 @@ pub fn verify(dir: &BuildDir, proof_path: &Path, progress: &dyn Progress) -> Res
         }
         .into());
     }
-    super::settings::check_key_file(dir, &dir.vk(), &setup.vk_sha256)?;
-    let vk = read_vk(&dir.vk(), settings.shape)?;
-    let hash = vk_hash(&vk);
-    if hash != setup.vk_hash {
-        return Err(dir.err("vk.bin does not match the verifying key recorded by setup; rerun `zkinfer setup`"));
-    }
-    if file.vk_hash != hash {
-        return Err(proof::ProofError::Rejected(format!(
-            "the proof was made for another circuit (its vk hash is {}, this build's is {hash})",
-            file.vk_hash
-        ))
-        .into());
-    }
+    let (vk, hash) = super::settings::load_vk(dir, &settings, &setup)?;
+    super::settings::check_proof_circuit(&file, &hash)?;
     // The outputs shown are decoded from the verified instances, never taken from the file's
     // free-text `outputs` field; a file whose field disagrees with its instances is refused.
     let outputs = outputs_from_instances(&settings, &instances).map_err(|reason| proof::ProofError::ProofFile {

@@ -100,16 +100,23 @@ impl<S> EvmTranscript<S> {
     }
 }
 
+/// A squeeze over the absorbed bytes `buf`: keccak256(buf, plus 0x01 when `buf` is exactly one
+/// word) and the challenge it gives. The hash becomes the next buffer.
+pub fn squeeze(buf: &[u8]) -> ([u8; 32], EvmChallenge) {
+    let mut h = Keccak256::new();
+    h.update(buf);
+    if buf.len() == 32 {
+        h.update([1u8]);
+    }
+    let hash: [u8; 32] = h.finalize().into();
+    (hash, EvmChallenge::new(&hash))
+}
+
 impl<S> Transcript<G1Affine, EvmChallenge> for EvmTranscript<S> {
     fn squeeze_challenge(&mut self) -> EvmChallenge {
-        let mut h = Keccak256::new();
-        h.update(&self.buf);
-        if self.buf.len() == 32 {
-            h.update([1u8]);
-        }
-        let hash: [u8; 32] = h.finalize().into();
+        let (hash, challenge) = squeeze(&self.buf);
         self.buf = hash.to_vec();
-        EvmChallenge::new(&hash)
+        challenge
     }
     fn common_point(&mut self, p: G1Affine) -> io::Result<()> {
         self.buf.extend_from_slice(&point_bytes(&p));

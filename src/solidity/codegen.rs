@@ -2,7 +2,7 @@
 //! transcript's absorb/squeeze schedule, the constraint evaluation, SHPLONK's rotation-set
 //! arithmetic and the final MSM. The contract skeleton lives in `templates/`.
 
-use super::expr::{emit_shallow, fold, fold_with, lit, Leaves};
+use super::expr::{emit_shallow, fold, fold_with, lit, word, Leaves};
 use super::queries::{omega_pow, Com, Eval, ProofLayout};
 use super::SolidityError;
 use crate::proof::transcript::{point_bytes, scalar_bytes};
@@ -85,16 +85,6 @@ struct Gen<'a> {
     vk_mem: usize,
 }
 
-fn hex_word(w: &[u8; 32]) -> String {
-    let h = hex::encode(w);
-    let t = h.trim_start_matches('0');
-    if t.is_empty() {
-        "0".into()
-    } else {
-        format!("0x{t}")
-    }
-}
-
 fn fq_word(f: &Fq) -> [u8; 32] {
     let mut b = f.to_repr();
     b.reverse();
@@ -130,7 +120,7 @@ impl Gen<'_> {
         if self.separate {
             format!("mload({:#x})", self.vk_mem + 32 * i)
         } else {
-            hex_word(&self.words[i])
+            word(&self.words[i])
         }
     }
 
@@ -761,14 +751,4 @@ pub fn generate(
         .collect(),
         mem_end: transcript_buf + 32 + 32 * num_instances + max_chunk,
     })
-}
-
-/// The vk digest word (first verifying-key word).
-pub fn vk_digest(parts: &VerifierParts) -> String {
-    hex_word(&parts.vk_words[0])
-}
-
-/// Formats a word for a template.
-pub fn word_literal(w: &[u8; 32]) -> String {
-    hex_word(w)
 }

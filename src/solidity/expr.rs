@@ -7,8 +7,12 @@ use halo2_axiom::plonk::Expression;
 
 /// A scalar as a Yul hex literal.
 pub fn lit(f: &Fr) -> String {
-    let b = scalar_bytes(f);
-    let h = hex::encode(b);
+    word(&scalar_bytes(f))
+}
+
+/// A 32-byte big-endian word as a minimal Yul hex literal (`0` for zero).
+pub fn word(w: &[u8; 32]) -> String {
+    let h = hex::encode(w);
     let t = h.trim_start_matches('0');
     if t.is_empty() {
         "0".into()

@@ -4,7 +4,7 @@
 
 use super::queries::{omega_pow, Com, Eval, ProofLayout};
 use super::SolidityError;
-use crate::proof::transcript::{point_from_bytes, scalar_bytes, scalar_from_bytes};
+use crate::proof::transcript::{point_from_bytes, scalar_bytes, scalar_from_bytes, squeeze};
 use halo2_axiom::halo2curves::bn256::G2Prepared;
 use halo2_axiom::halo2curves::bn256::{Bn256, Fr, G1Affine, G1};
 use halo2_axiom::halo2curves::ff::{Field, PrimeField};
@@ -13,7 +13,7 @@ use halo2_axiom::halo2curves::pairing::{MillerLoopResult, MultiMillerLoop};
 use halo2_axiom::plonk::{Any, VerifyingKey};
 use halo2_axiom::poly::commitment::ParamsProver;
 use halo2_axiom::poly::kzg::commitment::ParamsKZG;
-use sha3::{Digest, Keccak256};
+use halo2_axiom::transcript::EncodedChallenge;
 
 /// Intermediate values of a reference verification.
 #[derive(Clone, Debug, Default)]
@@ -34,22 +34,6 @@ pub struct Trace {
     pub z0: Fr,
     /// The pairing check's result.
     pub accepted: bool,
-}
-
-fn keccak_challenge(buf: &[u8]) -> ([u8; 32], Fr) {
-    let mut data = buf.to_vec();
-    if data.len() == 32 {
-        data.push(1);
-    }
-    let h: [u8; 32] = Keccak256::digest(&data).into();
-    let mut wide = [0u8; 64];
-    for (i, b) in h.iter().rev().enumerate() {
-        wide[i] = *b;
-    }
-    (
-        h,
-        <Fr as halo2_axiom::halo2curves::ff::FromUniformBytes<64>>::from_uniform_bytes(&wide),
-    )
 }
 
 /// Runs the reference verification of `proof` for `instances`.
@@ -85,9 +69,9 @@ pub fn verify(vk: &VerifyingKey<G1Affine>, params: &ParamsKZG<Bn256>, proof: &[u
     ];
     for (a, b) in ranges {
         buf.extend_from_slice(&proof[a..b]);
-        let (h, c) = keccak_challenge(&buf);
+        let (h, c) = squeeze(&buf);
         buf = h.to_vec();
-        t.challenges.push(c);
+        t.challenges.push(c.get_scalar());
     }
     let [theta, beta, gamma, y, x, sy, v, u] = <[Fr; 8]>::try_from(t.challenges.clone()).expect("8");
     let domain = vk.get_domain();

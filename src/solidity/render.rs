@@ -1,7 +1,8 @@
 //! Renders the verifier (and, in the separate layout, its verifying-key contract) from the
 //! templates in `templates/` and the parts computed by [`super::codegen`].
 
-use super::codegen::{generate, word_literal, VerifierParts};
+use super::codegen::{generate, VerifierParts};
+use super::expr::word;
 use super::SolidityError;
 use askama::Template;
 use halo2_axiom::halo2curves::bn256::{Bn256, G1Affine};
@@ -147,7 +148,7 @@ fn render_inner(
     }
     let codehash = format!("0x{}", hex::encode(Keccak256::digest(&runtime)));
     let k = vk.get_domain().k();
-    let vk_digest = word_literal(&parts.vk_words[0]);
+    let vk_digest = word(&parts.vk_words[0]);
     let first_absorb_at = 32 + 32 * num_instances;
     let t = VerifierTemplate {
         version,
@@ -193,7 +194,7 @@ fn render_inner(
             version,
             name: &vk_name,
             verifier_name: name,
-            words: parts.vk_words.iter().map(word_literal).collect(),
+            words: parts.vk_words.iter().map(word).collect(),
             codehash,
         };
         let source = vt.render().map_err(|e| SolidityError::Template(e.to_string()))?;
