@@ -5,6 +5,7 @@
 //! [`cli`] (commands and the reporter).
 #![warn(missing_docs)]
 
+pub mod chain;
 pub mod circuit;
 pub mod cli;
 pub mod evm;

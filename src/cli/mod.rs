@@ -5,12 +5,14 @@ pub mod bench;
 pub mod calldata;
 pub mod compile;
 pub mod demo;
+pub mod deploy;
 pub mod fixture;
 pub mod gas;
 pub mod mock;
 pub mod prove;
 pub mod report;
 pub mod setup;
+pub mod submit;
 pub mod verifier;
 pub mod verify;
 
@@ -53,6 +55,10 @@ pub enum Command {
     Gas(gas::Args),
     /// Write a forge-ready JSON fixture (proof bytes, instances, bound values) of a proof.
     Fixture(fixture::Args),
+    /// Deploy the verifier (and optionally a CreditGate) to a chain and record where.
+    Deploy(deploy::Args),
+    /// Send a proof to a deployed verifier, CreditGate or InferenceOracle.
+    Submit(submit::Args),
     /// Run the whole chain on the bundled credit-scoring model.
     Demo(demo::Args),
     /// Benchmark models and write the figures as JSON.
@@ -86,6 +92,8 @@ pub fn main() -> i32 {
         Command::Verifier(a) => verifier::run(a, &r),
         Command::Gas(a) => gas::run(a, &r),
         Command::Fixture(a) => fixture::run(a, &r),
+        Command::Deploy(a) => deploy::run(a, &r),
+        Command::Submit(a) => submit::run(a, &r),
         Command::Demo(a) => demo::run(a, &r),
         Command::Bench(a) => bench::run(a, &r),
     };

@@ -94,6 +94,16 @@ impl Progress for Reporter {
             eprintln!("✓ {what} ({seconds:.2}s)");
         }
     }
+    fn note(&self, message: &str) {
+        if self.quiet {
+            return;
+        }
+        let spinner = self.spinner.borrow();
+        match spinner.as_ref() {
+            Some(pb) => pb.println(message),
+            None => eprintln!("{message}"),
+        }
+    }
 }
 
 /// Formats seconds.

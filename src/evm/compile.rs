@@ -16,6 +16,30 @@ pub struct Compiled {
     pub deployed_bytecode: Vec<u8>,
     /// ABI (JSON).
     pub abi: serde_json::Value,
+    /// Where the constructor writes immutables into the runtime code: (byte offset, length).
+    pub immutable_slots: Vec<(usize, usize)>,
+}
+
+impl Compiled {
+    /// The runtime code a deployment leaves on chain when every immutable of the contract holds
+    /// `value` (a contract with one immutable, e.g. a separate verifier's key address); the
+    /// compiled runtime code as is when the contract has none.
+    pub fn runtime_with_immutable(&self, value: Option<[u8; 32]>) -> Result<Vec<u8>, EvmError> {
+        let mut code = self.deployed_bytecode.clone();
+        if self.immutable_slots.is_empty() {
+            return Ok(code);
+        }
+        let value =
+            value.ok_or_else(|| EvmError::Compile(format!("contract {} has immutables but no value was given for them", self.name)))?;
+        for &(start, len) in &self.immutable_slots {
+            let slot = code
+                .get_mut(start..start + len)
+                .filter(|_| len <= 32)
+                .ok_or_else(|| EvmError::Compile(format!("contract {}: immutable slot {start}+{len} outside its code", self.name)))?;
+            slot.copy_from_slice(&value[32 - len..]);
+        }
+        Ok(code)
+    }
 }
 
 /// Removes terminal colour codes (solc formats its messages for a terminal).
@@ -85,6 +109,17 @@ pub fn compile_with(solc_path: &Path, sources: &[(&str, &str)], runs: Option<usi
                 b.and_then(|b| b.object.as_bytes().map(|x| x.to_vec())).unwrap_or_default()
             };
             let bytecode = code(evm.bytecode);
+            let immutable_slots = evm
+                .deployed_bytecode
+                .as_ref()
+                .map(|d| {
+                    d.immutable_references
+                        .values()
+                        .flatten()
+                        .map(|o| (o.start as usize, o.length as usize))
+                        .collect()
+                })
+                .unwrap_or_default();
             let deployed_bytecode = code(evm.deployed_bytecode.and_then(|d| d.bytecode));
             let abi = c.abi.map(|a| serde_json::to_value(a).unwrap_or_default()).unwrap_or_default();
             out.push(Compiled {
@@ -92,6 +127,7 @@ pub fn compile_with(solc_path: &Path, sources: &[(&str, &str)], runs: Option<usi
                 bytecode,
                 deployed_bytecode,
                 abi,
+                immutable_slots,
             });
         }
     }

@@ -9,12 +9,14 @@ pub mod bench;
 pub mod calldata;
 pub mod compile;
 pub mod demo;
+pub mod deploy;
 pub mod fixture;
 pub mod gas;
 pub mod mock;
 pub mod prove;
 pub mod settings;
 pub mod setup;
+pub mod submit;
 pub mod verifier;
 pub mod verify;
 
@@ -54,6 +56,9 @@ pub enum Error {
     /// Compilation or execution on the EVM.
     #[error(transparent)]
     Evm(#[from] crate::evm::EvmError),
+    /// A real chain (RPC, keys, transactions, deployment records).
+    #[error(transparent)]
+    Chain(#[from] crate::chain::ChainError),
     /// A build directory is missing a file or holds an inconsistent one.
     #[error("build directory {path}: {reason}")]
     BuildDir {
@@ -73,6 +78,8 @@ pub trait Progress {
     fn start(&self, _what: &str) {}
     /// The current step ends.
     fn done(&self, _what: &str, _seconds: f64) {}
+    /// A line for the user about what is happening (what will be sent, what was found).
+    fn note(&self, _message: &str) {}
 }
 
 /// A [`Progress`] that shows nothing.

@@ -1,0 +1,379 @@
+//! A blocking JSON-RPC client over alloy's HTTP provider, with per-request timeouts and bounded
+//! retries of transient failures.
+
+use super::{hex0x, ChainError};
+use alloy::network::Ethereum;
+use alloy::primitives::{Address, Bytes, B256, U256};
+use alloy::providers::{Provider, RootProvider};
+use alloy::rpc::client::RpcClient;
+use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
+use alloy::transports::http::reqwest;
+use alloy::transports::{RpcError, TransportErrorKind, TransportResult};
+use std::future::{Future, IntoFuture};
+use std::time::Duration;
+
+/// How to reach the endpoint.
+#[derive(Clone, Debug)]
+pub struct RpcOptions {
+    /// Endpoint URL (http or https).
+    pub url: String,
+    /// Timeout of one HTTP request.
+    pub request_timeout: Duration,
+    /// Attempts per request when failures are transient (≥ 1).
+    pub attempts: u32,
+    /// Delay before the first retry; doubled each time, at most 8 s.
+    pub backoff: Duration,
+}
+
+impl RpcOptions {
+    /// Options with the defaults: 30 s per request, 4 attempts, 500 ms first backoff.
+    pub fn new(url: &str) -> Self {
+        RpcOptions {
+            url: url.to_string(),
+            request_timeout: Duration::from_secs(30),
+            attempts: 4,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// What an `eth_call` (or gas estimate) gave: the return data, or the revert data.
+#[derive(Clone, Debug)]
+pub enum CallResult {
+    /// Returned data.
+    Success(Vec<u8>),
+    /// Reverted; the revert data (may be empty) and the node's message.
+    Revert(Vec<u8>, String),
+}
+
+/// The blocking client.
+pub struct Rpc {
+    rt: tokio::runtime::Runtime,
+    provider: RootProvider<Ethereum>,
+    opts: RpcOptions,
+}
+
+/// Whether an RPC failure is worth retrying: the request may not have reached the node, or the
+/// node asked to slow down.
+fn transient(e: &RpcError<TransportErrorKind>) -> Option<Duration> {
+    match e {
+        RpcError::Transport(kind) => match kind {
+            TransportErrorKind::HttpErrorWithRetryAfter { error, retry_after } if error.status >= 400 => {
+                Some((*retry_after).min(Duration::from_secs(8)))
+            }
+            TransportErrorKind::HttpError(h) if matches!(h.status, 429 | 502 | 503 | 504) => Some(Duration::ZERO),
+            TransportErrorKind::Custom(inner) => {
+                let is_io = inner
+                    .downcast_ref::<reqwest::Error>()
+                    .map(|r| r.is_connect() || r.is_timeout() || r.is_request())
+                    .unwrap_or(false);
+                (is_io || kind.is_retry_err()).then_some(Duration::ZERO)
+            }
+            other => other.is_retry_err().then_some(Duration::ZERO),
+        },
+        RpcError::ErrorResp(p) if p.is_retry_err() => Some(Duration::ZERO),
+        _ => None,
+    }
+}
+
+/// The innermost message of an error chain (reqwest hides "Connection refused" in a source).
+fn describe(e: &RpcError<TransportErrorKind>) -> String {
+    let mut msg = e.to_string();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = src {
+        let m = s.to_string();
+        if !msg.contains(&m) {
+            msg = format!("{msg}: {m}");
+        }
+        src = s.source();
+    }
+    msg
+}
+
+impl Rpc {
+    /// Connects (lazily: the first request reaches the node).
+    pub fn connect(opts: RpcOptions) -> Result<Self, ChainError> {
+        let url: reqwest::Url = opts
+            .url
+            .parse()
+            .map_err(|e| ChainError::Usage(format!("--rpc-url `{}` is not a URL: {e}", opts.url)))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ChainError::Usage(format!(
+                "--rpc-url `{}`: only http:// and https:// endpoints are supported",
+                opts.url
+            )));
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ChainError::Usage(format!("cannot start the async runtime: {e}")))?;
+        let http = reqwest::Client::builder()
+            .timeout(opts.request_timeout)
+            .connect_timeout(opts.request_timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| ChainError::Usage(format!("cannot build the HTTP client: {e}")))?;
+        let provider = {
+            let _guard = rt.enter();
+            RootProvider::new(RpcClient::new_http_with_client(http, url))
+        };
+        Ok(Rpc {
+            rt,
+            provider,
+            opts: RpcOptions {
+                attempts: opts.attempts.max(1),
+                ..opts
+            },
+        })
+    }
+
+    /// The endpoint URL.
+    pub fn url(&self) -> &str {
+        &self.opts.url
+    }
+
+    /// Runs `f` until it succeeds, fails for good, or the attempts are used up.
+    fn retry<T, F, Fut>(&self, method: &str, f: F) -> Result<TransportResult<T>, ChainError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = TransportResult<T>>,
+    {
+        let mut delay = self.opts.backoff;
+        for attempt in 1..=self.opts.attempts {
+            let result = self.rt.block_on(f());
+            match &result {
+                Err(e) => match transient(e) {
+                    Some(hint) if attempt < self.opts.attempts => {
+                        std::thread::sleep(delay.max(hint));
+                        delay = (delay * 2).min(Duration::from_secs(8));
+                    }
+                    Some(_) => {
+                        return Err(ChainError::Rpc {
+                            url: self.opts.url.clone(),
+                            method: method.into(),
+                            attempts: attempt,
+                            reason: describe(e),
+                        })
+                    }
+                    None => return Ok(result),
+                },
+                Ok(_) => return Ok(result),
+            }
+        }
+        unreachable!("attempts ≥ 1")
+    }
+
+    /// Like [`Rpc::retry`], any non-transient error also being a [`ChainError::Rpc`].
+    fn request<T, F, Fut>(&self, method: &str, f: F) -> Result<T, ChainError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = TransportResult<T>>,
+    {
+        self.retry(method, f)?.map_err(|e| ChainError::Rpc {
+            url: self.opts.url.clone(),
+            method: method.into(),
+            attempts: 1,
+            reason: describe(&e),
+        })
+    }
+
+    /// `eth_chainId`.
+    pub fn chain_id(&self) -> Result<u64, ChainError> {
+        self.request("eth_chainId", || self.provider.get_chain_id().into_future())
+    }
+
+    /// Checks the chain id against `expected` (if any); returns the served one.
+    pub fn check_chain(&self, expected: Option<u64>) -> Result<u64, ChainError> {
+        let actual = self.chain_id()?;
+        match expected {
+            Some(e) if e != actual => Err(ChainError::ChainId {
+                url: self.opts.url.clone(),
+                expected: e,
+                actual,
+            }),
+            _ => Ok(actual),
+        }
+    }
+
+    /// `eth_getTransactionCount(address, "pending")`.
+    pub fn pending_nonce(&self, address: Address) -> Result<u64, ChainError> {
+        self.request("eth_getTransactionCount", || {
+            self.provider.get_transaction_count(address).pending().into_future()
+        })
+    }
+
+    /// `eth_getTransactionCount(address, "latest")`.
+    pub fn nonce(&self, address: Address) -> Result<u64, ChainError> {
+        self.request("eth_getTransactionCount", || {
+            self.provider.get_transaction_count(address).into_future()
+        })
+    }
+
+    /// `eth_getBalance`.
+    pub fn balance(&self, address: Address) -> Result<U256, ChainError> {
+        self.request("eth_getBalance", || self.provider.get_balance(address).into_future())
+    }
+
+    /// `eth_getCode` at the latest block.
+    pub fn code(&self, address: Address) -> Result<Vec<u8>, ChainError> {
+        self.request("eth_getCode", || self.provider.get_code_at(address).into_future())
+            .map(|b: Bytes| b.to_vec())
+    }
+
+    /// `eth_blockNumber`.
+    pub fn block_number(&self) -> Result<u64, ChainError> {
+        self.request("eth_blockNumber", || self.provider.get_block_number().into_future())
+    }
+
+    /// EIP-1559 fees: (max fee per gas, max priority fee per gas).
+    pub fn fees(&self) -> Result<(u128, u128), ChainError> {
+        let est = self.request("eth_feeHistory", || self.provider.estimate_eip1559_fees())?;
+        Ok((est.max_fee_per_gas, est.max_priority_fee_per_gas))
+    }
+
+    fn call_like<F, Fut>(&self, method: &str, f: F) -> Result<CallResult, ChainError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = TransportResult<Vec<u8>>>,
+    {
+        match self.retry(method, f)? {
+            Ok(data) => Ok(CallResult::Success(data)),
+            Err(RpcError::ErrorResp(p)) if p.message.contains("revert") || p.as_revert_data().is_some() => Ok(CallResult::Revert(
+                p.as_revert_data().map(|b| b.to_vec()).unwrap_or_default(),
+                p.message.to_string(),
+            )),
+            Err(e) => Err(ChainError::Rpc {
+                url: self.opts.url.clone(),
+                method: method.into(),
+                attempts: 1,
+                reason: describe(&e),
+            }),
+        }
+    }
+
+    /// `eth_call` at the latest block.
+    pub fn call(&self, tx: &TransactionRequest) -> Result<CallResult, ChainError> {
+        self.call_like("eth_call", || async { self.provider.call(tx.clone()).await.map(|b| b.to_vec()) })
+    }
+
+    /// `eth_estimateGas`: the estimate, or the revert.
+    pub fn estimate_gas(&self, tx: &TransactionRequest) -> Result<Result<u64, CallResult>, ChainError> {
+        let r = self.call_like("eth_estimateGas", || async {
+            self.provider.estimate_gas(tx.clone()).await.map(|g| g.to_be_bytes().to_vec())
+        })?;
+        Ok(match r {
+            CallResult::Success(b) => Ok(u64::from_be_bytes(b.try_into().expect("8 bytes"))),
+            revert => Err(revert),
+        })
+    }
+
+    /// `eth_getTransactionReceipt`.
+    pub fn receipt(&self, hash: B256) -> Result<Option<TransactionReceipt>, ChainError> {
+        self.request("eth_getTransactionReceipt", || {
+            self.provider.get_transaction_receipt(hash).into_future()
+        })
+    }
+
+    /// Whether the node knows the transaction (pending or mined).
+    pub fn knows_transaction(&self, hash: B256) -> Result<bool, ChainError> {
+        self.request("eth_getTransactionByHash", || {
+            self.provider.get_transaction_by_hash(hash).into_future()
+        })
+        .map(|t| t.is_some())
+    }
+
+    /// `eth_sendRawTransaction` of signed bytes whose hash is `hash`. A transient failure re-sends
+    /// the same bytes (the node deduplicates them); if the node then says the transaction is
+    /// known or its nonce used, it is looked up by hash, so success is reported only for this
+    /// transaction and nothing is sent twice.
+    pub fn send_raw(&self, raw: &[u8], hash: B256, from: Address, nonce: u64, what: &str) -> Result<(), ChainError> {
+        let raw = Bytes::copy_from_slice(raw);
+        let result = self.retry("eth_sendRawTransaction", || async {
+            self.provider
+                .client()
+                .request::<_, B256>("eth_sendRawTransaction", (raw.clone(),))
+                .await
+        })?;
+        let err = match result {
+            Ok(h) if h == hash => return Ok(()),
+            Ok(h) => {
+                return Err(ChainError::Refused {
+                    what: what.into(),
+                    reason: format!("the node returned hash {h}, not the signed transaction's {hash}"),
+                })
+            }
+            Err(e) => e,
+        };
+        let message = match &err {
+            RpcError::ErrorResp(p) => p.message.to_lowercase(),
+            other => describe(other).to_lowercase(),
+        };
+        if (message.contains("already known") || message.contains("known transaction") || message.contains("nonce too low"))
+            && self.knows_transaction(hash)?
+        {
+            return Ok(());
+        }
+        let from = hex0x(from.as_slice());
+        Err(if message.contains("nonce too low") {
+            ChainError::Nonce(format!(
+                "{what}: nonce {nonce} of {from} is already used: another transaction from this account was mined after the nonce was read. Nothing was sent; run the command again"
+            ))
+        } else if message.contains("replacement transaction underpriced") || message.contains("already imported") {
+            ChainError::Nonce(format!(
+                "{what}: a pending transaction from {from} already has nonce {nonce}; wait for it to be mined (or replace it) and run the command again"
+            ))
+        } else if message.contains("nonce too high") {
+            ChainError::Nonce(format!(
+                "{what}: nonce {nonce} of {from} is ahead of the chain's; an earlier transaction from this account is missing"
+            ))
+        } else if message.contains("insufficient funds") {
+            ChainError::Refused {
+                what: what.into(),
+                reason: format!("account {from} cannot pay for it (insufficient funds)"),
+            }
+        } else {
+            ChainError::Refused {
+                what: what.into(),
+                reason: describe(&err),
+            }
+        })
+    }
+
+    /// Sleeps between polls (not inside the runtime).
+    pub fn pause(&self, d: Duration) {
+        std::thread::sleep(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_other_url_schemes() {
+        let e = Rpc::connect(RpcOptions::new("ws://127.0.0.1:8545")).err().expect("refused");
+        assert!(e.to_string().contains("only http:// and https://"), "{e}");
+        let e = Rpc::connect(RpcOptions::new("not a url")).err().expect("refused");
+        assert!(e.to_string().contains("is not a URL"), "{e}");
+    }
+
+    #[test]
+    fn a_closed_port_is_an_rpc_error_after_the_bounded_attempts() {
+        // Bind then drop a listener: the port is closed for the duration of the test.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let mut opts = RpcOptions::new(&format!("http://127.0.0.1:{port}"));
+        opts.attempts = 2;
+        opts.backoff = Duration::from_millis(10);
+        let rpc = Rpc::connect(opts).expect("client");
+        match rpc.chain_id() {
+            Err(ChainError::Rpc { attempts, reason, .. }) => {
+                assert_eq!(attempts, 2);
+                assert!(reason.to_lowercase().contains("connect"), "{reason}");
+            }
+            other => panic!("expected an RPC error, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! One transaction from plan to receipt: estimate, check funds, sign once, send (retries re-send
+//! the same bytes), wait for the receipt and the confirmations, fail on status 0.
+
+use super::contracts::decode_revert;
+use super::rpc::{CallResult, Rpc};
+use super::{hex0x, ChainError};
+use alloy::consensus::TxEnvelope;
+use alloy::eips::eip2718::Encodable2718;
+use alloy::network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder};
+use alloy::primitives::{Address, Bytes, TxKind, B256, U256};
+use alloy::rpc::types::{Log, TransactionRequest};
+use alloy::signers::local::PrivateKeySigner;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// Waiting for receipts.
+#[derive(Clone, Debug)]
+pub struct TxOptions {
+    /// Blocks that must include the transaction (1 = mined).
+    pub confirmations: u64,
+    /// How long to wait for them.
+    pub timeout: Duration,
+    /// Gas limit = estimate × (100 + margin) / 100.
+    pub gas_margin_percent: u64,
+}
+
+impl Default for TxOptions {
+    fn default() -> Self {
+        TxOptions {
+            confirmations: 1,
+            timeout: Duration::from_secs(120),
+            gas_margin_percent: 20,
+        }
+    }
+}
+
+/// A transaction ready to sign.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// What it does (for messages).
+    pub what: String,
+    /// Sender.
+    pub from: Address,
+    /// Recipient (`None`: contract creation).
+    pub to: Option<Address>,
+    /// Input data.
+    pub data: Vec<u8>,
+    /// Gas estimate.
+    pub gas_estimate: u64,
+    /// Gas limit (estimate plus margin).
+    pub gas_limit: u64,
+    /// Max fee per gas (wei).
+    pub max_fee_per_gas: u128,
+    /// Max priority fee per gas (wei).
+    pub max_priority_fee_per_gas: u128,
+    /// Nonce.
+    pub nonce: u64,
+    /// Chain id.
+    pub chain_id: u64,
+}
+
+impl Prepared {
+    /// Upper bound of the fee (wei).
+    pub fn max_cost(&self) -> U256 {
+        U256::from(self.gas_limit) * U256::from(self.max_fee_per_gas)
+    }
+}
+
+/// A mined, successful transaction.
+#[derive(Clone, Debug, Serialize)]
+pub struct Mined {
+    /// Transaction hash.
+    pub tx_hash: String,
+    /// Block number.
+    pub block: u64,
+    /// Gas used.
+    pub gas_used: u64,
+    /// Effective gas price (wei).
+    pub effective_gas_price: u128,
+    /// Created contract (deployments).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract_address: Option<String>,
+    /// Logs (not serialised).
+    #[serde(skip)]
+    pub logs: Vec<Log>,
+}
+
+fn request(from: Address, to: Option<Address>, data: &[u8]) -> TransactionRequest {
+    let mut tx = TransactionRequest::default()
+        .with_from(from)
+        .with_input(Bytes::copy_from_slice(data));
+    tx.to = Some(match to {
+        Some(a) => TxKind::Call(a),
+        None => TxKind::Create,
+    });
+    tx
+}
+
+/// `eth_call` of `data` to `to` from `from`: the return data, or a [`ChainError::WouldRevert`]
+/// with the decoded reason.
+pub fn simulate(rpc: &Rpc, from: Address, to: Address, data: &[u8], what: &str) -> Result<Vec<u8>, ChainError> {
+    match rpc.call(&request(from, Some(to), data))? {
+        CallResult::Success(out) => Ok(out),
+        CallResult::Revert(data, message) => Err(ChainError::WouldRevert {
+            what: what.into(),
+            reason: decode_revert(&data).unwrap_or(message),
+        }),
+    }
+}
+
+/// Estimates gas and fees, reads the nonce, and checks the balance covers the worst case.
+pub fn prepare(
+    rpc: &Rpc,
+    chain_id: u64,
+    from: Address,
+    to: Option<Address>,
+    data: Vec<u8>,
+    what: &str,
+    opts: &TxOptions,
+) -> Result<Prepared, ChainError> {
+    let gas_estimate = match rpc.estimate_gas(&request(from, to, &data))? {
+        Ok(g) => g,
+        Err(CallResult::Revert(d, message)) => {
+            return Err(ChainError::WouldRevert {
+                what: what.into(),
+                reason: decode_revert(&d).unwrap_or(message),
+            })
+        }
+        Err(CallResult::Success(_)) => unreachable!("estimate_gas maps success to Ok"),
+    };
+    let gas_limit = gas_estimate.saturating_mul(100 + opts.gas_margin_percent) / 100;
+    let (max_fee_per_gas, max_priority_fee_per_gas) = rpc.fees()?;
+    let nonce = rpc.pending_nonce(from)?;
+    let p = Prepared {
+        what: what.into(),
+        from,
+        to,
+        data,
+        gas_estimate,
+        gas_limit,
+        max_fee_per_gas,
+        max_priority_fee_per_gas,
+        nonce,
+        chain_id,
+    };
+    let balance = rpc.balance(from)?;
+    if balance < p.max_cost() {
+        return Err(ChainError::InsufficientFunds {
+            address: hex0x(from.as_slice()),
+            balance: balance.to_string(),
+            needed: p.max_cost().to_string(),
+            what: what.into(),
+        });
+    }
+    Ok(p)
+}
+
+/// Signs `p` with `signer` (EIP-1559): the raw bytes and the hash.
+pub fn sign(p: &Prepared, signer: &PrivateKeySigner) -> Result<(Vec<u8>, B256), ChainError> {
+    let tx = request(p.from, p.to, &p.data)
+        .with_nonce(p.nonce)
+        .with_chain_id(p.chain_id)
+        .with_gas_limit(p.gas_limit)
+        .with_max_fee_per_gas(p.max_fee_per_gas)
+        .with_max_priority_fee_per_gas(p.max_priority_fee_per_gas);
+    let wallet = EthereumWallet::from(signer.clone());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| ChainError::Usage(format!("cannot start the async runtime: {e}")))?;
+    let env: TxEnvelope = rt
+        .block_on(tx.build(&wallet))
+        .map_err(|e| ChainError::Key(format!("cannot sign {}: {e}", p.what)))?;
+    Ok((env.encoded_2718(), *env.tx_hash()))
+}
+
+/// Signs, sends and waits for `p`; a status-0 receipt is an error.
+pub fn send(rpc: &Rpc, p: &Prepared, signer: &PrivateKeySigner, opts: &TxOptions, on_sent: &dyn Fn(&str)) -> Result<Mined, ChainError> {
+    let (raw, hash) = sign(p, signer)?;
+    rpc.send_raw(&raw, hash, p.from, p.nonce, &p.what)?;
+    on_sent(&hash.to_string());
+    wait(rpc, hash, &p.what, opts)
+}
+
+/// Waits for the receipt of `hash` and `opts.confirmations` blocks.
+pub fn wait(rpc: &Rpc, hash: B256, what: &str, opts: &TxOptions) -> Result<Mined, ChainError> {
+    let start = Instant::now();
+    let timeout = || ChainError::Timeout {
+        what: what.into(),
+        tx_hash: hash.to_string(),
+        confirmations: opts.confirmations,
+        seconds: opts.timeout.as_secs(),
+    };
+    let mut poll = Duration::from_millis(100);
+    let receipt = loop {
+        if let Some(r) = rpc.receipt(hash)? {
+            break r;
+        }
+        if start.elapsed() >= opts.timeout {
+            return Err(timeout());
+        }
+        rpc.pause(poll);
+        poll = (poll * 2).min(Duration::from_secs(2));
+    };
+    let block = receipt.block_number.unwrap_or_default();
+    if !receipt.status() {
+        return Err(ChainError::Reverted {
+            what: what.into(),
+            tx_hash: hash.to_string(),
+            block,
+            gas_used: receipt.gas_used,
+        });
+    }
+    let want = block + opts.confirmations.max(1) - 1;
+    while rpc.block_number()? < want {
+        if start.elapsed() >= opts.timeout {
+            return Err(timeout());
+        }
+        rpc.pause(Duration::from_millis(500));
+    }
+    // The transaction may have been reorganised out while waiting.
+    if opts.confirmations > 1 && rpc.receipt(hash)?.and_then(|r| r.block_number) != Some(block) {
+        return Err(ChainError::Refused {
+            what: what.into(),
+            reason: format!(
+                "transaction {hash} left block {block} while waiting for confirmations (reorg); look it up before sending again"
+            ),
+        });
+    }
+    Ok(Mined {
+        tx_hash: hash.to_string(),
+        block,
+        gas_used: receipt.gas_used,
+        effective_gas_price: receipt.effective_gas_price,
+        contract_address: receipt.contract_address.map(|a| hex0x(a.as_slice())),
+        logs: receipt.inner.logs().to_vec(),
+    })
+}

@@ -1,0 +1,526 @@
+//! `deploy`: put a build's verifier (its verifying-key contract first in the separate layout),
+//! and optionally a CreditGate pinned to it, on a chain; check the code that landed; keep a
+//! deployment record so a re-run sends nothing when everything is already there.
+
+use super::settings::{read_program, Settings};
+use super::verifier::{build_verifier, VerifierOptions};
+use super::{step, BuildDir, Error, Progress};
+use crate::chain::contracts::{compile_consumers, ICreditGate, ISeparateVerifier, IZkinferVerifier};
+use crate::chain::record::GatePolicy;
+use crate::chain::tx::{prepare, send, simulate, Prepared};
+use crate::chain::{hex0x, parse_address, ChainError, DeployedContract, DeploymentRecord, KeySource, Rpc, RpcOptions, TxOptions};
+use crate::evm::Compiled;
+use alloy::primitives::{keccak256, Address, B256, I256};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::{SolCall, SolValue};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Chain ids of local development nodes (anvil, hardhat, ganache), where a verifier made with
+/// the development SRS may be deployed.
+pub const LOCAL_CHAIN_IDS: [u64; 2] = [31337, 1337];
+
+/// Where and how to send transactions.
+#[derive(Clone, Debug)]
+pub struct ChainOptions {
+    /// Endpoint and retries.
+    pub rpc: RpcOptions,
+    /// Required chain id.
+    pub chain_id: Option<u64>,
+    /// Confirmations, timeout, gas margin.
+    pub tx: TxOptions,
+    /// Signing key.
+    pub key: KeySource,
+}
+
+/// A CreditGate to deploy with the verifier.
+#[derive(Clone, Debug)]
+pub struct GateOptions {
+    /// Minimum score in the model's output units (converted to fixed point at the output scale).
+    pub threshold: f64,
+    /// How long an approval lasts, in seconds.
+    pub validity_seconds: u64,
+}
+
+/// What `deploy` does.
+#[derive(Clone, Debug)]
+pub struct DeployOptions {
+    /// Verifier generation.
+    pub verifier: VerifierOptions,
+    /// Chain.
+    pub chain: ChainOptions,
+    /// Record file (default `deployments/<name>-<chain id>.json`).
+    pub record: Option<PathBuf>,
+    /// Also deploy a CreditGate.
+    pub credit_gate: Option<GateOptions>,
+    /// Estimate and show, send nothing.
+    pub dry_run: bool,
+    /// Deploy again even if the record's contracts are on chain.
+    pub force: bool,
+    /// Allow a development-SRS verifier on a chain that is not a local development chain.
+    pub allow_insecure_srs: bool,
+}
+
+/// One contract of the deployment.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeployStep {
+    /// Role (`verifying_key`, `verifier`, `credit_gate`).
+    pub role: String,
+    /// Contract name.
+    pub name: String,
+    /// `deployed`, `already deployed` or `would deploy` (dry run).
+    pub action: String,
+    /// Address (none in a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Deployment transaction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tx_hash: Option<String>,
+    /// Block.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block: Option<u64>,
+    /// Gas used (deployed) or estimated (dry run; none when it depends on an undeployed contract).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gas: Option<u64>,
+    /// Runtime code bytes.
+    pub code_bytes: usize,
+}
+
+/// The report of `deploy`.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeployReport {
+    /// Chain id.
+    pub chain_id: u64,
+    /// Deployer.
+    pub deployer: String,
+    /// Verifying-key hash.
+    pub vk_hash: String,
+    /// Verifier layout.
+    pub layout: String,
+    /// The record file (none in a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// Nothing was sent.
+    pub dry_run: bool,
+    /// Transactions sent.
+    pub transactions: usize,
+    /// The contracts.
+    pub contracts: Vec<DeployStep>,
+    /// CreditGate policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_gate_policy: Option<GatePolicy>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// One contract to deploy: its creation code with constructor arguments and the runtime code
+/// that must end up on chain.
+struct Planned {
+    name: String,
+    creation: Vec<u8>,
+    runtime: Vec<u8>,
+}
+
+fn word(a: Address) -> [u8; 32] {
+    let mut w = [0u8; 32];
+    w[12..].copy_from_slice(a.as_slice());
+    w
+}
+
+fn parse_b256(what: &str, s: &str) -> Result<B256, Error> {
+    s.parse::<B256>()
+        .map_err(|e| Error::Usage(format!("{what} `{s}` is not 32 bytes of hex: {e}")))
+}
+
+/// The fixed-point threshold of a score in output units, refusing values that do not fit.
+pub fn fixed_threshold(threshold: f64, scale: u32) -> Result<i64, Error> {
+    let v = (threshold * f64::from(1u32 << scale.min(31))).round();
+    if !threshold.is_finite() || v.abs() >= 2f64.powi(62) {
+        return Err(Error::Usage(format!(
+            "--threshold {threshold} does not fit a fixed-point score at scale {scale}"
+        )));
+    }
+    Ok(v as i64)
+}
+
+/// Checks that the build is shaped for CreditGate: public instances `[score, account]`.
+fn check_gate_shape(dir: &BuildDir, settings: &Settings) -> Result<u32, Error> {
+    let program = read_program(dir, settings)?;
+    let outputs: usize = settings.outputs.iter().map(|o| o.shape.iter().product::<usize>()).sum();
+    if program.bound != ["account"] || outputs != 1 || settings.num_instances != 2 || settings.visibility.input == "public" {
+        return Err(dir.err(format!(
+            "CreditGate needs public instances [score, account]: one output value, private input, and `compile --bind account` (this build has {} output value(s), input {}, bound {:?}, {} instances)",
+            outputs, settings.visibility.input, program.bound, settings.num_instances
+        )));
+    }
+    Ok(settings.outputs[0].scale)
+}
+
+/// Runs `deploy`.
+pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> Result<DeployReport, Error> {
+    let settings = Settings::read(dir)?;
+    let setup = settings
+        .setup
+        .clone()
+        .ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
+    let gate = match &opts.credit_gate {
+        Some(g) => {
+            let scale = check_gate_shape(dir, &settings)?;
+            if g.validity_seconds == 0 || g.validity_seconds > 3650 * 86_400 {
+                return Err(Error::Usage(format!(
+                    "--validity-days: approvals must last between 1 second and 3650 days (got {} s)",
+                    g.validity_seconds
+                )));
+            }
+            Some(GatePolicy {
+                threshold: fixed_threshold(g.threshold, scale)?,
+                scale,
+                validity_seconds: g.validity_seconds,
+            })
+        }
+        None => None,
+    };
+    let signer: PrivateKeySigner = opts.chain.key.signer()?;
+    let from = signer.address();
+    let built = build_verifier(dir, &opts.verifier, progress)?;
+    let consumers = match gate {
+        Some(_) => Some(step(progress, "compiling CreditGate", || compile_consumers(&built.solc)).0?),
+        None => None,
+    };
+    let rpc = Rpc::connect(opts.chain.rpc.clone())?;
+    let chain_id = step(progress, "connecting", || rpc.check_chain(opts.chain.chain_id)).0?;
+    let mut warnings = Vec::new();
+    if setup.insecure_dev_srs {
+        if !LOCAL_CHAIN_IDS.contains(&chain_id) && !opts.allow_insecure_srs {
+            return Err(Error::Usage(format!(
+                "refusing to deploy to chain {chain_id}: this build's keys come from the development SRS, whose secret is public, so anyone could forge proofs this verifier accepts. Run `zkinfer setup --srs FILE` with a ceremony SRS (or pass --allow-insecure-srs for a throwaway test chain)"
+            )));
+        }
+        warnings.push(super::INSECURE_SRS_WARNING.to_string());
+    }
+    let record_path = opts.record.clone().unwrap_or_else(|| default_record(&opts.verifier.name, chain_id));
+    let layout = built.sources.layout.to_string();
+    let fresh = || DeploymentRecord {
+        zkinfer_version: super::VERSION.into(),
+        chain_id,
+        deployer: hex0x(from.as_slice()),
+        vk_hash: built.vk_hash.clone(),
+        layout: layout.clone(),
+        contracts: vec![],
+        credit_gate_policy: gate.clone(),
+    };
+    let mut record = match (record_path.exists(), opts.force) {
+        (true, false) => {
+            let r = DeploymentRecord::read(&record_path)?;
+            let bad = |reason: String| ChainError::Record {
+                path: record_path.display().to_string(),
+                reason,
+            };
+            if r.chain_id != chain_id {
+                return Err(bad(format!(
+                    "is for chain {}, but the RPC serves chain {chain_id}; pass --record for another file",
+                    r.chain_id
+                ))
+                .into());
+            }
+            if r.vk_hash != built.vk_hash {
+                return Err(bad(format!(
+                    "records a verifier of another verifying key ({}, this build's is {}); pass --record for another file, or --force to deploy anew and overwrite it",
+                    r.vk_hash, built.vk_hash
+                ))
+                .into());
+            }
+            r
+        }
+        _ => fresh(),
+    };
+
+    let vk_hash = parse_b256("vk hash", &built.vk_hash)?;
+    let mut steps = Vec::new();
+    let mut sent = 0usize;
+    let mut changed = false;
+    let mut addresses: Vec<(&str, Address)> = Vec::new();
+    let mut undeployed_dependency = false;
+
+    // The plan, in order; each step may depend on the addresses of the ones before.
+    let mut roles: Vec<&'static str> = Vec::new();
+    if built.vk_contract.is_some() {
+        roles.push("verifying_key");
+    }
+    roles.push("verifier");
+    if gate.is_some() {
+        roles.push("credit_gate");
+    }
+    for role in roles {
+        let addr_of = |r: &str| addresses.iter().find(|(x, _)| *x == r).map(|(_, a)| *a);
+        // Dry run: a contract whose dependency is not deployed gets a placeholder address.
+        let dep = |r: &str| addr_of(r).unwrap_or(Address::ZERO);
+        let planned = match role {
+            "verifying_key" => {
+                let c: &Compiled = built.vk_contract.as_ref().expect("separate layout");
+                Planned {
+                    name: c.name.clone(),
+                    creation: c.bytecode.clone(),
+                    // The constructor returns the key words as the code (0x00 ‖ words).
+                    runtime: built.sources.vk_runtime.clone().expect("separate layout has key code"),
+                }
+            }
+            "verifier" => {
+                let c = &built.verifier;
+                let mut creation = c.bytecode.clone();
+                let mut imm = None;
+                if built.vk_contract.is_some() {
+                    let w = word(dep("verifying_key"));
+                    creation.extend_from_slice(&w);
+                    imm = Some(w);
+                }
+                Planned {
+                    name: c.name.clone(),
+                    creation,
+                    runtime: c.runtime_with_immutable(imm)?,
+                }
+            }
+            _ => {
+                let (g, _) = consumers.as_ref().expect("compiled with the gate");
+                let policy = gate.as_ref().expect("gate options");
+                let args = (
+                    dep("verifier"),
+                    vk_hash,
+                    I256::try_from(policy.threshold).expect("i64 fits"),
+                    policy.validity_seconds,
+                )
+                    .abi_encode_params();
+                let mut creation = g.bytecode.clone();
+                creation.extend_from_slice(&args);
+                Planned {
+                    name: g.name.clone(),
+                    creation,
+                    runtime: g.runtime_with_immutable(None)?,
+                }
+            }
+        };
+
+        // Already there?
+        if let Some(existing) = record.get(role).cloned() {
+            let address = parse_address("record", &existing.address)?;
+            let code = rpc.code(address)?;
+            let same_code = code == planned.runtime;
+            let same_config = same_code && check_config(&rpc, from, role, address, &addresses, vk_hash, gate.as_ref())?;
+            if same_config {
+                progress.note(&format!(
+                    "{} is already deployed at {} (record {}); nothing sent",
+                    planned.name,
+                    existing.address,
+                    record_path.display()
+                ));
+                addresses.push((role, address));
+                steps.push(DeployStep {
+                    role: role.into(),
+                    name: planned.name,
+                    action: "already deployed".into(),
+                    address: Some(existing.address),
+                    tx_hash: Some(existing.tx_hash),
+                    block: Some(existing.block),
+                    gas: Some(existing.gas_used),
+                    code_bytes: code.len(),
+                });
+                continue;
+            }
+            let why = if code.is_empty() {
+                "has no code on chain now".to_string()
+            } else if !same_code {
+                "holds other code".to_string()
+            } else {
+                "is configured differently (other verifier, key or policy)".to_string()
+            };
+            progress.note(&format!(
+                "the record's {} at {} {why}; deploying it again",
+                planned.name, existing.address
+            ));
+        }
+
+        let what = format!("deploying {}", planned.name);
+        if opts.dry_run && undeployed_dependency {
+            steps.push(DeployStep {
+                role: role.into(),
+                name: planned.name,
+                action: "would deploy".into(),
+                address: None,
+                tx_hash: None,
+                block: None,
+                gas: None,
+                code_bytes: planned.runtime.len(),
+            });
+            continue;
+        }
+        let p: Prepared = prepare(&rpc, chain_id, from, None, planned.creation.clone(), &what, &opts.chain.tx)?;
+        progress.note(&format!(
+            "{} {} ({} bytes of runtime code) from {} on chain {chain_id}: estimated {} gas, max fee {} gwei, at most {} ETH",
+            if opts.dry_run { "would deploy" } else { "deploying" },
+            planned.name,
+            planned.runtime.len(),
+            hex0x(from.as_slice()),
+            p.gas_estimate,
+            format_gwei(p.max_fee_per_gas),
+            format_eth(p.max_cost()),
+        ));
+        if opts.dry_run {
+            undeployed_dependency = true;
+            steps.push(DeployStep {
+                role: role.into(),
+                name: planned.name,
+                action: "would deploy".into(),
+                address: None,
+                tx_hash: None,
+                block: None,
+                gas: Some(p.gas_estimate),
+                code_bytes: planned.runtime.len(),
+            });
+            continue;
+        }
+        let (mined, _) = step(progress, &what, || {
+            send(&rpc, &p, &signer, &opts.chain.tx, &|h| progress.note(&format!("sent {h}")))
+        });
+        let mined = mined?;
+        sent += 1;
+        let address = mined
+            .contract_address
+            .as_deref()
+            .ok_or_else(|| ChainError::Code(format!("{what}: the receipt of {} has no contract address", mined.tx_hash)))
+            .and_then(|a| parse_address("receipt", a))?;
+        let code = rpc.code(address)?;
+        if code != planned.runtime {
+            return Err(ChainError::Code(format!(
+                "{what}: the code at {} (keccak {}, {} bytes) is not the expected runtime (keccak {}, {} bytes)",
+                hex0x(address.as_slice()),
+                keccak256(&code),
+                code.len(),
+                keccak256(&planned.runtime),
+                planned.runtime.len()
+            ))
+            .into());
+        }
+        let entry = DeployedContract {
+            role: role.into(),
+            name: planned.name.clone(),
+            address: hex0x(address.as_slice()),
+            tx_hash: mined.tx_hash.clone(),
+            block: mined.block,
+            gas_used: mined.gas_used,
+            code_hash: keccak256(&code).to_string(),
+            code_bytes: code.len(),
+        };
+        if !changed {
+            // The record now describes this deployment (its deployer and policy).
+            record.deployer = hex0x(from.as_slice());
+            record.credit_gate_policy = gate.clone();
+            record.layout = layout.clone();
+            record.zkinfer_version = super::VERSION.into();
+        }
+        record.set(entry);
+        record.write(&record_path)?;
+        changed = true;
+        addresses.push((role, address));
+        steps.push(DeployStep {
+            role: role.into(),
+            name: planned.name,
+            action: "deployed".into(),
+            address: Some(hex0x(address.as_slice())),
+            tx_hash: Some(mined.tx_hash),
+            block: Some(mined.block),
+            gas: Some(mined.gas_used),
+            code_bytes: code.len(),
+        });
+    }
+    if !opts.dry_run && !record_path.exists() {
+        record.write(&record_path)?;
+    }
+    Ok(DeployReport {
+        chain_id,
+        deployer: hex0x(from.as_slice()),
+        vk_hash: built.vk_hash.clone(),
+        layout,
+        record: (!opts.dry_run).then(|| record_path.display().to_string()),
+        dry_run: opts.dry_run,
+        transactions: sent,
+        contracts: steps,
+        credit_gate_policy: gate,
+        warnings,
+    })
+}
+
+/// For a contract found on chain with the expected code: whether it is wired as this deployment
+/// wants (a verifier checks this key and reads the right key contract; a gate points at this
+/// verifier with this key and policy).
+fn check_config(
+    rpc: &Rpc,
+    from: Address,
+    role: &str,
+    address: Address,
+    deps: &[(&str, Address)],
+    vk_hash: B256,
+    gate: Option<&GatePolicy>,
+) -> Result<bool, Error> {
+    let call = |data: Vec<u8>| simulate(rpc, from, address, &data, "reading the deployed contract");
+    let dep = |r: &str| deps.iter().find(|(x, _)| *x == r).map(|(_, a)| *a);
+    Ok(match role {
+        "verifier" => {
+            let h = IZkinferVerifier::VK_HASHCall::abi_decode_returns(&call(IZkinferVerifier::VK_HASHCall {}.abi_encode())?)
+                .map_err(|e| ChainError::Code(format!("VK_HASH(): {e}")))?;
+            let key_ok = match dep("verifying_key") {
+                Some(k) => {
+                    ISeparateVerifier::VERIFYING_KEYCall::abi_decode_returns(&call(ISeparateVerifier::VERIFYING_KEYCall {}.abi_encode())?)
+                        .map_err(|e| ChainError::Code(format!("VERIFYING_KEY(): {e}")))?
+                        == k
+                }
+                None => true,
+            };
+            h == vk_hash && key_ok
+        }
+        "credit_gate" => {
+            let policy = gate.expect("gate role only with a policy");
+            let v = ICreditGate::verifierCall::abi_decode_returns(&call(ICreditGate::verifierCall {}.abi_encode())?)
+                .map_err(|e| ChainError::Code(format!("verifier(): {e}")))?;
+            let h = ICreditGate::vkHashCall::abi_decode_returns(&call(ICreditGate::vkHashCall {}.abi_encode())?)
+                .map_err(|e| ChainError::Code(format!("vkHash(): {e}")))?;
+            let t = ICreditGate::thresholdCall::abi_decode_returns(&call(ICreditGate::thresholdCall {}.abi_encode())?)
+                .map_err(|e| ChainError::Code(format!("threshold(): {e}")))?;
+            let d = ICreditGate::validityCall::abi_decode_returns(&call(ICreditGate::validityCall {}.abi_encode())?)
+                .map_err(|e| ChainError::Code(format!("validity(): {e}")))?;
+            Some(v) == dep("verifier")
+                && h == vk_hash
+                && t == I256::try_from(policy.threshold).expect("fits")
+                && d == policy.validity_seconds
+        }
+        _ => true,
+    })
+}
+
+/// Wei as gwei with 3 decimals.
+pub fn format_gwei(wei: u128) -> String {
+    format!("{:.3}", wei as f64 / 1e9)
+}
+
+/// Wei as ETH with 6 decimals.
+pub fn format_eth(wei: alloy::primitives::U256) -> String {
+    let w: f64 = wei.to_string().parse().unwrap_or(f64::INFINITY);
+    format!("{:.6}", w / 1e18)
+}
+
+/// The default record path for a verifier name and chain.
+pub fn default_record(name: &str, chain_id: u64) -> PathBuf {
+    Path::new("deployments").join(format!("{name}-{chain_id}.json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_convert_at_the_output_scale() {
+        assert_eq!(fixed_threshold(0.5, 7).expect("fits"), 64);
+        assert_eq!(fixed_threshold(-1.25, 4).expect("fits"), -20);
+        assert!(fixed_threshold(f64::NAN, 7).is_err());
+        assert!(fixed_threshold(1e30, 7).is_err());
+    }
+}

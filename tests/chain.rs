@@ -1,0 +1,459 @@
+//! `zkinfer deploy` and `zkinfer submit` against a real anvil (the npm package's binary) on a
+//! free port: deployment with code checks and an idempotent re-run, a valid proof accepted by
+//! CreditGate, refused proofs (tampered, another borrower's, another model's) leaving no trace,
+//! and clear errors for a wrong chain, a development SRS on a public chain, and a stopped node.
+
+mod common;
+
+use common::{assert_fails, zkinfer};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use zkinfer::chain::contracts::ICreditGate;
+use zkinfer::chain::tx::simulate;
+use zkinfer::chain::{Address, Rpc, RpcOptions};
+use zkinfer::pipeline::compile::{compile, CompileOptions};
+use zkinfer::pipeline::prove::prove_with;
+use zkinfer::pipeline::setup::setup;
+use zkinfer::pipeline::{BuildDir, Silent};
+use zkinfer::proof::ProofFile;
+use zkinfer::quantize::CalibrateOptions;
+
+/// anvil's well-known development keys #0 (deployer), #1 (borrower), and account #2.
+const DEPLOYER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const BORROWER_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const BORROWER: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const OTHER_BORROWER: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+
+struct Anvil {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn anvil_binary() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/@foundry-rs");
+    std::fs::read_dir(&dir)
+        .ok()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("bin/anvil"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("no anvil binary under {}: run `npm install` (scripts/test does)", dir.display()))
+}
+
+fn start_anvil(chain_id: u64) -> Anvil {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(anvil_binary())
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--chain-id",
+            &chain_id.to_string(),
+            "--quiet",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("anvil starts");
+    let anvil = Anvil {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(30), "anvil did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    anvil
+}
+
+fn build(tmp: &Path, name: &str, scale: Option<u32>) -> BuildDir {
+    let out = tmp.join(name);
+    let opts = CompileOptions {
+        model: common::model("credit_mlp.onnx"),
+        data: vec![common::model("credit_mlp.input.json")],
+        out: out.clone(),
+        calibration: CalibrateOptions {
+            scale,
+            bound: vec!["account".into()],
+            ..Default::default()
+        },
+    };
+    compile(&opts, &Silent).expect("compiles");
+    let dir = BuildDir(out);
+    setup(&dir, &zkinfer::proof::SrsSource::Dev, &Silent).expect("setup");
+    dir
+}
+
+fn prove_for(dir: &BuildDir, account: &str, out: &Path) -> PathBuf {
+    prove_with(
+        dir,
+        &common::model("credit_mlp.input.json"),
+        out,
+        &[format!("account={account}")],
+        &Silent,
+    )
+    .expect("proves");
+    out.to_path_buf()
+}
+
+fn json(out: &std::process::Output) -> Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "command failed: {}\nstdout: {stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn rpc(url: &str) -> Rpc {
+    Rpc::connect(RpcOptions::new(url)).expect("client")
+}
+
+fn is_approved(url: &str, gate: Address, who: Address) -> bool {
+    use alloy::sol_types::SolCall;
+    let data = ICreditGate::isApprovedCall { borrower: who }.abi_encode();
+    let out = simulate(&rpc(url), who, gate, &data, "isApproved").expect("isApproved");
+    ICreditGate::isApprovedCall::abi_decode_returns(&out).expect("bool")
+}
+
+#[test]
+fn deploy_and_submit_on_anvil() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = build(tmp.path(), "credit", None);
+    let other_model = build(tmp.path(), "credit_scale8", Some(8));
+    let good = prove_for(&model, BORROWER, &tmp.path().join("good.json"));
+    let others = prove_for(&model, OTHER_BORROWER, &tmp.path().join("other_borrower.json"));
+    let foreign = prove_for(&other_model, BORROWER, &tmp.path().join("other_model.json"));
+    let tampered = tmp.path().join("tampered.json");
+    {
+        let mut f = ProofFile::read(&good).unwrap();
+        // Flip a low hex digit of the last evaluation, before the two final opening points
+        // (2 × 64 bytes): the scalar stays canonical, so the pairing check is what fails.
+        let i = f.proof.len() - 2 * 128 - 5;
+        let c = if &f.proof[i..i + 1] == "1" { "2" } else { "1" };
+        f.proof.replace_range(i..i + 1, c);
+        f.write(&tampered).unwrap();
+    }
+
+    let anvil = start_anvil(31337);
+    let url = anvil.url.as_str();
+    let record = tmp.path().join("deployments/credit.json");
+    let deploy_args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "--json",
+            "deploy",
+            s(&model.0),
+            "--rpc-url",
+            url,
+            "--private-key",
+            DEPLOYER_KEY,
+            "--credit-gate",
+            "--threshold",
+            "-1000",
+            "--validity-days",
+            "7",
+            "--record",
+            s(&record),
+        ]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+        v.extend(extra.iter().map(|x| x.to_string()));
+        v
+    };
+    let run = |args: &[String]| zkinfer(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let deployer: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse().unwrap();
+    let borrower: Address = BORROWER.parse().unwrap();
+    let client = rpc(url);
+
+    // A wrong --chain-id stops before anything is sent.
+    let out = run(&deploy_args(&["--chain-id", "1"]));
+    assert_fails(&out, &["serves chain 31337, not chain 1"]);
+    assert!(!record.exists());
+
+    // A dry run estimates and sends nothing.
+    let plan = json(&run(&deploy_args(&["--dry-run"])));
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(plan["contracts"][0]["action"], "would deploy");
+    assert!(plan["contracts"][0]["gas"].as_u64().unwrap() > 1_000_000);
+    assert!(!record.exists(), "a dry run writes no record");
+    assert_eq!(client.nonce(deployer).unwrap(), 0);
+
+    // Deploy: verifier + CreditGate, code checked, record written.
+    let first = json(&run(&deploy_args(&[])));
+    assert_eq!(first["transactions"], 2, "{first}");
+    assert_eq!(first["chain_id"], 31337);
+    let roles: Vec<&str> = first["contracts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["verifier", "credit_gate"]);
+    for c in first["contracts"].as_array().unwrap() {
+        assert_eq!(c["action"], "deployed");
+    }
+    let rec: Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert_eq!(rec["chain_id"], 31337);
+    assert_eq!(rec["vk_hash"], first["vk_hash"]);
+    assert_eq!(rec["credit_gate_policy"]["validity_seconds"], 7 * 86_400);
+    let gate: Address = rec["contracts"][1]["address"].as_str().unwrap().parse().unwrap();
+    let verifier: Address = rec["contracts"][0]["address"].as_str().unwrap().parse().unwrap();
+    assert_eq!(client.nonce(deployer).unwrap(), 2);
+    let code = client.code(verifier).unwrap();
+    assert_eq!(
+        alloy::primitives::keccak256(&code).to_string(),
+        rec["contracts"][0]["code_hash"].as_str().unwrap()
+    );
+
+    // Re-running sends nothing.
+    let again = json(&run(&deploy_args(&[])));
+    assert_eq!(again["transactions"], 0);
+    for c in again["contracts"].as_array().unwrap() {
+        assert_eq!(c["action"], "already deployed");
+    }
+    assert_eq!(client.nonce(deployer).unwrap(), 2);
+    // A record for another model is not silently overwritten.
+    let out = zkinfer(&[
+        "deploy",
+        s(&other_model.0),
+        "--rpc-url",
+        url,
+        "--private-key",
+        DEPLOYER_KEY,
+        "--record",
+        s(&record),
+    ]);
+    assert_fails(&out, &["records a verifier of another verifying key", "--force"]);
+
+    // Refusals: simulated first, nothing sent, nothing recorded.
+    let submit = |proof: &Path, extra: &[&str]| {
+        let mut v = vec![
+            "--json",
+            "submit",
+            s(proof),
+            "--deployment",
+            s(&record),
+            "--rpc-url",
+            url,
+            "--private-key",
+            BORROWER_KEY,
+        ];
+        v.extend_from_slice(extra);
+        zkinfer(&v)
+    };
+    assert_fails(&submit(&tampered, &[]), &["requestCredit", "would revert", "InvalidProof"]);
+    assert_fails(&submit(&others, &[]), &["WrongBorrower", &OTHER_BORROWER[2..].to_lowercase()]);
+    assert_fails(&submit(&foreign, &[]), &["was made for verifying key", "would be refused"]);
+    let gate_hex = format!("{gate:#x}");
+    assert_fails(
+        &zkinfer(&[
+            "submit",
+            s(&foreign),
+            "--to",
+            &gate_hex,
+            "--target",
+            "credit-gate",
+            "--rpc-url",
+            url,
+            "--private-key",
+            BORROWER_KEY,
+        ]),
+        &["InvalidProof"],
+    );
+    assert_eq!(client.nonce(borrower).unwrap(), 0, "a refused proof sends no transaction");
+    assert!(!is_approved(url, gate, borrower));
+
+    // A keystore signs too (dry run: simulated and estimated only).
+    let ks_dir = tmp.path().join("keys");
+    std::fs::create_dir_all(&ks_dir).unwrap();
+    let key_bytes: [u8; 32] = hex::decode(&BORROWER_KEY[2..]).unwrap().try_into().unwrap();
+    alloy::signers::local::PrivateKeySigner::encrypt_keystore(&ks_dir, &mut rand::thread_rng(), key_bytes, "pw", Some("borrower.json"))
+        .unwrap();
+    std::fs::write(ks_dir.join("pw.txt"), "pw\n").unwrap();
+    let dry = json(&zkinfer(&[
+        "--json",
+        "submit",
+        s(&good),
+        "--deployment",
+        s(&record),
+        "--rpc-url",
+        url,
+        "--keystore",
+        s(&ks_dir.join("borrower.json")),
+        "--password-file",
+        s(&ks_dir.join("pw.txt")),
+        "--dry-run",
+    ]));
+    assert_eq!(dry["dry_run"], true);
+    assert!(dry["gas"].as_u64().unwrap() > 300_000);
+    assert_eq!(client.nonce(borrower).unwrap(), 0);
+
+    // The valid proof: status 1, approval recorded.
+    let ok = json(&submit(&good, &[]));
+    assert_eq!(ok["target"], "credit_gate");
+    assert!(ok["tx_hash"].as_str().unwrap().starts_with("0x"));
+    assert!(ok["block"].as_u64().unwrap() >= 3);
+    assert!(ok["gas"].as_u64().unwrap() > 300_000);
+    assert!(ok["approved_until"].as_u64().unwrap() > 0);
+    let expected_score = ProofFile::read(&good).unwrap().outputs[0].values[0];
+    assert!((ok["score"].as_f64().unwrap() - expected_score).abs() < 1e-9, "{ok}");
+    assert!(is_approved(url, gate, borrower));
+    assert_eq!(client.nonce(borrower).unwrap(), 1);
+    // Each proof approves once.
+    assert_fails(&submit(&good, &[]), &["ProofAlreadyUsed"]);
+    assert_eq!(client.nonce(borrower).unwrap(), 1);
+
+    // Straight to the verifier (a view call sent as a transaction: gas measured on chain).
+    let v = json(&submit(&good, &["--target", "verifier"]));
+    assert_eq!(v["target"], "verifier");
+    assert_eq!(v["contract"].as_str().unwrap(), format!("{verifier:#x}"));
+    assert_fails(&submit(&tampered, &["--target", "verifier"]), &["the verifier returned false"]);
+}
+
+#[test]
+fn public_chains_stopped_nodes_and_the_separate_layout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = build(tmp.path(), "credit", None);
+    let proof = prove_for(&model, BORROWER, &tmp.path().join("p.json"));
+    let anvil = start_anvil(99);
+    let url = anvil.url.clone();
+    let record = tmp.path().join("sep.json");
+    let deploy = |extra: &[&str]| {
+        let mut v = vec![
+            "--json",
+            "deploy",
+            s(&model.0),
+            "--rpc-url",
+            &url,
+            "--layout",
+            "separate",
+            "--record",
+            s(&record),
+        ];
+        v.extend_from_slice(extra);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_zkinfer"));
+        cmd.args(&v).env("ZKINFER_PRIVATE_KEY", DEPLOYER_KEY);
+        cmd.output().unwrap()
+    };
+    // A development-SRS verifier is refused on a chain that is not a local one.
+    assert_fails(&deploy(&[]), &["refusing to deploy to chain 99", "development SRS"]);
+    assert!(!record.exists());
+    // Separate layout: the key contract first, the verifier's immutable checked.
+    let d = json(&deploy(&["--allow-insecure-srs"]));
+    let roles: Vec<&str> = d["contracts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["verifying_key", "verifier"]);
+    assert_eq!(d["transactions"], 2);
+    assert!(d["warnings"][0].as_str().unwrap().contains("INSECURE"));
+    let again = json(&deploy(&["--allow-insecure-srs"]));
+    assert_eq!(again["transactions"], 0);
+    let v = json(&zkinfer(&[
+        "--json",
+        "submit",
+        s(&proof),
+        "--deployment",
+        s(&record),
+        "--rpc-url",
+        &url,
+        "--private-key",
+        BORROWER_KEY,
+    ]));
+    assert_eq!(v["target"], "verifier");
+    assert_eq!(v["chain_id"], 99);
+
+    // A stopped node: a clear error after the bounded retries, exit code 1.
+    drop(anvil);
+    let started = Instant::now();
+    let out = zkinfer(&[
+        "submit",
+        s(&proof),
+        "--deployment",
+        s(&record),
+        "--rpc-url",
+        &url,
+        "--private-key",
+        BORROWER_KEY,
+        "--rpc-attempts",
+        "2",
+    ]);
+    assert_fails(&out, &[&format!("RPC {url}"), "eth_chainId failed after 2 attempt(s)"]);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    // No signing key at all.
+    let out = Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+        .args(["submit", s(&proof), "--deployment", s(&record), "--rpc-url", &url])
+        .env_remove("ZKINFER_PRIVATE_KEY")
+        .output()
+        .unwrap();
+    assert_fails(&out, &["no signing key"]);
+}
+
+/// The Rust declarations of the consumer contracts' ABI (used to encode calls and decode
+/// reverts and events) name exactly the functions, errors and events solc finds in the sources.
+#[test]
+fn consumer_abi_declarations_match_the_sources() {
+    use std::collections::BTreeSet;
+    use zkinfer::chain::contracts::{compile_consumers, IInferenceOracle};
+    let solc = zkinfer::evm::find_solc(None).expect("solc");
+    let (gate, oracle) = compile_consumers(&solc).expect("compiles");
+    let selectors = |abi: &Value, kind: &str| -> BTreeSet<Vec<u8>> {
+        abi.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == kind)
+            .map(|e| {
+                let types: Vec<&str> = e["inputs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["type"].as_str().unwrap())
+                    .collect();
+                let sig = format!("{}({})", e["name"].as_str().unwrap(), types.join(","));
+                let h = alloy::primitives::keccak256(sig.as_bytes());
+                if kind == "event" {
+                    h.to_vec()
+                } else {
+                    h[..4].to_vec()
+                }
+            })
+            .collect()
+    };
+    let set4 = |s: &[[u8; 4]]| s.iter().map(|x| x.to_vec()).collect::<BTreeSet<_>>();
+    let set32 = |s: &[[u8; 32]]| s.iter().map(|x| x.to_vec()).collect::<BTreeSet<_>>();
+    assert_eq!(selectors(&gate.abi, "function"), set4(ICreditGate::ICreditGateCalls::SELECTORS));
+    assert_eq!(selectors(&gate.abi, "error"), set4(ICreditGate::ICreditGateErrors::SELECTORS));
+    assert_eq!(selectors(&gate.abi, "event"), set32(ICreditGate::ICreditGateEvents::SELECTORS));
+    assert_eq!(
+        selectors(&oracle.abi, "function"),
+        set4(IInferenceOracle::IInferenceOracleCalls::SELECTORS)
+    );
+    assert_eq!(
+        selectors(&oracle.abi, "error"),
+        set4(IInferenceOracle::IInferenceOracleErrors::SELECTORS)
+    );
+    assert_eq!(
+        selectors(&oracle.abi, "event"),
+        set32(IInferenceOracle::IInferenceOracleEvents::SELECTORS)
+    );
+}
