@@ -10,9 +10,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use zkinfer::chain::contracts::ICreditGate;
+use zkinfer::chain::contracts::{Abi, ICreditGate};
 use zkinfer::chain::tx::simulate;
-use zkinfer::chain::{Address, Rpc, RpcOptions};
+use zkinfer::chain::{Address, Call, Rpc, RpcOptions};
 use zkinfer::pipeline::compile::{compile, CompileOptions};
 use zkinfer::pipeline::prove::prove_with;
 use zkinfer::pipeline::setup::setup;
@@ -129,7 +129,14 @@ fn rpc(url: &str) -> Rpc {
 fn is_approved(url: &str, gate: Address, who: Address) -> bool {
     use alloy::sol_types::SolCall;
     let data = ICreditGate::isApprovedCall { borrower: who }.abi_encode();
-    let out = simulate(&rpc(url), who, gate, &data, "isApproved").expect("isApproved");
+    let call = Call {
+        what: "isApproved".into(),
+        from: who,
+        to: Some(gate),
+        data,
+        abi: Abi::CreditGate,
+    };
+    let out = simulate(&rpc(url), &call).expect("isApproved");
     ICreditGate::isApprovedCall::abi_decode_returns(&out).expect("bool")
 }
 
@@ -223,12 +230,26 @@ fn deploy_and_submit_on_anvil() {
         rec["contracts"][0]["code_hash"].as_str().unwrap()
     );
 
-    // Re-running sends nothing.
-    let again = json(&run(&deploy_args(&[])));
+    // Re-running sends nothing, and says so.
+    let out = run(&deploy_args(&[]));
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        stderr.contains("is already deployed at") && stderr.contains("nothing sent"),
+        "{stderr}"
+    );
+    let again = json(&out);
     assert_eq!(again["transactions"], 0);
     for c in again["contracts"].as_array().unwrap() {
         assert_eq!(c["action"], "already deployed");
     }
+    assert_eq!(client.nonce(deployer).unwrap(), 2);
+    // Contracts of the record that hold other code (another optimizer setting) or another policy
+    // are not silently replaced.
+    assert_fails(&run(&deploy_args(&["--optimizer-runs", "200"])), &["holds other code", "--force"]);
+    let mut other_policy = deploy_args(&[]);
+    let t = other_policy.iter().position(|a| a == "-1000").unwrap();
+    other_policy[t] = "-999".into();
+    assert_fails(&run(&other_policy), &["is configured differently", "setPolicy"]);
     assert_eq!(client.nonce(deployer).unwrap(), 2);
     // A record for another model is not silently overwritten.
     let out = zkinfer(&[
@@ -326,6 +347,90 @@ fn deploy_and_submit_on_anvil() {
     assert_eq!(v["target"], "verifier");
     assert_eq!(v["contract"].as_str().unwrap(), format!("{verifier:#x}"));
     assert_fails(&submit(&tampered, &["--target", "verifier"]), &["the verifier returned false"]);
+
+    // An InferenceOracle (deployed and configured through the library): only operators post.
+    use alloy::sol_types::SolCall;
+    use zkinfer::chain::contracts::{compile_consumers, IInferenceOracle};
+    use zkinfer::chain::tx::{prepare, send};
+    use zkinfer::chain::{KeySource, TxOptions};
+    let solc = zkinfer::evm::find_solc(None).expect("solc");
+    let (_, oracle_code) = compile_consumers(&solc).expect("compiles");
+    let owner = KeySource::PrivateKey(DEPLOYER_KEY.into()).signer().unwrap();
+    let txo = TxOptions::default();
+    let exec = |to: Option<Address>, data: Vec<u8>| {
+        let call = Call {
+            what: "oracle set-up".into(),
+            from: deployer,
+            to,
+            data,
+            abi: Abi::InferenceOracle,
+        };
+        let p = prepare(&client, 31337, call, &txo).expect("prepared");
+        send(&client, &p, &owner, &txo, &mut |_| Ok(())).expect("mined")
+    };
+    let oracle: Address = exec(None, oracle_code.bytecode.clone()).contract_address.unwrap().parse().unwrap();
+    let vk: alloy::primitives::B256 = first["vk_hash"].as_str().unwrap().parse().unwrap();
+    let model_id = alloy::primitives::keccak256("credit");
+    exec(
+        Some(oracle),
+        IInferenceOracle::registerModelCall {
+            modelId: model_id,
+            verifier,
+            vkHash: vk,
+            numOutputs: 1,
+            numInstances: 2,
+        }
+        .abi_encode(),
+    );
+    exec(
+        Some(oracle),
+        IInferenceOracle::setOperatorCall {
+            operator: deployer,
+            allowed: true,
+        }
+        .abi_encode(),
+    );
+    let oracle_hex = format!("{oracle:#x}");
+    let post = |key: &str| {
+        zkinfer(&[
+            "--json",
+            "submit",
+            s(&good),
+            "--to",
+            &oracle_hex,
+            "--target",
+            "oracle",
+            "--model-id",
+            "credit",
+            "--rpc-url",
+            url,
+            "--private-key",
+            key,
+        ])
+    };
+    assert_fails(&post(BORROWER_KEY), &["NotOperator"]);
+    let posted = json(&post(DEPLOYER_KEY));
+    assert_eq!(posted["target"], "inference_oracle");
+    // The outputs are stored under keccak256 of the public values after the outputs: [account].
+    let mut account_word = [0u8; 32];
+    account_word[12..].copy_from_slice(borrower.as_slice());
+    let key = alloy::primitives::keccak256(account_word);
+    assert_eq!(posted["input_key"].as_str().unwrap(), key.to_string());
+    let latest = simulate(
+        &client,
+        &Call {
+            what: "latest".into(),
+            from: deployer,
+            to: Some(oracle),
+            data: IInferenceOracle::latestCall { modelId: model_id, key }.abi_encode(),
+            abi: Abi::InferenceOracle,
+        },
+    )
+    .expect("latest");
+    let latest = IInferenceOracle::latestCall::abi_decode_returns(&latest).expect("decodes");
+    let instances = ProofFile::read(&good).unwrap().instances;
+    assert_eq!(format!("{:#066x}", latest.outputs[0]), instances[0]);
+    assert_eq!(latest.blockNumber, posted["block"].as_u64().unwrap());
 }
 
 #[test]
@@ -400,6 +505,71 @@ fn public_chains_stopped_nodes_and_the_separate_layout() {
     ]);
     assert_fails(&out, &[&format!("RPC {url}"), "eth_chainId failed after 2 attempt(s)"]);
     assert!(started.elapsed() < Duration::from_secs(60));
+    // A new node (same chain id) where the recorded contracts have no code: an earlier run's
+    // pending key-contract deployment that did land is adopted, the rest is deployed again.
+    let anvil = start_anvil(99);
+    let url = anvil.url.clone();
+    let built = zkinfer::pipeline::verifier::build_verifier(
+        &model,
+        &zkinfer::pipeline::verifier::VerifierOptions {
+            layout: Some(zkinfer::solidity::Layout::Separate),
+            ..Default::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    let client = rpc(&url);
+    let deployer: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse().unwrap();
+    let signer = zkinfer::chain::KeySource::PrivateKey(DEPLOYER_KEY.into()).signer().unwrap();
+    let txo = zkinfer::chain::TxOptions::default();
+    let call = Call {
+        what: "key contract".into(),
+        from: deployer,
+        to: None,
+        data: built.vk_contract.as_ref().unwrap().bytecode.clone(),
+        abi: Abi::Verifier,
+    };
+    let p = zkinfer::chain::tx::prepare(&client, 99, call, &txo).unwrap();
+    let mined = zkinfer::chain::tx::send(&client, &p, &signer, &txo, &mut |_| Ok(())).unwrap();
+    let mut rec: Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    rec["pending"] = serde_json::json!([{
+        "role": "verifying_key", "tx_hash": mined.tx_hash, "from": format!("{deployer:#x}"), "nonce": 0
+    }]);
+    std::fs::write(&record, rec.to_string()).unwrap();
+    let cmd = |extra: &[&str]| {
+        let mut v = vec![
+            "--json",
+            "deploy",
+            s(&model.0),
+            "--rpc-url",
+            &url,
+            "--layout",
+            "separate",
+            "--record",
+            s(&record),
+        ];
+        v.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+            .args(&v)
+            .env("ZKINFER_PRIVATE_KEY", DEPLOYER_KEY)
+            .output()
+            .unwrap()
+    };
+    let out = cmd(&["--allow-insecure-srs"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(stderr.contains("sent by an earlier run") && stderr.contains("recorded"), "{stderr}");
+    assert!(stderr.contains("has no code on chain now"), "{stderr}");
+    let redeployed = json(&out);
+    assert_eq!(redeployed["transactions"], 1, "only the verifier is deployed again: {redeployed}");
+    assert_eq!(
+        redeployed["contracts"][0]["address"].as_str().unwrap(),
+        mined.contract_address.unwrap()
+    );
+    let rec: Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert!(rec.get("pending").is_none(), "{rec}");
+    assert_eq!(client.nonce(deployer).unwrap(), 2);
+    drop(anvil);
+
     // No signing key at all.
     let out = Command::new(env!("CARGO_BIN_EXE_zkinfer"))
         .args(["submit", s(&proof), "--deployment", s(&record), "--rpc-url", &url])

@@ -109,9 +109,20 @@ pub fn compile_consumers(solc: &Path) -> Result<(Compiled, Compiled), EvmError> 
     Ok((find("CreditGate")?, find("InferenceOracle")?))
 }
 
-/// Decodes revert data: `Error(string)`, `Panic(uint256)`, or a consumer contract's custom
-/// error. `None` for empty data.
-pub fn decode_revert(data: &[u8]) -> Option<String> {
+/// Whose custom errors a revert may carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Abi {
+    /// A generated verifier (reasons as `Error(string)`).
+    Verifier,
+    /// CreditGate.
+    CreditGate,
+    /// InferenceOracle.
+    InferenceOracle,
+}
+
+/// Decodes revert data: `Error(string)`, `Panic(uint256)`, or a custom error of `abi`. `None`
+/// for empty data.
+pub fn decode_revert(data: &[u8], abi: Abi) -> Option<String> {
     if data.is_empty() {
         return None;
     }
@@ -121,11 +132,18 @@ pub fn decode_revert(data: &[u8]) -> Option<String> {
     if let Ok(p) = Panic::abi_decode(data) {
         return Some(format!("panic {}", p.code));
     }
-    if let Ok(e) = ICreditGate::ICreditGateErrors::abi_decode(data) {
-        return Some(format!("CreditGate: {}", explain_gate(&e)));
-    }
-    if let Ok(e) = IInferenceOracle::IInferenceOracleErrors::abi_decode(data) {
-        return Some(format!("InferenceOracle: {e:?}"));
+    match abi {
+        Abi::CreditGate => {
+            if let Ok(e) = ICreditGate::ICreditGateErrors::abi_decode(data) {
+                return Some(format!("CreditGate: {}", explain_gate(&e)));
+            }
+        }
+        Abi::InferenceOracle => {
+            if let Ok(e) = IInferenceOracle::IInferenceOracleErrors::abi_decode(data) {
+                return Some(format!("InferenceOracle: {e:?}"));
+            }
+        }
+        Abi::Verifier => {}
     }
     Some(format!("unknown revert data 0x{}", hex::encode(data)))
 }
@@ -159,20 +177,32 @@ mod tests {
     #[test]
     fn decodes_reasons_and_custom_errors() {
         let r = Revert::from("zkinfer: point not on curve").abi_encode();
-        assert_eq!(decode_revert(&r).as_deref(), Some("zkinfer: point not on curve"));
+        assert_eq!(decode_revert(&r, Abi::Verifier).as_deref(), Some("zkinfer: point not on curve"));
         let e = ICreditGate::WrongBorrower {
             bound: U256::from(0xb0b),
             sender: Address::repeat_byte(1),
         }
         .abi_encode();
-        let d = decode_revert(&e).expect("decoded");
+        let d = decode_revert(&e, Abi::CreditGate).expect("decoded");
         assert!(d.contains("WrongBorrower") && d.contains("0000b0b"), "{d}");
         let e = IInferenceOracle::NotOperator {
             caller: Address::repeat_byte(2),
         }
         .abi_encode();
-        assert!(decode_revert(&e).expect("decoded").contains("NotOperator"));
-        assert_eq!(decode_revert(&[]), None);
-        assert!(decode_revert(&[1, 2, 3, 4]).expect("described").contains("0x01020304"));
+        assert!(decode_revert(&e, Abi::InferenceOracle)
+            .expect("decoded")
+            .starts_with("InferenceOracle: NotOperator"));
+        // Errors both contracts declare are named after the contract called.
+        let e = IInferenceOracle::InvalidProof {}.abi_encode();
+        assert!(decode_revert(&e, Abi::InferenceOracle)
+            .expect("decoded")
+            .starts_with("InferenceOracle: InvalidProof"));
+        assert!(decode_revert(&e, Abi::CreditGate)
+            .expect("decoded")
+            .starts_with("CreditGate: InvalidProof"));
+        assert_eq!(decode_revert(&[], Abi::Verifier), None);
+        assert!(decode_revert(&[1, 2, 3, 4], Abi::Verifier)
+            .expect("described")
+            .contains("0x01020304"));
     }
 }

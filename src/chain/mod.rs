@@ -16,7 +16,7 @@ pub use alloy::primitives::{Address, B256, U256};
 pub use keys::KeySource;
 pub use record::{DeployedContract, DeploymentRecord};
 pub use rpc::{Rpc, RpcOptions};
-pub use tx::{Mined, TxOptions};
+pub use tx::{Call, Mined, TxOptions};
 
 /// Errors of the chain side.
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +100,16 @@ pub enum ChainError {
         confirmations: u64,
         /// Timeout.
         seconds: u64,
+    },
+    /// A signed transaction may or may not have reached the node.
+    #[error("{what}: transaction {tx_hash} was signed and may have reached the node, but {reason}; look it up by its hash before sending again (`zkinfer deploy` does so from its record on a re-run)")]
+    Unsure {
+        /// What was attempted.
+        what: String,
+        /// Transaction hash.
+        tx_hash: String,
+        /// What went wrong.
+        reason: String,
     },
     /// The code at an address is not what was expected.
     #[error("{0}")]

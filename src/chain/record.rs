@@ -41,9 +41,26 @@ pub struct DeploymentRecord {
     pub layout: String,
     /// Contracts, in deployment order.
     pub contracts: Vec<DeployedContract>,
+    /// Deployments signed and handed to the node whose outcome is not known yet: a re-run
+    /// looks them up before sending anything.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<PendingTx>,
     /// CreditGate policy as deployed (threshold in fixed point, validity in seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credit_gate_policy: Option<GatePolicy>,
+}
+
+/// A deployment transaction that was signed and may have been sent.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PendingTx {
+    /// Role of the contract it deploys.
+    pub role: String,
+    /// Transaction hash.
+    pub tx_hash: String,
+    /// Sender.
+    pub from: String,
+    /// Nonce.
+    pub nonce: u64,
 }
 
 /// A CreditGate's policy.
@@ -110,6 +127,7 @@ mod tests {
             vk_hash: "0x02".into(),
             layout: "embedded".into(),
             contracts: vec![],
+            pending: vec![],
             credit_gate_policy: None,
         };
         let c = DeployedContract {

@@ -90,17 +90,40 @@ fn describe(e: &RpcError<TransportErrorKind>) -> String {
     msg
 }
 
+/// The URL as shown in messages: scheme, host and port only when it has a path, query or user
+/// info, which often carry an API key.
+pub fn redact(url: &str) -> String {
+    match url.parse::<reqwest::Url>() {
+        Ok(u) => {
+            let secret =
+                (u.path() != "/" && !u.path().is_empty()) || u.query().is_some() || !u.username().is_empty() || u.password().is_some();
+            let base = format!(
+                "{}://{}{}",
+                u.scheme(),
+                u.host_str().unwrap_or(""),
+                u.port().map(|p| format!(":{p}")).unwrap_or_default()
+            );
+            if secret {
+                format!("{base}/…")
+            } else {
+                base
+            }
+        }
+        Err(_) => "(invalid URL)".into(),
+    }
+}
+
 impl Rpc {
     /// Connects (lazily: the first request reaches the node).
     pub fn connect(opts: RpcOptions) -> Result<Self, ChainError> {
         let url: reqwest::Url = opts
             .url
             .parse()
-            .map_err(|e| ChainError::Usage(format!("--rpc-url `{}` is not a URL: {e}", opts.url)))?;
+            .map_err(|e| ChainError::Usage(format!("--rpc-url is not a URL: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(ChainError::Usage(format!(
-                "--rpc-url `{}`: only http:// and https:// endpoints are supported",
-                opts.url
+                "--rpc-url {}: only http:// and https:// endpoints are supported",
+                redact(&opts.url)
             )));
         }
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -148,7 +171,7 @@ impl Rpc {
                     }
                     Some(_) => {
                         return Err(ChainError::Rpc {
-                            url: self.opts.url.clone(),
+                            url: redact(&self.opts.url),
                             method: method.into(),
                             attempts: attempt,
                             reason: describe(e),
@@ -169,7 +192,7 @@ impl Rpc {
         Fut: Future<Output = TransportResult<T>>,
     {
         self.retry(method, f)?.map_err(|e| ChainError::Rpc {
-            url: self.opts.url.clone(),
+            url: redact(&self.opts.url),
             method: method.into(),
             attempts: 1,
             reason: describe(&e),
@@ -186,7 +209,7 @@ impl Rpc {
         let actual = self.chain_id()?;
         match expected {
             Some(e) if e != actual => Err(ChainError::ChainId {
-                url: self.opts.url.clone(),
+                url: redact(&self.opts.url),
                 expected: e,
                 actual,
             }),
@@ -242,7 +265,7 @@ impl Rpc {
                 p.message.to_string(),
             )),
             Err(e) => Err(ChainError::Rpc {
-                url: self.opts.url.clone(),
+                url: redact(&self.opts.url),
                 method: method.into(),
                 attempts: 1,
                 reason: describe(&e),
@@ -275,10 +298,13 @@ impl Rpc {
 
     /// Whether the node knows the transaction (pending or mined).
     pub fn knows_transaction(&self, hash: B256) -> Result<bool, ChainError> {
-        self.request("eth_getTransactionByHash", || {
-            self.provider.get_transaction_by_hash(hash).into_future()
+        self.request("eth_getTransactionByHash", || async {
+            self.provider
+                .client()
+                .request::<_, Option<serde_json::Value>>("eth_getTransactionByHash", (hash,))
+                .await
         })
-        .map(|t| t.is_some())
+        .map(|t| t.is_some_and(|v| !v.is_null()))
     }
 
     /// `eth_sendRawTransaction` of signed bytes whose hash is `hash`. A transient failure re-sends
@@ -307,9 +333,14 @@ impl Rpc {
             RpcError::ErrorResp(p) => p.message.to_lowercase(),
             other => describe(other).to_lowercase(),
         };
-        if (message.contains("already known") || message.contains("known transaction") || message.contains("nonce too low"))
-            && self.knows_transaction(hash)?
-        {
+        let known = [
+            "already known",
+            "alreadyknown",
+            "known transaction",
+            "already imported",
+            "nonce too low",
+        ];
+        if known.iter().any(|k| message.contains(k)) && self.knows_transaction(hash)? {
             return Ok(());
         }
         let from = hex0x(from.as_slice());
@@ -317,7 +348,7 @@ impl Rpc {
             ChainError::Nonce(format!(
                 "{what}: nonce {nonce} of {from} is already used: another transaction from this account was mined after the nonce was read. Nothing was sent; run the command again"
             ))
-        } else if message.contains("replacement transaction underpriced") || message.contains("already imported") {
+        } else if message.contains("replacement transaction underpriced") {
             ChainError::Nonce(format!(
                 "{what}: a pending transaction from {from} already has nonce {nonce}; wait for it to be mined (or replace it) and run the command again"
             ))
@@ -354,6 +385,175 @@ mod tests {
         assert!(e.to_string().contains("only http:// and https://"), "{e}");
         let e = Rpc::connect(RpcOptions::new("not a url")).err().expect("refused");
         assert!(e.to_string().contains("is not a URL"), "{e}");
+    }
+
+    /// A JSON-RPC server on a free port answering each request with the next scripted
+    /// (HTTP status, JSON-RPC result-or-error) for its method; returns the URL and a log of the
+    /// methods called.
+    fn scripted(script: Vec<(&'static str, u16, serde_json::Value)>) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = log.clone();
+        std::thread::spawn(move || {
+            let mut script = std::collections::VecDeque::from(script);
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut writer = stream;
+                loop {
+                    let mut len = 0usize;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            break;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        let lower = line.to_ascii_lowercase();
+                        if let Some(v) = lower.strip_prefix("content-length:") {
+                            len = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    if len == 0 {
+                        break;
+                    }
+                    let mut body = vec![0u8; len];
+                    reader.read_exact(&mut body).expect("body");
+                    let req: serde_json::Value = serde_json::from_slice(&body).expect("json");
+                    let method = req["method"].as_str().unwrap_or("").to_string();
+                    let entry = match req["params"][0].as_str() {
+                        Some(p) if method == "eth_sendRawTransaction" => format!("{method} {p}"),
+                        _ => method.clone(),
+                    };
+                    seen.lock().expect("log").push(entry);
+                    let pos = script.iter().position(|(m, _, _)| *m == method);
+                    let (status, answer) = match pos.and_then(|i| script.remove(i)) {
+                        Some((_, status, answer)) => (status, answer),
+                        None => (200, serde_json::json!({"result": null})),
+                    };
+                    // A string is sent as the raw body (a proxy's error page).
+                    let text = match answer {
+                        serde_json::Value::String(raw) => raw,
+                        mut resp => {
+                            resp["jsonrpc"] = "2.0".into();
+                            resp["id"] = req["id"].clone();
+                            resp.to_string()
+                        }
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                        text.len()
+                    );
+                    if writer
+                        .write_all(head.as_bytes())
+                        .and_then(|_| writer.write_all(text.as_bytes()))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            }
+        });
+        (url, log)
+    }
+
+    fn fast(url: &str) -> Rpc {
+        let mut opts = RpcOptions::new(url);
+        opts.backoff = Duration::from_millis(10);
+        Rpc::connect(opts).expect("client")
+    }
+
+    #[test]
+    fn rate_limits_are_retried_then_succeed() {
+        let (url, log) = scripted(vec![
+            (
+                "eth_chainId",
+                429,
+                serde_json::json!({"error": {"code": 429, "message": "slow down"}}),
+            ),
+            ("eth_chainId", 503, serde_json::json!("<html>503 Service Unavailable</html>")),
+            ("eth_chainId", 200, serde_json::json!({"result": "0x7a69"})),
+        ]);
+        assert_eq!(fast(&url).chain_id().expect("third attempt"), 31337);
+        assert_eq!(log.lock().expect("log").len(), 3);
+    }
+
+    #[test]
+    fn nonce_refusals_are_explained_and_not_resent() {
+        let hash = B256::repeat_byte(0xab);
+        let from = Address::repeat_byte(0x11);
+        for (message, words) in [
+            ("nonce too low", "is already used"),
+            ("replacement transaction underpriced", "already has nonce 7"),
+            ("nonce too high", "is ahead of the chain"),
+        ] {
+            let (url, log) = scripted(vec![(
+                "eth_sendRawTransaction",
+                200,
+                serde_json::json!({"error": {"code": -32000, "message": message}}),
+            )]);
+            let e = fast(&url)
+                .send_raw(&[0x02, 0x01], hash, from, 7, "deploying X")
+                .expect_err("refused");
+            assert!(matches!(e, ChainError::Nonce(_)), "{e:?}");
+            assert!(e.to_string().contains(words), "{e}");
+            let calls = log.lock().expect("log").clone();
+            assert_eq!(
+                calls.iter().filter(|m| m.starts_with("eth_sendRawTransaction")).count(),
+                1,
+                "{calls:?}"
+            );
+        }
+        // A node that says "already known" for a transaction it cannot find is not a success.
+        let (url, _) = scripted(vec![(
+            "eth_sendRawTransaction",
+            200,
+            serde_json::json!({"error": {"code": -32000, "message": "already known"}}),
+        )]);
+        let e = fast(&url).send_raw(&[0x02], hash, from, 7, "x").expect_err("refused");
+        assert!(matches!(e, ChainError::Refused { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_transient_failure_resends_the_same_bytes_and_a_known_hash_is_success() {
+        let hash = B256::repeat_byte(0xcd);
+        let (url, log) = scripted(vec![
+            ("eth_sendRawTransaction", 502, serde_json::json!("<html>502 Bad Gateway</html>")),
+            (
+                "eth_sendRawTransaction",
+                200,
+                serde_json::json!({"error": {"code": -32000, "message": "already known"}}),
+            ),
+            (
+                "eth_getTransactionByHash",
+                200,
+                serde_json::json!({"result": {"hash": hash.to_string()}}),
+            ),
+        ]);
+        fast(&url)
+            .send_raw(&[0x02, 0xaa], hash, Address::ZERO, 0, "x")
+            .expect("the node has it: success");
+        let calls = log.lock().expect("log").clone();
+        assert_eq!(
+            calls,
+            [
+                "eth_sendRawTransaction 0x02aa",
+                "eth_sendRawTransaction 0x02aa",
+                "eth_getTransactionByHash"
+            ]
+        );
+    }
+
+    #[test]
+    fn urls_with_paths_or_credentials_are_redacted() {
+        assert_eq!(redact("http://127.0.0.1:8545"), "http://127.0.0.1:8545");
+        assert_eq!(redact("https://mainnet.example.io/v3/SECRET"), "https://mainnet.example.io/…");
+        assert_eq!(redact("https://user:pw@node.example.io"), "https://node.example.io/…");
+        assert_eq!(redact("https://node.example.io/?key=SECRET"), "https://node.example.io/…");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! One transaction from plan to receipt: estimate, check funds, sign once, send (retries re-send
 //! the same bytes), wait for the receipt and the confirmations, fail on status 0.
 
-use super::contracts::decode_revert;
+use super::contracts::{decode_revert, Abi};
 use super::rpc::{CallResult, Rpc};
 use super::{hex0x, ChainError};
 use alloy::consensus::TxEnvelope;
@@ -34,9 +34,9 @@ impl Default for TxOptions {
     }
 }
 
-/// A transaction ready to sign.
+/// A call or contract creation to simulate, estimate or send.
 #[derive(Clone, Debug)]
-pub struct Prepared {
+pub struct Call {
     /// What it does (for messages).
     pub what: String,
     /// Sender.
@@ -45,6 +45,15 @@ pub struct Prepared {
     pub to: Option<Address>,
     /// Input data.
     pub data: Vec<u8>,
+    /// Whose custom errors a revert carries.
+    pub abi: Abi,
+}
+
+/// A transaction ready to sign.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// The call.
+    pub call: Call,
     /// Gas estimate.
     pub gas_estimate: u64,
     /// Gas limit (estimate plus margin).
@@ -96,46 +105,36 @@ fn request(from: Address, to: Option<Address>, data: &[u8]) -> TransactionReques
     tx
 }
 
-/// `eth_call` of `data` to `to` from `from`: the return data, or a [`ChainError::WouldRevert`]
-/// with the decoded reason.
-pub fn simulate(rpc: &Rpc, from: Address, to: Address, data: &[u8], what: &str) -> Result<Vec<u8>, ChainError> {
-    match rpc.call(&request(from, Some(to), data))? {
+/// `eth_call` of `call` (which must have a recipient): the return data, or a
+/// [`ChainError::WouldRevert`] with the decoded reason.
+pub fn simulate(rpc: &Rpc, call: &Call) -> Result<Vec<u8>, ChainError> {
+    match rpc.call(&request(call.from, call.to, &call.data))? {
         CallResult::Success(out) => Ok(out),
         CallResult::Revert(data, message) => Err(ChainError::WouldRevert {
-            what: what.into(),
-            reason: decode_revert(&data).unwrap_or(message),
+            what: call.what.clone(),
+            reason: decode_revert(&data, call.abi).unwrap_or(message),
         }),
     }
 }
 
 /// Estimates gas and fees, reads the nonce, and checks the balance covers the worst case.
-pub fn prepare(
-    rpc: &Rpc,
-    chain_id: u64,
-    from: Address,
-    to: Option<Address>,
-    data: Vec<u8>,
-    what: &str,
-    opts: &TxOptions,
-) -> Result<Prepared, ChainError> {
-    let gas_estimate = match rpc.estimate_gas(&request(from, to, &data))? {
+pub fn prepare(rpc: &Rpc, chain_id: u64, call: Call, opts: &TxOptions) -> Result<Prepared, ChainError> {
+    let gas_estimate = match rpc.estimate_gas(&request(call.from, call.to, &call.data))? {
         Ok(g) => g,
         Err(CallResult::Revert(d, message)) => {
             return Err(ChainError::WouldRevert {
-                what: what.into(),
-                reason: decode_revert(&d).unwrap_or(message),
+                what: call.what.clone(),
+                reason: decode_revert(&d, call.abi).unwrap_or(message),
             })
         }
         Err(CallResult::Success(_)) => unreachable!("estimate_gas maps success to Ok"),
     };
     let gas_limit = gas_estimate.saturating_mul(100 + opts.gas_margin_percent) / 100;
     let (max_fee_per_gas, max_priority_fee_per_gas) = rpc.fees()?;
-    let nonce = rpc.pending_nonce(from)?;
+    let nonce = rpc.pending_nonce(call.from)?;
+    let balance = rpc.balance(call.from)?;
     let p = Prepared {
-        what: what.into(),
-        from,
-        to,
-        data,
+        call,
         gas_estimate,
         gas_limit,
         max_fee_per_gas,
@@ -143,13 +142,12 @@ pub fn prepare(
         nonce,
         chain_id,
     };
-    let balance = rpc.balance(from)?;
     if balance < p.max_cost() {
         return Err(ChainError::InsufficientFunds {
-            address: hex0x(from.as_slice()),
+            address: hex0x(p.call.from.as_slice()),
             balance: balance.to_string(),
             needed: p.max_cost().to_string(),
-            what: what.into(),
+            what: p.call.what.clone(),
         });
     }
     Ok(p)
@@ -157,7 +155,7 @@ pub fn prepare(
 
 /// Signs `p` with `signer` (EIP-1559): the raw bytes and the hash.
 pub fn sign(p: &Prepared, signer: &PrivateKeySigner) -> Result<(Vec<u8>, B256), ChainError> {
-    let tx = request(p.from, p.to, &p.data)
+    let tx = request(p.call.from, p.call.to, &p.call.data)
         .with_nonce(p.nonce)
         .with_chain_id(p.chain_id)
         .with_gas_limit(p.gas_limit)
@@ -169,16 +167,34 @@ pub fn sign(p: &Prepared, signer: &PrivateKeySigner) -> Result<(Vec<u8>, B256), 
         .map_err(|e| ChainError::Usage(format!("cannot start the async runtime: {e}")))?;
     let env: TxEnvelope = rt
         .block_on(tx.build(&wallet))
-        .map_err(|e| ChainError::Key(format!("cannot sign {}: {e}", p.what)))?;
+        .map_err(|e| ChainError::Key(format!("cannot sign {}: {e}", p.call.what)))?;
     Ok((env.encoded_2718(), *env.tx_hash()))
 }
 
-/// Signs, sends and waits for `p`; a status-0 receipt is an error.
-pub fn send(rpc: &Rpc, p: &Prepared, signer: &PrivateKeySigner, opts: &TxOptions, on_sent: &dyn Fn(&str)) -> Result<Mined, ChainError> {
+/// Signs, sends and waits for `p`; a status-0 receipt is an error. `before_send` gets the
+/// transaction hash once it is signed and before anything reaches the node (to record it as
+/// pending); an error from it stops the send. A failure after that which leaves open whether
+/// the node has the transaction is a [`ChainError::Unsure`] naming the hash.
+pub fn send(
+    rpc: &Rpc,
+    p: &Prepared,
+    signer: &PrivateKeySigner,
+    opts: &TxOptions,
+    before_send: &mut dyn FnMut(B256) -> Result<(), ChainError>,
+) -> Result<Mined, ChainError> {
     let (raw, hash) = sign(p, signer)?;
-    rpc.send_raw(&raw, hash, p.from, p.nonce, &p.what)?;
-    on_sent(&hash.to_string());
-    wait(rpc, hash, &p.what, opts)
+    before_send(hash)?;
+    if let Err(e) = rpc.send_raw(&raw, hash, p.call.from, p.nonce, &p.call.what) {
+        return Err(match e {
+            ChainError::Rpc { reason, .. } => ChainError::Unsure {
+                what: p.call.what.clone(),
+                tx_hash: hash.to_string(),
+                reason,
+            },
+            other => other,
+        });
+    }
+    wait(rpc, hash, &p.call.what, opts)
 }
 
 /// Waits for the receipt of `hash` and `opts.confirmations` blocks.
@@ -191,9 +207,13 @@ pub fn wait(rpc: &Rpc, hash: B256, what: &str, opts: &TxOptions) -> Result<Mined
         seconds: opts.timeout.as_secs(),
     };
     let mut poll = Duration::from_millis(100);
+    // An unreachable node while polling is not a verdict on the transaction: keep polling until
+    // the timeout.
     let receipt = loop {
-        if let Some(r) = rpc.receipt(hash)? {
-            break r;
+        match rpc.receipt(hash) {
+            Ok(Some(r)) => break r,
+            Ok(None) | Err(ChainError::Rpc { .. }) => {}
+            Err(e) => return Err(e),
         }
         if start.elapsed() >= opts.timeout {
             return Err(timeout());
@@ -211,7 +231,7 @@ pub fn wait(rpc: &Rpc, hash: B256, what: &str, opts: &TxOptions) -> Result<Mined
         });
     }
     let want = block + opts.confirmations.max(1) - 1;
-    while rpc.block_number()? < want {
+    while rpc.block_number().unwrap_or(0) < want {
         if start.elapsed() >= opts.timeout {
             return Err(timeout());
         }
@@ -219,11 +239,10 @@ pub fn wait(rpc: &Rpc, hash: B256, what: &str, opts: &TxOptions) -> Result<Mined
     }
     // The transaction may have been reorganised out while waiting.
     if opts.confirmations > 1 && rpc.receipt(hash)?.and_then(|r| r.block_number) != Some(block) {
-        return Err(ChainError::Refused {
+        return Err(ChainError::Unsure {
             what: what.into(),
-            reason: format!(
-                "transaction {hash} left block {block} while waiting for confirmations (reorg); look it up before sending again"
-            ),
+            tx_hash: hash.to_string(),
+            reason: format!("it left block {block} while waiting for confirmations (reorg)"),
         });
     }
     Ok(Mined {

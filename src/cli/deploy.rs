@@ -92,7 +92,7 @@ pub struct Args {
     #[command(flatten)]
     pub gen: GenArgs,
     /// Deployment record to write and to check on a re-run (default
-    /// deployments/<name>-<chain id>.json).
+    /// <build>/deployments/<chain id>.json).
     #[arg(long)]
     pub record: Option<PathBuf>,
     /// Also deploy a CreditGate pinned to the verifier (the build needs `compile --bind account`).

@@ -5,20 +5,24 @@
 use super::settings::{read_program, Settings};
 use super::verifier::{build_verifier, VerifierOptions};
 use super::{step, BuildDir, Error, Progress};
+use crate::chain::contracts::Abi;
 use crate::chain::contracts::{compile_consumers, ICreditGate, ISeparateVerifier, IZkinferVerifier};
-use crate::chain::record::GatePolicy;
-use crate::chain::tx::{prepare, send, simulate, Prepared};
+use crate::chain::record::{GatePolicy, PendingTx};
+use crate::chain::tx::{prepare, send, simulate, Call, Prepared};
 use crate::chain::{hex0x, parse_address, ChainError, DeployedContract, DeploymentRecord, KeySource, Rpc, RpcOptions, TxOptions};
 use crate::evm::Compiled;
 use alloy::primitives::{keccak256, Address, B256, I256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::{SolCall, SolValue};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Chain ids of local development nodes (anvil, hardhat, ganache), where a verifier made with
 /// the development SRS may be deployed.
 pub const LOCAL_CHAIN_IDS: [u64; 2] = [31337, 1337];
+
+/// Contract roles in deployment order: each may depend on the ones before it.
+const ROLES: [&str; 3] = ["verifying_key", "verifier", "credit_gate"];
 
 /// Where and how to send transactions.
 #[derive(Clone, Debug)]
@@ -49,7 +53,7 @@ pub struct DeployOptions {
     pub verifier: VerifierOptions,
     /// Chain.
     pub chain: ChainOptions,
-    /// Record file (default `deployments/<name>-<chain id>.json`).
+    /// Record file (default `<build>/deployments/<chain id>.json`).
     pub record: Option<PathBuf>,
     /// Also deploy a CreditGate.
     pub credit_gate: Option<GateOptions>,
@@ -198,7 +202,7 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
         }
         warnings.push(super::INSECURE_SRS_WARNING.to_string());
     }
-    let record_path = opts.record.clone().unwrap_or_else(|| default_record(&opts.verifier.name, chain_id));
+    let record_path = opts.record.clone().unwrap_or_else(|| default_record(dir, chain_id));
     let layout = built.sources.layout.to_string();
     let fresh = || DeploymentRecord {
         zkinfer_version: super::VERSION.into(),
@@ -207,9 +211,11 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
         vk_hash: built.vk_hash.clone(),
         layout: layout.clone(),
         contracts: vec![],
+        pending: vec![],
         credit_gate_policy: gate.clone(),
     };
-    let mut record = match (record_path.exists(), opts.force) {
+    let had_record = record_path.exists();
+    let mut record = match (had_record, opts.force) {
         (true, false) => {
             let r = DeploymentRecord::read(&record_path)?;
             let bad = |reason: String| ChainError::Record {
@@ -243,14 +249,14 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
     let mut undeployed_dependency = false;
 
     // The plan, in order; each step may depend on the addresses of the ones before.
-    let mut roles: Vec<&'static str> = Vec::new();
-    if built.vk_contract.is_some() {
-        roles.push("verifying_key");
-    }
-    roles.push("verifier");
-    if gate.is_some() {
-        roles.push("credit_gate");
-    }
+    let roles: Vec<&'static str> = ROLES
+        .into_iter()
+        .filter(|r| match *r {
+            "verifying_key" => built.vk_contract.is_some(),
+            "credit_gate" => gate.is_some(),
+            _ => true,
+        })
+        .collect();
     for role in roles {
         let addr_of = |r: &str| addresses.iter().find(|(x, _)| *x == r).map(|(_, a)| *a);
         // Dry run: a contract whose dependency is not deployed gets a placeholder address.
@@ -300,6 +306,59 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
             }
         };
 
+        let what = format!("deploying {}", planned.name);
+        // A deployment an earlier run signed and may have sent: settle it before sending.
+        if let Some(pend) = record.pending.iter().find(|p| p.role == role).cloned() {
+            let hash = parse_b256("record", &pend.tx_hash)?;
+            match rpc.receipt(hash)? {
+                Some(r) if r.status() => {
+                    let address = r
+                        .contract_address
+                        .ok_or_else(|| ChainError::Code(format!("{what}: the receipt of {hash} has no contract address")))?;
+                    let code = rpc.code(address)?;
+                    progress.note(&format!(
+                        "the deployment of {} sent by an earlier run ({hash}) was mined at {}; recorded",
+                        planned.name,
+                        hex0x(address.as_slice())
+                    ));
+                    record.set(DeployedContract {
+                        role: role.into(),
+                        name: planned.name.clone(),
+                        address: hex0x(address.as_slice()),
+                        tx_hash: hash.to_string(),
+                        block: r.block_number.unwrap_or_default(),
+                        gas_used: r.gas_used,
+                        code_hash: keccak256(&code).to_string(),
+                        code_bytes: code.len(),
+                    });
+                }
+                Some(r) => progress.note(&format!(
+                    "the deployment of {} sent by an earlier run ({hash}) reverted in block {}",
+                    planned.name,
+                    r.block_number.unwrap_or_default()
+                )),
+                None if rpc.knows_transaction(hash)? => {
+                    return Err(ChainError::Unsure {
+                        what,
+                        tx_hash: hash.to_string(),
+                        reason: format!(
+                            "it is still pending from an earlier run; wait for it to be mined (or replace nonce {}), then run again",
+                            pend.nonce
+                        ),
+                    }
+                    .into())
+                }
+                None => progress.note(&format!(
+                    "the deployment of {} signed by an earlier run ({hash}) never reached the chain",
+                    planned.name
+                )),
+            }
+            record.pending.retain(|p| p.role != role);
+            if !opts.dry_run {
+                record.write(&record_path)?;
+            }
+        }
+
         // Already there?
         if let Some(existing) = record.get(role).cloned() {
             let address = parse_address("record", &existing.address)?;
@@ -326,20 +385,29 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
                 });
                 continue;
             }
-            let why = if code.is_empty() {
-                "has no code on chain now".to_string()
-            } else if !same_code {
-                "holds other code".to_string()
-            } else {
-                "is configured differently (other verifier, key or policy)".to_string()
-            };
+            if !code.is_empty() {
+                let why = if !same_code {
+                    "holds other code than this build's (another solc, optimizer setting or layout?)"
+                } else if role == "credit_gate" {
+                    "is configured differently (another verifier, key or policy; the owner can change the policy with setPolicy)"
+                } else {
+                    "is wired differently (another verifying-key contract)"
+                };
+                return Err(ChainError::Record {
+                    path: record_path.display().to_string(),
+                    reason: format!(
+                        "its {} at {} {why}. Pass --force to deploy new contracts (whoever uses the old address keeps using it), or --record for another file",
+                        planned.name, existing.address
+                    ),
+                }
+                .into());
+            }
             progress.note(&format!(
-                "the record's {} at {} {why}; deploying it again",
+                "the record's {} at {} has no code on chain now (a restarted node?); deploying it again",
                 planned.name, existing.address
             ));
         }
 
-        let what = format!("deploying {}", planned.name);
         if opts.dry_run && undeployed_dependency {
             steps.push(DeployStep {
                 role: role.into(),
@@ -353,7 +421,14 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
             });
             continue;
         }
-        let p: Prepared = prepare(&rpc, chain_id, from, None, planned.creation.clone(), &what, &opts.chain.tx)?;
+        let call = Call {
+            what: what.clone(),
+            from,
+            to: None,
+            data: planned.creation.clone(),
+            abi: if role == "credit_gate" { Abi::CreditGate } else { Abi::Verifier },
+        };
+        let p: Prepared = prepare(&rpc, chain_id, call, &opts.chain.tx)?;
         progress.note(&format!(
             "{} {} ({} bytes of runtime code) from {} on chain {chain_id}: estimated {} gas, max fee {} gwei, at most {} ETH",
             if opts.dry_run { "would deploy" } else { "deploying" },
@@ -378,10 +453,41 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
             });
             continue;
         }
-        let (mined, _) = step(progress, &what, || {
-            send(&rpc, &p, &signer, &opts.chain.tx, &|h| progress.note(&format!("sent {h}")))
-        });
-        let mined = mined?;
+        // Recorded as pending before it reaches the node, so a re-run after any failure looks
+        // it up instead of deploying a second copy.
+        let mut mark_pending = |hash: B256| -> Result<(), ChainError> {
+            record.pending.push(PendingTx {
+                role: role.into(),
+                tx_hash: hash.to_string(),
+                from: hex0x(from.as_slice()),
+                nonce: p.nonce,
+            });
+            record.write(&record_path)?;
+            progress.note(&format!("sending {hash}"));
+            Ok(())
+        };
+        let (mined, _) = step(progress, &what, || send(&rpc, &p, &signer, &opts.chain.tx, &mut mark_pending));
+        let mined = match mined {
+            Ok(m) => m,
+            Err(
+                e @ (ChainError::Reverted { .. }
+                | ChainError::Nonce(_)
+                | ChainError::Refused { .. }
+                | ChainError::Key(_)
+                | ChainError::InsufficientFunds { .. }),
+            ) => {
+                // Refused by the node or reverted: nothing is pending any more.
+                record.pending.retain(|p| p.role != role);
+                if record.contracts.is_empty() && record.pending.is_empty() && !had_record {
+                    let _ = std::fs::remove_file(&record_path);
+                } else {
+                    record.write(&record_path)?;
+                }
+                return Err(e.into());
+            }
+            // Anything else may have left the transaction on its way: it stays pending.
+            Err(e) => return Err(e.into()),
+        };
         sent += 1;
         let address = mined
             .contract_address
@@ -417,6 +523,10 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
             record.layout = layout.clone();
             record.zkinfer_version = super::VERSION.into();
         }
+        // Contracts after this one in the plan were wired to its old address: drop them.
+        let rank = |r: &str| ROLES.iter().position(|x| *x == r).unwrap_or(usize::MAX);
+        record.contracts.retain(|c| rank(&c.role) < rank(role));
+        record.pending.retain(|p| p.role != role);
         record.set(entry);
         record.write(&record_path)?;
         changed = true;
@@ -431,9 +541,6 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
             gas: Some(mined.gas_used),
             code_bytes: code.len(),
         });
-    }
-    if !opts.dry_run && !record_path.exists() {
-        record.write(&record_path)?;
     }
     Ok(DeployReport {
         chain_id,
@@ -461,7 +568,18 @@ fn check_config(
     vk_hash: B256,
     gate: Option<&GatePolicy>,
 ) -> Result<bool, Error> {
-    let call = |data: Vec<u8>| simulate(rpc, from, address, &data, "reading the deployed contract");
+    let call = |data: Vec<u8>| {
+        simulate(
+            rpc,
+            &Call {
+                what: format!("reading {}", hex0x(address.as_slice())),
+                from,
+                to: Some(address),
+                data,
+                abi: Abi::Verifier,
+            },
+        )
+    };
     let dep = |r: &str| deps.iter().find(|(x, _)| *x == r).map(|(_, a)| *a);
     Ok(match role {
         "verifier" => {
@@ -507,9 +625,9 @@ pub fn format_eth(wei: alloy::primitives::U256) -> String {
     format!("{:.6}", w / 1e18)
 }
 
-/// The default record path for a verifier name and chain.
-pub fn default_record(name: &str, chain_id: u64) -> PathBuf {
-    Path::new("deployments").join(format!("{name}-{chain_id}.json"))
+/// The default record of a build on a chain: `<build>/deployments/<chain id>.json`.
+pub fn default_record(dir: &BuildDir, chain_id: u64) -> PathBuf {
+    dir.0.join("deployments").join(format!("{chain_id}.json"))
 }
 
 #[cfg(test)]

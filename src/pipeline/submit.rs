@@ -6,8 +6,9 @@
 use super::deploy::ChainOptions;
 use super::Error;
 use super::{step, Progress};
+use crate::chain::contracts::Abi;
 use crate::chain::contracts::{ICreditGate, IInferenceOracle, IZkinferVerifier};
-use crate::chain::tx::{prepare, send, simulate};
+use crate::chain::tx::{prepare, send, simulate, Call};
 use crate::chain::{hex0x, ChainError, DeploymentRecord, Rpc};
 use crate::proof::ProofFile;
 use alloy::primitives::{keccak256, Address, Bytes, B256, U256};
@@ -144,10 +145,35 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
     let signer = opts.chain.key.signer()?;
     let from = signer.address();
     let rpc = Rpc::connect(opts.chain.rpc.clone())?;
-    let expected_chain = opts.chain.chain_id.or(record.as_ref().map(|r| r.chain_id));
-    let chain_id = step(progress, "connecting", || rpc.check_chain(expected_chain)).0?;
-    if rpc.code(to)?.is_empty() {
+    let chain_id = step(progress, "connecting", || rpc.check_chain(opts.chain.chain_id)).0?;
+    if let Some(r) = &record {
+        if r.chain_id != chain_id {
+            return Err(ChainError::ChainId {
+                url: crate::chain::rpc::redact(&opts.chain.rpc.url),
+                expected: r.chain_id,
+                actual: chain_id,
+            }
+            .into());
+        }
+    }
+    let code = rpc.code(to)?;
+    if code.is_empty() {
         return Err(ChainError::Code(format!("there is no contract at {} on chain {chain_id}", hex0x(to.as_slice()))).into());
+    }
+    if let Some(c) = record
+        .as_ref()
+        .and_then(|r| r.contracts.iter().find(|c| c.address.eq_ignore_ascii_case(&hex0x(to.as_slice()))))
+    {
+        if keccak256(&code).to_string() != c.code_hash {
+            return Err(ChainError::Code(format!(
+                "the code at {} is not the {} the record describes (code hash {}, recorded {}); redeploy with `zkinfer deploy`",
+                c.address,
+                c.name,
+                keccak256(&code),
+                c.code_hash
+            ))
+            .into());
+        }
     }
     let proof = Bytes::from(proof);
     let data = match target {
@@ -180,9 +206,18 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
         Target::InferenceOracle => "post",
     };
     let what = format!("{what} on {}", hex0x(to.as_slice()));
-    let (sim, _) = step(progress, "simulating the call (eth_call)", || {
-        simulate(&rpc, from, to, &data, &what)
-    });
+    let call = Call {
+        what: what.clone(),
+        from,
+        to: Some(to),
+        data,
+        abi: match target {
+            Target::Verifier => Abi::Verifier,
+            Target::CreditGate => Abi::CreditGate,
+            Target::InferenceOracle => Abi::InferenceOracle,
+        },
+    };
+    let (sim, _) = step(progress, "simulating the call (eth_call)", || simulate(&rpc, &call));
     let returned = sim?;
     if target == Target::Verifier {
         let ok = IZkinferVerifier::verifyProofCall::abi_decode_returns(&returned).unwrap_or(false);
@@ -220,7 +255,7 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
             report.score = score;
         }
     }
-    let p = prepare(&rpc, chain_id, from, Some(to), data, &what, &opts.chain.tx)?;
+    let p = prepare(&rpc, chain_id, call, &opts.chain.tx)?;
     if opts.dry_run {
         progress.note(&format!(
             "the call succeeds; it would use about {} gas; nothing sent (--dry-run)",
@@ -230,7 +265,10 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
         return Ok(report);
     }
     let (mined, _) = step(progress, &format!("sending {what}"), || {
-        send(&rpc, &p, &signer, &opts.chain.tx, &|h| progress.note(&format!("sent {h}")))
+        send(&rpc, &p, &signer, &opts.chain.tx, &mut |h| {
+            progress.note(&format!("sending {h}"));
+            Ok(())
+        })
     });
     let mined = mined?;
     for log in &mined.logs {
