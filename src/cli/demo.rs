@@ -10,11 +10,16 @@ pub struct Args {
     /// Directory for the demo's build artifacts.
     #[arg(long, short, default_value = "build/demo")]
     pub out: PathBuf,
+    /// Also deploy the verifier and a CreditGate to this local anvil (chain 31337, its
+    /// well-known keys #0 and #1) and submit the proof as the borrower. `bash scripts/demo`
+    /// starts an anvil and passes it.
+    #[arg(long)]
+    pub rpc_url: Option<String>,
 }
 
 /// Runs the demo.
 pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
-    let report = demo(&a.out, r)?;
+    let report = demo(&a.out, a.rpc_url.as_deref(), r)?;
     r.emit(&report);
     Ok(())
 }
@@ -38,12 +43,19 @@ impl Render for DemoReport {
                 format!("{:.6} (rel. error {:.3}%)", self.float_score, 100.0 * self.relative_error),
             ),
             ("verified".into(), if self.verified { "yes".into() } else { "NO".into() }),
+            ("borrower (bound)".into(), self.borrower.clone()),
             ("artifacts".into(), format!("{} (proof: {})", self.build_dir, self.proof_path)),
         ];
         if let Some(g) = &self.gas {
             rows.push(("Solidity verifier".into(), self.verifier_dir.clone().unwrap_or_default()));
             rows.push((String::new(), g.title()));
             rows.extend(g.rows().into_iter().map(|(l, v)| (format!("  {l}"), v)));
+        }
+        if let Some(c) = &self.chain {
+            rows.push((String::new(), c.deploy.title()));
+            rows.extend(c.deploy.rows().into_iter().map(|(l, v)| (format!("  {l}"), v)));
+            rows.push((String::new(), format!("{} (requestCredit by the borrower)", c.submit.title())));
+            rows.extend(c.submit.rows().into_iter().map(|(l, v)| (format!("  {l}"), v)));
         }
         rows
     }
