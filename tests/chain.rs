@@ -627,3 +627,20 @@ fn consumer_abi_declarations_match_the_sources() {
         set32(IInferenceOracle::IInferenceOracleEvents::SELECTORS)
     );
 }
+
+/// The demo's on-chain half (what `bash scripts/demo` runs): deploy and submit on anvil.
+#[test]
+fn demo_deploys_and_submits_on_anvil() {
+    let tmp = tempfile::tempdir().unwrap();
+    let anvil = start_anvil(31337);
+    let out = tmp.path().join("demo");
+    let v = json(&zkinfer(&["--json", "demo", "--out", s(&out), "--rpc-url", &anvil.url]));
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["chain"]["deploy"]["transactions"], 2);
+    assert_eq!(v["chain"]["submit"]["target"], "credit_gate");
+    assert_eq!(v["chain"]["submit"]["from"].as_str().unwrap(), BORROWER.to_lowercase());
+    assert!(v["chain"]["submit"]["approved_until"].as_u64().unwrap() > 0);
+    let gate: Address = v["chain"]["submit"]["contract"].as_str().unwrap().parse().unwrap();
+    assert!(is_approved(&anvil.url, gate, BORROWER.parse().unwrap()));
+    assert!(out.join("deployments/31337.json").is_file());
+}
