@@ -186,11 +186,6 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
     };
     let signer: PrivateKeySigner = opts.chain.key.signer()?;
     let from = signer.address();
-    let built = build_verifier(dir, &opts.verifier, progress)?;
-    let consumers = match gate {
-        Some(_) => Some(step(progress, "compiling CreditGate", || compile_consumers(&built.solc)).0?),
-        None => None,
-    };
     let rpc = Rpc::connect(opts.chain.rpc.clone())?;
     let chain_id = step(progress, "connecting", || rpc.check_chain(opts.chain.chain_id)).0?;
     let mut warnings = Vec::new();
@@ -202,6 +197,11 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
         }
         warnings.push(super::INSECURE_SRS_WARNING.to_string());
     }
+    let built = build_verifier(dir, &opts.verifier, progress)?;
+    let consumers = match gate {
+        Some(_) => Some(step(progress, "compiling CreditGate", || compile_consumers(&built.solc)).0?),
+        None => None,
+    };
     let record_path = opts.record.clone().unwrap_or_else(|| default_record(dir, chain_id));
     let layout = built.sources.layout.to_string();
     let fresh = || DeploymentRecord {
