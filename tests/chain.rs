@@ -433,6 +433,28 @@ fn deploy_and_submit_on_anvil() {
     assert_eq!(latest.blockNumber, posted["block"].as_u64().unwrap());
 }
 
+/// `zkinfer --json deploy MODEL --layout separate --record RECORD EXTRA…` with the deployer's key
+/// in `$ZKINFER_PRIVATE_KEY`.
+fn deploy_separate(model: &BuildDir, url: &str, record: &Path, extra: &[&str]) -> std::process::Output {
+    let mut v = vec![
+        "--json",
+        "deploy",
+        s(&model.0),
+        "--rpc-url",
+        url,
+        "--layout",
+        "separate",
+        "--record",
+        s(record),
+    ];
+    v.extend_from_slice(extra);
+    Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+        .args(&v)
+        .env("ZKINFER_PRIVATE_KEY", DEPLOYER_KEY)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn public_chains_stopped_nodes_and_the_separate_layout() {
     let tmp = tempfile::tempdir().unwrap();
@@ -441,23 +463,7 @@ fn public_chains_stopped_nodes_and_the_separate_layout() {
     let anvil = start_anvil(99);
     let url = anvil.url.clone();
     let record = tmp.path().join("sep.json");
-    let deploy = |extra: &[&str]| {
-        let mut v = vec![
-            "--json",
-            "deploy",
-            s(&model.0),
-            "--rpc-url",
-            &url,
-            "--layout",
-            "separate",
-            "--record",
-            s(&record),
-        ];
-        v.extend_from_slice(extra);
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_zkinfer"));
-        cmd.args(&v).env("ZKINFER_PRIVATE_KEY", DEPLOYER_KEY);
-        cmd.output().unwrap()
-    };
+    let deploy = |extra: &[&str]| deploy_separate(&model, &url, &record, extra);
     // A development-SRS verifier is refused on a chain that is not a local one.
     assert_fails(&deploy(&[]), &["refusing to deploy to chain 99", "development SRS"]);
     assert!(!record.exists());
@@ -536,26 +542,7 @@ fn public_chains_stopped_nodes_and_the_separate_layout() {
         "role": "verifying_key", "tx_hash": mined.tx_hash, "from": format!("{deployer:#x}"), "nonce": 0
     }]);
     std::fs::write(&record, rec.to_string()).unwrap();
-    let cmd = |extra: &[&str]| {
-        let mut v = vec![
-            "--json",
-            "deploy",
-            s(&model.0),
-            "--rpc-url",
-            &url,
-            "--layout",
-            "separate",
-            "--record",
-            s(&record),
-        ];
-        v.extend_from_slice(extra);
-        Command::new(env!("CARGO_BIN_EXE_zkinfer"))
-            .args(&v)
-            .env("ZKINFER_PRIVATE_KEY", DEPLOYER_KEY)
-            .output()
-            .unwrap()
-    };
-    let out = cmd(&["--allow-insecure-srs"]);
+    let out = deploy_separate(&model, &url, &record, &["--allow-insecure-srs"]);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(stderr.contains("sent by an earlier run") && stderr.contains("recorded"), "{stderr}");
     assert!(stderr.contains("has no code on chain now"), "{stderr}");

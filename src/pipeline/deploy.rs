@@ -90,6 +90,22 @@ pub struct DeployStep {
     pub code_bytes: usize,
 }
 
+impl DeployStep {
+    /// A contract a dry run would deploy.
+    fn would_deploy(role: &str, name: String, gas: Option<u64>, code_bytes: usize) -> Self {
+        DeployStep {
+            role: role.into(),
+            name,
+            action: "would deploy".into(),
+            address: None,
+            tx_hash: None,
+            block: None,
+            gas,
+            code_bytes,
+        }
+    }
+}
+
 /// The report of `deploy`.
 #[derive(Clone, Debug, Serialize)]
 pub struct DeployReport {
@@ -409,16 +425,7 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
         }
 
         if opts.dry_run && undeployed_dependency {
-            steps.push(DeployStep {
-                role: role.into(),
-                name: planned.name,
-                action: "would deploy".into(),
-                address: None,
-                tx_hash: None,
-                block: None,
-                gas: None,
-                code_bytes: planned.runtime.len(),
-            });
+            steps.push(DeployStep::would_deploy(role, planned.name, None, planned.runtime.len()));
             continue;
         }
         let call = Call {
@@ -441,16 +448,12 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
         ));
         if opts.dry_run {
             undeployed_dependency = true;
-            steps.push(DeployStep {
-                role: role.into(),
-                name: planned.name,
-                action: "would deploy".into(),
-                address: None,
-                tx_hash: None,
-                block: None,
-                gas: Some(p.gas_estimate),
-                code_bytes: planned.runtime.len(),
-            });
+            steps.push(DeployStep::would_deploy(
+                role,
+                planned.name,
+                Some(p.gas_estimate),
+                planned.runtime.len(),
+            ));
             continue;
         }
         // Recorded as pending before it reaches the node, so a re-run after any failure looks
