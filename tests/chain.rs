@@ -631,3 +631,41 @@ fn demo_deploys_and_submits_on_anvil() {
     assert!(is_approved(&anvil.url, gate, BORROWER.parse().unwrap()));
     assert!(out.join("deployments/31337.json").is_file());
 }
+
+/// Confirmations that never come (anvil mines only on demand) time out naming the transaction;
+/// the record keeps it as pending, and the next run finds it mined and records it instead of
+/// deploying a second verifier.
+#[test]
+fn a_timed_out_deployment_is_settled_by_the_next_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = build(tmp.path(), "credit", None);
+    let anvil = start_anvil(31337);
+    let record = tmp.path().join("rec.json");
+    let deploy = |extra: &[&str]| {
+        let mut v = vec!["--json", "deploy", s(&model.0), "--rpc-url", &anvil.url, "--record", s(&record)];
+        v.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+            .args(&v)
+            .env("ZKINFER_PRIVATE_KEY", DEPLOYER_KEY)
+            .output()
+            .unwrap()
+    };
+    let out = deploy(&["--confirmations", "3", "--timeout", "1"]);
+    assert_fails(
+        &out,
+        &["was sent but not mined with 3 confirmation(s) within 1 s", "look it up by its hash"],
+    );
+    let rec: Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert_eq!(rec["pending"][0]["role"], "verifier", "{rec}");
+    let hash = rec["pending"][0]["tx_hash"].as_str().unwrap().to_string();
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&hash));
+
+    let out = deploy(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(stderr.contains(&format!("sent by an earlier run ({hash}) was mined")), "{stderr}");
+    let v = json(&out);
+    assert_eq!(v["transactions"], 0, "{v}");
+    assert_eq!(v["contracts"][0]["tx_hash"].as_str().unwrap(), hash);
+    let deployer: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse().unwrap();
+    assert_eq!(rpc(&anvil.url).nonce(deployer).unwrap(), 1, "one verifier deployed, not two");
+}

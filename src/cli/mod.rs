@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod calldata;
 pub mod compile;
+pub mod conformance;
 pub mod demo;
 pub mod deploy;
 pub mod fixture;
@@ -61,6 +62,8 @@ pub enum Command {
     Submit(submit::Args),
     /// Run the whole chain on the bundled credit-scoring model.
     Demo(demo::Args),
+    /// Run the ONNX backend test cases through compile, prove and verify, and report.
+    Conformance(conformance::Args),
     /// Benchmark models and write the figures as JSON.
     Bench(bench::Args),
 }
@@ -96,6 +99,7 @@ pub fn main() -> i32 {
         Command::Submit(a) => submit::run(a, &r),
         Command::Demo(a) => demo::run(a, &r),
         Command::Bench(a) => bench::run(a, &r),
+        Command::Conformance(a) => conformance::run(a, &r),
     };
     match result {
         Ok(()) => 0,

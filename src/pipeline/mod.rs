@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod calldata;
 pub mod compile;
+pub mod conformance;
 pub mod demo;
 pub mod deploy;
 pub mod fixture;

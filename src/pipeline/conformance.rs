@@ -1,0 +1,416 @@
+//! `conformance`: run the ONNX backend test cases (each a model with inputs and expected
+//! outputs, as shipped in the `onnx` Python wheel under `onnx/backend/test/data/`) through the
+//! whole pipeline — compile (calibrated on the case's input), setup, prove, verify — and compare
+//! the proven, dequantized outputs with the expected ones.
+
+use super::compile::{compile, CompileOptions};
+use super::prove::prove;
+use super::setup::setup;
+use super::verify::verify;
+use super::{BuildDir, Error, Progress, Silent};
+use crate::model::InputData;
+use crate::proof::SrsSource;
+use crate::quantize::CalibrateOptions;
+use prost::Message;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use tract_onnx::pb::TensorProto;
+use tract_onnx::prelude::Framework;
+
+/// The suites the runner looks for under the data directory.
+pub const SUITES: [&str; 4] = ["node", "pytorch-converted", "pytorch-operator", "simple"];
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct ConformanceOptions {
+    /// `onnx/backend/test/data`.
+    pub data: PathBuf,
+    /// Suites to run (default: every one of [`SUITES`] present).
+    pub suites: Vec<String>,
+    /// Only cases whose name contains one of these (all when empty).
+    pub filter: Vec<String>,
+    /// Stop after this many cases.
+    pub limit: Option<usize>,
+    /// Calibration target for every case.
+    pub target: crate::quantize::Target,
+}
+
+/// A case's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Proved, verified, and the outputs match.
+    Pass,
+    /// An error, a failed verification, or outputs outside the tolerance.
+    Fail,
+    /// The model uses an op (or an input type) zkinfer does not support.
+    Unsupported,
+}
+
+/// One case.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseResult {
+    /// Suite.
+    pub suite: String,
+    /// Case (directory) name.
+    pub name: String,
+    /// Outcome.
+    pub status: Status,
+    /// The model's op types.
+    pub ops: Vec<String>,
+    /// Its op types that are not in zkinfer's table.
+    pub unsupported_ops: Vec<String>,
+    /// The error or mismatch, when not passing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Largest |proven − expected| over the outputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_abs_error: Option<f64>,
+    /// Circuit size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<u32>,
+    /// Activation (input) scale chosen by calibration: the tolerance is
+    /// 4 · 2^-scale + 1% of |expected|.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<u32>,
+}
+
+/// The run.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConformanceReport {
+    /// Data directory.
+    pub data: String,
+    /// Calibration target.
+    pub target: crate::quantize::Target,
+    /// Cases passed.
+    pub passed: usize,
+    /// Cases failed.
+    pub failed: usize,
+    /// Cases with unsupported ops or input types.
+    pub unsupported: usize,
+    /// Every case.
+    pub cases: Vec<CaseResult>,
+}
+
+impl ConformanceReport {
+    /// `N passed, N failed` (and the unsupported count).
+    pub fn summary(&self) -> String {
+        format!(
+            "{} passed, {} failed ({} unsupported, {} cases)",
+            self.passed,
+            self.failed,
+            self.unsupported,
+            self.cases.len()
+        )
+    }
+}
+
+/// Finds the backend test data of an installed `onnx` wheel: `$ZKINFER_ONNX_DATA`, else asks
+/// `python3` (or the project's `.venv/bin/python`).
+pub fn find_data() -> Result<PathBuf, Error> {
+    if let Ok(p) = std::env::var("ZKINFER_ONNX_DATA") {
+        return Ok(PathBuf::from(p));
+    }
+    let script = "import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), 'backend', 'test', 'data'))";
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let pythons = [venv.display().to_string(), "python3".to_string()];
+    for py in &pythons {
+        if let Ok(out) = std::process::Command::new(py).args(["-c", script]).output() {
+            if out.status.success() {
+                let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+                if p.is_dir() {
+                    return Ok(p);
+                }
+            }
+        }
+    }
+    Err(Error::Usage(
+        "no ONNX backend test data: pass its directory, set ZKINFER_ONNX_DATA, or `pip install onnx` (it ships onnx/backend/test/data)"
+            .into(),
+    ))
+}
+
+fn tensor_values(t: &TensorProto, what: &str) -> Result<Vec<f64>, String> {
+    let n: usize = t.dims.iter().map(|&d| d.max(0) as usize).product();
+    let raw = &t.raw_data;
+    let from_raw = |width: usize, f: &dyn Fn(&[u8]) -> f64| -> Result<Vec<f64>, String> {
+        if raw.len() != n * width {
+            return Err(format!("{what}: {} raw bytes for {n} values of {width} bytes", raw.len()));
+        }
+        Ok(raw.chunks(width).map(f).collect())
+    };
+    let v: Vec<f64> = match t.data_type {
+        1 if !raw.is_empty() => from_raw(4, &|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)?,
+        1 => t.float_data.iter().map(|&x| x as f64).collect(),
+        11 if !raw.is_empty() => from_raw(8, &|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))?,
+        11 => t.double_data.clone(),
+        7 if !raw.is_empty() => from_raw(8, &|c| i64::from_le_bytes(c.try_into().expect("8 bytes")) as f64)?,
+        7 => t.int64_data.iter().map(|&x| x as f64).collect(),
+        6 if !raw.is_empty() => from_raw(4, &|c| i32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)?,
+        6 => t.int32_data.iter().map(|&x| x as f64).collect(),
+        other => {
+            return Err(format!(
+                "{what}: tensor element type {other} is not supported (float, double, int32, int64 are)"
+            ))
+        }
+    };
+    if v.len() != n {
+        return Err(format!("{what}: {} values for shape {:?}", v.len(), t.dims));
+    }
+    Ok(v)
+}
+
+fn read_tensors(dir: &Path, prefix: &str) -> Result<Vec<Vec<f64>>, String> {
+    let mut out = Vec::new();
+    for i in 0.. {
+        let p = dir.join(format!("{prefix}_{i}.pb"));
+        if !p.is_file() {
+            break;
+        }
+        let bytes = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let t = TensorProto::decode(&bytes[..]).map_err(|e| format!("{}: not a TensorProto: {e}", p.display()))?;
+        out.push(tensor_values(&t, &format!("{prefix}_{i}"))?);
+    }
+    Ok(out)
+}
+
+/// Runs one case directory (with `model.onnx` and `test_data_set_0/`).
+pub fn run_case(suite: &str, case: &Path, target: crate::quantize::Target) -> CaseResult {
+    let name = case.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut r = CaseResult {
+        suite: suite.into(),
+        name,
+        status: Status::Fail,
+        ops: vec![],
+        unsupported_ops: vec![],
+        error: None,
+        max_abs_error: None,
+        k: None,
+        scale: None,
+    };
+    let model = case.join("model.onnx");
+    match std::fs::read(&model)
+        .map_err(|e| e.to_string())
+        .and_then(|b| tract_onnx::onnx().proto_model_for_read(&mut &b[..]).map_err(|e| e.to_string()))
+    {
+        Ok(proto) => {
+            let mut ops: Vec<String> = proto.graph.iter().flat_map(|g| g.node.iter().map(|n| n.op_type.clone())).collect();
+            ops.sort();
+            ops.dedup();
+            r.unsupported_ops = ops.iter().filter(|o| crate::model::ops::lookup(o).is_none()).cloned().collect();
+            r.ops = ops;
+        }
+        Err(e) => {
+            r.error = Some(format!("{}: {e}", model.display()));
+            return r;
+        }
+    }
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prove_case(case, target, &mut r)));
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err((status, e))) => {
+            r.status = status;
+            r.error = Some(e);
+        }
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            r.status = Status::Fail;
+            r.error = Some(format!("panic (a bug in zkinfer): {msg}"));
+        }
+    }
+    r
+}
+
+fn prove_case(case: &Path, target: crate::quantize::Target, r: &mut CaseResult) -> Result<(), (Status, String)> {
+    let data_dir = case.join("test_data_set_0");
+    let unsupported = |e: String| (Status::Unsupported, e);
+    let inputs = read_tensors(&data_dir, "input").map_err(unsupported)?;
+    let expected = read_tensors(&data_dir, "output").map_err(unsupported)?;
+    if inputs.is_empty() || expected.is_empty() {
+        return Err((Status::Fail, format!("{}: no input_0.pb / output_0.pb", data_dir.display())));
+    }
+    let tmp = tempfile::tempdir().map_err(|e| (Status::Fail, format!("temporary directory: {e}")))?;
+    let input = tmp.path().join("input.json");
+    std::fs::write(&input, InputData { inputs }.to_json()).map_err(|e| (Status::Fail, e.to_string()))?;
+    let dir = BuildDir(tmp.path().join("build"));
+    // A failure in a model with ops outside the table is put down to them.
+    let has_unsupported = !r.unsupported_ops.is_empty();
+    let classify = |e: Error| match &e {
+        Error::Model(crate::model::ModelError::UnsupportedOp { .. }) => (Status::Unsupported, e.to_string()),
+        _ if has_unsupported => (Status::Unsupported, e.to_string()),
+        _ => (Status::Fail, e.to_string()),
+    };
+    let opts = CompileOptions {
+        model: case.join("model.onnx"),
+        data: vec![input.clone()],
+        out: dir.0.clone(),
+        calibration: CalibrateOptions {
+            target,
+            ..Default::default()
+        },
+    };
+    let c = compile(&opts, &Silent).map_err(classify)?;
+    r.k = Some(c.k);
+    r.scale = Some(c.input_scale);
+    let step = 0.5f64.powi(c.input_scale as i32);
+    setup(&dir, &SrsSource::Dev, &Silent).map_err(classify)?;
+    let proof = tmp.path().join("proof.json");
+    let p = prove(&dir, &input, &proof, &Silent).map_err(classify)?;
+    let v = verify(&dir, &proof, &Silent).map_err(classify)?;
+    if !v.verified {
+        return Err((Status::Fail, "the proof did not verify".into()));
+    }
+    if p.outputs.len() != expected.len() {
+        return Err((
+            Status::Fail,
+            format!("{} proven outputs, {} expected", p.outputs.len(), expected.len()),
+        ));
+    }
+    let mut worst = 0f64;
+    let mut mismatch = None;
+    for (o, want) in p.outputs.iter().zip(&expected) {
+        if o.values.len() != want.len() {
+            return Err((
+                Status::Fail,
+                format!("output `{}`: {} values, {} expected", o.name, o.values.len(), want.len()),
+            ));
+        }
+        for (i, (&got, &exp)) in o.values.iter().zip(want).enumerate() {
+            let err = (got - exp).abs();
+            worst = worst.max(err);
+            if err > 4.0 * step + 0.01 * exp.abs() && mismatch.is_none() {
+                mismatch = Some(format!(
+                    "output `{}`[{i}]: proven {got}, expected {exp} (|error| {err:.3e} > 4·2^-{} + 1%)",
+                    o.name, c.input_scale
+                ));
+            }
+        }
+    }
+    r.max_abs_error = Some(worst);
+    match mismatch {
+        Some(m) => Err((Status::Fail, m)),
+        None => {
+            r.status = Status::Pass;
+            Ok(())
+        }
+    }
+}
+
+/// Runs the cases.
+pub fn conformance(opts: &ConformanceOptions, progress: &dyn Progress) -> Result<ConformanceReport, Error> {
+    if !opts.data.is_dir() {
+        return Err(Error::Usage(format!("{} is not a directory", opts.data.display())));
+    }
+    let suites: Vec<String> = if opts.suites.is_empty() {
+        SUITES
+            .iter()
+            .map(|s| s.to_string())
+            .filter(|s| opts.data.join(s).is_dir())
+            .collect()
+    } else {
+        opts.suites.clone()
+    };
+    let mut cases = Vec::new();
+    for suite in &suites {
+        let dir = opts.data.join(suite);
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| Error::Usage(format!("suite {}: {e}", dir.display())))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.join("model.onnx").is_file())
+            .filter(|p| {
+                let n = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                opts.filter.is_empty() || opts.filter.iter().any(|f| n.contains(f.as_str()))
+            })
+            .collect();
+        names.sort();
+        cases.extend(names.into_iter().map(|p| (suite.clone(), p)));
+    }
+    if let Some(l) = opts.limit {
+        cases.truncate(l);
+    }
+    let total = cases.len();
+    let mut results = Vec::new();
+    for (i, (suite, case)) in cases.iter().enumerate() {
+        let label = format!(
+            "[{}/{total}] {suite}/{}",
+            i + 1,
+            case.file_name().unwrap_or_default().to_string_lossy()
+        );
+        progress.start(&label);
+        let r = run_case(suite, case, opts.target);
+        progress.done(&label, 0.0);
+        results.push(r);
+    }
+    let count = |s: Status| results.iter().filter(|r| r.status == s).count();
+    Ok(ConformanceReport {
+        data: opts.data.display().to_string(),
+        target: opts.target,
+        passed: count(Status::Pass),
+        failed: count(Status::Fail),
+        unsupported: count(Status::Unsupported),
+        cases: results,
+    })
+}
+
+/// Writes `manifest.json` and `REPORT.md` into `out`.
+pub fn write_report(report: &ConformanceReport, out: &Path) -> Result<Vec<PathBuf>, Error> {
+    std::fs::create_dir_all(out).map_err(|e| Error::Usage(format!("cannot create {}: {e}", out.display())))?;
+    let manifest = out.join("manifest.json");
+    let json = serde_json::to_string_pretty(report).expect("serialisable");
+    crate::proof::artifact::write_atomic(&manifest, json.as_bytes())?;
+    let mut md = String::new();
+    md.push_str("# ONNX backend conformance\n\n");
+    md.push_str("Regenerate with `zkinfer conformance --out conformance` (the data comes from the `onnx` wheel,\n");
+    md.push_str("`onnx/backend/test/data/`). Each case is compiled (calibrated on its own input), set up with\n");
+    md.push_str(&format!(
+        "the development SRS, proved and verified (calibration target: {}); a case passes when every\n",
+        serde_json::to_value(report.target).expect("target").as_str().unwrap_or("")
+    ));
+    md.push_str("proven output is within 4 · 2^-scale + 1% of the expected value, scale being the activation\n");
+    md.push_str("scale calibration chose.\n\n");
+    md.push_str(&format!("**{}**\n\n", report.summary()));
+    let mut by_op: std::collections::BTreeMap<&str, usize> = Default::default();
+    for c in &report.cases {
+        for o in &c.unsupported_ops {
+            *by_op.entry(o.as_str()).or_default() += 1;
+        }
+    }
+    if !by_op.is_empty() {
+        md.push_str("Unsupported ops (cases using each):\n\n");
+        let mut ops: Vec<_> = by_op.into_iter().collect();
+        ops.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let list: Vec<String> = ops.iter().map(|(o, n)| format!("{o} ({n})")).collect();
+        md.push_str(&list.join(", "));
+        md.push_str("\n\n");
+    }
+    md.push_str("| suite | case | status | detail |\n|---|---|---|---|\n");
+    for c in &report.cases {
+        let detail = match c.status {
+            Status::Pass => format!(
+                "k = {}, scale 2^{}, max error {:.2e}",
+                c.k.unwrap_or(0),
+                c.scale.unwrap_or(0),
+                c.max_abs_error.unwrap_or(0.0)
+            ),
+            Status::Unsupported if !c.unsupported_ops.is_empty() => format!("ops: {}", c.unsupported_ops.join(", ")),
+            _ => c.error.clone().unwrap_or_default(),
+        };
+        let detail = detail.replace('|', "\\|").replace('\n', " ");
+        let detail: String = detail.chars().take(300).collect();
+        md.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            c.suite,
+            c.name,
+            serde_json::to_value(c.status).expect("status").as_str().unwrap_or(""),
+            detail
+        ));
+    }
+    let report_md = out.join("REPORT.md");
+    crate::proof::artifact::write_atomic(&report_md, md.as_bytes())?;
+    Ok(vec![manifest, report_md])
+}
