@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use zkinfer::chain::contracts::{Abi, ICreditGate};
-use zkinfer::chain::tx::simulate;
+use zkinfer::chain::tx::view;
 use zkinfer::chain::{Address, Call, Rpc, RpcOptions};
 use zkinfer::pipeline::compile::{compile, CompileOptions};
 use zkinfer::pipeline::prove::prove_with;
@@ -127,17 +127,7 @@ fn rpc(url: &str) -> Rpc {
 }
 
 fn is_approved(url: &str, gate: Address, who: Address) -> bool {
-    use alloy::sol_types::SolCall;
-    let data = ICreditGate::isApprovedCall { borrower: who }.abi_encode();
-    let call = Call {
-        what: "isApproved".into(),
-        from: who,
-        to: Some(gate),
-        data,
-        abi: Abi::CreditGate,
-    };
-    let out = simulate(&rpc(url), &call).expect("isApproved");
-    ICreditGate::isApprovedCall::abi_decode_returns(&out).expect("bool")
+    view(&rpc(url), who, gate, ICreditGate::isApprovedCall { borrower: who }, Abi::CreditGate).expect("isApproved")
 }
 
 #[test]
@@ -416,18 +406,14 @@ fn deploy_and_submit_on_anvil() {
     account_word[12..].copy_from_slice(borrower.as_slice());
     let key = alloy::primitives::keccak256(account_word);
     assert_eq!(posted["input_key"].as_str().unwrap(), key.to_string());
-    let latest = simulate(
+    let latest = view(
         &client,
-        &Call {
-            what: "latest".into(),
-            from: deployer,
-            to: Some(oracle),
-            data: IInferenceOracle::latestCall { modelId: model_id, key }.abi_encode(),
-            abi: Abi::InferenceOracle,
-        },
+        deployer,
+        oracle,
+        IInferenceOracle::latestCall { modelId: model_id, key },
+        Abi::InferenceOracle,
     )
     .expect("latest");
-    let latest = IInferenceOracle::latestCall::abi_decode_returns(&latest).expect("decodes");
     let instances = ProofFile::read(&good).unwrap().instances;
     assert_eq!(format!("{:#066x}", latest.outputs[0]), instances[0]);
     assert_eq!(latest.blockNumber, posted["block"].as_u64().unwrap());

@@ -149,9 +149,9 @@ impl Rpc {
         })
     }
 
-    /// The endpoint URL.
-    pub fn url(&self) -> &str {
-        &self.opts.url
+    /// Runs a future on the client's runtime (signing needs one).
+    pub fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
     }
 
     /// Runs `f` until it succeeds, fails for good, or the attempts are used up.

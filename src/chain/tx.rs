@@ -10,6 +10,7 @@ use alloy::network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuild
 use alloy::primitives::{Address, Bytes, TxKind, B256, U256};
 use alloy::rpc::types::{Log, TransactionRequest};
 use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::SolCall;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -117,6 +118,21 @@ pub fn simulate(rpc: &Rpc, call: &Call) -> Result<Vec<u8>, ChainError> {
     }
 }
 
+/// Calls the view `call` on `to` from `from` and decodes what it returns.
+pub fn view<C: SolCall>(rpc: &Rpc, from: Address, to: Address, call: C, abi: Abi) -> Result<C::Return, ChainError> {
+    let out = simulate(
+        rpc,
+        &Call {
+            what: format!("{} on {}", C::SIGNATURE, hex0x(to.as_slice())),
+            from,
+            to: Some(to),
+            data: call.abi_encode(),
+            abi,
+        },
+    )?;
+    C::abi_decode_returns(&out).map_err(|e| ChainError::Code(format!("{} on {}: {e}", C::SIGNATURE, hex0x(to.as_slice()))))
+}
+
 /// Estimates gas and fees, reads the nonce, and checks the balance covers the worst case.
 pub fn prepare(rpc: &Rpc, chain_id: u64, call: Call, opts: &TxOptions) -> Result<Prepared, ChainError> {
     let gas_estimate = match rpc.estimate_gas(&request(call.from, call.to, &call.data))? {
@@ -153,8 +169,8 @@ pub fn prepare(rpc: &Rpc, chain_id: u64, call: Call, opts: &TxOptions) -> Result
     Ok(p)
 }
 
-/// Signs `p` with `signer` (EIP-1559): the raw bytes and the hash.
-pub fn sign(p: &Prepared, signer: &PrivateKeySigner) -> Result<(Vec<u8>, B256), ChainError> {
+/// Signs `p` with `signer` (EIP-1559) on `rpc`'s runtime: the raw bytes and the hash.
+pub fn sign(rpc: &Rpc, p: &Prepared, signer: &PrivateKeySigner) -> Result<(Vec<u8>, B256), ChainError> {
     let tx = request(p.call.from, p.call.to, &p.call.data)
         .with_nonce(p.nonce)
         .with_chain_id(p.chain_id)
@@ -162,10 +178,7 @@ pub fn sign(p: &Prepared, signer: &PrivateKeySigner) -> Result<(Vec<u8>, B256), 
         .with_max_fee_per_gas(p.max_fee_per_gas)
         .with_max_priority_fee_per_gas(p.max_priority_fee_per_gas);
     let wallet = EthereumWallet::from(signer.clone());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .map_err(|e| ChainError::Usage(format!("cannot start the async runtime: {e}")))?;
-    let env: TxEnvelope = rt
+    let env: TxEnvelope = rpc
         .block_on(tx.build(&wallet))
         .map_err(|e| ChainError::Key(format!("cannot sign {}: {e}", p.call.what)))?;
     Ok((env.encoded_2718(), *env.tx_hash()))
@@ -182,7 +195,7 @@ pub fn send(
     opts: &TxOptions,
     before_send: &mut dyn FnMut(B256) -> Result<(), ChainError>,
 ) -> Result<Mined, ChainError> {
-    let (raw, hash) = sign(p, signer)?;
+    let (raw, hash) = sign(rpc, p, signer)?;
     before_send(hash)?;
     if let Err(e) = rpc.send_raw(&raw, hash, p.call.from, p.nonce, &p.call.what) {
         return Err(match e {

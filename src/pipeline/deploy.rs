@@ -8,12 +8,12 @@ use super::{step, BuildDir, Error, Progress};
 use crate::chain::contracts::Abi;
 use crate::chain::contracts::{compile_consumers, ICreditGate, ISeparateVerifier, IZkinferVerifier};
 use crate::chain::record::{GatePolicy, PendingTx};
-use crate::chain::tx::{prepare, send, simulate, Call, Prepared};
+use crate::chain::tx::{prepare, send, view, Call, Prepared};
 use crate::chain::{hex0x, parse_address, ChainError, DeployedContract, DeploymentRecord, KeySource, Rpc, RpcOptions, TxOptions};
 use crate::evm::Compiled;
 use alloy::primitives::{keccak256, Address, B256, I256};
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::{SolCall, SolValue};
+use alloy::sol_types::SolValue;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -571,43 +571,22 @@ fn check_config(
     vk_hash: B256,
     gate: Option<&GatePolicy>,
 ) -> Result<bool, Error> {
-    let call = |data: Vec<u8>| {
-        simulate(
-            rpc,
-            &Call {
-                what: format!("reading {}", hex0x(address.as_slice())),
-                from,
-                to: Some(address),
-                data,
-                abi: Abi::Verifier,
-            },
-        )
-    };
     let dep = |r: &str| deps.iter().find(|(x, _)| *x == r).map(|(_, a)| *a);
     Ok(match role {
         "verifier" => {
-            let h = IZkinferVerifier::VK_HASHCall::abi_decode_returns(&call(IZkinferVerifier::VK_HASHCall {}.abi_encode())?)
-                .map_err(|e| ChainError::Code(format!("VK_HASH(): {e}")))?;
+            let h = view(rpc, from, address, IZkinferVerifier::VK_HASHCall {}, Abi::Verifier)?;
             let key_ok = match dep("verifying_key") {
-                Some(k) => {
-                    ISeparateVerifier::VERIFYING_KEYCall::abi_decode_returns(&call(ISeparateVerifier::VERIFYING_KEYCall {}.abi_encode())?)
-                        .map_err(|e| ChainError::Code(format!("VERIFYING_KEY(): {e}")))?
-                        == k
-                }
+                Some(k) => view(rpc, from, address, ISeparateVerifier::VERIFYING_KEYCall {}, Abi::Verifier)? == k,
                 None => true,
             };
             h == vk_hash && key_ok
         }
         "credit_gate" => {
             let policy = gate.expect("gate role only with a policy");
-            let v = ICreditGate::verifierCall::abi_decode_returns(&call(ICreditGate::verifierCall {}.abi_encode())?)
-                .map_err(|e| ChainError::Code(format!("verifier(): {e}")))?;
-            let h = ICreditGate::vkHashCall::abi_decode_returns(&call(ICreditGate::vkHashCall {}.abi_encode())?)
-                .map_err(|e| ChainError::Code(format!("vkHash(): {e}")))?;
-            let t = ICreditGate::thresholdCall::abi_decode_returns(&call(ICreditGate::thresholdCall {}.abi_encode())?)
-                .map_err(|e| ChainError::Code(format!("threshold(): {e}")))?;
-            let d = ICreditGate::validityCall::abi_decode_returns(&call(ICreditGate::validityCall {}.abi_encode())?)
-                .map_err(|e| ChainError::Code(format!("validity(): {e}")))?;
+            let v = view(rpc, from, address, ICreditGate::verifierCall {}, Abi::CreditGate)?;
+            let h = view(rpc, from, address, ICreditGate::vkHashCall {}, Abi::CreditGate)?;
+            let t = view(rpc, from, address, ICreditGate::thresholdCall {}, Abi::CreditGate)?;
+            let d = view(rpc, from, address, ICreditGate::validityCall {}, Abi::CreditGate)?;
             Some(v) == dep("verifier")
                 && h == vk_hash
                 && t == I256::try_from(policy.threshold).expect("fits")

@@ -176,46 +176,38 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
         }
     }
     let proof = Bytes::from(proof);
-    let data = match target {
-        Target::Verifier => IZkinferVerifier::verifyProofCall {
-            proof,
-            instances: instances.clone(),
-        }
-        .abi_encode(),
-        Target::CreditGate => ICreditGate::requestCreditCall {
-            proof,
-            instances: instances.clone(),
-        }
-        .abi_encode(),
+    let (data, function, abi) = match target {
+        Target::Verifier => (
+            IZkinferVerifier::verifyProofCall { proof, instances }.abi_encode(),
+            "verifyProof",
+            Abi::Verifier,
+        ),
+        Target::CreditGate => (
+            ICreditGate::requestCreditCall { proof, instances }.abi_encode(),
+            "requestCredit",
+            Abi::CreditGate,
+        ),
         Target::InferenceOracle => {
             let id = opts
                 .model_id
                 .as_deref()
                 .ok_or_else(|| Error::Usage("--model-id is needed to post to an InferenceOracle".into()))?;
-            IInferenceOracle::postCall {
+            let data = IInferenceOracle::postCall {
                 modelId: model_id(id),
                 proof,
-                instances: instances.clone(),
+                instances,
             }
-            .abi_encode()
+            .abi_encode();
+            (data, "post", Abi::InferenceOracle)
         }
     };
-    let what = match target {
-        Target::Verifier => "verifyProof",
-        Target::CreditGate => "requestCredit",
-        Target::InferenceOracle => "post",
-    };
-    let what = format!("{what} on {}", hex0x(to.as_slice()));
+    let what = format!("{function} on {}", hex0x(to.as_slice()));
     let call = Call {
         what: what.clone(),
         from,
         to: Some(to),
         data,
-        abi: match target {
-            Target::Verifier => Abi::Verifier,
-            Target::CreditGate => Abi::CreditGate,
-            Target::InferenceOracle => Abi::InferenceOracle,
-        },
+        abi,
     };
     let (sim, _) = step(progress, "simulating the call (eth_call)", || simulate(&rpc, &call));
     let returned = sim?;
