@@ -655,3 +655,135 @@ fn a_timed_out_deployment_is_settled_by_the_next_run() {
     let deployer: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse().unwrap();
     assert_eq!(rpc(&anvil.url).nonce(deployer).unwrap(), 1, "one verifier deployed, not two");
 }
+
+/// Bad requests to deploy and submit: each refused with a message naming what is wrong, before
+/// anything is sent.
+#[test]
+fn bad_deploy_and_submit_requests_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = build(tmp.path(), "credit", None);
+    let proof = prove_for(&model, BORROWER, &tmp.path().join("p.json"));
+    // A build without the bound account cannot back a CreditGate (checked before connecting).
+    let plain = tmp.path().join("plain");
+    compile(
+        &CompileOptions {
+            model: common::model("credit_mlp.onnx"),
+            data: vec![common::model("credit_mlp.input.json")],
+            out: plain.clone(),
+            calibration: CalibrateOptions::default(),
+        },
+        &Silent,
+    )
+    .unwrap();
+    setup(&BuildDir(plain.clone()), &zkinfer::proof::SrsSource::Dev, &Silent).unwrap();
+    let key = ["--private-key", DEPLOYER_KEY];
+    let mut args = vec!["deploy", s(&plain), "--credit-gate", "--threshold", "0"];
+    args.extend_from_slice(&key);
+    assert_fails(&zkinfer(&args), &["CreditGate needs public instances [score, account]", "bound []"]);
+    let mut args = vec![
+        "deploy",
+        s(&model.0),
+        "--credit-gate",
+        "--threshold",
+        "0",
+        "--validity-days",
+        "4000",
+    ];
+    args.extend_from_slice(&key);
+    assert_fails(&zkinfer(&args), &["--validity-days must be more than 0 and at most 3650"]);
+    let missing = tmp.path().join("none.json");
+    assert_fails(
+        &zkinfer(&["deploy", s(&model.0), "--keystore", s(&missing), "--password-file", s(&missing)]),
+        &["keystore", "does not exist"],
+    );
+
+    let anvil = start_anvil(31337);
+    let nobody = "0x00000000000000000000000000000000000000aa";
+    assert_fails(
+        &zkinfer(&[
+            "submit",
+            s(&proof),
+            "--to",
+            nobody,
+            "--rpc-url",
+            &anvil.url,
+            "--private-key",
+            BORROWER_KEY,
+        ]),
+        &["there is no contract at 0x00000000000000000000000000000000000000aa on chain 31337"],
+    );
+    // An account without funds is stopped before signing.
+    let record = tmp.path().join("rec.json");
+    let d = json(&zkinfer(&[
+        "--json",
+        "deploy",
+        s(&model.0),
+        "--rpc-url",
+        &anvil.url,
+        "--private-key",
+        DEPLOYER_KEY,
+        "--record",
+        s(&record),
+    ]));
+    let verifier = d["contracts"][0]["address"].as_str().unwrap().to_string();
+    let poor = "0x1111111111111111111111111111111111111111111111111111111111111111";
+    assert_fails(
+        &zkinfer(&[
+            "submit",
+            s(&proof),
+            "--deployment",
+            s(&record),
+            "--rpc-url",
+            &anvil.url,
+            "--private-key",
+            poor,
+        ]),
+        &["holds 0 wei but", "may cost up to"],
+    );
+    // The oracle needs a model id; the record has no gate to default to.
+    assert_fails(
+        &zkinfer(&[
+            "submit",
+            s(&proof),
+            "--to",
+            &verifier,
+            "--target",
+            "oracle",
+            "--rpc-url",
+            &anvil.url,
+            "--private-key",
+            BORROWER_KEY,
+        ]),
+        &["--model-id is needed"],
+    );
+    assert_fails(
+        &zkinfer(&[
+            "submit",
+            s(&proof),
+            "--deployment",
+            s(&record),
+            "--target",
+            "credit-gate",
+            "--rpc-url",
+            &anvil.url,
+            "--private-key",
+            BORROWER_KEY,
+        ]),
+        &["has no credit_gate (it has verifier)"],
+    );
+    // A record of another chain.
+    let other = start_anvil(5);
+    assert_fails(
+        &zkinfer(&[
+            "submit",
+            s(&proof),
+            "--deployment",
+            s(&record),
+            "--rpc-url",
+            &other.url,
+            "--private-key",
+            BORROWER_KEY,
+        ]),
+        &["serves chain 5, not chain 31337"],
+    );
+}
