@@ -63,6 +63,12 @@ impl LoadedModel {
         if graph_proto.node.is_empty() {
             return Err(malformed("the graph has no nodes".into()));
         }
+        let opset = proto
+            .opset_import
+            .iter()
+            .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
+            .map(|o| o.version)
+            .unwrap_or(13);
         let initializers: HashSet<&str> = graph_proto.initializer.iter().map(|t| t.name.as_str()).collect();
         let real_inputs: Vec<&pb::ValueInfoProto> = graph_proto
             .input
@@ -185,10 +191,25 @@ impl LoadedModel {
                 proto: pbnode,
                 inputs: operands,
                 out_shape: out_shape.clone(),
+                output: &out_name,
+                opset,
             };
             match lower(&ctx)? {
                 Lowered::Const(t) => {
                     consts.insert(out_name, t);
+                }
+                Lowered::Graph(subs) => {
+                    for sub in subs {
+                        vars.insert(sub.output.clone(), sub.shape.clone());
+                        nodes.push(Node {
+                            name: name.clone(),
+                            op_type: pbnode.op_type.clone(),
+                            op: sub.op,
+                            inputs: sub.inputs,
+                            output: sub.output,
+                            shape: sub.shape,
+                        });
+                    }
                 }
                 Lowered::Op(op, op_inputs) => {
                     vars.insert(out_name.clone(), out_shape.clone());

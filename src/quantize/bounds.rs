@@ -18,6 +18,8 @@ fn output_bound(t: &TableSpec) -> f64 {
         TableKind::Relu => t.hi.max(0) as f64,
         TableKind::Sigmoid { output_scale, .. } => 2f64.powi(output_scale as i32),
         TableKind::Identity | TableKind::Input | TableKind::Remainder { .. } => m,
+        // the table holds every value; its largest magnitude is the bound
+        TableKind::Func { .. } => (t.lo..=t.hi).map(|v| t.kind.apply(v).unsigned_abs()).max().unwrap_or(0) as f64,
     }
 }
 

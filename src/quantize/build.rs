@@ -3,7 +3,7 @@
 use super::program::{ProgInput, ProgOutput, Program, Step, StepKind, Wire};
 use super::tables::{TableKind, TableSpec};
 use super::QuantizeError;
-use crate::model::graph::{Activation, Graph, Node, Op};
+use crate::model::graph::{Activation, Graph, Node, Op, Source};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -55,6 +55,8 @@ struct Builder<'a> {
     tables: Vec<TableSpec>,
     tensors: HashMap<String, QTensor>,
     consumers: HashMap<String, Vec<usize>>,
+    /// Constant wires by (value bits, scale).
+    constants: HashMap<(u32, u32), Wire>,
 }
 
 fn round_i64(node: &str, x: f64) -> Result<i64, QuantizeError> {
@@ -157,6 +159,23 @@ impl Builder<'_> {
                     out,
                 )
             }
+            Some(f) => {
+                let out = if f.is_flag() {
+                    0
+                } else if f.refines() {
+                    base + self.cfg.sigmoid_extra_bits
+                } else {
+                    in_scale
+                };
+                (
+                    TableKind::Func {
+                        f,
+                        input_scale: in_scale,
+                        output_scale: out,
+                    },
+                    out,
+                )
+            }
         };
         let table = self.table(kind);
         let rem_table = self.table(TableKind::Remainder { bits: shift });
@@ -180,6 +199,45 @@ impl Builder<'_> {
         })
     }
 
+    /// A wire holding the constant `c` at `scale` (one per value and scale).
+    fn constant(&mut self, node: &str, c: f32, scale: u32) -> Result<Wire, QuantizeError> {
+        if let Some(w) = self.constants.get(&(c.to_bits(), scale)) {
+            return Ok(*w);
+        }
+        let bias = round_i64(node, c as f64 * 2f64.powi(scale as i32))? as i128;
+        let out = self.wires(1)[0];
+        self.steps.push(Step {
+            node: node.to_string(),
+            kind: StepKind::Linear { out, terms: vec![], bias },
+        });
+        self.constants.insert((c.to_bits(), scale), out);
+        Ok(out)
+    }
+
+    /// `t` multiplied up to `scale` (exact: a power-of-two weight per element).
+    fn align(&mut self, node: &str, t: &QTensor, scale: u32) -> QTensor {
+        if t.scale >= scale {
+            return t.clone();
+        }
+        let m = 1i64 << (scale - t.scale);
+        let outs = self.wires(t.wires.len());
+        for (o, i) in outs.iter().zip(&t.wires) {
+            self.steps.push(Step {
+                node: node.to_string(),
+                kind: StepKind::Linear {
+                    out: *o,
+                    terms: vec![(*i, m)],
+                    bias: 0,
+                },
+            });
+        }
+        QTensor {
+            wires: outs,
+            scale,
+            pre_rounded: None,
+        }
+    }
+
     fn node(&mut self, node: &Node) -> Result<(), QuantizeError> {
         let mut operands = node.inputs.iter().map(|n| self.tensor(node, n)).collect::<Result<Vec<_>, _>>()?;
         let out = match &node.op {
@@ -188,6 +246,24 @@ impl Builder<'_> {
                 QTensor {
                     wires: t.wires.clone(),
                     scale: t.scale,
+                    pre_rounded: None,
+                }
+            }
+            Op::Select { sources } => {
+                let scale = operands.iter().map(|t| t.scale).max().unwrap_or(self.cfg.input_scale);
+                for t in operands.iter_mut() {
+                    *t = self.align(&node.name, t, scale);
+                }
+                let mut wires = Vec::with_capacity(sources.len());
+                for s in sources {
+                    wires.push(match *s {
+                        Source::Wire { operand, index } => operands[operand].wires[index],
+                        Source::Const(c) => self.constant(&node.name, c, scale)?,
+                    });
+                }
+                QTensor {
+                    wires,
+                    scale,
                     pre_rounded: None,
                 }
             }
@@ -277,6 +353,7 @@ pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError>
         tables: vec![],
         tensors: HashMap::new(),
         consumers,
+        constants: HashMap::new(),
     };
     let mut inputs = Vec::new();
     for gi in &graph.inputs {

@@ -1,5 +1,6 @@
 //! Lookup tables: which function, over which input range.
 
+use crate::model::graph::Activation;
 use serde::{Deserialize, Serialize};
 
 /// The function a table tabulates.
@@ -14,6 +15,15 @@ pub enum TableKind {
     Relu,
     /// `v ↦ round(σ(v / 2^input_scale) · 2^output_scale)`.
     Sigmoid {
+        /// Input scale exponent.
+        input_scale: u32,
+        /// Output scale exponent.
+        output_scale: u32,
+    },
+    /// `v ↦ round(f(v / 2^input_scale) · 2^output_scale)` for any other element-wise function.
+    Func {
+        /// The function.
+        f: Activation,
         /// Input scale exponent.
         input_scale: u32,
         /// Output scale exponent.
@@ -38,6 +48,23 @@ impl TableKind {
                 let s = 1.0 / (1.0 + libm::exp(-x));
                 (s * (1u64 << output_scale) as f64).round() as i64
             }
+            TableKind::Func {
+                f,
+                input_scale,
+                output_scale,
+            } => {
+                // ln is defined on the smallest positive step for v ≤ 0 (the float model would
+                // give -inf or NaN there)
+                let v = if f == Activation::Log { v.max(1) } else { v };
+                let x = v as f64 / 2f64.powi(input_scale as i32);
+                let y = (f.eval(x) * 2f64.powi(output_scale as i32)).round();
+                if y.is_nan() {
+                    0
+                } else {
+                    // saturating; bounds::check_bounds refuses tables whose outputs are this large
+                    y.clamp(-(2f64.powi(62)), 2f64.powi(62)) as i64
+                }
+            }
         }
     }
 
@@ -48,6 +75,11 @@ impl TableKind {
             TableKind::Input => "input".into(),
             TableKind::Relu => "relu input".into(),
             TableKind::Sigmoid { input_scale, output_scale } => format!("sigmoid (2^-{input_scale} → 2^-{output_scale}) input"),
+            TableKind::Func {
+                f,
+                input_scale,
+                output_scale,
+            } => format!("{} (2^-{input_scale} → 2^-{output_scale}) input", f.name()),
             TableKind::Remainder { bits } => format!("remainder [0, 2^{bits})"),
         }
     }

@@ -1,10 +1,12 @@
-//! ONNX `Gemm`: `Y = alpha · A' · B' + beta · C` with one constant operand (the weights) and an
-//! optional constant bias `C` broadcast to the output.
+//! ONNX `Gemm`: `Y = alpha · A' · B' + beta · C` (transposes by `transA`/`transB`). A constant
+//! A or B (weights) gives one linear combination per output; two computed operands give
+//! element products summed per output. `C` (optional) is broadcast and may be constant or
+//! computed.
 
 use super::broadcast::index_map;
-use super::matmul::{as_2d, product_rows, Side};
-use super::{LowerCtx, Lowered, Operand};
-use crate::model::graph::Op;
+use super::matmul::{as_2d, lower_pairs, Side};
+use super::{Composite, LowerCtx, Lowered, Operand};
+use crate::model::graph::{LinTerm, Op};
 use crate::model::ModelError;
 
 /// Lowers a `Gemm` node.
@@ -27,17 +29,53 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
         transposed: tb,
     };
     let (m, n) = (a.dims.0, b.dims.1);
-    let (rows, name) = product_rows(ctx, &a, &b, alpha)?;
-    let bias = match ctx.inputs.get(2) {
-        None | Some(Operand::Absent) => vec![0.0; m * n],
-        Some(Operand::Const(c)) => {
-            let map = index_map(&c.shape, &[m, n])
-                .ok_or_else(|| ctx.err(format!("bias C of shape {:?} does not broadcast to [{m}, {n}]", c.shape)))?;
-            map.iter().map(|&i| beta * c.data[i]).collect()
-        }
-        Some(Operand::Var { .. }) => return Err(ctx.err("bias C computed from the model inputs is not supported")),
+    let k = a.dims.1;
+    if k != b.dims.0 {
+        return Err(ctx.err(format!("inner dimensions differ: {k} vs {}", b.dims.0)));
+    }
+    let pairs: Vec<Vec<(usize, usize)>> = (0..m * n)
+        .map(|o| (0..k).map(|i| (a.index(o / n, i), b.index(i, o % n))).collect())
+        .collect();
+    let mut c = Composite::new(ctx);
+    let c_in = ctx.inputs.get(2).cloned().unwrap_or(Operand::Absent);
+    let map = |shape: &[usize]| {
+        index_map(shape, &[m, n]).ok_or_else(|| ctx.err(format!("bias C of shape {shape:?} does not broadcast to [{m}, {n}]")))
     };
-    Ok(Lowered::Op(Op::Linear { exact: false, rows, bias }, vec![name]))
+    let bias = match &c_in {
+        Operand::Const(t) => map(&t.shape)?.iter().map(|&i| beta * t.data[i]).collect(),
+        _ => vec![0.0; m * n],
+    };
+    let prod = lower_pairs(ctx, &mut c, a.op, b.op, &pairs, alpha, bias)?;
+    if let Operand::Var { name, shape } = c_in {
+        let rows = map(&shape)?
+            .iter()
+            .enumerate()
+            .map(|(o, &i)| {
+                vec![
+                    LinTerm {
+                        operand: 0,
+                        index: o,
+                        coeff: 1.0,
+                    },
+                    LinTerm {
+                        operand: 1,
+                        index: i,
+                        coeff: beta,
+                    },
+                ]
+            })
+            .collect();
+        c.add(
+            Op::Linear {
+                exact: beta == 1.0,
+                rows,
+                bias: vec![0.0; m * n],
+            },
+            vec![prod, name],
+            ctx.out_shape.clone(),
+        );
+    }
+    Ok(c.finish())
 }
 
 #[cfg(test)]
@@ -73,6 +111,8 @@ mod tests {
             proto: &proto,
             inputs,
             out_shape,
+            output: "y",
+            opset: 13,
         })
         .unwrap();
         let Lowered::Op(Op::Linear { rows, bias, .. }, _) = l else {

@@ -5,20 +5,84 @@
 //! [`ModelError::UnsupportedOp`]. Nodes whose outputs tract folds to constants (for example
 //! shape arithmetic feeding a Reshape) never reach the table.
 
+mod abs;
 mod add;
+mod average_pool;
+mod batch_normalization;
 mod broadcast;
+mod cast;
+mod clip;
+mod compare;
+mod compose;
+mod concat;
 mod constant;
+mod conv;
+mod conv_transpose;
+mod div;
+mod elementwise;
+mod elu;
+mod equal;
+mod erf;
+mod exp;
+mod expand;
+mod extremum;
 mod flatten;
+mod gather;
+mod gelu;
 mod gemm;
+mod global_average_pool;
+mod global_max_pool;
+mod greater;
+mod greater_or_equal;
+mod hard_sigmoid;
+mod hard_swish;
 mod identity;
+mod instance_normalization;
+mod layer_normalization;
+mod leaky_relu;
+mod less;
+mod less_or_equal;
+mod log;
+mod log_softmax;
 mod matmul;
+mod max;
+mod max_pool;
+mod min;
 mod mul;
+mod neg;
+mod normalize;
+mod pad;
+mod pool;
+mod pow;
+mod prelu;
+mod reciprocal;
+mod reduce;
+mod reduce_max;
+mod reduce_mean;
+mod reduce_min;
+mod reduce_sum;
 mod relu;
 mod reshape;
+mod selu;
+mod shape;
+mod shrink;
 mod sigmoid;
+mod sign;
+mod slice;
+mod softmax;
+mod softplus;
+mod softsign;
+mod sqrt;
+mod squeeze;
 mod sub;
+mod sum;
+mod tanh;
+mod tile;
+mod transpose;
+mod unsqueeze;
+mod where_op;
 
-use super::graph::{Op, Tensor};
+use super::graph::{Activation, Op, Tensor};
 use super::ModelError;
 use tract_onnx::pb::NodeProto;
 
@@ -56,6 +120,67 @@ pub enum Lowered {
     Op(Op, Vec<String>),
     /// A constant tensor.
     Const(Tensor),
+    /// Several computations; the last one produces the node's output (see [`Composite`]).
+    Graph(Vec<SubNode>),
+}
+
+/// One computation of a composite lowering.
+#[derive(Clone, Debug)]
+pub struct SubNode {
+    /// The operation.
+    pub op: Op,
+    /// Variable operand tensor names.
+    pub inputs: Vec<String>,
+    /// Output tensor name.
+    pub output: String,
+    /// Output shape.
+    pub shape: Vec<usize>,
+}
+
+/// Builds a composite lowering: intermediate tensors are named `<output>#<i>`, the last
+/// computation writes the node's output tensor.
+pub struct Composite {
+    out: String,
+    nodes: Vec<SubNode>,
+}
+
+impl Composite {
+    /// An empty composite for the node of `ctx`.
+    pub fn new(ctx: &LowerCtx) -> Self {
+        Composite {
+            out: ctx.output.to_string(),
+            nodes: Vec::new(),
+        }
+    }
+
+    /// Whether nothing was added yet.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Adds a computation and returns the name of its output tensor.
+    pub fn add(&mut self, op: Op, inputs: Vec<String>, shape: Vec<usize>) -> String {
+        let output = format!("{}#{}", self.out, self.nodes.len());
+        self.nodes.push(SubNode {
+            op,
+            inputs,
+            output: output.clone(),
+            shape,
+        });
+        output
+    }
+
+    /// The lowering; the last computation's output becomes the node's output.
+    pub fn finish(mut self) -> Lowered {
+        if self.nodes.len() == 1 {
+            let n = self.nodes.pop().expect("one node");
+            return Lowered::Op(n.op, n.inputs);
+        }
+        if let Some(last) = self.nodes.last_mut() {
+            last.output = self.out;
+        }
+        Lowered::Graph(self.nodes)
+    }
 }
 
 /// Everything an op's lowering function may look at.
@@ -68,6 +193,10 @@ pub struct LowerCtx<'a> {
     pub inputs: Vec<Operand>,
     /// Output shape inferred by tract.
     pub out_shape: Vec<usize>,
+    /// Output tensor name.
+    pub output: &'a str,
+    /// The model's default-domain opset version.
+    pub opset: i64,
 }
 
 impl LowerCtx<'_> {
@@ -93,6 +222,74 @@ impl LowerCtx<'_> {
         self.proto.attribute.iter().find(|a| a.name == name).map(|a| a.i).unwrap_or(default)
     }
 
+    /// Integer list attribute (`None` when absent).
+    pub fn attr_ints(&self, name: &str) -> Option<Vec<i64>> {
+        self.proto.attribute.iter().find(|a| a.name == name).map(|a| a.ints.clone())
+    }
+
+    /// String attribute with a default.
+    pub fn attr_str(&self, name: &str, default: &str) -> String {
+        self.proto
+            .attribute
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| String::from_utf8_lossy(&a.s).into_owned())
+            .unwrap_or_else(|| default.to_string())
+    }
+
+    /// Whether the node sets attribute `name`.
+    pub fn has_attr(&self, name: &str) -> bool {
+        self.proto.attribute.iter().any(|a| a.name == name)
+    }
+
+    /// The variable operand at slot `i` (name, shape), or an error naming the slot.
+    pub fn var(&self, i: usize) -> Result<(String, Vec<usize>), ModelError> {
+        match self.input(i)? {
+            Operand::Var { name, shape } => Ok((name.clone(), shape.clone())),
+            _ => Err(self.err(format!("input #{i} must be computed from the model inputs"))),
+        }
+    }
+
+    /// The constant operand at slot `i`, or an error naming what it must be.
+    pub fn konst(&self, i: usize, what: &str) -> Result<&Tensor, ModelError> {
+        match self.input(i)? {
+            Operand::Const(t) => Ok(t),
+            _ => Err(self.err(format!(
+                "{what} (input #{i}) must be a constant; computed values are not supported there"
+            ))),
+        }
+    }
+
+    /// Optional constant at slot `i` (`None` when the slot is empty or missing).
+    pub fn opt_konst(&self, i: usize, what: &str) -> Result<Option<&Tensor>, ModelError> {
+        match self.inputs.get(i) {
+            None | Some(Operand::Absent) => Ok(None),
+            Some(Operand::Const(t)) => Ok(Some(t)),
+            Some(Operand::Var { .. }) => Err(self.err(format!(
+                "{what} (input #{i}) must be a constant; computed values are not supported there"
+            ))),
+        }
+    }
+
+    /// The integer values of the constant at slot `i`.
+    pub fn const_ints(&self, i: usize, what: &str) -> Result<Vec<i64>, ModelError> {
+        Ok(self.konst(i, what)?.data.iter().map(|&v| v as i64).collect())
+    }
+
+    /// The integer values of the optional constant at slot `i`.
+    pub fn opt_const_ints(&self, i: usize, what: &str) -> Result<Option<Vec<i64>>, ModelError> {
+        Ok(self.opt_konst(i, what)?.map(|t| t.data.iter().map(|&v| v as i64).collect()))
+    }
+
+    /// An axis attribute or input value normalised into `0..rank`.
+    pub fn axis(&self, axis: i64, rank: usize) -> Result<usize, ModelError> {
+        let a = if axis < 0 { axis + rank as i64 } else { axis };
+        if a < 0 || a >= rank as i64 {
+            return Err(self.err(format!("axis {axis} is out of range for rank {rank}")));
+        }
+        Ok(a as usize)
+    }
+
     /// Float attribute with a default.
     pub fn attr_float(&self, name: &str, default: f32) -> f32 {
         self.proto.attribute.iter().find(|a| a.name == name).map(|a| a.f).unwrap_or(default)
@@ -107,22 +304,83 @@ impl LowerCtx<'_> {
     }
 }
 
+/// A unary op proven by one lookup table of `f`.
+pub fn unary(ctx: &LowerCtx, f: Activation) -> Result<Lowered, ModelError> {
+    Ok(Lowered::Op(Op::Activation(f), vec![ctx.unary_var()?]))
+}
+
 /// A lowering function.
 pub type LowerFn = fn(&LowerCtx) -> Result<Lowered, ModelError>;
 
 /// The op table: ONNX op type → lowering function.
 pub const REGISTRY: &[(&str, LowerFn)] = &[
+    ("Abs", abs::lower),
     ("Add", add::lower),
+    ("AveragePool", average_pool::lower),
+    ("BatchNormalization", batch_normalization::lower),
+    ("Cast", cast::lower),
+    ("Clip", clip::lower),
+    ("Concat", concat::lower),
     ("Constant", constant::lower),
+    ("Conv", conv::lower),
+    ("ConvTranspose", conv_transpose::lower),
+    ("Div", div::lower),
+    ("Elu", elu::lower),
+    ("Equal", equal::lower),
+    ("Erf", erf::lower),
+    ("Exp", exp::lower),
+    ("Expand", expand::lower),
     ("Flatten", flatten::lower),
+    ("Gather", gather::lower),
+    ("Gelu", gelu::lower),
     ("Gemm", gemm::lower),
+    ("GlobalAveragePool", global_average_pool::lower),
+    ("GlobalMaxPool", global_max_pool::lower),
+    ("Greater", greater::lower),
+    ("GreaterOrEqual", greater_or_equal::lower),
+    ("HardSigmoid", hard_sigmoid::lower),
+    ("HardSwish", hard_swish::lower),
     ("Identity", identity::lower),
+    ("InstanceNormalization", instance_normalization::lower),
+    ("LayerNormalization", layer_normalization::lower),
+    ("LeakyRelu", leaky_relu::lower),
+    ("Less", less::lower),
+    ("LessOrEqual", less_or_equal::lower),
+    ("Log", log::lower),
+    ("LogSoftmax", log_softmax::lower),
     ("MatMul", matmul::lower),
+    ("Max", max::lower),
+    ("MaxPool", max_pool::lower),
+    ("Min", min::lower),
     ("Mul", mul::lower),
+    ("Neg", neg::lower),
+    ("PRelu", prelu::lower),
+    ("Pad", pad::lower),
+    ("Pow", pow::lower),
+    ("Reciprocal", reciprocal::lower),
+    ("ReduceMax", reduce_max::lower),
+    ("ReduceMean", reduce_mean::lower),
+    ("ReduceMin", reduce_min::lower),
+    ("ReduceSum", reduce_sum::lower),
     ("Relu", relu::lower),
     ("Reshape", reshape::lower),
+    ("Selu", selu::lower),
+    ("Shrink", shrink::lower),
     ("Sigmoid", sigmoid::lower),
+    ("Sign", sign::lower),
+    ("Slice", slice::lower),
+    ("Softmax", softmax::lower),
+    ("Softplus", softplus::lower),
+    ("Softsign", softsign::lower),
+    ("Sqrt", sqrt::lower),
+    ("Squeeze", squeeze::lower),
     ("Sub", sub::lower),
+    ("Sum", sum::lower),
+    ("Tanh", tanh::lower),
+    ("Tile", tile::lower),
+    ("Transpose", transpose::lower),
+    ("Unsqueeze", unsqueeze::lower),
+    ("Where", where_op::lower),
 ];
 
 /// Looks an op type up in the registry.
@@ -173,6 +431,139 @@ pub(crate) mod test_util {
             proto: &proto,
             inputs,
             out_shape,
+            output: "y",
+            opset: 13,
         })
+    }
+
+    /// A node under test with attributes.
+    pub struct TestNode {
+        proto: NodeProto,
+        inputs: Vec<Operand>,
+        out: Vec<usize>,
+        opset: i64,
+    }
+
+    /// A test node of `op_type` with operands and output shape (opset 13).
+    pub fn ctx_with(op_type: &str, inputs: Vec<Operand>, out: &[usize]) -> TestNode {
+        let (proto, inputs, out) = ctx(op_type, inputs, out.to_vec());
+        TestNode {
+            proto,
+            inputs,
+            out,
+            opset: 13,
+        }
+    }
+
+    impl TestNode {
+        fn set(&mut self, a: tract_onnx::pb::AttributeProto) {
+            self.proto.attribute.retain(|x| x.name != a.name);
+            self.proto.attribute.push(a);
+        }
+        /// Sets an integer attribute.
+        pub fn int(&mut self, name: &str, i: i64) {
+            self.set(tract_onnx::pb::AttributeProto {
+                name: name.into(),
+                i,
+                ..Default::default()
+            });
+        }
+        /// Sets an integer list attribute.
+        pub fn ints(&mut self, name: &str, v: &[i64]) {
+            self.set(tract_onnx::pb::AttributeProto {
+                name: name.into(),
+                ints: v.to_vec(),
+                ..Default::default()
+            });
+        }
+        /// Sets a float attribute.
+        pub fn float(&mut self, name: &str, f: f32) {
+            self.set(tract_onnx::pb::AttributeProto {
+                name: name.into(),
+                f,
+                ..Default::default()
+            });
+        }
+        /// Sets a string attribute.
+        pub fn string(&mut self, name: &str, v: &str) {
+            self.set(tract_onnx::pb::AttributeProto {
+                name: name.into(),
+                s: v.as_bytes().to_vec(),
+                ..Default::default()
+            });
+        }
+        /// Sets the opset version.
+        pub fn opset(&mut self, v: i64) {
+            self.opset = v;
+        }
+        /// Runs a lowering function.
+        pub fn run(&self, f: LowerFn) -> Result<Lowered, ModelError> {
+            f(&LowerCtx {
+                node: "n",
+                proto: &self.proto,
+                inputs: self.inputs.clone(),
+                out_shape: self.out.clone(),
+                output: "y",
+                opset: self.opset,
+            })
+        }
+    }
+
+    fn op_name(op: &Op) -> &'static str {
+        match op {
+            Op::Linear { .. } => "Linear",
+            Op::Product { .. } => "Product",
+            Op::Activation(_) => "Activation",
+            Op::View => "View",
+            Op::Select { .. } => "Select",
+        }
+    }
+
+    /// The kinds of the lowered ops, in order.
+    pub fn graph_ops(l: &Lowered) -> Vec<&'static str> {
+        match l {
+            Lowered::Op(op, _) => vec![op_name(op)],
+            Lowered::Graph(g) => g.iter().map(|n| op_name(&n.op)).collect(),
+            Lowered::Const(_) => vec![],
+        }
+    }
+
+    /// The activation of a single-op lowering.
+    pub fn activation_of(l: &Lowered) -> Activation {
+        match l {
+            Lowered::Op(Op::Activation(f), _) => *f,
+            other => panic!("not an activation: {other:?}"),
+        }
+    }
+
+    /// The last activation of a lowering.
+    pub fn last_activation(l: &Lowered) -> Activation {
+        match l {
+            Lowered::Graph(g) => g
+                .iter()
+                .rev()
+                .find_map(|n| if let Op::Activation(f) = n.op { Some(f) } else { None })
+                .expect("an activation"),
+            other => activation_of(other),
+        }
+    }
+
+    /// The activation a unary op lowers to.
+    pub fn unary_of(f: LowerFn, op_type: &str) -> Activation {
+        activation_of(&ctx_with(op_type, vec![var("x", &[2])], &[2]).run(f).unwrap())
+    }
+
+    /// The operand-0 indices of a single Select lowering.
+    pub fn selected(l: &Lowered) -> Vec<usize> {
+        match l {
+            Lowered::Op(Op::Select { sources }, _) => sources
+                .iter()
+                .map(|s| match s {
+                    crate::model::graph::Source::Wire { index, .. } => *index,
+                    crate::model::graph::Source::Const(_) => usize::MAX,
+                })
+                .collect(),
+            other => panic!("not a select: {other:?}"),
+        }
     }
 }

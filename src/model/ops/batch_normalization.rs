@@ -1,0 +1,67 @@
+//! ONNX `BatchNormalization` (inference mode): a per-channel affine map
+//! `y = scale·(x − mean)/√(var + eps) + B` with all four parameters constant, so one linear
+//! combination per element.
+
+use super::shape::{numel, unravel};
+use super::{LowerCtx, Lowered};
+use crate::model::graph::{LinTerm, Op};
+use crate::model::ModelError;
+
+/// Lowers a `BatchNormalization` node.
+pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
+    if ctx.attr_int("training_mode", 0) != 0 || ctx.proto.output.iter().skip(1).any(|o| !o.is_empty()) {
+        return Err(ctx.err("training mode (running statistics outputs) is not supported; export the model in eval mode"));
+    }
+    let (x, xs) = ctx.var(0)?;
+    if xs.len() < 2 {
+        return Err(ctx.err(format!("expects X as [N, C, …]; got {xs:?}")));
+    }
+    let c = xs[1];
+    let names = ["scale", "B", "input_mean", "input_var"];
+    let mut p = Vec::new();
+    for (i, what) in names.iter().enumerate() {
+        let t = ctx.konst(i + 1, what)?;
+        if t.data.len() != c {
+            return Err(ctx.err(format!("{what} has {} values for {c} channels", t.data.len())));
+        }
+        p.push(t);
+    }
+    let eps = ctx.attr_float("epsilon", 1e-5) as f64;
+    let a: Vec<f64> = (0..c).map(|k| p[0].data[k] as f64 / (p[3].data[k] as f64 + eps).sqrt()).collect();
+    let b: Vec<f64> = (0..c).map(|k| p[1].data[k] as f64 - p[2].data[k] as f64 * a[k]).collect();
+    let mut rows = Vec::with_capacity(numel(&xs));
+    let mut bias = Vec::with_capacity(numel(&xs));
+    for f in 0..numel(&xs) {
+        let k = unravel(f, &xs)[1];
+        rows.push(vec![LinTerm {
+            operand: 0,
+            index: f,
+            coeff: a[k] as f32,
+        }]);
+        bias.push(b[k] as f32);
+    }
+    Ok(Lowered::Op(Op::Linear { exact: false, rows, bias }, vec![x]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+    use crate::model::graph::Op;
+    use crate::model::ops::Lowered;
+
+    #[test]
+    fn folds_statistics_into_an_affine_map() {
+        let one = |v: f32| konst(&[1], &[v]);
+        let mut n = ctx_with(
+            "BatchNormalization",
+            vec![var("x", &[1, 1, 2]), one(2.0), one(1.0), one(3.0), one(4.0)],
+            &[1, 1, 2],
+        );
+        n.float("epsilon", 0.0);
+        let Lowered::Op(Op::Linear { rows, bias, .. }, _) = n.run(super::lower).unwrap() else {
+            panic!()
+        };
+        assert_eq!(rows[0][0].coeff, 1.0); // 2 / √4
+        assert_eq!(bias, vec![-2.0, -2.0]); // 1 − 3·1
+    }
+}

@@ -1,0 +1,143 @@
+//! ONNX `ConvTranspose`: N-dimensional transposed convolution with strides, padding (explicit,
+//! `auto_pad` or implied by `output_shape`), `output_padding`, dilations and groups. Weights and
+//! bias must be constants; each output element is a linear combination of the inputs that
+//! scatter into it.
+
+use super::pool::spatial_attr;
+use super::shape::{numel, ravel, strides, unravel};
+use super::{LowerCtx, Lowered};
+use crate::model::graph::{LinTerm, Op};
+use crate::model::ModelError;
+
+/// Lowers a `ConvTranspose` node.
+pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
+    let (x, xs) = ctx.var(0)?;
+    let w = ctx.konst(1, "the weights W")?;
+    let bias = ctx.opt_konst(2, "the bias B")?;
+    let out = ctx.out_shape.clone();
+    if xs.len() < 3 || w.shape.len() != xs.len() || out.len() != xs.len() {
+        return Err(ctx.err(format!(
+            "expects X as [N, C, spatial…] and W of the same rank; got X {xs:?}, W {:?}",
+            w.shape
+        )));
+    }
+    let nsp = xs.len() - 2;
+    let group = ctx.attr_int("group", 1).max(1) as usize;
+    let c_in = xs[1];
+    if w.shape[0] != c_in || c_in % group != 0 {
+        return Err(ctx.err(format!("W {:?} does not match {c_in} input channels in {group} groups", w.shape)));
+    }
+    let (cg, mg) = (c_in / group, w.shape[1]);
+    if out[1] != mg * group {
+        return Err(ctx.err(format!("output has {} channels, W gives {}", out[1], mg * group)));
+    }
+    let kernel = &w.shape[2..];
+    let st = spatial_attr(ctx, "strides", nsp, 1)?;
+    let dil = spatial_attr(ctx, "dilations", nsp, 1)?;
+    let auto = ctx.attr_str("auto_pad", "NOTSET");
+    let begin: Vec<i64> = match (ctx.attr_ints("pads"), auto.as_str()) {
+        (Some(p), "NOTSET") if !ctx.has_attr("output_shape") => {
+            if p.len() != 2 * nsp {
+                return Err(ctx.err(format!("pads = {p:?} must hold {} values", 2 * nsp)));
+            }
+            p[..nsp].to_vec()
+        }
+        (None, "NOTSET" | "VALID") if !ctx.has_attr("output_shape") => vec![0; nsp],
+        _ => {
+            // pads implied by the output shape (output_shape or SAME_*)
+            let opad = ctx.attr_ints("output_padding").unwrap_or_default();
+            (0..nsp)
+                .map(|d| {
+                    let span = (kernel[d] as i64 - 1) * dil[d] as i64 + 1;
+                    let total = st[d] as i64 * (xs[2 + d] as i64 - 1) + opad.get(d).copied().unwrap_or(0) + span - out[2 + d] as i64;
+                    if auto == "SAME_UPPER" {
+                        total / 2
+                    } else {
+                        total - total / 2
+                    }
+                })
+                .collect()
+        }
+    };
+    if let Some(b) = bias {
+        if b.data.len() != out[1] {
+            return Err(ctx.err(format!("bias B has {} values for {} output channels", b.data.len(), out[1])));
+        }
+    }
+    let (xst, wst, ost) = (strides(&xs), strides(&w.shape), strides(&out));
+    let mut rows: Vec<Vec<LinTerm>> = vec![Vec::new(); numel(&out)];
+    for n in 0..xs[0] {
+        for ic in 0..c_in {
+            let g = ic / cg;
+            for sf in 0..numel(&xs[2..]) {
+                let i = unravel(sf, &xs[2..]);
+                let mut xi = vec![n, ic];
+                xi.extend(&i);
+                let xflat = ravel(&xi, &xst);
+                for kf in 0..numel(kernel) {
+                    let k = unravel(kf, kernel);
+                    let mut pos = Vec::with_capacity(nsp);
+                    for d in 0..nsp {
+                        let p = (i[d] * st[d] + k[d] * dil[d]) as i64 - begin[d];
+                        if p < 0 || p >= out[2 + d] as i64 {
+                            break;
+                        }
+                        pos.push(p as usize);
+                    }
+                    if pos.len() != nsp {
+                        continue;
+                    }
+                    for m in 0..mg {
+                        let mut widx = vec![ic, m];
+                        widx.extend(&k);
+                        let coeff = w.data[ravel(&widx, &wst)];
+                        if coeff == 0.0 {
+                            continue;
+                        }
+                        let mut oi = vec![n, g * mg + m];
+                        oi.extend(&pos);
+                        rows[ravel(&oi, &ost)].push(LinTerm {
+                            operand: 0,
+                            index: xflat,
+                            coeff,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let bias_out = (0..numel(&out))
+        .map(|f| bias.map(|b| b.data[unravel(f, &out)[1]]).unwrap_or(0.0))
+        .collect();
+    Ok(Lowered::Op(
+        Op::Linear {
+            exact: false,
+            rows,
+            bias: bias_out,
+        },
+        vec![x],
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+    use crate::model::graph::Op;
+    use crate::model::ops::Lowered;
+
+    #[test]
+    fn stride_two_scatters_each_input() {
+        // x [1,1,2], w [1,1,2] = [1, 10], stride 2 → out [1,1,4] = [x0, 10x0, x1, 10x1]
+        let mut n = ctx_with(
+            "ConvTranspose",
+            vec![var("x", &[1, 1, 2]), konst(&[1, 1, 2], &[1.0, 10.0])],
+            &[1, 1, 4],
+        );
+        n.ints("strides", &[2]);
+        let Lowered::Op(Op::Linear { rows, .. }, _) = n.run(super::lower).unwrap() else {
+            panic!()
+        };
+        let r: Vec<Vec<(usize, f32)>> = rows.iter().map(|r| r.iter().map(|t| (t.index, t.coeff)).collect()).collect();
+        assert_eq!(r, vec![vec![(0, 1.0)], vec![(0, 10.0)], vec![(1, 1.0)], vec![(1, 10.0)]]);
+    }
+}

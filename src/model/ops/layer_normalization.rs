@@ -1,0 +1,52 @@
+//! ONNX `LayerNormalization` (inference): normalisation over the axes from `axis` to the last,
+//! then `Scale` and `B` (constants, broadcast). Only the `Y` output is supported.
+
+use super::broadcast::index_map;
+use super::normalize::normalize;
+use super::{compose, Composite, LowerCtx, Lowered};
+use crate::model::ModelError;
+
+/// Lowers a `LayerNormalization` node.
+pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
+    if ctx.proto.output.iter().skip(1).any(|o| !o.is_empty()) {
+        return Err(ctx.err("only the Y output is supported (Mean and InvStdDev are training outputs)"));
+    }
+    let (x, xs) = ctx.var(0)?;
+    let axis = ctx.axis(ctx.attr_int("axis", -1), xs.len())?;
+    let eps = ctx.attr_float("epsilon", 1e-5);
+    let scale = ctx.konst(1, "Scale")?;
+    let bias = ctx.opt_konst(2, "B")?;
+    let bcast = |t: &crate::model::Tensor, what: &str| -> Result<Vec<f32>, ModelError> {
+        let m = index_map(&t.shape, &xs).ok_or_else(|| ctx.err(format!("{what} of shape {:?} does not broadcast to {xs:?}", t.shape)))?;
+        Ok(m.iter().map(|&i| t.data[i]).collect())
+    };
+    let gamma = bcast(scale, "Scale")?;
+    let beta = match bias {
+        Some(b) => bcast(b, "B")?,
+        None => vec![0.0; gamma.len()],
+    };
+    let axes: Vec<usize> = (axis..xs.len()).collect();
+    let (groups, group_of) = compose::groups_over(&xs, &axes);
+    let mut c = Composite::new(ctx);
+    normalize(&mut c, &x, &xs, &groups, &group_of, eps, &gamma, &beta);
+    Ok(c.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    #[test]
+    fn mean_variance_rsqrt_product_affine() {
+        let n = ctx_with(
+            "LayerNormalization",
+            vec![var("x", &[2, 3]), konst(&[3], &[1.0, 2.0, 3.0])],
+            &[2, 3],
+        );
+        let ops = n.run(super::lower).unwrap();
+        assert_eq!(
+            graph_ops(&ops),
+            vec!["Linear", "Linear", "Product", "Linear", "Activation", "Product", "Linear"]
+        );
+    }
+}

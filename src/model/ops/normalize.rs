@@ -1,0 +1,63 @@
+//! The normalisation shared by LayerNormalization and InstanceNormalization:
+//! `(x − mean) / √(var + eps)` over groups of elements, then an element-wise affine map.
+//!
+//! mean and variance are linear combinations (the squares are products), the inverse root is a
+//! lookup table over the calibrated variance range, and the final scaling is a product.
+
+use super::{compose, Composite};
+use crate::model::graph::{Activation, LinTerm, Op, Param};
+
+/// Adds the normalisation of `x` (shape `shape`) over `groups` and the affine map
+/// `y[i] = gamma[i]·x̂[i] + beta[i]`; returns the output tensor name.
+#[allow(clippy::too_many_arguments)]
+pub fn normalize(
+    c: &mut Composite,
+    x: &str,
+    shape: &[usize],
+    groups: &[Vec<usize>],
+    group_of: &[usize],
+    eps: f32,
+    gamma: &[f32],
+    beta: &[f32],
+) -> String {
+    let n = groups.first().map(|g| g.len()).unwrap_or(1).max(1);
+    let gshape = vec![groups.len()];
+    let mean = compose::sum(c, x, groups, 1.0 / n as f32, &gshape);
+    let d = compose::minus_grouped(c, x, &mean, group_of, shape);
+    let sq = c.add(
+        Op::Product {
+            pairs: (0..group_of.len()).map(|i| (i, i)).collect(),
+        },
+        vec![d.clone(), d.clone()],
+        shape.to_vec(),
+    );
+    let var = compose::sum(c, &sq, groups, 1.0 / n as f32, &gshape);
+    let r = c.add(Op::Activation(Activation::Rsqrt { eps: Param::new(eps) }), vec![var], gshape);
+    let xhat = c.add(
+        Op::Product {
+            pairs: group_of.iter().enumerate().map(|(i, &g)| (i, g)).collect(),
+        },
+        vec![d, r],
+        shape.to_vec(),
+    );
+    let rows = gamma
+        .iter()
+        .enumerate()
+        .map(|(i, &coeff)| {
+            vec![LinTerm {
+                operand: 0,
+                index: i,
+                coeff,
+            }]
+        })
+        .collect();
+    c.add(
+        Op::Linear {
+            exact: false,
+            rows,
+            bias: beta.to_vec(),
+        },
+        vec![xhat],
+        shape.to_vec(),
+    )
+}

@@ -1,0 +1,50 @@
+//! ONNX `Sum` (variadic, broadcasting): an exact linear combination of the computed operands
+//! plus the constant ones.
+
+use super::elementwise::maps;
+use super::{LowerCtx, Lowered, Operand};
+use crate::model::graph::{LinTerm, Op};
+use crate::model::ModelError;
+
+/// Lowers a `Sum` node.
+pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
+    let ops: Vec<&Operand> = ctx.inputs.iter().filter(|o| !matches!(o, Operand::Absent)).collect();
+    let m = maps(ctx, &ops)?;
+    let n = ctx.out_shape.iter().product();
+    let mut rows = vec![Vec::new(); n];
+    let mut bias = vec![0.0f32; n];
+    let mut names = Vec::new();
+    for (op, map) in ops.iter().zip(&m) {
+        match op {
+            Operand::Var { name, .. } => {
+                names.push(name.clone());
+                for (row, &i) in rows.iter_mut().zip(map) {
+                    row.push(LinTerm {
+                        operand: names.len() - 1,
+                        index: i,
+                        coeff: 1.0,
+                    });
+                }
+            }
+            Operand::Const(t) => bias.iter_mut().zip(map).for_each(|(b, &i)| *b += t.data[i]),
+            Operand::Absent => {}
+        }
+    }
+    if names.is_empty() {
+        return Err(ctx.err("every input is constant"));
+    }
+    Ok(Lowered::Op(Op::Linear { exact: true, rows, bias }, names))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    #[test]
+    fn three_terms() {
+        let l = ctx_with("Sum", vec![var("a", &[2]), var("b", &[1]), konst(&[], &[1.0])], &[2])
+            .run(super::lower)
+            .unwrap();
+        assert_eq!(graph_ops(&l), vec!["Linear"]);
+    }
+}

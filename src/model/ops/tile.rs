@@ -1,0 +1,39 @@
+//! ONNX `Tile`: repeats the input along each axis (`repeats` constant). Data movement only.
+
+use super::shape::{numel, ravel, strides, unravel};
+use super::{LowerCtx, Lowered};
+use crate::model::graph::{Op, Source};
+use crate::model::ModelError;
+
+/// Lowers a `Tile` node.
+pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
+    let (x, xs) = ctx.var(0)?;
+    let out = &ctx.out_shape;
+    if out.len() != xs.len() {
+        return Err(ctx.err(format!("output rank {} differs from the input rank {}", out.len(), xs.len())));
+    }
+    let xst = strides(&xs);
+    let sources = (0..numel(out))
+        .map(|f| {
+            let i: Vec<usize> = unravel(f, out).iter().zip(&xs).map(|(o, n)| o % n).collect();
+            Source::Wire {
+                operand: 0,
+                index: ravel(&i, &xst),
+            }
+        })
+        .collect();
+    Ok(Lowered::Op(Op::Select { sources }, vec![x]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    #[test]
+    fn repeats_the_whole_input() {
+        let l = ctx_with("Tile", vec![var("x", &[2]), konst(&[1], &[2.0])], &[4])
+            .run(super::lower)
+            .unwrap();
+        assert_eq!(selected(&l), vec![0, 1, 0, 1]);
+    }
+}
