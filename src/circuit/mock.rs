@@ -169,6 +169,11 @@ pub(crate) mod tests {
 
     /// y_i = relu(round(10·x_i / 8)) for each input.
     pub fn relu_program(xs: &[i128]) -> (Program, Witness) {
+        table_program(xs, TableKind::Relu)
+    }
+
+    /// y_i = f(round(10·x_i / 8)) for each input, `f` the table `kind`.
+    pub fn table_program(xs: &[i128], kind: TableKind) -> (Program, Witness) {
         let n = xs.len() as u32;
         let mut steps = vec![];
         let mut outs = vec![];
@@ -190,11 +195,7 @@ pub(crate) mod tests {
         }
         let tables = vec![
             range(),
-            TableSpec {
-                kind: TableKind::Relu,
-                lo: -200,
-                hi: 200,
-            },
+            TableSpec { kind, lo: -200, hi: 200 },
             TableSpec {
                 kind: TableKind::Remainder { bits: 3 },
                 lo: 0,

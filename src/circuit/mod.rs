@@ -50,9 +50,14 @@ pub fn reserved_rows(shape: CircuitShape) -> usize {
     cs.minimum_rows()
 }
 
-/// Rows the program's layout uses in `shape` (gates or tables, whichever is larger).
+/// Rows the program's layout uses in `shape` (gates, tables or public values, whichever is
+/// largest).
 pub fn rows_needed(program: &Program, shape: CircuitShape) -> usize {
-    plan::count_rows(program, shape).max(program.table_rows())
+    // the instance column needs a row per public value too (outputs copied straight from
+    // inputs, e.g. a Pad or Tile, can outnumber the gate rows)
+    plan::count_rows(program, shape)
+        .max(program.table_rows())
+        .max(program.num_instances())
 }
 
 /// The size of a program in one shape.

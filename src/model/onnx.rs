@@ -56,9 +56,10 @@ impl LoadedModel {
             reason,
         };
         let onnx = tract_onnx::onnx();
-        let proto = onnx
+        let mut proto = onnx
             .proto_model_for_read(&mut &bytes[..])
             .map_err(|e| malformed(format!("protobuf decoding failed ({})", tract_msg(&e))))?;
+        fix_prelu_slopes(&mut proto);
         let graph_proto = proto.graph.as_ref().ok_or_else(|| malformed("the model has no graph".into()))?;
         if graph_proto.node.is_empty() {
             return Err(malformed("the graph has no nodes".into()));
@@ -167,7 +168,7 @@ impl LoadedModel {
                             name: n.clone(),
                             shape: s.clone(),
                         })
-                    } else if let Some(t) = initializer_value(&model, n) {
+                    } else if let Some(t) = initializer_value(&model, n).or_else(|| proto_initializer(graph_proto, n)) {
                         consts.insert(n.clone(), t.clone());
                         Ok(Operand::Const(t))
                     } else {
@@ -277,6 +278,89 @@ fn to_f32(t: &Arc<Tensor_>) -> Option<Tensor> {
     let data = c.to_plain_array_view::<f32>().ok()?.iter().copied().collect();
     Some(Tensor {
         shape: t.shape().to_vec(),
+        data,
+    })
+}
+
+/// The values of a TensorProto (float, double, int32, int64; raw or typed fields) as `f64`.
+pub fn tensor_values(t: &pb::TensorProto, what: &str) -> Result<Vec<f64>, String> {
+    let n: usize = t.dims.iter().map(|&d| d.max(0) as usize).product();
+    let raw = &t.raw_data;
+    let from_raw = |width: usize, f: &dyn Fn(&[u8]) -> f64| -> Result<Vec<f64>, String> {
+        if raw.len() != n * width {
+            return Err(format!("{what}: {} raw bytes for {n} values of {width} bytes", raw.len()));
+        }
+        Ok(raw.chunks(width).map(f).collect())
+    };
+    let v: Vec<f64> = match t.data_type {
+        1 if !raw.is_empty() => from_raw(4, &|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)?,
+        1 => t.float_data.iter().map(|&x| x as f64).collect(),
+        11 if !raw.is_empty() => from_raw(8, &|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))?,
+        11 => t.double_data.clone(),
+        7 if !raw.is_empty() => from_raw(8, &|c| i64::from_le_bytes(c.try_into().expect("8 bytes")) as f64)?,
+        7 => t.int64_data.iter().map(|&x| x as f64).collect(),
+        6 if !raw.is_empty() => from_raw(4, &|c| i32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)?,
+        6 => t.int32_data.iter().map(|&x| x as f64).collect(),
+        other => {
+            return Err(format!(
+                "{what}: tensor element type {other} is not supported (float, double, int32, int64 are)"
+            ))
+        }
+    };
+    if v.len() != n {
+        return Err(format!("{what}: {} values for shape {:?}", v.len(), t.dims));
+    }
+    Ok(v)
+}
+
+/// Older PyTorch exports write a per-channel PRelu slope as `[C]`, which ONNX broadcasting
+/// aligns with the last axis (and tract refuses); what they mean is the channel axis. When the
+/// input's axis 1 has `C` values and its last axis does not, the slope becomes `[C, 1, …]`.
+fn fix_prelu_slopes(proto: &mut pb::ModelProto) {
+    use pb::tensor_shape_proto::dimension::Value as Dim;
+    use pb::type_proto::Value as Ty;
+    let Some(g) = proto.graph.as_mut() else { return };
+    let dims_of = |name: &str| -> Option<Vec<i64>> {
+        let vi = g.input.iter().chain(&g.value_info).find(|v| v.name == name)?;
+        let Some(Ty::TensorType(tt)) = vi.r#type.as_ref()?.value.as_ref() else {
+            return None;
+        };
+        tt.shape
+            .as_ref()?
+            .dim
+            .iter()
+            .map(|d| match d.value {
+                Some(Dim::DimValue(v)) if v > 0 => Some(v),
+                _ => None,
+            })
+            .collect()
+    };
+    let fixes: Vec<(String, usize)> = g
+        .node
+        .iter()
+        .filter(|n| n.op_type == "PRelu" && n.input.len() == 2)
+        .filter_map(|n| {
+            let x = dims_of(&n.input[0])?;
+            let slope = g.initializer.iter().find(|t| t.name == n.input[1])?;
+            let c = *slope.dims.first()?;
+            (slope.dims.len() == 1 && x.len() >= 3 && c > 1 && x[1] == c && x[x.len() - 1] != c).then(|| (n.input[1].clone(), x.len()))
+        })
+        .collect();
+    for (name, rank) in fixes {
+        if let Some(t) = g.initializer.iter_mut().find(|t| t.name == name) {
+            let c = t.dims[0];
+            t.dims = std::iter::once(c).chain(std::iter::repeat_n(1, rank - 2)).collect();
+        }
+    }
+}
+
+/// An initializer read straight from the protobuf (when tract's analysis no longer exposes it,
+/// e.g. statistics of an inference-mode BatchNormalization).
+fn proto_initializer(graph: &pb::GraphProto, name: &str) -> Option<Tensor> {
+    let t = graph.initializer.iter().find(|t| t.name == name)?;
+    let data = tensor_values(t, name).ok()?.into_iter().map(|v| v as f32).collect();
+    Some(Tensor {
+        shape: t.dims.iter().map(|&d| d.max(0) as usize).collect(),
         data,
     })
 }

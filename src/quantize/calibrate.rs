@@ -224,8 +224,12 @@ fn candidate(
                 t.kind.describe()
             )));
         }
-        t.lo = -(l as i64);
-        t.hi = l as i64;
+        // Function tables keep to the observed side of zero (eˣ of x − max ≤ 0, 1/Σ of a
+        // positive sum): half the rows for the same margin. Inputs, rescales and relu keep a
+        // symmetric range.
+        let one_sided = matches!(t.kind, TableKind::Func { .. });
+        t.lo = if one_sided && lo >= 0 { 0 } else { -(l as i64) };
+        t.hi = if one_sided && hi <= 0 { 0 } else { l as i64 };
     }
     super::bounds::check_bounds(&program).map_err(|e| QuantizeError::Calibration(format!("scale {scale}: {e}")))?;
     let report = fidelity(&program, &config, floats, &quant_outs, opts.tolerance);

@@ -89,6 +89,27 @@ mod tests {
     }
 
     #[test]
+    fn a_reciprocal_or_exp_table_admits_only_its_value() {
+        use crate::model::graph::Activation;
+        use crate::quantize::TableKind;
+        // Div by a computed tensor is a reciprocal lookup times a product: the reciprocal is
+        // fixed by the table (no free quotient), the product by its gate.
+        for f in [Activation::Reciprocal, Activation::Exp, Activation::Log] {
+            let kind = TableKind::Func {
+                f,
+                input_scale: 2,
+                output_scale: 6,
+            };
+            let (program, witness) = table_program(&[37, -90, 5], kind);
+            mock_single(&program, &witness).expect("honest witness");
+            let err = tamper_x(&program, &witness, |row| row.sel == Sel::Rescale).unwrap_err();
+            assert!(err.contains("lookup"), "{f:?}: {err}");
+            let err = shift_quotient(&program, &witness).unwrap_err();
+            assert!(err.contains("lookup"), "{f:?}: {err}");
+        }
+    }
+
+    #[test]
     fn an_out_of_range_remainder_is_rejected() {
         // rem + 2^shift with q - 1 satisfies the rescale gate, so only the remainder table
         // can catch it.

@@ -42,6 +42,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     let mg = m / group;
     let (xst, wst) = (strides(&xs), strides(&w.shape));
     let knum = numel(kernel);
+    ctx.check_terms(numel(&out).saturating_mul(cg).saturating_mul(knum))?;
     let mut rows = Vec::with_capacity(numel(&out));
     let mut bias_out = Vec::with_capacity(numel(&out));
     for f in 0..numel(&out) {

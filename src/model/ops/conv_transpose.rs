@@ -64,6 +64,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
             return Err(ctx.err(format!("bias B has {} values for {} output channels", b.data.len(), out[1])));
         }
     }
+    ctx.check_terms(numel(&xs).saturating_mul(mg).saturating_mul(numel(kernel)))?;
     let (xst, wst, ost) = (strides(&xs), strides(&w.shape), strides(&out));
     let mut rows: Vec<Vec<LinTerm>> = vec![Vec::new(); numel(&out)];
     for n in 0..xs[0] {

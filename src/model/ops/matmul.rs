@@ -75,6 +75,7 @@ pub(super) fn matmul_pairs(ctx: &LowerCtx, ash: &[usize], bsh: &[usize]) -> Resu
     let amap = index_map(ab, &batch).expect("checked");
     let bmap = index_map(bb, &batch).expect("checked");
     let nb = numel(&batch);
+    ctx.check_terms(nb.saturating_mul(m).saturating_mul(n).saturating_mul(k))?;
     let mut pairs = Vec::with_capacity(nb * m * n);
     for bi in 0..nb {
         let (abase, bbase) = (amap[bi] * m * k, bmap[bi] * k * n);

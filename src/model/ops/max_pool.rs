@@ -12,6 +12,13 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     }
     let (x, xs) = ctx.var(0)?;
     let windows = pool_windows(ctx, &xs, &ctx.out_shape)?;
+    ctx.check_terms(
+        windows
+            .iter()
+            .map(|w| w.inside.len())
+            .sum::<usize>()
+            .saturating_mul(super::ROWS_PER_MAX),
+    )?;
     let groups: Vec<Vec<usize>> = windows.into_iter().map(|w| w.inside).collect();
     let mut c = Composite::new(ctx);
     compose::extreme(&mut c, &x, &groups, &ctx.out_shape, true);

@@ -86,6 +86,13 @@ use super::graph::{Activation, Op, Tensor};
 use super::ModelError;
 use tract_onnx::pb::NodeProto;
 
+/// The most circuit rows one node may lower into (2^24: proving beyond that needs more memory
+/// than a prover machine has; checked before the lowering is built).
+pub const MAX_TERMS: usize = 1 << 24;
+
+/// Rows per element of a running maximum step (subtract, relu lookup, add).
+pub const ROWS_PER_MAX: usize = 8;
+
 /// An operand of an ONNX node as seen by the lowering code.
 #[derive(Clone, Debug)]
 pub enum Operand {
@@ -269,6 +276,17 @@ impl LowerCtx<'_> {
                 "{what} (input #{i}) must be a constant; computed values are not supported there"
             ))),
         }
+    }
+
+    /// Refuses a lowering that would need more than [`MAX_TERMS`] multiply-accumulate terms
+    /// (each one a circuit row) before building it.
+    pub fn check_terms(&self, terms: usize) -> Result<(), ModelError> {
+        if terms > MAX_TERMS {
+            return Err(self.err(format!(
+                "needs about {terms} circuit rows, more than the 2^24 one node may use (use a smaller input, batch or kernel)"
+            )));
+        }
+        Ok(())
     }
 
     /// The integer values of the constant at slot `i`.

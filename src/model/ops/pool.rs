@@ -131,6 +131,7 @@ pub fn pool_windows(ctx: &LowerCtx, xs: &[usize], out: &[usize]) -> Result<Vec<W
     let kernel: Vec<usize> = kernel.iter().map(|&v| v as usize).collect();
     let st = spatial_attr(ctx, "strides", nsp, 1)?;
     let dil = spatial_attr(ctx, "dilations", nsp, 1)?;
+    ctx.check_terms(numel(out).saturating_mul(numel(&kernel)))?;
     let begin = begin_pads(ctx, &xs[2..], &out[2..], &kernel, &st, &dil)?;
     let end = end_pads(ctx, nsp).unwrap_or_else(|| begin.clone());
     let spatial = windows(&xs[2..], &out[2..], &kernel, &st, &dil, &begin, &end);
