@@ -2,6 +2,7 @@
 
 use super::broadcast::index_map;
 use super::{LowerCtx, Operand};
+use crate::model::graph::LinTerm;
 use crate::model::ModelError;
 
 /// Each operand's flat index for every output element (numpy broadcasting).
@@ -18,4 +19,38 @@ pub fn maps(ctx: &LowerCtx, ops: &[&Operand]) -> Result<Vec<Vec<usize>>, ModelEr
             })
         })
         .collect()
+}
+
+/// `Σ sign·operand` per output element over broadcast operands: computed operands become
+/// terms (operand numbers in `names` order), constant ones are folded into the bias.
+pub struct SignedSum {
+    /// Terms of each output element.
+    pub rows: Vec<Vec<LinTerm>>,
+    /// Constant part of each output element.
+    pub bias: Vec<f32>,
+    /// The computed operands' tensor names.
+    pub names: Vec<String>,
+}
+
+/// Builds the [`SignedSum`] of `ops` (with their broadcast `maps` and `signs`) over `n` outputs.
+pub fn signed_sum(ops: &[&Operand], maps: &[Vec<usize>], signs: &[f32], n: usize) -> SignedSum {
+    let mut sum = SignedSum {
+        rows: vec![Vec::new(); n],
+        bias: vec![0.0; n],
+        names: Vec::new(),
+    };
+    for ((op, map), &s) in ops.iter().zip(maps).zip(signs) {
+        match op {
+            Operand::Var { name, .. } => {
+                sum.names.push(name.clone());
+                let operand = sum.names.len() - 1;
+                for (row, &index) in sum.rows.iter_mut().zip(map) {
+                    row.push(LinTerm { operand, index, coeff: s });
+                }
+            }
+            Operand::Const(t) => sum.bias.iter_mut().zip(map).for_each(|(b, &i)| *b += s * t.data[i]),
+            Operand::Absent => {}
+        }
+    }
+    sum
 }

@@ -1,9 +1,9 @@
 //! ONNX `Sum` (variadic, broadcasting): an exact linear combination of the computed operands
 //! plus the constant ones.
 
-use super::elementwise::maps;
+use super::elementwise::{maps, signed_sum, SignedSum};
 use super::{LowerCtx, Lowered, Operand};
-use crate::model::graph::{LinTerm, Op};
+use crate::model::graph::Op;
 use crate::model::ModelError;
 
 /// Lowers a `Sum` node.
@@ -11,25 +11,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     let ops: Vec<&Operand> = ctx.inputs.iter().filter(|o| !matches!(o, Operand::Absent)).collect();
     let m = maps(ctx, &ops)?;
     let n = ctx.out_shape.iter().product();
-    let mut rows = vec![Vec::new(); n];
-    let mut bias = vec![0.0f32; n];
-    let mut names = Vec::new();
-    for (op, map) in ops.iter().zip(&m) {
-        match op {
-            Operand::Var { name, .. } => {
-                names.push(name.clone());
-                for (row, &i) in rows.iter_mut().zip(map) {
-                    row.push(LinTerm {
-                        operand: names.len() - 1,
-                        index: i,
-                        coeff: 1.0,
-                    });
-                }
-            }
-            Operand::Const(t) => bias.iter_mut().zip(map).for_each(|(b, &i)| *b += t.data[i]),
-            Operand::Absent => {}
-        }
-    }
+    let SignedSum { rows, bias, names } = signed_sum(&ops, &m, &vec![1.0; ops.len()], n);
     if names.is_empty() {
         return Err(ctx.err("every input is constant"));
     }

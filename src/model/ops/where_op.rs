@@ -1,7 +1,7 @@
 //! ONNX `Where`: `y + c·(x − y)` for a computed 0/1 condition `c` (a comparison); `x` and `y`
 //! may be computed or constant. One product per element.
 
-use super::elementwise::maps;
+use super::elementwise::{maps, signed_sum, SignedSum};
 use super::{Composite, LowerCtx, Lowered, Operand};
 use crate::model::graph::{LinTerm, Op};
 use crate::model::ModelError;
@@ -16,25 +16,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     let n = m[0].len();
     let out = ctx.out_shape.clone();
     // d = x − y
-    let mut rows = vec![Vec::new(); n];
-    let mut bias = vec![0.0f32; n];
-    let mut names = Vec::new();
-    for ((op, map), s) in [x, y].iter().zip(&m[1..]).zip([1.0f32, -1.0]) {
-        match op {
-            Operand::Var { name, .. } => {
-                names.push(name.clone());
-                for (row, &i) in rows.iter_mut().zip(map) {
-                    row.push(LinTerm {
-                        operand: names.len() - 1,
-                        index: i,
-                        coeff: s,
-                    });
-                }
-            }
-            Operand::Const(t) => bias.iter_mut().zip(map).for_each(|(v, &i)| *v += s * t.data[i]),
-            Operand::Absent => {}
-        }
-    }
+    let SignedSum { rows, bias, names } = signed_sum(&[x, y], &m[1..], &[1.0, -1.0], n);
     let mut c = Composite::new(ctx);
     let p = if names.is_empty() {
         // both constant: c·d with constant d
