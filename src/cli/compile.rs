@@ -39,6 +39,11 @@ pub struct Args {
     /// Largest circuit size to consider.
     #[arg(long, default_value_t = 20)]
     pub max_k: u32,
+    /// Cut-off of a one-value output (a score): the fidelity report counts samples whose
+    /// quantized output lands on the other side of it. Outputs with several values are
+    /// compared by their arg-max.
+    #[arg(long, value_name = "T")]
+    pub decision_threshold: Option<f64>,
 }
 
 /// Runs `compile`.
@@ -60,6 +65,11 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
     if !(a.tolerance > 0.0 && a.tolerance.is_finite()) {
         anyhow::bail!("--tolerance must be positive (got {})", a.tolerance);
     }
+    if let Some(t) = a.decision_threshold {
+        if !t.is_finite() {
+            anyhow::bail!("--decision-threshold must be a finite number (got {t})");
+        }
+    }
     if let Some(s) = a.scale {
         if !(1..=20).contains(&s) {
             anyhow::bail!("--scale must be between 1 and 20 (got {s})");
@@ -73,6 +83,7 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
         public_input: a.public_input,
         bound: a.bind.clone(),
         max_k: a.max_k,
+        decision_threshold: a.decision_threshold,
     };
     let report = compile(
         &CompileOptions {
@@ -112,13 +123,18 @@ impl Render for CompileReport {
             ("samples".into(), self.fidelity.samples.to_string()),
         ];
         for o in &self.fidelity.outputs {
+            let decisions = match o.decision_changes {
+                Some(n) => format!(", decisions changed in {n} of {} samples", self.fidelity.samples),
+                None => String::new(),
+            };
             rows.push((
                 format!("fidelity `{}`", o.name),
                 format!(
-                    "max abs err {:.3e}, mean abs err {:.3e}, max rel err {:.3}%",
+                    "max abs err {:.3e}, mean abs err {:.3e}, max rel err {:.3}%, {} values beyond tolerance{decisions}",
                     o.max_abs_error,
                     o.mean_abs_error,
-                    100.0 * o.max_rel_error
+                    100.0 * o.max_rel_error,
+                    o.diverging
                 ),
             ));
         }
@@ -130,13 +146,24 @@ impl Render for CompileReport {
         rows
     }
     fn warnings(&self) -> Vec<String> {
-        if self.fidelity.within_tolerance {
-            vec![]
-        } else {
-            vec![format!(
-                "quantized outputs differ from the float outputs by more than {}%; try --target accuracy or --scale",
-                100.0 * self.fidelity.tolerance
-            )]
+        let f = &self.fidelity;
+        let mut w = Vec::new();
+        for o in &f.outputs {
+            if o.diverges {
+                w.push(format!(
+                    "output `{}`: {} quantized values differ from the float values by more than {}% of the largest; try --target accuracy or --scale",
+                    o.name,
+                    o.diverging,
+                    100.0 * f.tolerance
+                ));
+            }
+            if let Some(n) = o.decision_changes.filter(|&n| n > 0) {
+                w.push(format!(
+                    "output `{}`: quantization changes the decision in {n} of {} samples",
+                    o.name, f.samples
+                ));
+            }
         }
+        w
     }
 }

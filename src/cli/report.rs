@@ -41,6 +41,17 @@ impl Reporter {
         self.json
     }
 
+    /// Clears the spinner; whether there was one.
+    fn finish_spinner(&self) -> bool {
+        match self.spinner.borrow_mut().take() {
+            Some(pb) => {
+                pb.finish_and_clear();
+                true
+            }
+            None => false,
+        }
+    }
+
     fn interactive(&self) -> bool {
         !self.json && !self.quiet && std::io::stderr().is_terminal()
     }
@@ -89,9 +100,14 @@ impl Progress for Reporter {
         *self.spinner.borrow_mut() = Some(pb);
     }
     fn done(&self, what: &str, seconds: f64) {
-        if let Some(pb) = self.spinner.borrow_mut().take() {
-            pb.finish_and_clear();
+        // one line per step, also when stderr is a log file
+        if self.finish_spinner() || (!self.json && !self.quiet) {
             eprintln!("✓ {what} ({seconds:.2}s)");
+        }
+    }
+    fn failed(&self, what: &str, seconds: f64) {
+        if self.finish_spinner() || (!self.json && !self.quiet) {
+            eprintln!("✗ {what} ({seconds:.2}s)");
         }
     }
     fn note(&self, message: &str) {

@@ -129,6 +129,13 @@ impl LoadedModel {
             model.outlet_fact(outlet).ok()
         };
         let mut nodes = Vec::new();
+        // outputs beyond what a node's lowering produces: (node, op type, output number)
+        let mut unproduced: HashMap<String, (String, String, usize)> = HashMap::new();
+        let unsupported_output = |o: &str, (node, op_type, k): &(String, String, usize)| ModelError::InvalidNode {
+            node: node.clone(),
+            op_type: op_type.clone(),
+            reason: format!("its output #{k} `{o}` is used, but only its first output is supported"),
+        };
         for (i, pbnode) in graph_proto.node.iter().enumerate() {
             let name = node_name(pbnode, i);
             let outputs: Vec<&String> = pbnode.output.iter().filter(|o| !o.is_empty()).collect();
@@ -148,13 +155,6 @@ impl LoadedModel {
                 node: name.clone(),
                 supported: ops::supported_list(),
             })?;
-            if outputs.len() != 1 {
-                return Err(ModelError::InvalidNode {
-                    node: name,
-                    op_type: pbnode.op_type.clone(),
-                    reason: format!("has {} outputs; only single-output nodes are supported", outputs.len()),
-                });
-            }
             let operands = pbnode
                 .input
                 .iter()
@@ -163,6 +163,8 @@ impl LoadedModel {
                         Ok(Operand::Absent)
                     } else if let Some(t) = consts.get(n) {
                         Ok(Operand::Const(t.clone()))
+                    } else if let Some(u) = unproduced.get(n) {
+                        Err(unsupported_output(n, u))
                     } else if let Some(s) = vars.get(n) {
                         Ok(Operand::Var {
                             name: n.clone(),
@@ -178,14 +180,17 @@ impl LoadedModel {
                     }
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let out_name = outputs[0].clone();
-            let out_shape = fact_of(&out_name)
-                .and_then(|f| f.shape.concretize())
-                .and_then(|dims| {
+            let shape_of = |o: &str| {
+                fact_of(o).and_then(|f| f.shape.concretize()).and_then(|dims| {
                     dims.iter()
                         .map(|d| d.as_i64().and_then(|v| usize::try_from(v).ok()))
                         .collect::<Option<Vec<usize>>>()
                 })
+            };
+            let Some(out_name) = outputs.first().map(|o| o.to_string()) else {
+                return Err(malformed(format!("node `{name}` has no outputs")));
+            };
+            let out_shape = shape_of(&out_name)
                 .ok_or_else(|| ModelError::Shape(format!("no concrete shape for `{out_name}` (output of node `{name}`)")))?;
             let ctx = LowerCtx {
                 node: &name,
@@ -193,8 +198,10 @@ impl LoadedModel {
                 inputs: operands,
                 out_shape: out_shape.clone(),
                 output: &out_name,
+                outputs: outputs.iter().map(|o| (o.to_string(), shape_of(o))).collect(),
                 opset,
             };
+            let node_name = name.clone();
             match lower(&ctx)? {
                 Lowered::Const(t) => {
                     consts.insert(out_name, t);
@@ -224,11 +231,17 @@ impl LoadedModel {
                     });
                 }
             }
+            for (k, o) in outputs.iter().enumerate() {
+                if !vars.contains_key(*o) && !consts.contains_key(*o) {
+                    unproduced.insert(o.to_string(), (node_name.clone(), pbnode.op_type.clone(), k));
+                }
+            }
         }
         let mut outputs = Vec::new();
         for o in &graph_proto.output {
             match vars.get(&o.name) {
                 Some(s) => outputs.push((o.name.clone(), s.clone())),
+                None if unproduced.contains_key(&o.name) => return Err(unsupported_output(&o.name, &unproduced[&o.name])),
                 None if consts.contains_key(&o.name) => {
                     return Err(malformed(format!("output `{}` is a constant; nothing to prove", o.name)))
                 }

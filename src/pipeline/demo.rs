@@ -17,6 +17,8 @@ use crate::quantize::CalibrateOptions;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
+/// The demo CreditGate's approval threshold on the model's score (a logit: approve at ≥ 0).
+const GATE_THRESHOLD: f64 = 0.0;
 /// The bundled credit-scoring model: Gemm 10→32, Relu, Gemm 32→1.
 pub const CREDIT_MODEL: &[u8] = include_bytes!("../../models/credit_mlp.onnx");
 /// Its sample input.
@@ -112,6 +114,8 @@ pub fn demo(out: &Path, rpc_url: Option<&str>, progress: &dyn Progress) -> Resul
         out: out.to_path_buf(),
         calibration: CalibrateOptions {
             bound: vec!["account".into()],
+            // the fidelity report counts samples whose approval the quantization would flip
+            decision_threshold: Some(GATE_THRESHOLD),
             ..Default::default()
         },
     };
@@ -190,7 +194,7 @@ fn on_chain(dir: &BuildDir, proof: &Path, url: &str, progress: &dyn Progress) ->
             chain: chain(ANVIL_KEYS[0]),
             record: None,
             credit_gate: Some(GateOptions {
-                threshold: 0.0,
+                threshold: GATE_THRESHOLD,
                 validity_seconds: 30 * 86_400,
             }),
             dry_run: false,

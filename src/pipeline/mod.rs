@@ -79,6 +79,8 @@ pub trait Progress {
     fn start(&self, _what: &str) {}
     /// The current step ends.
     fn done(&self, _what: &str, _seconds: f64) {}
+    /// The current step ends with an error (reported by the caller).
+    fn failed(&self, _what: &str, _seconds: f64) {}
     /// A line for the user about what is happening (what will be sent, what was found).
     fn note(&self, _message: &str) {}
 }
@@ -87,13 +89,17 @@ pub trait Progress {
 pub struct Silent;
 impl Progress for Silent {}
 
-/// Runs `f` as a named step.
-pub fn step<T>(p: &dyn Progress, what: &str, f: impl FnOnce() -> T) -> (T, f64) {
+/// Runs `f` as a named step; an `Err` ends it as failed.
+pub fn step<T, E>(p: &dyn Progress, what: &str, f: impl FnOnce() -> Result<T, E>) -> (Result<T, E>, f64) {
     p.start(what);
     let t = std::time::Instant::now();
     let out = f();
     let s = t.elapsed().as_secs_f64();
-    p.done(what, s);
+    if out.is_ok() {
+        p.done(what, s);
+    } else {
+        p.failed(what, s);
+    }
     (out, s)
 }
 

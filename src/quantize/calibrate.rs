@@ -36,6 +36,10 @@ pub struct CalibrateOptions {
     pub bound: Vec<String>,
     /// Largest circuit size considered.
     pub max_k: u32,
+    /// A decision threshold for one-value outputs (a score compared with a cut-off): the
+    /// fidelity report counts samples whose quantized output falls on the other side of it.
+    /// Outputs with several values are compared by their arg-max instead.
+    pub decision_threshold: Option<f64>,
 }
 
 impl Default for CalibrateOptions {
@@ -48,6 +52,7 @@ impl Default for CalibrateOptions {
             public_input: false,
             bound: Vec::new(),
             max_k: 20,
+            decision_threshold: None,
         }
     }
 }
@@ -65,6 +70,15 @@ pub struct OutputFidelity {
     pub max_rel_error: f64,
     /// Largest float output magnitude.
     pub max_abs_float: f64,
+    /// Elements (over all samples) whose error exceeds the tolerance times the largest float
+    /// output magnitude.
+    pub diverging: usize,
+    /// Whether any element diverges beyond the tolerance.
+    pub diverges: bool,
+    /// Samples whose decision changed under quantization: the arg-max of an output with several
+    /// values, or the side of the decision threshold of a one-value output (`None` for a
+    /// one-value output without a threshold).
+    pub decision_changes: Option<usize>,
 }
 
 /// Fidelity of the chosen quantization on the calibration samples.
@@ -232,7 +246,7 @@ fn candidate(
         t.hi = if one_sided && hi <= 0 { 0 } else { l as i64 };
     }
     super::bounds::check_bounds(&program).map_err(|e| QuantizeError::Calibration(format!("scale {scale}: {e}")))?;
-    let report = fidelity(&program, &config, floats, &quant_outs, opts.tolerance);
+    let report = fidelity(&program, &config, floats, &quant_outs, opts.tolerance, opts.decision_threshold);
     let (k, rows) = size(&program);
     Ok(Calibrated {
         program,
@@ -251,6 +265,7 @@ pub fn fidelity(
     floats: &[Vec<Vec<f64>>],
     quants: &[Vec<Vec<f64>>],
     tolerance: f64,
+    threshold: Option<f64>,
 ) -> FidelityReport {
     let mut outputs = Vec::new();
     for (oi, o) in program.outputs.iter().enumerate() {
@@ -265,15 +280,37 @@ pub fn fidelity(
             }
         }
         let rel = if max_f > 0.0 { max_abs / max_f } else { max_abs };
+        let limit = tolerance * if max_f > 0.0 { max_f } else { 1.0 };
+        let diverging = floats
+            .iter()
+            .zip(quants)
+            .flat_map(|(f, q)| f[oi].iter().zip(&q[oi]))
+            .filter(|(a, b)| (*a - *b).abs() > limit)
+            .count();
+        let decision = |v: &[f64]| -> Option<usize> {
+            match (v.len(), threshold) {
+                (0, _) | (1, None) => None,
+                (1, Some(t)) => Some((v[0] >= t) as usize),
+                _ => Some(argmax(v)),
+            }
+        };
+        let decision_changes = floats
+            .iter()
+            .zip(quants)
+            .map(|(f, q)| Some((decision(&f[oi])? != decision(&q[oi])?) as usize))
+            .sum::<Option<usize>>();
         outputs.push(OutputFidelity {
             name: o.name.clone(),
             max_abs_error: max_abs,
             mean_abs_error: sum / n.max(1) as f64,
             max_rel_error: rel,
             max_abs_float: max_f,
+            diverging,
+            diverges: diverging > 0,
+            decision_changes,
         });
     }
-    let within = outputs.iter().all(|o| o.max_rel_error <= tolerance);
+    let within = outputs.iter().all(|o| !o.diverges);
     FidelityReport {
         samples: floats.len(),
         input_scale: cfg.input_scale,
@@ -281,5 +318,60 @@ pub fn fidelity(
         outputs,
         tolerance,
         within_tolerance: within,
+    }
+}
+/// Index of the first largest value.
+fn argmax(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quantize::program::ProgOutput;
+
+    fn program(names: &[&str]) -> Program {
+        Program {
+            num_wires: 0,
+            inputs: vec![],
+            steps: vec![],
+            outputs: names
+                .iter()
+                .map(|n| ProgOutput {
+                    name: n.to_string(),
+                    shape: vec![],
+                    scale: 0,
+                    wires: vec![],
+                })
+                .collect(),
+            tables: vec![],
+            public_input: false,
+            bound: vec![],
+        }
+    }
+
+    #[test]
+    fn diverging_outputs_and_changed_decisions_are_flagged() {
+        let p = program(&["class", "score"]);
+        let cfg = QuantConfig::with_scale(8, false);
+        // two samples: class logits and a one-value score
+        let floats = vec![vec![vec![0.50, 0.49], vec![0.70]], vec![vec![0.1, 0.9], vec![0.30]]];
+        let quants = vec![vec![vec![0.48, 0.50], vec![0.70]], vec![vec![0.1, 0.9], vec![0.60]]];
+        let r = fidelity(&p, &cfg, &floats, &quants, 0.01, Some(0.5));
+        let (class, score) = (&r.outputs[0], &r.outputs[1]);
+        assert_eq!((class.diverging, class.diverges, class.decision_changes), (2, true, Some(1)));
+        assert_eq!((score.diverging, score.diverges, score.decision_changes), (1, true, Some(1)));
+        assert!(!r.within_tolerance);
+        // without a threshold a one-value output has no decision; equal outputs change nothing
+        let r = fidelity(&p, &cfg, &floats, &floats, 0.01, None);
+        assert_eq!(r.outputs[1].decision_changes, None);
+        assert_eq!((r.outputs[0].diverging, r.outputs[0].decision_changes), (0, Some(0)));
+        assert!(r.within_tolerance);
     }
 }

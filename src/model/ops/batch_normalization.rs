@@ -47,7 +47,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
 mod tests {
     use super::super::test_util::*;
     use crate::model::graph::Op;
-    use crate::model::ops::Lowered;
+    use crate::model::ops::{LowerCtx, Lowered, Operand};
 
     #[test]
     fn folds_statistics_into_an_affine_map() {
@@ -63,5 +63,48 @@ mod tests {
         };
         assert_eq!(rows[0][0].coeff, 1.0); // 2 / √4
         assert_eq!(bias, vec![-2.0, -2.0]); // 1 − 3·1
+    }
+
+    /// X then scale, B, mean and var with `c` values each.
+    fn inputs(x: &[usize], c: usize) -> Vec<Operand> {
+        let mut v = vec![var("x", x)];
+        v.extend((0..4).map(|_| konst(&[c], &vec![1.0; c])));
+        v
+    }
+
+    #[test]
+    fn training_mode_is_refused() {
+        let mut n = ctx_with("BatchNormalization", inputs(&[1, 1, 2], 1), &[1, 1, 2]);
+        n.int("training_mode", 1);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("training mode (running statistics outputs)"), "{e}");
+        // the running statistics outputs requested without the attribute
+        let (mut proto, ins, out_shape) = ctx("BatchNormalization", inputs(&[1, 1, 2], 1), vec![1, 1, 2]);
+        proto.output = vec!["y".into(), "running_mean".into(), "running_var".into()];
+        let e = super::lower(&LowerCtx {
+            node: "n",
+            proto: &proto,
+            inputs: ins,
+            outputs: vec![("y".into(), Some(out_shape.clone()))],
+            out_shape,
+            output: "y",
+            opset: 13,
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("training mode (running statistics outputs)"), "{e}");
+    }
+
+    #[test]
+    fn bad_shapes_and_parameters_are_named() {
+        let e = ctx_with("BatchNormalization", inputs(&[2], 2), &[2]).run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("expects X as [N, C, …]; got [2]"), "{e}");
+        let e = ctx_with("BatchNormalization", inputs(&[1, 1, 2], 2), &[1, 1, 2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("scale has 2 values for 1 channels"), "{e}");
+        let mut ins = inputs(&[1, 1, 2], 1);
+        ins[3] = var("mean", &[1]);
+        let e = ctx_with("BatchNormalization", ins, &[1, 1, 2]).run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("input_mean (input #3) must be a constant"), "{e}");
     }
 }

@@ -123,6 +123,7 @@ pub fn lower(ctx: &LowerCtx, kind: Binary) -> Result<super::Lowered, ModelError>
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_util::{ctx_with, konst, var};
     use super::*;
 
     #[test]
@@ -131,5 +132,26 @@ mod tests {
         assert_eq!(index_map(&[2, 1], &[2, 3]).unwrap(), vec![0, 0, 0, 1, 1, 1]);
         assert_eq!(index_map(&[], &[2]).unwrap(), vec![0, 0]);
         assert!(index_map(&[4], &[2, 3]).is_none());
+    }
+
+    #[test]
+    fn operands_that_do_not_broadcast_are_named() {
+        let add = super::super::add::lower;
+        let e = ctx_with("Add", vec![var("a", &[2, 3]), var("b", &[2])], &[2, 3])
+            .run(add)
+            .unwrap_err();
+        assert!(e.to_string().contains("input #1 of shape [2] does not broadcast to"), "{e}");
+        let e = ctx_with("Add", vec![konst(&[4], &[0.0; 4]), var("b", &[3])], &[3])
+            .run(add)
+            .unwrap_err();
+        assert!(e.to_string().contains("input #0 of shape [4] does not broadcast to"), "{e}");
+    }
+
+    #[test]
+    fn two_constants_are_refused() {
+        let e = ctx_with("Mul", vec![konst(&[1], &[2.0]), konst(&[1], &[3.0])], &[1])
+            .run(super::super::mul::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("both operands are constant or absent"), "{e}");
     }
 }

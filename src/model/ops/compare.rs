@@ -21,3 +21,24 @@ pub fn lower(ctx: &LowerCtx, flag: Activation, sign: f32) -> Result<Lowered, Mod
     c.add(Op::Activation(flag), vec![d], ctx.out_shape.clone());
     Ok(c.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    #[test]
+    fn two_constants_are_refused() {
+        let e = ctx_with("Greater", vec![konst(&[2], &[1.0, 2.0]), konst(&[], &[1.0])], &[2])
+            .run(super::super::greater::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("both operands are constant"), "{e}");
+    }
+
+    #[test]
+    fn operands_that_do_not_broadcast_are_named() {
+        let e = ctx_with("Less", vec![var("a", &[2]), var("b", &[3])], &[2])
+            .run(super::super::less::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("input #1 of shape [3] does not broadcast to"), "{e}");
+    }
+}

@@ -54,7 +54,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
 mod tests {
     use super::super::test_util::*;
     use crate::model::graph::{Op, Source};
-    use crate::model::ops::Lowered;
+    use crate::model::ops::{Lowered, Operand};
 
     #[test]
     fn variable_and_constant_along_axis_1() {
@@ -65,5 +65,33 @@ mod tests {
         };
         assert_eq!(sources[2], Source::Const(7.0));
         assert_eq!(sources[1], Source::Wire { operand: 0, index: 1 });
+    }
+
+    #[test]
+    fn inputs_that_do_not_fit_are_named() {
+        let mut n = ctx_with("Concat", vec![var("a", &[1, 2]), var("b", &[2, 1])], &[1, 3]);
+        n.int("axis", 1);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("[2, 1] does not fit the output [1, 3] on axis 1"), "{e}");
+        let mut n = ctx_with("Concat", vec![var("a", &[2]), var("b", &[1, 1])], &[1, 3]);
+        n.int("axis", 1);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("input #0 of shape [2] does not fit"), "{e}");
+        let mut n = ctx_with("Concat", vec![var("a", &[1, 2]), Operand::Absent], &[1, 2]);
+        n.int("axis", 1);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("input #1 is empty"), "{e}");
+        let mut n = ctx_with("Concat", vec![var("a", &[1, 2]), var("b", &[1, 1])], &[1, 3]);
+        n.int("axis", 2);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("axis 2 is out of range for rank 2"), "{e}");
+    }
+
+    #[test]
+    fn every_input_constant_is_refused() {
+        let mut n = ctx_with("Concat", vec![konst(&[1, 1], &[1.0]), konst(&[1, 2], &[2.0, 3.0])], &[1, 3]);
+        n.int("axis", 1);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("every input is constant"), "{e}");
     }
 }

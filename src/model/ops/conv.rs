@@ -143,4 +143,51 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("weights W (input #1) must be a constant"), "{e}");
     }
+
+    #[test]
+    fn bad_shapes_channels_and_bias_are_named() {
+        let w = || konst(&[1, 1, 2], &[1.0, 10.0]);
+        let e = ctx_with("Conv", vec![var("x", &[1, 3]), w()], &[1, 2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("same rank; got X [1, 3], W [1, 1, 2]"), "{e}");
+        let e = ctx_with("Conv", vec![var("x", &[1, 2, 3]), w()], &[1, 1, 2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("X has 2 channels, W [1, 1, 2], group 1"), "{e}");
+        // 3 output channels do not split into 2 groups
+        let mut n = ctx_with("Conv", vec![var("x", &[1, 2, 3]), konst(&[3, 1, 2], &[1.0; 6])], &[1, 3, 2]);
+        n.int("group", 2);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("X has 2 channels, W [3, 1, 2], group 2"), "{e}");
+        let e = ctx_with("Conv", vec![var("x", &[1, 1, 3]), w(), konst(&[2], &[0.0, 0.0])], &[1, 1, 2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("bias B has 2 values for 1 output channels"), "{e}");
+    }
+
+    #[test]
+    fn bad_strides_pads_and_auto_pad_are_named() {
+        let conv = || ctx_with("Conv", vec![var("x", &[1, 1, 3]), konst(&[1, 1, 2], &[1.0, 10.0])], &[1, 1, 2]);
+        let mut n = conv();
+        n.ints("strides", &[0]);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("strides = [0] must hold 1 positive values"), "{e}");
+        let mut n = conv();
+        n.ints("dilations", &[1, 1]);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("dilations = [1, 1] must hold 1 positive values"), "{e}");
+        let mut n = conv();
+        n.ints("pads", &[1]);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("pads = [1] must hold 2 non-negative values"), "{e}");
+        let mut n = conv();
+        n.ints("pads", &[-1, 0]);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("pads = [-1, 0] must hold 2 non-negative values"), "{e}");
+        let mut n = conv();
+        n.string("auto_pad", "SAME");
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("auto_pad = `SAME` is not one of NOTSET, VALID"), "{e}");
+    }
 }

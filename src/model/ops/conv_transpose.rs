@@ -141,4 +141,49 @@ mod tests {
         let r: Vec<Vec<(usize, f32)>> = rows.iter().map(|r| r.iter().map(|t| (t.index, t.coeff)).collect()).collect();
         assert_eq!(r, vec![vec![(0, 1.0)], vec![(0, 10.0)], vec![(1, 1.0)], vec![(1, 10.0)]]);
     }
+
+    #[test]
+    fn bad_shapes_channels_and_bias_are_named() {
+        let w = || konst(&[1, 1, 2], &[1.0, 10.0]);
+        let e = ctx_with("ConvTranspose", vec![var("x", &[1, 2]), w()], &[1, 3])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("same rank; got X [1, 2], W [1, 1, 2]"), "{e}");
+        let e = ctx_with("ConvTranspose", vec![var("x", &[1, 2, 2]), w()], &[1, 1, 3])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("W [1, 1, 2] does not match 2 input channels"), "{e}");
+        // 3 input channels do not split into 2 groups
+        let w3 = konst(&[3, 1, 2], &[1.0; 6]);
+        let mut n = ctx_with("ConvTranspose", vec![var("x", &[1, 3, 2]), w3], &[1, 2, 3]);
+        n.int("group", 2);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("match 3 input channels in 2 groups"), "{e}");
+        let e = ctx_with("ConvTranspose", vec![var("x", &[1, 1, 2]), w()], &[1, 2, 3])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("output has 2 channels, W gives 1"), "{e}");
+        let e = ctx_with("ConvTranspose", vec![var("x", &[1, 1, 2]), w(), konst(&[3], &[0.0; 3])], &[1, 1, 3])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("bias B has 3 values for 1 output channels"), "{e}");
+    }
+
+    #[test]
+    fn bad_strides_and_pads_are_named() {
+        let w = || konst(&[1, 1, 2], &[1.0, 10.0]);
+        let deconv = || ctx_with("ConvTranspose", vec![var("x", &[1, 1, 2]), w()], &[1, 1, 3]);
+        let mut n = deconv();
+        n.ints("strides", &[0]);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("strides = [0] must hold 1 positive values"), "{e}");
+        let mut n = deconv();
+        n.ints("dilations", &[1, 1]);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("dilations = [1, 1] must hold 1 positive values"), "{e}");
+        let mut n = deconv();
+        n.ints("pads", &[1]);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("pads = [1] must hold 2 values"), "{e}");
+    }
 }

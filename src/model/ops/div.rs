@@ -76,4 +76,20 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("division by the constant 0"), "{e}");
     }
+
+    #[test]
+    fn two_constants_are_refused() {
+        let e = ctx_with("Div", vec![konst(&[2], &[1.0, 2.0]), konst(&[], &[4.0])], &[2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("both operands are constant"), "{e}");
+    }
+
+    #[test]
+    fn operands_that_do_not_broadcast_are_named() {
+        let e = ctx_with("Div", vec![var("a", &[3]), var("b", &[2])], &[3])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("input #1 of shape [2] does not broadcast to"), "{e}");
+    }
 }

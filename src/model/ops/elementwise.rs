@@ -54,3 +54,17 @@ pub fn signed_sum(ops: &[&Operand], maps: &[Vec<usize>], signs: &[f32], n: usize
     }
     sum
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    #[test]
+    fn operands_that_do_not_broadcast_are_named() {
+        // the third operand of a Sum does not broadcast to the output
+        let e = ctx_with("Sum", vec![var("a", &[2]), konst(&[], &[1.0]), var("c", &[3])], &[2])
+            .run(super::super::sum::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("input #2 of shape [3] does not broadcast to"), "{e}");
+    }
+}

@@ -25,4 +25,12 @@ mod tests {
             .unwrap();
         assert_eq!(selected(&l), vec![0, 0, 0, 1, 1, 1]);
     }
+
+    #[test]
+    fn shapes_that_do_not_broadcast_are_named() {
+        let e = ctx_with("Expand", vec![var("x", &[3]), konst(&[1], &[2.0])], &[2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("input of shape [3] does not broadcast to [2]"), "{e}");
+    }
 }

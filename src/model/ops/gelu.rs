@@ -26,4 +26,13 @@ mod tests {
         let f = unary_of(super::lower, "Gelu");
         assert_eq!(f.name(), "gelu");
     }
+
+    #[test]
+    fn unknown_approximation_is_named() {
+        let mut n = ctx_with("Gelu", vec![var("x", &[2])], &[2]);
+        n.opset(20);
+        n.string("approximate", "fast");
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("approximate = `fast` is not one of `none`, `tanh`"), "{e}");
+    }
 }

@@ -81,45 +81,64 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::{LowerCtx, Lowered};
+    use super::super::Lowered;
     use crate::model::graph::Op;
-    use tract_onnx::pb::AttributeProto;
 
     #[test]
     fn trans_b_alpha_beta_and_bias() {
         // x[1,2], W stored [3,2] with transB=1, C[3]
         let w = konst(&[3, 2], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         let c = konst(&[3], &[0.1, 0.2, 0.3]);
-        let (mut proto, inputs, out_shape) = ctx("Gemm", vec![var("x", &[1, 2]), w, c], vec![1, 3]);
-        proto.attribute.push(AttributeProto {
-            name: "transB".into(),
-            i: 1,
-            ..Default::default()
-        });
-        proto.attribute.push(AttributeProto {
-            name: "alpha".into(),
-            f: 2.0,
-            ..Default::default()
-        });
-        proto.attribute.push(AttributeProto {
-            name: "beta".into(),
-            f: 10.0,
-            ..Default::default()
-        });
-        let l = super::lower(&LowerCtx {
-            node: "n",
-            proto: &proto,
-            inputs,
-            out_shape,
-            output: "y",
-            opset: 13,
-        })
-        .unwrap();
-        let Lowered::Op(Op::Linear { rows, bias, .. }, _) = l else {
+        let mut n = ctx_with("Gemm", vec![var("x", &[1, 2]), w, c], &[1, 3]);
+        n.int("transB", 1);
+        n.float("alpha", 2.0);
+        n.float("beta", 10.0);
+        let Lowered::Op(Op::Linear { rows, bias, .. }, _) = n.run(super::lower).unwrap() else {
             panic!()
         };
         let coeffs: Vec<Vec<f32>> = rows.iter().map(|r| r.iter().map(|t| t.coeff).collect()).collect();
         assert_eq!(coeffs, vec![vec![2.0, 4.0], vec![6.0, 8.0], vec![10.0, 12.0]]);
         assert_eq!(bias, vec![1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn bad_operand_shapes_are_named() {
+        let w = || konst(&[2, 3], &[1.0; 6]);
+        let e = ctx_with("Gemm", vec![var("x", &[]), w()], &[1, 3]).run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("scalar operand of a matrix product"), "{e}");
+        let e = ctx_with("Gemm", vec![var("x", &[2, 1, 2]), w()], &[1, 3])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("product over shape [2, 1, 2] is not supported"), "{e}");
+        let e = ctx_with("Gemm", vec![var("x", &[1, 3]), w()], &[1, 3])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("inner dimensions differ: 3 vs 2"), "{e}");
+        // transB reads W [2, 3] as [3, 2]
+        let mut n = ctx_with("Gemm", vec![var("x", &[1, 2]), w()], &[1, 2]);
+        n.int("transB", 1);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("inner dimensions differ: 2 vs 3"), "{e}");
+    }
+
+    #[test]
+    fn a_bias_that_does_not_broadcast_is_named() {
+        let w = || konst(&[2, 3], &[1.0; 6]);
+        let e = ctx_with("Gemm", vec![var("x", &[1, 2]), w(), konst(&[2], &[0.0; 2])], &[1, 3])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("bias C of shape [2] does not broadcast to [1, 3]"), "{e}");
+        let e = ctx_with("Gemm", vec![var("x", &[1, 2]), w(), var("c", &[2, 1])], &[1, 3])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("bias C of shape [2, 1] does not broadcast to [1, 3]"), "{e}");
+    }
+
+    #[test]
+    fn two_constants_are_refused() {
+        let e = ctx_with("Gemm", vec![konst(&[1, 2], &[1.0, 2.0]), konst(&[2, 1], &[3.0, 4.0])], &[1, 1])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("both operands are constant"), "{e}");
     }
 }

@@ -28,4 +28,12 @@ mod tests {
             .unwrap();
         assert_eq!(graph_ops(&ops), vec!["Linear"]);
     }
+
+    #[test]
+    fn inputs_without_spatial_axes_are_refused() {
+        let e = ctx_with("GlobalAveragePool", vec![var("x", &[1, 2])], &[1, 2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("expects X as [N, C, spatial…]; got [1, 2]"), "{e}");
+    }
 }

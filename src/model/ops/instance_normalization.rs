@@ -42,4 +42,15 @@ mod tests {
         let e = n.run(super::lower).unwrap_err();
         assert!(e.to_string().contains("2 values (one per channel)"), "{e}");
     }
+
+    #[test]
+    fn inputs_without_spatial_axes_are_refused() {
+        let n = ctx_with(
+            "InstanceNormalization",
+            vec![var("x", &[1, 2]), konst(&[2], &[1.0, 1.0]), konst(&[2], &[0.0, 0.0])],
+            &[1, 2],
+        );
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("expects X as [N, C, spatial…]; got [1, 2]"), "{e}");
+    }
 }

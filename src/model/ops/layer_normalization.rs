@@ -35,6 +35,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
+    use super::super::LowerCtx;
 
     #[test]
     fn mean_variance_rsqrt_product_affine() {
@@ -48,5 +49,47 @@ mod tests {
             graph_ops(&ops),
             vec!["Linear", "Linear", "Product", "Linear", "Activation", "Product", "Linear"]
         );
+    }
+
+    #[test]
+    fn the_mean_and_inv_std_dev_outputs_are_refused() {
+        let (mut proto, inputs, out_shape) = ctx(
+            "LayerNormalization",
+            vec![var("x", &[2, 3]), konst(&[3], &[1.0, 2.0, 3.0])],
+            vec![2, 3],
+        );
+        proto.output = vec!["y".into(), "".into(), "inv_std_dev".into()];
+        let e = super::lower(&LowerCtx {
+            node: "n",
+            proto: &proto,
+            inputs,
+            outputs: vec![("y".into(), Some(out_shape.clone()))],
+            out_shape,
+            output: "y",
+            opset: 17,
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("only the Y output is supported"), "{e}");
+    }
+
+    #[test]
+    fn bad_axis_and_parameter_shapes_are_named() {
+        let mut n = ctx_with("LayerNormalization", vec![var("x", &[2, 3]), konst(&[3], &[1.0; 3])], &[2, 3]);
+        n.int("axis", 2);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("axis 2 is out of range for rank 2"), "{e}");
+        let mut n = ctx_with("LayerNormalization", vec![var("x", &[2, 3]), konst(&[3], &[1.0; 3])], &[2, 3]);
+        n.int("axis", -3);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("axis -3 is out of range for rank 2"), "{e}");
+        let e = ctx_with("LayerNormalization", vec![var("x", &[2, 3]), konst(&[4], &[1.0; 4])], &[2, 3])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("Scale of shape [4] does not broadcast to [2, 3]"), "{e}");
+        let b = konst(&[2, 2], &[0.0; 4]);
+        let e = ctx_with("LayerNormalization", vec![var("x", &[2, 3]), konst(&[3], &[1.0; 3]), b], &[2, 3])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("B of shape [2, 2] does not broadcast to [2, 3]"), "{e}");
     }
 }

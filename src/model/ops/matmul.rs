@@ -193,4 +193,30 @@ mod tests {
         let e = run(super::lower, "MatMul", vec![var("a", &[1, 2]), var("b", &[3, 1])], &[1, 1]).unwrap_err();
         assert!(e.to_string().contains("inner dimensions differ: 2 vs 3"), "{e}");
     }
+
+    #[test]
+    fn bad_operand_shapes_are_named() {
+        let e = run(super::lower, "MatMul", vec![var("a", &[]), var("b", &[2, 1])], &[1]).unwrap_err();
+        assert!(e.to_string().contains("scalar operand of a matrix product"), "{e}");
+        let e = run(super::lower, "MatMul", vec![var("a", &[2, 1, 2]), var("b", &[3, 2, 1])], &[2, 1, 1]).unwrap_err();
+        assert!(e.to_string().contains("batch dimensions of [2, 1, 2] and [3, 2, 1]"), "{e}");
+        let w = konst(&[2, 1], &[3.0, 5.0]);
+        let e = run(super::lower, "MatMul", vec![var("a", &[1, 2]), w], &[2]).unwrap_err();
+        assert!(e.to_string().contains("computed output shape [1, 1] differs from [2]"), "{e}");
+    }
+
+    #[test]
+    fn two_constants_are_refused() {
+        let (a, b) = (konst(&[1, 2], &[1.0, 2.0]), konst(&[2, 1], &[3.0, 4.0]));
+        let e = run(super::lower, "MatMul", vec![a, b], &[1, 1]).unwrap_err();
+        assert!(e.to_string().contains("both operands are constant"), "{e}");
+    }
+
+    #[test]
+    fn more_than_two_to_the_24_rows_are_refused_before_building() {
+        // 4097 × 4096 products: only the shapes are large, the check runs before any pair is listed
+        let (a, b) = (var("a", &[4097, 4096]), var("b", &[4096, 1]));
+        let e = run(super::lower, "MatMul", vec![a, b], &[4097, 1]).unwrap_err();
+        assert!(e.to_string().contains("needs about 16781312 circuit rows, more than"), "{e}");
+    }
 }

@@ -23,4 +23,24 @@ mod tests {
             .unwrap();
         assert_eq!(activation_of(&l).name(), "clip");
     }
+
+    #[test]
+    fn constants_must_hold_one_value_and_one_input_must_be_computed() {
+        let e = ctx_with("Max", vec![var("a", &[2]), konst(&[2], &[0.0, 1.0])], &[2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("a constant operand must hold one value"), "{e}");
+        let e = ctx_with("Max", vec![konst(&[], &[0.0]), konst(&[2], &[1.0, 1.0])], &[2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("every input is constant"), "{e}");
+    }
+
+    #[test]
+    fn operands_that_do_not_broadcast_are_named() {
+        let e = ctx_with("Max", vec![var("a", &[2]), var("b", &[3])], &[2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("input #1 of shape [3] does not broadcast to"), "{e}");
+    }
 }

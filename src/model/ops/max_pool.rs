@@ -28,6 +28,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
+    use super::super::LowerCtx;
 
     #[test]
     fn windows_of_two_make_one_comparison_each() {
@@ -37,5 +38,22 @@ mod tests {
         let ops = n.run(super::lower).unwrap();
         // select the first element, subtract, relu, add
         assert_eq!(graph_ops(&ops), vec!["Select", "Linear", "Activation", "Linear"]);
+    }
+
+    #[test]
+    fn the_indices_output_is_refused() {
+        let (mut proto, inputs, out_shape) = ctx("MaxPool", vec![var("x", &[1, 1, 4])], vec![1, 1, 2]);
+        proto.output = vec!["y".into(), "indices".into()];
+        let e = super::lower(&LowerCtx {
+            node: "n",
+            proto: &proto,
+            inputs,
+            outputs: vec![("y".into(), Some(out_shape.clone()))],
+            out_shape,
+            output: "y",
+            opset: 13,
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("the Indices output is not supported"), "{e}");
     }
 }

@@ -7,6 +7,9 @@
 
 mod abs;
 mod add;
+mod arg_extreme;
+mod argmax;
+mod argmin;
 mod average_pool;
 mod batch_normalization;
 mod broadcast;
@@ -19,6 +22,7 @@ mod constant;
 mod conv;
 mod conv_transpose;
 mod div;
+mod einsum;
 mod elementwise;
 mod elu;
 mod equal;
@@ -72,6 +76,7 @@ mod slice;
 mod softmax;
 mod softplus;
 mod softsign;
+mod split;
 mod sqrt;
 mod squeeze;
 mod sub;
@@ -177,13 +182,30 @@ impl Composite {
         output
     }
 
-    /// The lowering; the last computation's output becomes the node's output.
+    /// Adds a computation that writes the node's output tensor `name` (one of several
+    /// outputs, see [`LowerCtx::outputs`]).
+    pub fn add_output(&mut self, op: Op, inputs: Vec<String>, shape: Vec<usize>, name: &str) {
+        self.nodes.push(SubNode {
+            op,
+            inputs,
+            output: name.to_string(),
+            shape,
+        });
+    }
+
+    fn is_temp(&self, name: &str) -> bool {
+        name.strip_prefix(self.out.as_str()).is_some_and(|r| r.starts_with('#'))
+    }
+
+    /// The lowering; the last computation's output becomes the node's output unless it
+    /// was added with [`Composite::add_output`].
     pub fn finish(mut self) -> Lowered {
-        if self.nodes.len() == 1 {
+        if self.nodes.len() == 1 && (self.nodes[0].output == self.out || self.is_temp(&self.nodes[0].output)) {
             let n = self.nodes.pop().expect("one node");
             return Lowered::Op(n.op, n.inputs);
         }
-        if let Some(last) = self.nodes.last_mut() {
+        let temp = self.nodes.last().is_some_and(|l| self.is_temp(&l.output));
+        if let Some(last) = self.nodes.last_mut().filter(|_| temp) {
             last.output = self.out;
         }
         Lowered::Graph(self.nodes)
@@ -200,8 +222,11 @@ pub struct LowerCtx<'a> {
     pub inputs: Vec<Operand>,
     /// Output shape inferred by tract.
     pub out_shape: Vec<usize>,
-    /// Output tensor name.
+    /// Output tensor name (the first output).
     pub output: &'a str,
+    /// Every output of the node (name, shape when tract knows it); most ops produce only the
+    /// first, and a later reader of another one gets an error naming it.
+    pub outputs: Vec<(String, Option<Vec<usize>>)>,
     /// The model's default-domain opset version.
     pub opset: i64,
 }
@@ -334,6 +359,8 @@ pub type LowerFn = fn(&LowerCtx) -> Result<Lowered, ModelError>;
 pub const REGISTRY: &[(&str, LowerFn)] = &[
     ("Abs", abs::lower),
     ("Add", add::lower),
+    ("ArgMax", argmax::lower),
+    ("ArgMin", argmin::lower),
     ("AveragePool", average_pool::lower),
     ("BatchNormalization", batch_normalization::lower),
     ("Cast", cast::lower),
@@ -343,6 +370,7 @@ pub const REGISTRY: &[(&str, LowerFn)] = &[
     ("Conv", conv::lower),
     ("ConvTranspose", conv_transpose::lower),
     ("Div", div::lower),
+    ("Einsum", einsum::lower),
     ("Elu", elu::lower),
     ("Equal", equal::lower),
     ("Erf", erf::lower),
@@ -387,6 +415,7 @@ pub const REGISTRY: &[(&str, LowerFn)] = &[
     ("Sigmoid", sigmoid::lower),
     ("Sign", sign::lower),
     ("Slice", slice::lower),
+    ("Split", split::lower),
     ("Softmax", softmax::lower),
     ("Softplus", softplus::lower),
     ("Softsign", softsign::lower),
@@ -448,6 +477,7 @@ pub(crate) mod test_util {
             node: "n",
             proto: &proto,
             inputs,
+            outputs: vec![("y".into(), Some(out_shape.clone()))],
             out_shape,
             output: "y",
             opset: 13,
@@ -459,6 +489,7 @@ pub(crate) mod test_util {
         proto: NodeProto,
         inputs: Vec<Operand>,
         out: Vec<usize>,
+        outputs: Vec<(String, Option<Vec<usize>>)>,
         opset: i64,
     }
 
@@ -468,6 +499,7 @@ pub(crate) mod test_util {
         TestNode {
             proto,
             inputs,
+            outputs: vec![("y".into(), Some(out.clone()))],
             out,
             opset: 13,
         }
@@ -514,6 +546,14 @@ pub(crate) mod test_util {
         pub fn opset(&mut self, v: i64) {
             self.opset = v;
         }
+        /// Declares the node's outputs (the first is `y` with the node's output shape).
+        pub fn outputs(&mut self, shapes: &[&[usize]]) {
+            self.outputs = shapes
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (if i == 0 { "y".to_string() } else { format!("y{i}") }, Some(s.to_vec())))
+                .collect();
+        }
         /// Runs a lowering function.
         pub fn run(&self, f: LowerFn) -> Result<Lowered, ModelError> {
             f(&LowerCtx {
@@ -522,6 +562,7 @@ pub(crate) mod test_util {
                 inputs: self.inputs.clone(),
                 out_shape: self.out.clone(),
                 output: "y",
+                outputs: self.outputs.clone(),
                 opset: self.opset,
             })
         }
@@ -569,6 +610,43 @@ pub(crate) mod test_util {
     /// The activation a unary op lowers to.
     pub fn unary_of(f: LowerFn, op_type: &str) -> Activation {
         activation_of(&ctx_with(op_type, vec![var("x", &[2])], &[2]).run(f).unwrap())
+    }
+
+    /// Evaluates a lowering in floating point: `inputs` holds the values of the variable
+    /// operands by tensor name; returns the node's output.
+    pub fn eval_lowered(l: &Lowered, inputs: &[(&str, Vec<f64>)]) -> Vec<f64> {
+        use crate::model::graph::Source;
+        use std::collections::HashMap;
+        let mut env: HashMap<String, Vec<f64>> = inputs.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+        let nodes: Vec<(Op, Vec<String>, String)> = match l {
+            Lowered::Op(op, ins) => vec![(op.clone(), ins.clone(), "y".into())],
+            Lowered::Graph(g) => g.iter().map(|n| (n.op.clone(), n.inputs.clone(), n.output.clone())).collect(),
+            Lowered::Const(t) => return t.data.iter().map(|&v| v as f64).collect(),
+        };
+        let mut last = Vec::new();
+        for (op, ins, out) in nodes {
+            let x: Vec<&Vec<f64>> = ins.iter().map(|n| &env[n]).collect();
+            let y: Vec<f64> = match &op {
+                Op::Linear { rows, bias, .. } => rows
+                    .iter()
+                    .zip(bias)
+                    .map(|(r, &b)| r.iter().map(|t| t.coeff as f64 * x[t.operand][t.index]).sum::<f64>() + b as f64)
+                    .collect(),
+                Op::Product { pairs } => pairs.iter().map(|&(i, j)| x[0][i] * x[1][j]).collect(),
+                Op::Activation(f) => x[0].iter().map(|&v| f.eval(v)).collect(),
+                Op::View => x[0].clone(),
+                Op::Select { sources } => sources
+                    .iter()
+                    .map(|s| match *s {
+                        Source::Wire { operand, index } => x[operand][index],
+                        Source::Const(c) => c as f64,
+                    })
+                    .collect(),
+            };
+            env.insert(out, y.clone());
+            last = y;
+        }
+        last
     }
 
     /// The operand-0 indices of a single Select lowering.

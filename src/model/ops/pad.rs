@@ -82,7 +82,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
 mod tests {
     use super::super::test_util::*;
     use crate::model::graph::{Op, Source};
-    use crate::model::ops::Lowered;
+    use crate::model::ops::{Lowered, Operand};
 
     #[test]
     fn reflect_and_edge_and_constant() {
@@ -98,5 +98,37 @@ mod tests {
             panic!()
         };
         assert_eq!(sources[1], Source::Const(2.5));
+    }
+
+    #[test]
+    fn bad_mode_is_named() {
+        let mut n = ctx_with("Pad", vec![var("x", &[3]), konst(&[2], &[1.0, 1.0])], &[5]);
+        n.string("mode", "symmetric");
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("mode `symmetric` is not one of constant, reflect"), "{e}");
+    }
+
+    #[test]
+    fn bad_pads_and_axes_are_named() {
+        let e = ctx_with("Pad", vec![var("x", &[3]), konst(&[1], &[1.0])], &[4])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("pads [1] must hold 2 values"), "{e}");
+        // the pads attribute before opset 11
+        let mut n = ctx_with("Pad", vec![var("x", &[2, 2])], &[4, 2]);
+        n.opset(2);
+        n.ints("pads", &[1, 1]);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("pads [1, 1] must hold 4 values"), "{e}");
+        let e = ctx_with("Pad", vec![var("x", &[3]), var("p", &[2])], &[5])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("pads (input #1) must be a constant"), "{e}");
+        // axes (opset 18) out of range
+        let ins = vec![var("x", &[3]), konst(&[2], &[1.0, 1.0]), Operand::Absent, konst(&[1], &[1.0])];
+        let mut n = ctx_with("Pad", ins, &[5]);
+        n.opset(18);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("axis 1 is out of range for rank 1"), "{e}");
     }
 }

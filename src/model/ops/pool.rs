@@ -151,3 +151,55 @@ pub fn pool_windows(ctx: &LowerCtx, xs: &[usize], out: &[usize]) -> Result<Vec<W
     }
     Ok(all)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::max_pool::lower;
+    use super::super::test_util::*;
+
+    /// A 1-D MaxPool with a window of one.
+    fn pool(x: &[usize], out: &[usize]) -> TestNode {
+        let mut n = ctx_with("MaxPool", vec![var("x", x)], out);
+        n.ints("kernel_shape", &[1]);
+        n
+    }
+
+    #[test]
+    fn bad_shapes_and_kernels_are_named() {
+        let e = pool(&[1, 4], &[1, 4]).run(lower).unwrap_err();
+        assert!(e.to_string().contains("expects X as [N, C, spatial…]; got [1, 4]"), "{e}");
+        let e = ctx_with("MaxPool", vec![var("x", &[1, 1, 4])], &[1, 1, 4]).run(lower).unwrap_err();
+        assert!(e.to_string().contains("kernel_shape must hold 1 positive values"), "{e}");
+        for k in [vec![0], vec![2, 2]] {
+            let mut n = pool(&[1, 1, 4], &[1, 1, 4]);
+            n.ints("kernel_shape", &k);
+            let e = n.run(lower).unwrap_err();
+            assert!(e.to_string().contains("kernel_shape must hold 1 positive values"), "{k:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn bad_strides_pads_and_auto_pad_are_named() {
+        let mut n = pool(&[1, 1, 4], &[1, 1, 4]);
+        n.ints("strides", &[-1]);
+        let e = n.run(lower).unwrap_err();
+        assert!(e.to_string().contains("strides = [-1] must hold 1 positive values"), "{e}");
+        let mut n = pool(&[1, 1, 4], &[1, 1, 4]);
+        n.ints("pads", &[0, -1]);
+        let e = n.run(lower).unwrap_err();
+        assert!(e.to_string().contains("pads = [0, -1] must hold 2 non-negative values"), "{e}");
+        let mut n = pool(&[1, 1, 4], &[1, 1, 4]);
+        n.string("auto_pad", "same");
+        let e = n.run(lower).unwrap_err();
+        assert!(e.to_string().contains("auto_pad = `same` is not one of NOTSET"), "{e}");
+    }
+
+    #[test]
+    fn a_window_entirely_in_the_padding_is_named() {
+        // x [1,1,1] padded by 2 at the start: the first two windows of one read only padding
+        let mut n = pool(&[1, 1, 1], &[1, 1, 3]);
+        n.ints("pads", &[2, 0]);
+        let e = n.run(lower).unwrap_err();
+        assert!(e.to_string().contains("element #0 has a window entirely in the padding"), "{e}");
+    }
+}

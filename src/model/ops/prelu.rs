@@ -70,4 +70,16 @@ mod tests {
             .unwrap();
         assert_eq!(graph_ops(&l), vec!["Activation", "Linear"]);
     }
+
+    #[test]
+    fn a_slope_that_does_not_broadcast_is_named() {
+        let e = ctx_with("PRelu", vec![var("x", &[1, 2, 2]), konst(&[3], &[0.1, 0.2, 0.3])], &[1, 2, 2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("slope of shape [3] does not broadcast to [1, 2, 2]"), "{e}");
+        let e = ctx_with("PRelu", vec![var("x", &[1, 2, 2]), var("s", &[2, 1, 1])], &[1, 2, 2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("the slope (input #1) must be a constant"), "{e}");
+    }
 }

@@ -87,4 +87,41 @@ mod tests {
         n.opset(13);
         assert_eq!(selected(&n.run(super::lower).unwrap()), vec![3, 1]);
     }
+
+    /// A Slice of `x` with one-value starts, ends, axes and steps.
+    fn slice(x: &[usize], start: f32, end: f32, axis: f32, step: f32, out: &[usize]) -> TestNode {
+        let one = |v: f32| konst(&[1], &[v]);
+        ctx_with("Slice", vec![var("x", x), one(start), one(end), one(axis), one(step)], out)
+    }
+
+    #[test]
+    fn a_step_of_zero_is_refused() {
+        let e = slice(&[4], 0.0, 4.0, 0.0, 0.0, &[4]).run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("a step of 0"), "{e}");
+    }
+
+    #[test]
+    fn out_of_range_axes_and_reads_are_named() {
+        let e = slice(&[4], 0.0, 4.0, 1.0, 1.0, &[4]).run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("axis 1 is out of range for rank 1"), "{e}");
+        // an output shape longer than the slice reads past the end
+        let e = slice(&[2], 1.0, 2.0, 0.0, 1.0, &[2]).run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("output [1] reads outside the input [2]"), "{e}");
+    }
+
+    #[test]
+    fn lists_of_different_lengths_are_refused() {
+        let e = ctx_with("Slice", vec![var("x", &[4]), konst(&[1], &[0.0]), konst(&[2], &[4.0, 4.0])], &[4])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("axes and steps must have the same length"), "{e}");
+        // attributes before opset 10
+        let mut n = ctx_with("Slice", vec![var("x", &[4])], &[4]);
+        n.opset(9);
+        n.ints("starts", &[0]);
+        n.ints("ends", &[4]);
+        n.ints("axes", &[0, 1]);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("must have the same length"), "{e}");
+    }
 }

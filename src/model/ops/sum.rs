@@ -29,4 +29,12 @@ mod tests {
             .unwrap();
         assert_eq!(graph_ops(&l), vec!["Linear"]);
     }
+
+    #[test]
+    fn every_input_constant_is_refused() {
+        let e = ctx_with("Sum", vec![konst(&[2], &[1.0, 2.0]), konst(&[], &[1.0])], &[2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("every input is constant"), "{e}");
+    }
 }

@@ -36,4 +36,12 @@ mod tests {
             .unwrap();
         assert_eq!(selected(&l), vec![0, 1, 0, 1]);
     }
+
+    #[test]
+    fn a_rank_change_is_refused() {
+        let e = ctx_with("Tile", vec![var("x", &[2]), konst(&[1], &[2.0])], &[2, 2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("output rank 2 differs from the input rank 1"), "{e}");
+    }
 }

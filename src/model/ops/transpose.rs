@@ -45,4 +45,18 @@ mod tests {
         let l = ctx_with("Transpose", vec![var("x", &[2, 3])], &[3, 2]).run(super::lower).unwrap();
         assert_eq!(selected(&l), vec![0, 3, 1, 4, 2, 5]);
     }
+
+    #[test]
+    fn bad_perm_is_named() {
+        for (perm, want) in [
+            (vec![0, 0], "perm [0, 0] is not a permutation of 0..2"),
+            (vec![0], "perm [0] is not a permutation of 0..2"),
+            (vec![0, 2], "axis 2 is out of range for rank 2"),
+        ] {
+            let mut n = ctx_with("Transpose", vec![var("x", &[2, 3])], &[3, 2]);
+            n.ints("perm", &perm);
+            let e = n.run(super::lower).unwrap_err();
+            assert!(e.to_string().contains(want), "{perm:?}: {e}");
+        }
+    }
 }

@@ -110,4 +110,20 @@ mod tests {
             .unwrap();
         assert_eq!(graph_ops(&l), vec!["Linear", "Product", "Linear"]);
     }
+
+    #[test]
+    fn a_constant_condition_is_refused() {
+        let e = ctx_with("Where", vec![konst(&[2], &[1.0, 0.0]), var("x", &[2]), var("y", &[2])], &[2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("a constant condition should have been folded"), "{e}");
+    }
+
+    #[test]
+    fn operands_that_do_not_broadcast_are_named() {
+        let e = ctx_with("Where", vec![var("c", &[2]), var("x", &[3]), konst(&[], &[0.0])], &[2])
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("input #1 of shape [3] does not broadcast to"), "{e}");
+    }
 }
