@@ -5,23 +5,87 @@
 use super::pool::{begin_pads, spatial_attr};
 use super::shape::{numel, ravel, strides, unravel};
 use super::{LowerCtx, Lowered};
-use crate::model::graph::{LinTerm, Op};
+use crate::model::graph::{LinTerm, Op, Tensor};
 use crate::model::ModelError;
+
+/// What `Conv` and `ConvTranspose` share: operands, shapes, groups, strides and dilations.
+pub(super) struct ConvParts<'a> {
+    /// Input tensor name.
+    pub x: String,
+    /// Input shape `[N, C, spatial…]`.
+    pub xs: Vec<usize>,
+    /// Constant weights.
+    pub w: &'a Tensor,
+    /// Optional constant bias, one value per output channel.
+    pub bias: Option<&'a Tensor>,
+    /// Output shape.
+    pub out: Vec<usize>,
+    /// Number of spatial dimensions.
+    pub nsp: usize,
+    /// `group` attribute.
+    pub group: usize,
+    /// Stride per spatial dimension.
+    pub strides: Vec<usize>,
+    /// Dilation per spatial dimension.
+    pub dilations: Vec<usize>,
+}
+
+impl ConvParts<'_> {
+    /// Reads and checks the operands and attributes every convolution has.
+    pub fn read<'a>(ctx: &'a LowerCtx) -> Result<ConvParts<'a>, ModelError> {
+        let (x, xs) = ctx.var(0)?;
+        let w = ctx.konst(1, "the weights W")?;
+        let bias = ctx.opt_konst(2, "the bias B")?;
+        let out = ctx.out_shape.clone();
+        if xs.len() < 3 || w.shape.len() != xs.len() || out.len() != xs.len() {
+            return Err(ctx.err(format!(
+                "expects X as [N, C, spatial…] and W of the same rank; got X {xs:?}, W {:?}",
+                w.shape
+            )));
+        }
+        if let Some(b) = bias {
+            if b.data.len() != out[1] {
+                return Err(ctx.err(format!("bias B has {} values for {} output channels", b.data.len(), out[1])));
+            }
+        }
+        let nsp = xs.len() - 2;
+        Ok(ConvParts {
+            group: ctx.attr_int("group", 1).max(1) as usize,
+            strides: spatial_attr(ctx, "strides", nsp, 1)?,
+            dilations: spatial_attr(ctx, "dilations", nsp, 1)?,
+            x,
+            xs,
+            w,
+            bias,
+            out,
+            nsp,
+        })
+    }
+
+    /// The lowering: one weighted sum per output element plus its channel's bias.
+    pub fn finish(self, rows: Vec<Vec<LinTerm>>) -> Lowered {
+        let out = &self.out;
+        let bias = (0..numel(out))
+            .map(|f| self.bias.map(|b| b.data[unravel(f, out)[1]]).unwrap_or(0.0))
+            .collect();
+        Lowered::Op(Op::Linear { exact: false, rows, bias }, vec![self.x])
+    }
+}
 
 /// Lowers a `Conv` node.
 pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
-    let (x, xs) = ctx.var(0)?;
-    let w = ctx.konst(1, "the weights W")?;
-    let bias = ctx.opt_konst(2, "the bias B")?;
-    let out = ctx.out_shape.clone();
-    if xs.len() < 3 || w.shape.len() != xs.len() || out.len() != xs.len() {
-        return Err(ctx.err(format!(
-            "expects X as [N, C, spatial…] and W of the same rank; got X {xs:?}, W {:?}",
-            w.shape
-        )));
-    }
-    let nsp = xs.len() - 2;
-    let group = ctx.attr_int("group", 1).max(1) as usize;
+    let parts = ConvParts::read(ctx)?;
+    let ConvParts {
+        xs,
+        w,
+        out,
+        nsp,
+        group,
+        strides: st,
+        dilations: dil,
+        ..
+    } = &parts;
+    let (nsp, group) = (*nsp, *group);
     let (c_in, m) = (xs[1], w.shape[0]);
     let cg = w.shape[1];
     if c_in != cg * group || m % group != 0 {
@@ -31,22 +95,14 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
         )));
     }
     let kernel = &w.shape[2..];
-    let st = spatial_attr(ctx, "strides", nsp, 1)?;
-    let dil = spatial_attr(ctx, "dilations", nsp, 1)?;
-    let pads = begin_pads(ctx, &xs[2..], &out[2..], kernel, &st, &dil)?;
-    if let Some(b) = bias {
-        if b.data.len() != m {
-            return Err(ctx.err(format!("bias B has {} values for {m} output channels", b.data.len())));
-        }
-    }
+    let pads = begin_pads(ctx, &xs[2..], &out[2..], kernel, st, dil)?;
     let mg = m / group;
-    let (xst, wst) = (strides(&xs), strides(&w.shape));
+    let (xst, wst) = (strides(xs), strides(&w.shape));
     let knum = numel(kernel);
-    ctx.check_terms(numel(&out).saturating_mul(cg).saturating_mul(knum))?;
-    let mut rows = Vec::with_capacity(numel(&out));
-    let mut bias_out = Vec::with_capacity(numel(&out));
-    for f in 0..numel(&out) {
-        let o = unravel(f, &out);
+    ctx.check_terms(numel(out).saturating_mul(cg).saturating_mul(knum))?;
+    let mut rows = Vec::with_capacity(numel(out));
+    for f in 0..numel(out) {
+        let o = unravel(f, out);
         let (n, oc) = (o[0], o[1]);
         let g = oc / mg;
         let mut row = Vec::new();
@@ -80,16 +136,8 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
             }
         }
         rows.push(row);
-        bias_out.push(bias.map(|b| b.data[oc]).unwrap_or(0.0));
     }
-    Ok(Lowered::Op(
-        Op::Linear {
-            exact: false,
-            rows,
-            bias: bias_out,
-        },
-        vec![x],
-    ))
+    Ok(parts.finish(rows))
 }
 
 #[cfg(test)]

@@ -3,26 +3,26 @@
 //! bias must be constants; each output element is a linear combination of the inputs that
 //! scatter into it.
 
-use super::pool::spatial_attr;
+use super::conv::ConvParts;
 use super::shape::{numel, ravel, strides, unravel};
 use super::{LowerCtx, Lowered};
-use crate::model::graph::{LinTerm, Op};
+use crate::model::graph::LinTerm;
 use crate::model::ModelError;
 
 /// Lowers a `ConvTranspose` node.
 pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
-    let (x, xs) = ctx.var(0)?;
-    let w = ctx.konst(1, "the weights W")?;
-    let bias = ctx.opt_konst(2, "the bias B")?;
-    let out = ctx.out_shape.clone();
-    if xs.len() < 3 || w.shape.len() != xs.len() || out.len() != xs.len() {
-        return Err(ctx.err(format!(
-            "expects X as [N, C, spatial…] and W of the same rank; got X {xs:?}, W {:?}",
-            w.shape
-        )));
-    }
-    let nsp = xs.len() - 2;
-    let group = ctx.attr_int("group", 1).max(1) as usize;
+    let parts = ConvParts::read(ctx)?;
+    let ConvParts {
+        xs,
+        w,
+        out,
+        nsp,
+        group,
+        strides: st,
+        dilations: dil,
+        ..
+    } = &parts;
+    let (nsp, group) = (*nsp, *group);
     let c_in = xs[1];
     if w.shape[0] != c_in || c_in % group != 0 {
         return Err(ctx.err(format!("W {:?} does not match {c_in} input channels in {group} groups", w.shape)));
@@ -32,8 +32,6 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
         return Err(ctx.err(format!("output has {} channels, W gives {}", out[1], mg * group)));
     }
     let kernel = &w.shape[2..];
-    let st = spatial_attr(ctx, "strides", nsp, 1)?;
-    let dil = spatial_attr(ctx, "dilations", nsp, 1)?;
     let auto = ctx.attr_str("auto_pad", "NOTSET");
     let begin: Vec<i64> = match (ctx.attr_ints("pads"), auto.as_str()) {
         (Some(p), "NOTSET") if !ctx.has_attr("output_shape") => {
@@ -59,14 +57,9 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
                 .collect()
         }
     };
-    if let Some(b) = bias {
-        if b.data.len() != out[1] {
-            return Err(ctx.err(format!("bias B has {} values for {} output channels", b.data.len(), out[1])));
-        }
-    }
-    ctx.check_terms(numel(&xs).saturating_mul(mg).saturating_mul(numel(kernel)))?;
-    let (xst, wst, ost) = (strides(&xs), strides(&w.shape), strides(&out));
-    let mut rows: Vec<Vec<LinTerm>> = vec![Vec::new(); numel(&out)];
+    ctx.check_terms(numel(xs).saturating_mul(mg).saturating_mul(numel(kernel)))?;
+    let (xst, wst, ost) = (strides(xs), strides(&w.shape), strides(out));
+    let mut rows: Vec<Vec<LinTerm>> = vec![Vec::new(); numel(out)];
     for n in 0..xs[0] {
         for ic in 0..c_in {
             let g = ic / cg;
@@ -107,17 +100,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
             }
         }
     }
-    let bias_out = (0..numel(&out))
-        .map(|f| bias.map(|b| b.data[unravel(f, &out)[1]]).unwrap_or(0.0))
-        .collect();
-    Ok(Lowered::Op(
-        Op::Linear {
-            exact: false,
-            rows,
-            bias: bias_out,
-        },
-        vec![x],
-    ))
+    Ok(parts.finish(rows))
 }
 
 #[cfg(test)]

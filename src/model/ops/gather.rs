@@ -7,9 +7,9 @@
 //! selects no row and gives zeros.
 
 use super::matmul::lower_pairs;
-use super::shape::{numel, ravel, strides, unravel};
+use super::shape::{moved, numel, ravel, strides, unravel};
 use super::{Composite, LowerCtx, Lowered, Operand};
-use crate::model::graph::{Activation, LinTerm, Op, Source};
+use crate::model::graph::{Activation, LinTerm, Op};
 use crate::model::ModelError;
 
 /// Output element → (flag, data) flat index pairs of a computed-index gather.
@@ -129,21 +129,13 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
         .collect::<Result<_, _>>()?;
     let out = &ctx.out_shape;
     let qr = idx_t.shape.len();
-    let xst = strides(&xs);
-    let sources = (0..numel(out))
-        .map(|f| {
-            let o = unravel(f, out);
-            let iflat = ravel(&o[axis..axis + qr], &strides(&idx_t.shape));
-            let mut i: Vec<usize> = o[..axis].to_vec();
-            i.push(idx[iflat]);
-            i.extend(&o[axis + qr..]);
-            Source::Wire {
-                operand: 0,
-                index: ravel(&i, &xst),
-            }
-        })
-        .collect();
-    Ok(Lowered::Op(Op::Select { sources }, vec![x]))
+    let ist = strides(&idx_t.shape);
+    Ok(moved(x, &xs, out, |o| {
+        let mut i: Vec<usize> = o[..axis].to_vec();
+        i.push(idx[ravel(&o[axis..axis + qr], &ist)]);
+        i.extend(&o[axis + qr..]);
+        i
+    }))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use super::normalize::normalize;
 use super::shape::{numel, unravel};
-use super::{compose, Composite, LowerCtx, Lowered};
+use super::{LowerCtx, Lowered};
 use crate::model::ModelError;
 
 /// Lowers an `InstanceNormalization` node.
@@ -22,10 +22,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     let gamma: Vec<f32> = chan.iter().map(|&c| scale.data[c]).collect();
     let beta: Vec<f32> = chan.iter().map(|&c| bias.data[c]).collect();
     let axes: Vec<usize> = (2..xs.len()).collect();
-    let (groups, group_of) = compose::groups_over(&xs, &axes);
-    let mut c = Composite::new(ctx);
-    normalize(&mut c, &x, &xs, &groups, &group_of, eps, &gamma, &beta);
-    Ok(c.finish())
+    Ok(normalize(ctx, &x, &xs, &axes, eps, &gamma, &beta))
 }
 
 #[cfg(test)]

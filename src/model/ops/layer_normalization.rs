@@ -3,7 +3,7 @@
 
 use super::broadcast::index_map;
 use super::normalize::normalize;
-use super::{compose, Composite, LowerCtx, Lowered};
+use super::{LowerCtx, Lowered};
 use crate::model::ModelError;
 
 /// Lowers a `LayerNormalization` node.
@@ -26,10 +26,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
         None => vec![0.0; gamma.len()],
     };
     let axes: Vec<usize> = (axis..xs.len()).collect();
-    let (groups, group_of) = compose::groups_over(&xs, &axes);
-    let mut c = Composite::new(ctx);
-    normalize(&mut c, &x, &xs, &groups, &group_of, eps, &gamma, &beta);
-    Ok(c.finish())
+    Ok(normalize(ctx, &x, &xs, &axes, eps, &gamma, &beta))
 }
 
 #[cfg(test)]

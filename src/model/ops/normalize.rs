@@ -4,22 +4,16 @@
 //! mean and variance are linear combinations (the squares are products), the inverse root is a
 //! lookup table over the calibrated variance range, and the final scaling is a product.
 
-use super::{compose, Composite};
+use super::{compose, Composite, LowerCtx, Lowered};
 use crate::model::graph::{Activation, LinTerm, Op, Param};
 
-/// Adds the normalisation of `x` (shape `shape`) over `groups` and the affine map
-/// `y[i] = gamma[i]·x̂[i] + beta[i]`; returns the output tensor name.
-#[allow(clippy::too_many_arguments)]
-pub fn normalize(
-    c: &mut Composite,
-    x: &str,
-    shape: &[usize],
-    groups: &[Vec<usize>],
-    group_of: &[usize],
-    eps: f32,
-    gamma: &[f32],
-    beta: &[f32],
-) -> String {
+/// The normalisation of `x` (shape `shape`) over `axes` (each group: the elements sharing the
+/// other coordinates) followed by the affine map `y[i] = gamma[i]·x̂[i] + beta[i]`.
+pub fn normalize(ctx: &LowerCtx, x: &str, shape: &[usize], axes: &[usize], eps: f32, gamma: &[f32], beta: &[f32]) -> Lowered {
+    let (groups, group_of) = compose::groups_over(shape, axes);
+    let (groups, group_of) = (&groups[..], &group_of[..]);
+    let mut composite = Composite::new(ctx);
+    let c = &mut composite;
     let n = groups.first().map(|g| g.len()).unwrap_or(1).max(1);
     let gshape = vec![groups.len()];
     let mean = compose::sum(c, x, groups, 1.0 / n as f32, &gshape);
@@ -59,5 +53,6 @@ pub fn normalize(
         },
         vec![xhat],
         shape.to_vec(),
-    )
+    );
+    composite.finish()
 }

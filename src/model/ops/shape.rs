@@ -31,6 +31,20 @@ pub fn numel(shape: &[usize]) -> usize {
     shape.iter().product()
 }
 
+/// Pure data movement: output element at multi-index `o` (of `out`) is the element of `x`
+/// (shape `xs`) at multi-index `at(o)`.
+pub fn moved(x: String, xs: &[usize], out: &[usize], at: impl Fn(&[usize]) -> Vec<usize>) -> super::Lowered {
+    use crate::model::graph::{Op, Source};
+    let xst = strides(xs);
+    let sources = (0..numel(out))
+        .map(|f| Source::Wire {
+            operand: 0,
+            index: ravel(&at(&unravel(f, out)), &xst),
+        })
+        .collect();
+    super::Lowered::Op(Op::Select { sources }, vec![x])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,7 @@
 //! ONNX `Tile`: repeats the input along each axis (`repeats` constant). Data movement only.
 
-use super::shape::{numel, ravel, strides, unravel};
+use super::shape::moved;
 use super::{LowerCtx, Lowered};
-use crate::model::graph::{Op, Source};
 use crate::model::ModelError;
 
 /// Lowers a `Tile` node.
@@ -12,17 +11,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     if out.len() != xs.len() {
         return Err(ctx.err(format!("output rank {} differs from the input rank {}", out.len(), xs.len())));
     }
-    let xst = strides(&xs);
-    let sources = (0..numel(out))
-        .map(|f| {
-            let i: Vec<usize> = unravel(f, out).iter().zip(&xs).map(|(o, n)| o % n).collect();
-            Source::Wire {
-                operand: 0,
-                index: ravel(&i, &xst),
-            }
-        })
-        .collect();
-    Ok(Lowered::Op(Op::Select { sources }, vec![x]))
+    Ok(moved(x, &xs, out, |o| o.iter().zip(&xs).map(|(o, n)| o % n).collect()))
 }
 
 #[cfg(test)]

@@ -1,8 +1,7 @@
 //! ONNX `Transpose`: a permutation of the axes (`perm`, default reversed); data movement only.
 
-use super::shape::{numel, ravel, strides, unravel};
+use super::shape::moved;
 use super::{LowerCtx, Lowered};
-use crate::model::graph::{Op, Source};
 use crate::model::ModelError;
 
 /// Lowers a `Transpose` node.
@@ -19,21 +18,13 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
         return Err(ctx.err(format!("perm {perm:?} is not a permutation of 0..{rank}")));
     }
     let out: Vec<usize> = perm.iter().map(|&p| xs[p]).collect();
-    let xst = strides(&xs);
-    let sources = (0..numel(&out))
-        .map(|f| {
-            let o = unravel(f, &out);
-            let mut i = vec![0; rank];
-            for (d, &p) in perm.iter().enumerate() {
-                i[p] = o[d];
-            }
-            Source::Wire {
-                operand: 0,
-                index: ravel(&i, &xst),
-            }
-        })
-        .collect();
-    Ok(Lowered::Op(Op::Select { sources }, vec![x]))
+    Ok(moved(x, &xs, &out, |o| {
+        let mut i = vec![0; rank];
+        for (d, &p) in perm.iter().enumerate() {
+            i[p] = o[d];
+        }
+        i
+    }))
 }
 
 #[cfg(test)]
