@@ -9,6 +9,7 @@ pub mod chips;
 pub mod config;
 pub mod mock;
 pub mod plan;
+pub mod poseidon;
 pub mod synth;
 
 pub use config::{CircuitShape, ZkConfig};
