@@ -9,7 +9,7 @@ use crate::model::ModelError;
 
 /// Lowers a `BatchNormalization` node.
 pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
-    if ctx.attr_int("training_mode", 0) != 0 || ctx.proto.output.iter().skip(1).any(|o| !o.is_empty()) {
+    if ctx.attr_int("training_mode", 0) != 0 || ctx.outputs.len() > 1 {
         return Err(ctx.err("training mode (running statistics outputs) is not supported; export the model in eval mode"));
     }
     let (x, xs) = ctx.var(0)?;
@@ -47,7 +47,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
 mod tests {
     use super::super::test_util::*;
     use crate::model::graph::Op;
-    use crate::model::ops::{LowerCtx, Lowered, Operand};
+    use crate::model::ops::{Lowered, Operand};
 
     #[test]
     fn folds_statistics_into_an_affine_map() {
@@ -79,18 +79,9 @@ mod tests {
         let e = n.run(super::lower).unwrap_err();
         assert!(e.to_string().contains("training mode (running statistics outputs)"), "{e}");
         // the running statistics outputs requested without the attribute
-        let (mut proto, ins, out_shape) = ctx("BatchNormalization", inputs(&[1, 1, 2], 1), vec![1, 1, 2]);
-        proto.output = vec!["y".into(), "running_mean".into(), "running_var".into()];
-        let e = super::lower(&LowerCtx {
-            node: "n",
-            proto: &proto,
-            inputs: ins,
-            outputs: vec![("y".into(), Some(out_shape.clone()))],
-            out_shape,
-            output: "y",
-            opset: 13,
-        })
-        .unwrap_err();
+        let mut n = ctx_with("BatchNormalization", inputs(&[1, 1, 2], 1), &[1, 1, 2]);
+        n.outputs(&[&[1, 1, 2], &[1], &[1]]);
+        let e = n.run(super::lower).unwrap_err();
         assert!(e.to_string().contains("training mode (running statistics outputs)"), "{e}");
     }
 

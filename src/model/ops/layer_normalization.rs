@@ -8,7 +8,7 @@ use crate::model::ModelError;
 
 /// Lowers a `LayerNormalization` node.
 pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
-    if ctx.proto.output.iter().skip(1).any(|o| !o.is_empty()) {
+    if ctx.outputs.len() > 1 {
         return Err(ctx.err("only the Y output is supported (Mean and InvStdDev are training outputs)"));
     }
     let (x, xs) = ctx.var(0)?;
@@ -32,7 +32,6 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::LowerCtx;
 
     #[test]
     fn mean_variance_rsqrt_product_affine() {
@@ -50,22 +49,15 @@ mod tests {
 
     #[test]
     fn the_mean_and_inv_std_dev_outputs_are_refused() {
-        let (mut proto, inputs, out_shape) = ctx(
+        let mut n = ctx_with(
             "LayerNormalization",
             vec![var("x", &[2, 3]), konst(&[3], &[1.0, 2.0, 3.0])],
-            vec![2, 3],
+            &[2, 3],
         );
-        proto.output = vec!["y".into(), "".into(), "inv_std_dev".into()];
-        let e = super::lower(&LowerCtx {
-            node: "n",
-            proto: &proto,
-            inputs,
-            outputs: vec![("y".into(), Some(out_shape.clone()))],
-            out_shape,
-            output: "y",
-            opset: 17,
-        })
-        .unwrap_err();
+        n.opset(17);
+        // Y and InvStdDev declared (Mean left empty)
+        n.outputs(&[&[2, 3], &[2, 1]]);
+        let e = n.run(super::lower).unwrap_err();
         assert!(e.to_string().contains("only the Y output is supported"), "{e}");
     }
 

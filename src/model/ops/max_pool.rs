@@ -7,7 +7,7 @@ use crate::model::ModelError;
 
 /// Lowers a `MaxPool` node.
 pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
-    if ctx.proto.output.iter().filter(|o| !o.is_empty()).count() > 1 {
+    if ctx.outputs.len() > 1 {
         return Err(ctx.err("the Indices output is not supported"));
     }
     let (x, xs) = ctx.var(0)?;
@@ -28,7 +28,6 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use super::super::LowerCtx;
 
     #[test]
     fn windows_of_two_make_one_comparison_each() {
@@ -42,18 +41,9 @@ mod tests {
 
     #[test]
     fn the_indices_output_is_refused() {
-        let (mut proto, inputs, out_shape) = ctx("MaxPool", vec![var("x", &[1, 1, 4])], vec![1, 1, 2]);
-        proto.output = vec!["y".into(), "indices".into()];
-        let e = super::lower(&LowerCtx {
-            node: "n",
-            proto: &proto,
-            inputs,
-            outputs: vec![("y".into(), Some(out_shape.clone()))],
-            out_shape,
-            output: "y",
-            opset: 13,
-        })
-        .unwrap_err();
+        let mut n = ctx_with("MaxPool", vec![var("x", &[1, 1, 4])], &[1, 1, 2]);
+        n.outputs(&[&[1, 1, 2], &[1, 1, 2]]);
+        let e = n.run(super::lower).unwrap_err();
         assert!(e.to_string().contains("the Indices output is not supported"), "{e}");
     }
 }
