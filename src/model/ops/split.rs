@@ -122,5 +122,19 @@ mod tests {
         n.outputs(&[&[1], &[2]]);
         let e = n.run(super::lower).unwrap_err();
         assert!(e.to_string().contains("must be 2 non-negative values adding up to 4"), "{e}");
+        let mut n = ctx_with("Split", vec![var("x", &[4])], &[2]);
+        n.opset(18);
+        n.int("num_outputs", 3);
+        n.outputs(&[&[2], &[2]]);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("num_outputs is 3 but the node has 2 outputs"), "{e}");
+        let mut n = ctx_with("Split", vec![var("x", &[3]), konst(&[2], &[3.0, 0.0])], &[3]);
+        n.outputs(&[&[3], &[0]]);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("part #1 of the split is empty"), "{e}");
+        let mut n = ctx_with("Split", vec![var("x", &[4])], &[2]);
+        n.outputs(&[&[2], &[3]]);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(e.to_string().contains("output `y1` has shape [3], the split gives [2]"), "{e}");
     }
 }
