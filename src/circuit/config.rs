@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 pub struct CircuitShape {
     /// Two terms per linear row (adds advice column `y` and fixed column `w2`).
     pub wide: bool,
+    /// The Poseidon sponge's columns and gates (when a part is `hashed`).
+    #[serde(default)]
+    pub poseidon: bool,
 }
 
 /// The circuit's columns and selectors.
@@ -41,6 +44,8 @@ pub struct ZkConfig {
     pub s_rescale: Selector,
     /// Multiplies two values: `acc[+1] = x·acc + w`.
     pub s_product: Selector,
+    /// The Poseidon sponge (shape `poseidon` only).
+    pub poseidon: Option<chips::poseidon::PoseidonConfig>,
 }
 
 impl ZkConfig {
@@ -75,6 +80,7 @@ impl ZkConfig {
             s_mac: meta.selector(),
             s_rescale: meta.selector(),
             s_product: meta.selector(),
+            poseidon: shape.poseidon.then(|| chips::poseidon::configure(meta)),
         };
         chips::linear::configure(meta, &cfg);
         chips::product::configure(meta, &cfg);

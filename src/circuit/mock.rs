@@ -2,7 +2,7 @@
 
 use super::plan::Plan;
 use super::synth::ModelCircuit;
-use super::{fe, CircuitError};
+use super::CircuitError;
 use crate::quantize::{Program, Witness};
 use halo2_axiom::dev::{FailureLocation, MockProver, VerifyFailure};
 use serde::Serialize;
@@ -58,18 +58,7 @@ pub fn describe(f: &VerifyFailure, plan: &Plan) -> String {
 /// Runs the MockProver on a plan built with a witness.
 pub fn mock_plan(plan: Plan, k: u32) -> Result<MockReport, CircuitError> {
     let rows = plan.rows.len();
-    let mut instances: Vec<_> = plan
-        .instances
-        .iter()
-        .map(|w| {
-            plan.homes[*w as usize].map(|(col, r)| match col {
-                super::plan::Col::X => plan.rows[r].x.value,
-                super::plan::Col::Acc => plan.rows[r].acc.value,
-            })
-        })
-        .map(|v| fe(v.unwrap_or(0)))
-        .collect();
-    instances.extend(plan.bound_values.iter().copied());
+    let instances = plan.instance_values();
     let circuit = ModelCircuit::new(plan);
     let prover = MockProver::run(k, &circuit, vec![instances]).map_err(|e| CircuitError::Synthesis(e.to_string()))?;
     let (satisfied, failures, count) = match prover.verify() {
@@ -116,7 +105,7 @@ pub(crate) mod tests {
                 wires: outputs,
             }],
             tables,
-            public_input: false,
+            visibility: Default::default(),
             bound: Vec::new(),
         }
     }

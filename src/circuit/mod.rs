@@ -57,6 +57,7 @@ pub fn rows_needed(program: &Program, shape: CircuitShape) -> usize {
     // the instance column needs a row per public value too (outputs copied straight from
     // inputs, e.g. a Pad or Tile, can outnumber the gate rows)
     plan::count_rows(program, shape)
+        .max(plan::count_hash_rows(program))
         .max(program.table_rows())
         .max(program.num_instances())
 }
@@ -85,8 +86,9 @@ pub fn size_in(program: &Program, shape: CircuitShape) -> Sizing {
 
 /// Smallest circuit for the program: the narrow shape unless the wide one lowers `k`.
 pub fn size(program: &Program) -> Sizing {
-    let narrow = size_in(program, CircuitShape { wide: false });
-    let wide = size_in(program, CircuitShape { wide: true });
+    let poseidon = program.visibility.hashes();
+    let narrow = size_in(program, CircuitShape { wide: false, poseidon });
+    let wide = size_in(program, CircuitShape { wide: true, poseidon });
     if wide.k < narrow.k {
         wide
     } else {

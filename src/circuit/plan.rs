@@ -1,8 +1,9 @@
 //! The row layout of a program: computed once in Rust, then copied into halo2's assignment.
 
 use super::chips;
+use super::chips::poseidon::PoseidonRow;
 use super::config::CircuitShape;
-use crate::quantize::{Program, StepKind, Wire, Witness};
+use crate::quantize::{Program, PublicSource, StepKind, Wire, Witness};
 use halo2_axiom::halo2curves::bn256::Fr;
 use halo2_axiom::halo2curves::ff::Field;
 
@@ -74,6 +75,22 @@ pub struct Row {
     pub node: u32,
 }
 
+/// The cell a public instance is copied from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PublicCell {
+    /// A wire's home cell.
+    Wire(Wire),
+    /// The digest cell (`a0`) of a sponge row, and the digest.
+    Digest {
+        /// Row in [`Plan::poseidon`].
+        row: usize,
+        /// The digest (zero without a witness).
+        value: Fr,
+    },
+    /// The `i`-th bound value's cell.
+    Bound(usize),
+}
+
 /// The full layout.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -81,8 +98,10 @@ pub struct Plan {
     pub rows: Vec<Row>,
     /// Home cell of each wire (where it is defined).
     pub homes: Vec<Option<(Col, usize)>>,
-    /// Wires exposed as public instances, in order.
-    pub instances: Vec<Wire>,
+    /// Where each public instance comes from, in order.
+    pub public: Vec<PublicCell>,
+    /// Rows of the Poseidon columns (empty unless something is hashed).
+    pub poseidon: Vec<PoseidonRow>,
     /// Table entries `(tag, f(v), v)`.
     pub table: Vec<(u64, i128, i128)>,
     /// Node names referred to by rows.
@@ -104,9 +123,10 @@ pub struct PlanBuilder<'a> {
     values: Option<&'a [i128]>,
     node: u32,
     shape: CircuitShape,
+    poseidon: Vec<PoseidonRow>,
 }
 
-impl PlanBuilder<'_> {
+impl<'a> PlanBuilder<'a> {
     /// A wire's witness value (0 without a witness).
     pub fn value(&self, w: Wire) -> i128 {
         self.values.map(|v| v[w as usize]).unwrap_or(0)
@@ -138,6 +158,27 @@ impl PlanBuilder<'_> {
     pub fn set_home_acc(&mut self, wire: Wire) {
         self.homes[wire as usize] = Some((Col::Acc, self.rows.len() - 1));
     }
+    /// Appends a row to the Poseidon columns; returns its index.
+    pub fn push_poseidon(&mut self, row: PoseidonRow) -> usize {
+        self.poseidon.push(row);
+        self.poseidon.len() - 1
+    }
+    /// The Poseidon rows laid out so far.
+    pub fn poseidon_rows(&self) -> &[PoseidonRow] {
+        &self.poseidon
+    }
+    /// A builder over bare wire values (for chip tests).
+    #[cfg(test)]
+    pub fn for_values(values: &'a [i128]) -> PlanBuilder<'a> {
+        PlanBuilder {
+            rows: Vec::new(),
+            homes: vec![None; values.len()],
+            values: Some(values),
+            node: 0,
+            shape: CircuitShape::default(),
+            poseidon: Vec::new(),
+        }
+    }
     /// Makes the last row's `x` the home of `wire`.
     pub fn set_home_x(&mut self, wire: Wire) {
         self.homes[wire as usize] = Some((Col::X, self.rows.len() - 1));
@@ -152,6 +193,7 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
         values: witness.map(|w| w.values.as_slice()),
         node: 0,
         shape,
+        poseidon: Vec::new(),
     };
     let mut nodes: Vec<String> = Vec::new();
     let node_index = |name: &str, nodes: &mut Vec<String>| -> u32 {
@@ -199,18 +241,48 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
     (b, nodes)
 }
 
+/// Lays out the sponge of each hashed part; returns the digest cells in part order.
+fn layout_hashes(b: &mut PlanBuilder, program: &Program) -> Vec<PublicCell> {
+    program
+        .hashed_parts()
+        .iter()
+        .map(|(_, wires)| {
+            let (row, value) = chips::poseidon::layout(b, wires);
+            PublicCell::Digest { row, value }
+        })
+        .collect()
+}
+
 /// Number of rows the gates of `program` use.
 pub fn count_rows(program: &Program, shape: CircuitShape) -> usize {
     layout_rows(program, None, shape).0.rows.len()
 }
 
+/// Number of rows the Poseidon columns use (zero when nothing is hashed).
+pub fn count_hash_rows(program: &Program) -> usize {
+    program
+        .hashed_parts()
+        .iter()
+        .map(|(_, wires)| chips::poseidon::rows_for(wires.len()))
+        .sum()
+}
+
 impl Plan {
     /// Builds the layout of `program`, with cell values from `witness` when given.
     pub fn new(program: &Program, witness: Option<&Witness>, shape: CircuitShape) -> Plan {
-        let (b, nodes) = layout_rows(program, witness, shape);
+        let (mut b, nodes) = layout_rows(program, witness, shape);
         let n = b.rows.len();
         let bound_rows: Vec<usize> = (n - program.bound.len()..n).collect();
-        let instances = program.instance_wires();
+        let digests = layout_hashes(&mut b, program);
+        let public = program
+            .public_sources()
+            .into_iter()
+            .map(|s| match s {
+                PublicSource::Wire(w) => PublicCell::Wire(w),
+                PublicSource::Hash(i) => digests[i],
+                PublicSource::Bound(i) => PublicCell::Bound(i),
+            })
+            .collect();
         let mut table = vec![(0u64, 0i128, 0i128)];
         for (t, spec) in program.tables.iter().enumerate() {
             for v in spec.lo..=spec.hi {
@@ -220,7 +292,8 @@ impl Plan {
         Plan {
             rows: b.rows,
             homes: b.homes,
-            instances,
+            public,
+            poseidon: b.poseidon,
             table,
             nodes,
             has_witness: witness.is_some(),
@@ -234,6 +307,26 @@ impl Plan {
     pub fn bind(&mut self, values: Vec<Fr>) {
         assert_eq!(values.len(), self.bound_rows.len(), "one value per bound name");
         self.bound_values = values;
+    }
+
+    /// The public instance values, in order (zeros without a witness; bound values once
+    /// bound).
+    pub fn instance_values(&self) -> Vec<Fr> {
+        self.public
+            .iter()
+            .map(|p| match *p {
+                PublicCell::Wire(w) => {
+                    let v = match self.homes[w as usize] {
+                        Some((Col::X, r)) => self.rows[r].x.value,
+                        Some((Col::Acc, r)) => self.rows[r].acc.value,
+                        None => 0,
+                    };
+                    super::fe(v)
+                }
+                PublicCell::Digest { value, .. } => value,
+                PublicCell::Bound(i) => self.bound_values[i],
+            })
+            .collect()
     }
 
     /// Name of the node that owns `row`, if any.

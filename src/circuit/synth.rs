@@ -1,8 +1,9 @@
 //! The halo2 [`Circuit`] implementation: copies a [`Plan`] into the assignment.
 
+use super::chips::poseidon::gate;
 use super::config::{CircuitShape, ZkConfig};
 use super::fe;
-use super::plan::{Col, Plan, Sel};
+use super::plan::{Col, Plan, PublicCell, Sel};
 use halo2_axiom::circuit::{Cell, Layouter, SimpleFloorPlanner, Value};
 use halo2_axiom::halo2curves::bn256::Fr;
 use halo2_axiom::plonk::{Circuit, ConstraintSystem, Error};
@@ -108,16 +109,56 @@ impl Circuit<Fr> for ModelCircuit {
                     x_cells.push(xc);
                     acc_cells.push(ac);
                 }
-                let mut public = plan
-                    .instances
-                    .iter()
-                    .map(|w| home(*w, &x_cells, &acc_cells))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut bound_cells = Vec::with_capacity(plan.bound_rows.len());
                 for (&r, v) in plan.bound_rows.iter().zip(&plan.bound_values) {
                     let v = if known { Value::known(*v) } else { Value::unknown() };
-                    public.push(region.assign_advice(config.acc, r, v).cell());
+                    bound_cells.push(region.assign_advice(config.acc, r, v).cell());
                 }
-                Ok(public)
+                // The sponge rows share the region's rows in columns of their own.
+                let mut digest_cells = Vec::with_capacity(plan.poseidon.len());
+                if !plan.poseidon.is_empty() {
+                    let p = config.poseidon.as_ref().ok_or(Error::Synthesis)?;
+                    let fvalue = |v: Fr| if known { Value::known(v) } else { Value::unknown() };
+                    for (r, row) in plan.poseidon.iter().enumerate() {
+                        for (bit, sel) in [
+                            (gate::INIT, p.q_init),
+                            (gate::ABSORB, p.q_absorb),
+                            (gate::FULL, p.q_full),
+                            (gate::PARTIAL, p.q_partial),
+                            (gate::FINAL, p.q_final),
+                        ] {
+                            if row.gates & bit != 0 {
+                                sel.enable(&mut region, r)?;
+                            }
+                        }
+                        for (col, v) in p.c.iter().zip(row.c) {
+                            if v != Fr::zero() {
+                                region.assign_fixed(*col, r, v);
+                            }
+                        }
+                        for (col, v) in p.s.iter().zip(row.s) {
+                            region.assign_advice(*col, r, fvalue(v));
+                        }
+                        let mut a_cells = Vec::with_capacity(3);
+                        for (col, v) in p.a.iter().zip(row.a) {
+                            a_cells.push(region.assign_advice(*col, r, fvalue(v)).cell());
+                        }
+                        for (cell, wire) in a_cells.iter().zip(row.copies) {
+                            if let Some(w) = wire {
+                                region.constrain_equal(*cell, home(w, &x_cells, &acc_cells)?);
+                            }
+                        }
+                        digest_cells.push(a_cells[0]);
+                    }
+                }
+                plan.public
+                    .iter()
+                    .map(|p| match *p {
+                        PublicCell::Wire(w) => home(w, &x_cells, &acc_cells),
+                        PublicCell::Digest { row, .. } => Ok(digest_cells[row]),
+                        PublicCell::Bound(i) => Ok(bound_cells[i]),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
             },
         )?;
         for (i, cell) in cells.into_iter().enumerate() {

@@ -50,11 +50,15 @@ impl Render for CalldataReport {
         format!("{} calldata", self.function)
     }
     fn rows(&self) -> Vec<(String, String)> {
-        vec![
+        let mut rows = vec![
             ("selector".into(), self.selector.clone()),
             ("size".into(), format!("{} bytes ({} non-zero)", self.bytes, self.nonzero_bytes)),
             ("instances".into(), self.instances.clone()),
-            ("calldata".into(), self.calldata.clone()),
-        ]
+        ];
+        for s in &self.instance_layout {
+            rows.push((super::report::instance_range(s), super::report::instance_meaning(s)));
+        }
+        rows.push(("calldata".into(), self.calldata.clone()));
+        rows
     }
 }

@@ -2,7 +2,7 @@
 
 use super::report::{secs, Render, Reporter};
 use crate::pipeline::compile::{compile, CompileOptions, CompileReport};
-use crate::quantize::{CalibrateOptions, Target};
+use crate::quantize::{CalibrateOptions, Target, Vis, Visibility};
 use std::path::PathBuf;
 
 /// Arguments of `compile`.
@@ -28,8 +28,18 @@ pub struct Args {
     /// Allowed output error, relative to the largest output magnitude.
     #[arg(long, default_value_t = 0.01)]
     pub tolerance: f64,
-    /// Make the input a public instance (default: private).
-    #[arg(long)]
+    /// Who sees the inputs: `private` (witness only), `public` (instances) or `hashed` (their
+    /// Poseidon hash is an instance; `zkinfer hash` computes it from an input file).
+    #[arg(long, value_enum, default_value = "private")]
+    pub input: Vis,
+    /// Who sees the outputs: `public`, `private` or `hashed`.
+    #[arg(long, value_enum, default_value = "public")]
+    pub output: Vis,
+    /// Who sees the weights: `fixed` (constants of the circuit, committed in the vk).
+    #[arg(long, value_enum, default_value = "fixed")]
+    pub params: Vis,
+    /// Same as `--input public` (kept for scripts written before `--input`).
+    #[arg(long, conflicts_with = "input")]
     pub public_input: bool,
     /// Bind an extra public value into every proof, named NAME (repeatable), e.g. `account`
     /// for the address a proof is made for; `prove --bind NAME=VALUE` supplies it. Bound values
@@ -75,12 +85,18 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
             anyhow::bail!("--scale must be between 1 and 20 (got {s})");
         }
     }
+    let visibility = Visibility {
+        input: if a.public_input { Vis::Public } else { a.input },
+        output: a.output,
+        params: a.params,
+    };
+    visibility.check().map_err(|e| anyhow::anyhow!("{e}"))?;
     let calibration = CalibrateOptions {
         target: a.target,
         scale: a.scale,
         range_margin: a.range_margin,
         tolerance: a.tolerance,
-        public_input: a.public_input,
+        visibility,
         bound: a.bind.clone(),
         max_k: a.max_k,
         decision_threshold: a.decision_threshold,
@@ -118,7 +134,13 @@ impl Render for CompileReport {
                 "scales".into(),
                 format!("input 2^{}, params 2^{}", self.input_scale, self.param_scale),
             ),
-            ("input".into(), self.input_visibility.clone()),
+            (
+                "visibility".into(),
+                format!(
+                    "input {}, output {}, params {}",
+                    self.visibility.input, self.visibility.output, self.visibility.params
+                ),
+            ),
             ("public instances".into(), self.num_instances.to_string()),
             ("samples".into(), self.fidelity.samples.to_string()),
         ];

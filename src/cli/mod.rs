@@ -9,6 +9,7 @@ pub mod demo;
 pub mod deploy;
 pub mod fixture;
 pub mod gas;
+pub mod hash;
 pub mod mock;
 pub mod prove;
 pub mod report;
@@ -56,6 +57,8 @@ pub enum Command {
     Gas(gas::Args),
     /// Write a forge-ready JSON fixture (proof bytes, instances, bound values) of a proof.
     Fixture(fixture::Args),
+    /// Print the Poseidon hash of an input file's values as a build's circuit computes it.
+    Hash(hash::Args),
     /// Deploy the verifier (and optionally a CreditGate) to a chain and record where.
     Deploy(deploy::Args),
     /// Send a proof to a deployed verifier, CreditGate or InferenceOracle.
@@ -95,6 +98,7 @@ pub fn main() -> i32 {
         Command::Verifier(a) => verifier::run(a, &r),
         Command::Gas(a) => gas::run(a, &r),
         Command::Fixture(a) => fixture::run(a, &r),
+        Command::Hash(a) => hash::run(a, &r),
         Command::Deploy(a) => deploy::run(a, &r),
         Command::Submit(a) => submit::run(a, &r),
         Command::Demo(a) => demo::run(a, &r),

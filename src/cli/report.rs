@@ -126,3 +126,25 @@ impl Progress for Reporter {
 pub fn secs(s: f64) -> String {
     format!("{s:.3} s")
 }
+
+/// `instance #i` or `instances #i–#j` of a slot.
+pub fn instance_range(s: &crate::quantize::InstanceSlot) -> String {
+    if s.len == 1 {
+        format!("instance #{}", s.start)
+    } else {
+        format!("instances #{}–#{}", s.start, s.start + s.len - 1)
+    }
+}
+
+/// What a slot holds, in words.
+pub fn instance_meaning(s: &crate::quantize::InstanceSlot) -> String {
+    use crate::quantize::InstanceKind;
+    let scale = s.scale.map(|k| format!(" (fixed point, scale 2^{k})")).unwrap_or_default();
+    match s.kind {
+        InstanceKind::Output => format!("output `{}`{scale}", s.name),
+        InstanceKind::Input => format!("input `{}`{scale}", s.name),
+        InstanceKind::OutputHash => "Poseidon hash of the outputs".into(),
+        InstanceKind::InputHash => "Poseidon hash of the inputs (`zkinfer hash`)".into(),
+        InstanceKind::Bound => format!("bound value `{}`", s.name),
+    }
+}

@@ -31,6 +31,9 @@ impl Render for VerifyReport {
         for o in &self.outputs {
             rows.push((format!("output `{}`", o.name), values(&o.values)));
         }
+        for (name, h) in &self.hashes {
+            rows.push((format!("hash of the {name}"), h.clone()));
+        }
         rows
     }
     fn warnings(&self) -> Vec<String> {

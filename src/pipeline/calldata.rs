@@ -23,6 +23,8 @@ pub struct CalldataReport {
     pub proof: String,
     /// The instances as a `[0x…,0x…]` array literal (the second argument; what `cast` takes).
     pub instances: String,
+    /// What each instance is (name, kind, scale, first index, count).
+    pub instance_layout: Vec<crate::quantize::InstanceSlot>,
     /// True when the proof was made with the insecure development SRS.
     pub insecure_dev_srs: bool,
 }
@@ -44,6 +46,7 @@ pub fn calldata(proof_path: &Path) -> Result<CalldataReport, Error> {
         nonzero_bytes: data.iter().filter(|&&b| b != 0).count(),
         proof: format!("0x{}", hex::encode(&proof)),
         instances: array,
+        instance_layout: file.instance_layout.clone(),
         insecure_dev_srs: file.insecure_dev_srs,
     })
 }

@@ -45,8 +45,8 @@ pub struct CompileReport {
     pub input_scale: u32,
     /// Weight scale exponent.
     pub param_scale: u32,
-    /// `private` or `public`.
-    pub input_visibility: String,
+    /// Who sees the inputs, outputs and parameters.
+    pub visibility: crate::quantize::Visibility,
     /// Public instances per proof.
     pub num_instances: usize,
     /// Fidelity on the samples.
@@ -122,7 +122,7 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         shape: sizing.shape,
         input_scale: cal.config.input_scale,
         param_scale: cal.config.param_scale,
-        input_visibility: settings.visibility.input.clone(),
+        visibility: settings.visibility,
         num_instances: settings.num_instances,
         fidelity: cal.report,
         candidates: cal.candidates,

@@ -166,11 +166,24 @@ pub fn fixed_threshold(threshold: f64, scale: u32) -> Result<i64, Error> {
 /// Checks that the build is shaped for CreditGate: public instances `[score, account]`.
 fn check_gate_shape(dir: &BuildDir, settings: &Settings) -> Result<u32, Error> {
     let program = read_program(dir, settings)?;
-    let outputs: usize = settings.outputs.iter().map(|o| o.shape.iter().product::<usize>()).sum();
-    if program.bound != ["account"] || outputs != 1 || settings.num_instances != 2 || settings.visibility.input == "public" {
+    use crate::quantize::InstanceKind;
+    let kinds: Vec<(InstanceKind, usize)> = settings.instance_layout.iter().map(|s| (s.kind, s.len)).collect();
+    if program.bound != ["account"] || kinds != [(InstanceKind::Output, 1), (InstanceKind::Bound, 1)] {
+        let layout: Vec<String> = settings
+            .instance_layout
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} `{}` ×{}",
+                    serde_json::to_value(s.kind).expect("serialisable").as_str().unwrap_or("?"),
+                    s.name,
+                    s.len
+                )
+            })
+            .collect();
         return Err(dir.err(format!(
-            "CreditGate needs public instances [score, account]: one output value, private input, and `compile --bind account` (this build has {} output value(s), input {}, bound {:?}, {} instances)",
-            outputs, settings.visibility.input, program.bound, settings.num_instances
+            "CreditGate needs public instances [score, account]: one public output value, private input, and `compile --bind account` (this build's instances: {})",
+            layout.join(", ")
         )));
     }
     Ok(settings.outputs[0].scale)

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod deploy;
 pub mod fixture;
 pub mod gas;
+pub mod hash;
 pub mod mock;
 pub mod prove;
 pub mod settings;

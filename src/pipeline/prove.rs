@@ -2,12 +2,12 @@
 
 use super::settings::{read_program, Settings};
 use super::{step, BuildDir, Error, Progress, INSECURE_SRS_WARNING, VERSION};
-use crate::circuit::{fe, ModelCircuit, Plan};
+use crate::circuit::{ModelCircuit, Plan};
 use crate::model::InputData;
 use crate::proof::proof_file::encode_instance;
 use crate::proof::{self, read_pk, srs, vk_hash, OutputValues, ProofFile};
 use crate::quantize::eval::{evaluate, quantize_inputs};
-use crate::quantize::{Program, Witness};
+use crate::quantize::{InstanceKind, InstanceSlot, Program, Vis, Witness};
 use halo2_axiom::halo2curves::bn256::Fr;
 use serde::Serialize;
 use std::path::Path;
@@ -29,13 +29,24 @@ pub struct ProveReport {
     pub prove_seconds: f64,
     /// Seconds of the native self-check.
     pub verify_seconds: f64,
-    /// Dequantized outputs.
+    /// Dequantized outputs (computed by the prover; in the proof file only when public).
     pub outputs: Vec<OutputValues>,
+    /// The hash instances, by name (`inputs`, `outputs`), as `0x` hex.
+    pub hashes: Vec<(String, String)>,
     /// True for the development SRS.
     pub insecure_dev_srs: bool,
     /// Warning when insecure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+}
+
+/// The hash instances of a proof: `(name, 0x-hex)` for each hash slot of the layout.
+pub fn instance_hashes(layout: &[InstanceSlot], instances: &[Fr]) -> Vec<(String, String)> {
+    layout
+        .iter()
+        .filter(|s| matches!(s.kind, InstanceKind::InputHash | InstanceKind::OutputHash))
+        .map(|s| (s.name.clone(), encode_instance(&instances[s.start])))
+        .collect()
 }
 
 /// Reads one sample from an input file and evaluates the program on it.
@@ -127,10 +138,9 @@ pub fn prove_with(dir: &BuildDir, input: &Path, out: &Path, bind: &[String], pro
     if vk_hash(pk.get_vk()) != setup.vk_hash {
         return Err(dir.err("pk.bin does not match the verifying key recorded by setup; rerun `zkinfer setup`"));
     }
-    let mut instances: Vec<_> = witness.instances(&program).into_iter().map(fe).collect();
-    instances.extend(bound.iter().copied());
     let mut plan = Plan::new(&program, Some(&witness), settings.shape);
     plan.bind(bound);
+    let instances = plan.instance_values();
     let circuit = ModelCircuit::new(plan);
     let (proof, prove_seconds) = step(progress, "proving", || {
         proof::prove(&params, &pk, circuit, &instances, rand::rngs::OsRng)
@@ -151,11 +161,19 @@ pub fn prove_with(dir: &BuildDir, input: &Path, out: &Path, bind: &[String], pro
             values,
         })
         .collect();
+    let layout = program.instance_layout();
+    let hashes = instance_hashes(&layout, &instances);
     let file = ProofFile {
         zkinfer_version: VERSION.into(),
         proof: format!("0x{}", hex::encode(&proof)),
         instances: instances.iter().map(encode_instance).collect(),
-        outputs: outputs.clone(),
+        instance_layout: layout,
+        // only what the instances prove: public outputs (hashed or private ones stay out)
+        outputs: if program.visibility.output == Vis::Public {
+            outputs.clone()
+        } else {
+            Vec::new()
+        },
         vk_hash: setup.vk_hash.clone(),
         k: settings.k,
         insecure_dev_srs: setup.insecure_dev_srs,
@@ -170,6 +188,7 @@ pub fn prove_with(dir: &BuildDir, input: &Path, out: &Path, bind: &[String], pro
         prove_seconds,
         verify_seconds,
         outputs,
+        hashes,
         insecure_dev_srs: setup.insecure_dev_srs,
         warning: setup.insecure_dev_srs.then(|| INSECURE_SRS_WARNING.to_string()),
     })

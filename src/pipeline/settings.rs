@@ -3,19 +3,8 @@
 use super::{BuildDir, Error, VERSION};
 use crate::circuit::CircuitShape;
 use crate::proof::artifact::write_atomic;
-use crate::quantize::{FidelityReport, Program, TableKind};
+use crate::quantize::{FidelityReport, InstanceSlot, Program, TableKind, Visibility};
 use serde::{Deserialize, Serialize};
-
-/// Visibility of the model's parts.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Visibility {
-    /// `private` or `public`.
-    pub input: String,
-    /// Always `public`.
-    pub output: String,
-    /// Always `fixed` (baked into the circuit, committed in the vk).
-    pub params: String,
-}
 
 /// One lookup table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -75,7 +64,7 @@ pub struct Settings {
     pub input_scale: u32,
     /// Weight scale exponent.
     pub param_scale: u32,
-    /// Visibility.
+    /// Who sees the inputs, outputs and parameters.
     pub visibility: Visibility,
     /// Lookup tables.
     pub tables: Vec<TableInfo>,
@@ -85,6 +74,8 @@ pub struct Settings {
     pub outputs: Vec<TensorInfo>,
     /// Number of public instances.
     pub num_instances: usize,
+    /// What each public instance is (name, kind, scale), in order.
+    pub instance_layout: Vec<InstanceSlot>,
     /// Fidelity on the calibration samples.
     pub fidelity: FidelityReport,
     /// Set by `setup`.
@@ -115,11 +106,7 @@ impl Settings {
             rows,
             input_scale: program.inputs.first().map(|i| i.scale).unwrap_or(0),
             param_scale,
-            visibility: Visibility {
-                input: if program.public_input { "public" } else { "private" }.into(),
-                output: "public".into(),
-                params: "fixed".into(),
-            },
+            visibility: program.visibility,
             tables: program
                 .tables
                 .iter()
@@ -132,6 +119,7 @@ impl Settings {
             inputs: program.inputs.iter().map(|i| info(&i.name, &i.shape, i.scale)).collect(),
             outputs: program.outputs.iter().map(|o| info(&o.name, &o.shape, o.scale)).collect(),
             num_instances: program.num_instances(),
+            instance_layout: program.instance_layout(),
             shape: CircuitShape::default(),
             program_sha256: String::new(),
             fidelity,
@@ -215,7 +203,7 @@ pub fn read_program(dir: &BuildDir, settings: &Settings) -> Result<Program, Erro
         return Err(dir.err("program.json does not match settings.json (edited, or a failed compile); recompile"));
     }
     let p: Program = serde_json::from_str(&text).map_err(|e| dir.err(format!("program.json is malformed: {e}")))?;
-    if p.num_instances() != settings.num_instances || p.tables.len() != settings.tables.len() {
+    if p.instance_layout() != settings.instance_layout || p.tables.len() != settings.tables.len() {
         return Err(dir.err("program.json does not match settings.json; recompile"));
     }
     Ok(p)

@@ -4,6 +4,7 @@ use super::settings::Settings;
 use super::{step, BuildDir, Error, Progress, INSECURE_SRS_WARNING};
 use crate::proof::proof_file::dequantize;
 use crate::proof::{self, srs, OutputValues, ProofFile};
+use crate::quantize::InstanceKind;
 use halo2_axiom::halo2curves::bn256::Fr;
 use serde::Serialize;
 use std::path::Path;
@@ -17,8 +18,10 @@ pub struct VerifyReport {
     pub proof_path: String,
     /// Verifying key hash.
     pub vk_hash: String,
-    /// Outputs the proof attests to.
+    /// Public outputs the proof attests to.
     pub outputs: Vec<OutputValues>,
+    /// Hash instances the proof attests to, by name (`inputs`, `outputs`).
+    pub hashes: Vec<(String, String)>,
     /// Seconds of verification.
     pub seconds: f64,
     /// True for the development SRS.
@@ -28,14 +31,18 @@ pub struct VerifyReport {
     pub warning: Option<String>,
 }
 
-/// Decodes the output instances (the first ones, in output order) with the settings' scales.
+/// Decodes the public output instances (their slots of the settings' instance layout) with
+/// the settings' scales; empty when the outputs are hashed or private.
 pub fn outputs_from_instances(settings: &Settings, instances: &[Fr]) -> Result<Vec<OutputValues>, String> {
-    let mut at = 0;
     let mut out = Vec::new();
-    for o in &settings.outputs {
-        let n: usize = o.shape.iter().product();
+    for slot in settings.instance_layout.iter().filter(|s| s.kind == InstanceKind::Output) {
+        let o = settings
+            .outputs
+            .iter()
+            .find(|o| o.name == slot.name)
+            .ok_or_else(|| format!("settings.json names no output `{}`", slot.name))?;
         let slice = instances
-            .get(at..at + n)
+            .get(slot.start..slot.start + slot.len)
             .ok_or_else(|| "fewer instances than outputs".to_string())?;
         let values =
             dequantize(slice, o.scale).ok_or_else(|| format!("output `{}` has an instance too large for a fixed-point value", o.name))?;
@@ -45,7 +52,6 @@ pub fn outputs_from_instances(settings: &Settings, instances: &[Fr]) -> Result<V
             scale: o.scale,
             values,
         });
-        at += n;
     }
     Ok(out)
 }
@@ -75,6 +81,13 @@ pub fn verify(dir: &BuildDir, proof_path: &Path, progress: &dyn Progress) -> Res
         path: proof_path.display().to_string(),
         reason,
     })?;
+    if file.instance_layout != settings.instance_layout {
+        return Err(proof::ProofError::ProofFile {
+            path: proof_path.display().to_string(),
+            reason: "its `instance_layout` does not match this build's (another build, or an edited file)".into(),
+        }
+        .into());
+    }
     if file.outputs != outputs {
         return Err(proof::ProofError::ProofFile {
             path: proof_path.display().to_string(),
@@ -90,6 +103,7 @@ pub fn verify(dir: &BuildDir, proof_path: &Path, progress: &dyn Progress) -> Res
         proof_path: proof_path.display().to_string(),
         vk_hash: hash,
         outputs,
+        hashes: super::prove::instance_hashes(&settings.instance_layout, &instances),
         seconds,
         insecure_dev_srs: setup.insecure_dev_srs,
         warning: setup.insecure_dev_srs.then(|| INSECURE_SRS_WARNING.to_string()),

@@ -30,7 +30,10 @@ pub struct ProofFile {
     pub proof: String,
     /// Public instances: `0x`-prefixed 32-byte big-endian integers below the field modulus.
     pub instances: Vec<String>,
-    /// Dequantized outputs.
+    /// What each instance is: name, kind (`output`, `input`, `output_hash`, `input_hash`,
+    /// `bound`), fixed-point scale of values, first index and count.
+    pub instance_layout: Vec<crate::quantize::InstanceSlot>,
+    /// Dequantized public outputs (empty when the outputs are hashed or private).
     pub outputs: Vec<OutputValues>,
     /// Keccak-256 of the verifying key the proof was made for.
     pub vk_hash: String,
@@ -125,6 +128,7 @@ mod tests {
             zkinfer_version: "t".into(),
             proof: "0x00".into(),
             instances,
+            instance_layout: vec![],
             outputs: vec![],
             vk_hash: "0x".into(),
             k: 4,

@@ -100,7 +100,7 @@ mod tests {
                 lo: -(1 << 16),
                 hi: 1 << 16,
             }],
-            public_input: false,
+            visibility: Default::default(),
             bound: Vec::new(),
         }
     }

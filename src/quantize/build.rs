@@ -1,6 +1,6 @@
 //! Lowering the op graph into a fixed-point [`Program`].
 
-use super::program::{ProgInput, ProgOutput, Program, Step, StepKind, Wire};
+use super::program::{ProgInput, ProgOutput, Program, Step, StepKind, Visibility, Wire};
 use super::tables::{TableKind, TableSpec};
 use super::QuantizeError;
 use crate::model::graph::{Activation, Graph, Node, Op, Source};
@@ -22,19 +22,19 @@ pub struct QuantConfig {
     pub sigmoid_extra_bits: u32,
     /// A weight layer whose input scale exceeds `input_scale + max_extra_bits` rescales first.
     pub max_extra_bits: u32,
-    /// Whether inputs are public instances.
-    pub public_input: bool,
+    /// Who sees the inputs, outputs and parameters.
+    pub visibility: Visibility,
 }
 
 impl QuantConfig {
     /// Defaults with one scale for inputs and weights.
-    pub fn with_scale(scale: u32, public_input: bool) -> Self {
+    pub fn with_scale(scale: u32, visibility: Visibility) -> Self {
         QuantConfig {
             input_scale: scale,
             param_scale: scale,
             sigmoid_extra_bits: 4,
             max_extra_bits: 4,
-            public_input,
+            visibility,
         }
     }
 }
@@ -397,7 +397,7 @@ pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError>
         steps: b.steps,
         outputs,
         tables: b.tables,
-        public_input: cfg.public_input,
+        visibility: cfg.visibility,
         bound: Vec::new(),
     })
 }

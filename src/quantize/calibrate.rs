@@ -3,7 +3,7 @@
 
 use super::build::{build, QuantConfig};
 use super::eval::{evaluate, quantize_inputs};
-use super::program::Program;
+use super::program::{Program, Visibility};
 use super::tables::TableKind;
 use super::QuantizeError;
 use crate::model::LoadedModel;
@@ -30,8 +30,8 @@ pub struct CalibrateOptions {
     pub range_margin: f64,
     /// Relative output error allowed (of the largest output magnitude).
     pub tolerance: f64,
-    /// Whether inputs are public instances.
-    pub public_input: bool,
+    /// Who sees the inputs, outputs and parameters.
+    pub visibility: Visibility,
     /// Extra public values bound into proofs (see [`crate::quantize::Program::bound`]).
     pub bound: Vec<String>,
     /// Largest circuit size considered.
@@ -49,7 +49,7 @@ impl Default for CalibrateOptions {
             scale: None,
             range_margin: 2.0,
             tolerance: 0.01,
-            public_input: false,
+            visibility: Visibility::default(),
             bound: Vec::new(),
             max_k: 20,
             decision_threshold: None,
@@ -208,7 +208,7 @@ fn candidate(
     opts: &CalibrateOptions,
     size: SizeFn,
 ) -> Result<Calibrated, QuantizeError> {
-    let config = QuantConfig::with_scale(scale, opts.public_input);
+    let config = QuantConfig::with_scale(scale, opts.visibility);
     let mut program = build(&model.graph, &config)?;
     program.bound = opts.bound.clone();
     let mut seen: Vec<Option<(i128, i128)>> = vec![None; program.tables.len()];
@@ -351,7 +351,7 @@ mod tests {
                 })
                 .collect(),
             tables: vec![],
-            public_input: false,
+            visibility: Default::default(),
             bound: vec![],
         }
     }
@@ -359,7 +359,7 @@ mod tests {
     #[test]
     fn diverging_outputs_and_changed_decisions_are_flagged() {
         let p = program(&["class", "score"]);
-        let cfg = QuantConfig::with_scale(8, false);
+        let cfg = QuantConfig::with_scale(8, Default::default());
         // two samples: class logits and a one-value score
         let floats = vec![vec![vec![0.50, 0.49], vec![0.70]], vec![vec![0.1, 0.9], vec![0.30]]];
         let quants = vec![vec![vec![0.48, 0.50], vec![0.70]], vec![vec![0.1, 0.9], vec![0.60]]];

@@ -166,9 +166,4 @@ impl Witness {
             })
             .collect()
     }
-
-    /// Public instance values in [`Program::instance_wires`] order.
-    pub fn instances(&self, program: &Program) -> Vec<i128> {
-        program.instance_wires().iter().map(|w| self.values[*w as usize]).collect()
-    }
 }

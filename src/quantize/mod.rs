@@ -16,7 +16,7 @@ pub mod tables;
 pub use build::{build, QuantConfig};
 pub use calibrate::{calibrate, CalibrateOptions, Calibrated, FidelityReport, Target};
 pub use eval::Witness;
-pub use program::{Program, Step, StepKind, Wire};
+pub use program::{InstanceKind, InstanceSlot, Part, Program, PublicSource, Step, StepKind, Vis, Visibility, Wire};
 pub use tables::{TableKind, TableSpec};
 
 /// Errors of the quantization stage and of witness generation.

@@ -104,9 +104,9 @@ pub struct Program {
     pub outputs: Vec<ProgOutput>,
     /// Lookup tables; table `i` has tag `i + 1` in the circuit.
     pub tables: Vec<TableSpec>,
-    /// Whether the inputs are public instances (after the outputs).
-    pub public_input: bool,
-    /// Names of extra public values bound into the proof after the outputs and public inputs
+    /// Who sees the inputs, outputs and parameters.
+    pub visibility: Visibility,
+    /// Names of extra public values bound into the proof after the outputs, inputs and params
     /// (e.g. `account`: the address a proof is made for). The prover supplies them; the
     /// circuit copies each into a cell, so a proof holds for exactly those values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -119,18 +119,84 @@ impl Program {
         1 + self.tables.iter().map(|t| t.len()).sum::<usize>()
     }
 
-    /// Wires exposed as public instances, in order: the outputs, then the inputs when public.
-    pub fn instance_wires(&self) -> Vec<Wire> {
-        let mut wires: Vec<Wire> = self.outputs.iter().flat_map(|o| o.wires.iter().copied()).collect();
-        if self.public_input {
-            wires.extend(self.inputs.iter().flat_map(|i| i.wires.iter().copied()));
-        }
-        wires
+    /// The parts hashed in the circuit, in instance order: `(part, wires)` for the outputs
+    /// and then the inputs when their visibility is `hashed`.
+    pub fn hashed_parts(&self) -> Vec<(Part, Vec<Wire>)> {
+        [(Part::Output, self.visibility.output), (Part::Input, self.visibility.input)]
+            .into_iter()
+            .filter(|(_, v)| *v == Vis::Hashed)
+            .map(|(part, _)| (part, self.part_wires(part)))
+            .collect()
     }
 
-    /// Number of public instance values (wires, then bound values).
+    /// The wires of a part, flattened in order (tensor by tensor, row-major); parameters have
+    /// none (they are constants of the circuit).
+    pub fn part_wires(&self, part: Part) -> Vec<Wire> {
+        match part {
+            Part::Input => self.inputs.iter().flat_map(|i| i.wires.iter().copied()).collect(),
+            Part::Output => self.outputs.iter().flat_map(|o| o.wires.iter().copied()).collect(),
+            Part::Params => Vec::new(),
+        }
+    }
+
+    /// What each public instance is, in order: the outputs (their values when public, one
+    /// hash when hashed), the inputs likewise, then the bound values.
+    pub fn instance_layout(&self) -> Vec<InstanceSlot> {
+        let mut slots = Vec::new();
+        let mut start = 0;
+        let mut push = |name: &str, kind: InstanceKind, scale: Option<u32>, len: usize| {
+            slots.push(InstanceSlot {
+                name: name.to_string(),
+                kind,
+                scale,
+                start,
+                len,
+            });
+            start += len;
+        };
+        match self.visibility.output {
+            Vis::Public => self
+                .outputs
+                .iter()
+                .for_each(|o| push(&o.name, InstanceKind::Output, Some(o.scale), o.wires.len())),
+            Vis::Hashed => push("outputs", InstanceKind::OutputHash, None, 1),
+            _ => {}
+        }
+        match self.visibility.input {
+            Vis::Public => self
+                .inputs
+                .iter()
+                .for_each(|i| push(&i.name, InstanceKind::Input, Some(i.scale), i.wires.len())),
+            Vis::Hashed => push("inputs", InstanceKind::InputHash, None, 1),
+            _ => {}
+        }
+        for name in &self.bound {
+            push(name, InstanceKind::Bound, None, 1);
+        }
+        slots
+    }
+
+    /// Where each public instance comes from, in order (see [`Program::instance_layout`]).
+    pub fn public_sources(&self) -> Vec<PublicSource> {
+        let mut out = Vec::new();
+        let mut hash = 0;
+        let mut part = |vis: Vis, wires: &mut dyn Iterator<Item = Wire>, out: &mut Vec<PublicSource>| match vis {
+            Vis::Public => out.extend(wires.map(PublicSource::Wire)),
+            Vis::Hashed => {
+                out.push(PublicSource::Hash(hash));
+                hash += 1;
+            }
+            _ => {}
+        };
+        part(self.visibility.output, &mut self.part_wires(Part::Output).into_iter(), &mut out);
+        part(self.visibility.input, &mut self.part_wires(Part::Input).into_iter(), &mut out);
+        out.extend((0..self.bound.len()).map(PublicSource::Bound));
+        out
+    }
+
+    /// Number of public instance values.
     pub fn num_instances(&self) -> usize {
-        self.instance_wires().len() + self.bound.len()
+        self.instance_layout().iter().map(|s| s.len).sum()
     }
 
     /// How many steps read each wire (plus one per output use), for layout decisions.
@@ -151,4 +217,152 @@ impl Program {
         }
         uses
     }
+}
+
+/// Who sees one part of the model (its inputs, outputs or parameters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Vis {
+    /// The values are public instances of the proof.
+    Public,
+    /// The values are witness only; the proof does not reveal them.
+    Private,
+    /// Parameters only: baked into the circuit as constants and committed in the vk.
+    Fixed,
+    /// The values stay private; their Poseidon hash, computed in the circuit, is a public
+    /// instance.
+    Hashed,
+}
+
+impl Vis {
+    /// The lowercase name used on the command line and in settings.json.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vis::Public => "public",
+            Vis::Private => "private",
+            Vis::Fixed => "fixed",
+            Vis::Hashed => "hashed",
+        }
+    }
+}
+
+impl std::fmt::Display for Vis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A part of the model whose visibility is chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    /// The model inputs.
+    Input,
+    /// The model outputs.
+    Output,
+    /// The weights and biases.
+    Params,
+}
+
+impl Part {
+    /// Its name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::Input => "input",
+            Part::Output => "output",
+            Part::Params => "params",
+        }
+    }
+}
+
+/// Visibility of the inputs, outputs and parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visibility {
+    /// Inputs: public, private or hashed.
+    pub input: Vis,
+    /// Outputs: public, private or hashed.
+    pub output: Vis,
+    /// Parameters: fixed.
+    pub params: Vis,
+}
+
+impl Default for Visibility {
+    /// Private inputs, public outputs, fixed parameters.
+    fn default() -> Self {
+        Visibility {
+            input: Vis::Private,
+            output: Vis::Public,
+            params: Vis::Fixed,
+        }
+    }
+}
+
+impl Visibility {
+    /// Refuses combinations zkinfer does not build, naming the part and what it accepts.
+    pub fn check(&self) -> Result<(), String> {
+        let allowed = |part: Part, v: Vis, ok: &[Vis]| {
+            if ok.contains(&v) {
+                Ok(())
+            } else {
+                let names: Vec<&str> = ok.iter().map(|v| v.as_str()).collect();
+                Err(format!(
+                    "{} visibility `{v}` is not available; choose one of {}",
+                    part.as_str(),
+                    names.join(", ")
+                ))
+            }
+        };
+        allowed(Part::Input, self.input, &[Vis::Public, Vis::Private, Vis::Hashed])?;
+        allowed(Part::Output, self.output, &[Vis::Public, Vis::Private, Vis::Hashed])?;
+        allowed(Part::Params, self.params, &[Vis::Fixed])?;
+        Ok(())
+    }
+
+    /// Whether the circuit computes a hash.
+    pub fn hashes(&self) -> bool {
+        [self.input, self.output, self.params].contains(&Vis::Hashed)
+    }
+}
+
+/// What a public instance holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstanceKind {
+    /// Output values (fixed point at `scale`).
+    Output,
+    /// Input values (fixed point at `scale`).
+    Input,
+    /// Poseidon hash of all output values.
+    OutputHash,
+    /// Poseidon hash of all input values.
+    InputHash,
+    /// A value the prover binds the proof to (`compile --bind`).
+    Bound,
+}
+
+/// A run of public instances with one meaning.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceSlot {
+    /// Tensor name, `inputs`/`outputs` for a hash, or the bound name.
+    pub name: String,
+    /// What the values are.
+    pub kind: InstanceKind,
+    /// Fixed-point scale exponent of values (none for hashes and bound values).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub scale: Option<u32>,
+    /// Index of the first instance.
+    pub start: usize,
+    /// Number of instances.
+    pub len: usize,
+}
+
+/// Where one public instance comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublicSource {
+    /// A wire's value.
+    Wire(Wire),
+    /// The digest of the `i`-th of [`Program::hashed_parts`].
+    Hash(usize),
+    /// The `i`-th bound value.
+    Bound(usize),
 }

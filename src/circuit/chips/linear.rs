@@ -65,7 +65,10 @@ mod tests {
     #[test]
     fn wide_rows_take_two_terms_and_are_constrained() {
         let (program, witness) = crate::circuit::mock::tests::linear_program();
-        let wide = crate::circuit::CircuitShape { wide: true };
+        let wide = crate::circuit::CircuitShape {
+            wide: true,
+            ..Default::default()
+        };
         crate::circuit::mock::tests::mock_shape(&program, &witness, wide, |_| {}).expect("satisfied");
         let err = crate::circuit::mock::tests::mock_shape(&program, &witness, wide, |p| {
             let r = p.rows.iter().position(|row| row.sel == crate::circuit::plan::Sel::Mac).unwrap();

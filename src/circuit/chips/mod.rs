@@ -2,4 +2,5 @@
 
 pub mod linear;
 pub mod lookup;
+pub mod poseidon;
 pub mod product;
