@@ -64,7 +64,10 @@ fn credit_model_stays_small() {
 #[test]
 fn public_input_mode_exposes_the_input_as_instances() {
     let opts = zkinfer::quantize::CalibrateOptions {
-        public_input: true,
+        visibility: zkinfer::quantize::Visibility {
+            input: zkinfer::quantize::Vis::Public,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let b = build_with("credit_mlp", opts);

@@ -65,7 +65,14 @@ fn build(spec: &Spec, tmp: &Path) -> BuildDir {
         out: out.clone(),
         calibration: CalibrateOptions {
             scale: spec.scale,
-            public_input: spec.public_input,
+            visibility: zkinfer::quantize::Visibility {
+                input: if spec.public_input {
+                    zkinfer::quantize::Vis::Public
+                } else {
+                    zkinfer::quantize::Vis::Private
+                },
+                ..Default::default()
+            },
             bound: if spec.bind_account { vec!["account".into()] } else { vec![] },
             ..Default::default()
         },

@@ -1,0 +1,203 @@
+//! Privacy modes end to end: each visibility combination used in practice is compiled, set up,
+//! proven, verified natively and by the generated Solidity verifier in revm; hash instances
+//! equal what `zkinfer hash` prints, and change with the data they commit to.
+
+mod common;
+
+use common::*;
+use halo2_axiom::halo2curves::bn256::Fr;
+use revm::primitives::Address;
+use zkinfer::evm::LocalEvm;
+use zkinfer::model::InputData;
+use zkinfer::pipeline::gas::deploy;
+use zkinfer::pipeline::prove::prove;
+use zkinfer::pipeline::verifier::{build_verifier, VerifierOptions};
+use zkinfer::pipeline::verify::verify;
+use zkinfer::pipeline::{Settings, Silent};
+use zkinfer::proof::transcript::scalar_bytes;
+use zkinfer::proof::{read_vk, srs, ProofFile};
+use zkinfer::quantize::{CalibrateOptions, InstanceKind, Vis, Visibility};
+use zkinfer::solidity::encode_verify_call;
+
+fn built(input: Vis, output: Vis) -> Built {
+    build_with(
+        "credit_mlp",
+        CalibrateOptions {
+            visibility: Visibility {
+                input,
+                output,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+}
+
+/// The proof bytes and instances of a proof file.
+fn read_proof(path: &std::path::Path) -> (Vec<u8>, Vec<Fr>) {
+    let f = ProofFile::read(path).unwrap();
+    (f.proof_bytes(path).unwrap(), f.instance_values(path).unwrap())
+}
+
+/// The generated verifier of a build, deployed in a fresh revm.
+struct Evm {
+    evm: LocalEvm,
+    addr: Address,
+}
+
+impl Evm {
+    fn new(b: &Built) -> Self {
+        let v = build_verifier(&b.dir, &VerifierOptions::default(), &Silent).expect("verifier builds");
+        assert!(v.verifier.deployed_bytecode.len() <= 24_576, "within EIP-170");
+        let mut evm = LocalEvm::new();
+        let (addr, _, _) = deploy(&mut evm, &v).expect("deploys");
+        Evm { evm, addr }
+    }
+
+    /// Whether `verifyProof` returns true.
+    fn accepts(&mut self, proof: &[u8], instances: &[Fr]) -> bool {
+        let words: Vec<[u8; 32]> = instances.iter().map(scalar_bytes).collect();
+        let out = self.evm.call(self.addr, &encode_verify_call(proof, &words)).unwrap();
+        out.success && out.output.len() == 32 && out.output[31] == 1 && out.output[..31].iter().all(|&b| b == 0)
+    }
+}
+
+/// Whether the native verifier accepts.
+fn native(b: &Built, proof: &[u8], instances: &[Fr]) -> bool {
+    let settings = Settings::read(&b.dir).unwrap();
+    let vk = read_vk(&b.dir.vk(), settings.shape).unwrap();
+    let params = srs::read_params(&b.dir.srs(), Some(settings.k)).unwrap();
+    zkinfer::proof::verify(&params, &vk, proof, instances).is_ok()
+}
+
+fn kinds(b: &Built) -> Vec<(InstanceKind, usize)> {
+    let settings = Settings::read(&b.dir).unwrap();
+    settings.instance_layout.iter().map(|s| (s.kind, s.len)).collect()
+}
+
+/// `zkinfer hash --json` of a part of a data file.
+fn cli_hash(b: &Built, data: &std::path::Path, part: &str) -> String {
+    let o = zkinfer(&[
+        "--json",
+        "hash",
+        b.dir.path().to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--part",
+        part,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["hash"].as_str().unwrap().to_string()
+}
+
+/// The bundled input with its first value halved (inside the calibrated range).
+fn changed_input(b: &Built) -> std::path::PathBuf {
+    let mut data = InputData::from_file(&b.input).unwrap();
+    data.inputs[0][0] *= 0.5;
+    let path = b.tmp.path().join("changed.json");
+    std::fs::write(&path, data.to_json()).unwrap();
+    path
+}
+
+fn hex(v: &Fr) -> String {
+    zkinfer::proof::proof_file::encode_instance(v)
+}
+
+#[test]
+fn private_input_and_public_output_verify_natively_and_on_the_evm() {
+    let b = built(Vis::Private, Vis::Public);
+    assert_eq!(kinds(&b), [(InstanceKind::Output, 1)]);
+    let report = verify(&b.dir, &b.proof, &Silent).expect("verifies");
+    assert_eq!(report.outputs.len(), 1);
+    let (proof, inst) = read_proof(&b.proof);
+    assert!(native(&b, &proof, &inst));
+    let mut evm = Evm::new(&b);
+    assert!(evm.accepts(&proof, &inst));
+    let mut wrong = inst.clone();
+    wrong[0] += Fr::from(1u64);
+    assert!(!evm.accepts(&proof, &wrong) && !native(&b, &proof, &wrong));
+}
+
+#[test]
+fn hashed_input_commits_to_the_data_and_a_changed_value_changes_the_hash() {
+    let b = built(Vis::Hashed, Vis::Public);
+    assert_eq!(kinds(&b), [(InstanceKind::Output, 1), (InstanceKind::InputHash, 1)]);
+    let report = verify(&b.dir, &b.proof, &Silent).expect("verifies");
+    let (proof, inst) = read_proof(&b.proof);
+    // the hash `zkinfer hash` prints is the proof's instance
+    assert_eq!(cli_hash(&b, &b.input, "input"), hex(&inst[1]));
+    assert_eq!(report.hashes, vec![("inputs".to_string(), hex(&inst[1]))]);
+    let mut evm = Evm::new(&b);
+    assert!(evm.accepts(&proof, &inst) && native(&b, &proof, &inst));
+
+    // one changed input value: another hash, and the old proof does not verify against it
+    let changed = changed_input(&b);
+    let new_hash = cli_hash(&b, &changed, "input");
+    assert_ne!(new_hash, hex(&inst[1]));
+    let new_proof_path = b.tmp.path().join("changed.proof.json");
+    prove(&b.dir, &changed, &new_proof_path, &Silent).expect("proves the changed input");
+    let (new_proof, new_inst) = read_proof(&new_proof_path);
+    assert_eq!(hex(&new_inst[1]), new_hash);
+    assert!(evm.accepts(&new_proof, &new_inst) && native(&b, &new_proof, &new_inst));
+    let mut old_with_new_hash = inst.clone();
+    old_with_new_hash[1] = new_inst[1];
+    assert!(
+        !evm.accepts(&proof, &old_with_new_hash),
+        "EVM accepted the old proof for the new data"
+    );
+    assert!(
+        !native(&b, &proof, &old_with_new_hash),
+        "native verifier accepted the old proof for the new data"
+    );
+    // the proof file names its instances
+    let file = ProofFile::read(&b.proof).unwrap();
+    assert_eq!(file.instance_layout[1].name, "inputs");
+    assert_eq!(file.instance_layout[0].scale, Some(file.outputs[0].scale));
+}
+
+#[test]
+fn hashed_output_and_public_input_publish_the_outputs_hash() {
+    let b = built(Vis::Public, Vis::Hashed);
+    assert_eq!(kinds(&b), [(InstanceKind::OutputHash, 1), (InstanceKind::Input, 10)]);
+    verify(&b.dir, &b.proof, &Silent).expect("verifies");
+    let (proof, inst) = read_proof(&b.proof);
+    assert_eq!(cli_hash(&b, &b.input, "output"), hex(&inst[0]));
+    let file = ProofFile::read(&b.proof).unwrap();
+    assert!(file.outputs.is_empty(), "hashed outputs are not written in clear");
+    let mut evm = Evm::new(&b);
+    assert!(evm.accepts(&proof, &inst) && native(&b, &proof, &inst));
+    let mut wrong = inst.clone();
+    wrong[0] += Fr::from(1u64);
+    assert!(!evm.accepts(&proof, &wrong) && !native(&b, &proof, &wrong));
+}
+
+#[test]
+fn visibility_errors_name_the_part() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("b");
+    let m = model("credit_mlp.onnx");
+    let d = model("credit_mlp.input.json");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "compile",
+            m.to_str().unwrap(),
+            "--data",
+            d.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        a.extend_from_slice(extra);
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        zkinfer(&a.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+    };
+    assert_fails(
+        &run(&["--input", "fixed"]),
+        &["input visibility `fixed`", "public, private, hashed"],
+    );
+    assert_fails(&run(&["--output", "fixed"]), &["output visibility `fixed`"]);
+    assert!(!out.exists(), "nothing written on a refused visibility");
+}
