@@ -2,7 +2,7 @@
 //! write the figures as JSON.
 
 use super::report::{Render, Reporter};
-use crate::pipeline::bench::{bench_one, BenchResult};
+use crate::pipeline::bench::{bench_hashing, bench_one, BenchResult, HashBench};
 use crate::pipeline::Silent;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -13,9 +13,17 @@ pub struct Args {
     /// Models to benchmark (each with `NAME.input.json` beside `NAME.onnx`); default: the
     /// three yardstick models in `models/`.
     pub models: Vec<PathBuf>,
-    /// JSON file to write.
-    #[arg(long, default_value = "bench/results.json")]
-    pub out: PathBuf,
+    /// JSON file to write (default `bench/results.json`, or `bench/hashing.json` with
+    /// `--hashing`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Measure the cost of `hashed` inputs instead: the same small circuit with private and
+    /// with hashed inputs, at each of `--hash-sizes`.
+    #[arg(long)]
+    pub hashing: bool,
+    /// Input sizes of `--hashing`.
+    #[arg(long, value_delimiter = ',', default_value = "10,100,1000")]
+    pub hash_sizes: Vec<usize>,
     /// Prove/verify repetitions per model (the best time is kept).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
@@ -43,8 +51,80 @@ fn input_for(model: &std::path::Path) -> PathBuf {
     model.with_file_name(format!("{stem}.input.json"))
 }
 
+/// The hashing benchmark's report.
+#[derive(Serialize)]
+pub struct HashBenchReport {
+    /// zkinfer version.
+    pub zkinfer_version: String,
+    /// Per input size.
+    pub results: Vec<HashBench>,
+    /// Where they were written.
+    pub out: String,
+}
+
+fn run_hashing(a: &Args, r: &Reporter) -> anyhow::Result<()> {
+    use crate::pipeline::Progress;
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("bench/hashing.json"));
+    let mut results = Vec::new();
+    for &n in &a.hash_sizes {
+        if n == 0 || n > 100_000 {
+            anyhow::bail!("--hash-sizes: {n} is not between 1 and 100000");
+        }
+        let what = format!("hashing {n} inputs");
+        r.start(&what);
+        let t = std::time::Instant::now();
+        let res = bench_hashing(n, a.runs);
+        match &res {
+            Ok(_) => r.done(&what, t.elapsed().as_secs_f64()),
+            Err(_) => r.failed(&what, t.elapsed().as_secs_f64()),
+        }
+        results.push(res?);
+    }
+    let report = HashBenchReport {
+        zkinfer_version: crate::pipeline::VERSION.into(),
+        results,
+        out: out.display().to_string(),
+    };
+    crate::proof::artifact::write_atomic(&out, serde_json::to_string_pretty(&report)?.as_bytes())?;
+    r.emit(&report);
+    Ok(())
+}
+
+impl Render for HashBenchReport {
+    fn title(&self) -> String {
+        format!("hashing benchmark written to {}", self.out)
+    }
+    fn rows(&self) -> Vec<(String, String)> {
+        self.results
+            .iter()
+            .map(|b| {
+                (
+                    format!("{} inputs", b.inputs),
+                    format!(
+                        "{} permutations, {} sponge rows  k {} → {}  prove {:.3}s → {:.3}s  verify {:.4}s → {:.4}s  proof {} → {} B",
+                        b.permutations,
+                        b.hash_rows,
+                        b.k_private,
+                        b.k_hashed,
+                        b.prove_seconds[0],
+                        b.prove_seconds[1],
+                        b.verify_seconds[0],
+                        b.verify_seconds[1],
+                        b.proof_bytes[0],
+                        b.proof_bytes[1]
+                    ),
+                )
+            })
+            .collect()
+    }
+}
+
 /// Runs `bench`.
 pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
+    if a.hashing {
+        return run_hashing(&a, r);
+    }
+    let out_path = a.out.clone().unwrap_or_else(|| PathBuf::from("bench/results.json"));
     let models = if a.models.is_empty() {
         ["credit_mlp", "mlp_64", "mlp_sigmoid"]
             .iter()
@@ -88,9 +168,9 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
     let report = BenchReport {
         zkinfer_version: crate::pipeline::VERSION.into(),
         results,
-        out: a.out.display().to_string(),
+        out: out_path.display().to_string(),
     };
-    crate::proof::artifact::write_atomic(&a.out, serde_json::to_string_pretty(&report)?.as_bytes())?;
+    crate::proof::artifact::write_atomic(&out_path, serde_json::to_string_pretty(&report)?.as_bytes())?;
     r.emit(&report);
     Ok(())
 }

@@ -125,3 +125,117 @@ pub fn bench_one(model: &Path, input: &Path, work: &Path, runs: usize, progress:
         evm,
     })
 }
+
+/// The cost of hashing `inputs` values in the circuit: the same small program (the sum of the
+/// inputs, a public output) proven with private inputs and with hashed ones.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HashBench {
+    /// Number of hashed values.
+    pub inputs: usize,
+    /// Poseidon permutations.
+    pub permutations: usize,
+    /// Rows the sponge takes (in its own columns beside the model's).
+    pub hash_rows: usize,
+    /// Circuit size with private inputs.
+    pub k_private: u32,
+    /// Circuit size with hashed inputs.
+    pub k_hashed: u32,
+    /// Seconds: key generation, private / hashed.
+    pub keygen_seconds: [f64; 2],
+    /// Seconds: proving (best of the runs), private / hashed.
+    pub prove_seconds: [f64; 2],
+    /// Seconds: native verification (best of the runs), private / hashed.
+    pub verify_seconds: [f64; 2],
+    /// Proof bytes, private / hashed.
+    pub proof_bytes: [usize; 2],
+}
+
+/// The benchmark program: `inputs` values in [-128, 127] and their sum as the output.
+fn sum_program(inputs: usize, visibility: crate::quantize::Visibility) -> crate::quantize::Program {
+    use crate::quantize::program::{ProgInput, ProgOutput, Step};
+    use crate::quantize::{Program, StepKind, TableKind, TableSpec};
+    let n = inputs as u32;
+    Program {
+        num_wires: inputs + 1,
+        inputs: vec![ProgInput {
+            name: "x".into(),
+            shape: vec![inputs],
+            scale: 0,
+            wires: (0..n).collect(),
+            table: 0,
+        }],
+        steps: vec![Step {
+            node: "sum".into(),
+            kind: StepKind::Linear {
+                out: n,
+                terms: (0..n).map(|w| (w, 1)).collect(),
+                bias: 0,
+            },
+        }],
+        outputs: vec![ProgOutput {
+            name: "y".into(),
+            shape: vec![1],
+            scale: 0,
+            wires: vec![n],
+        }],
+        tables: vec![TableSpec {
+            kind: TableKind::Input,
+            lo: -128,
+            hi: 127,
+        }],
+        visibility,
+        bound: Vec::new(),
+    }
+}
+
+/// Measures [`HashBench`] for `inputs` values (seeded data), best of `runs` proofs.
+pub fn bench_hashing(inputs: usize, runs: usize) -> Result<HashBench, Error> {
+    use crate::circuit::{ModelCircuit, Plan};
+    use crate::quantize::{Vis, Visibility};
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(inputs as u64);
+    let data: Vec<i128> = (0..inputs).map(|_| rng.gen_range(-128..=127)).collect();
+    let mut out = HashBench {
+        inputs,
+        permutations: crate::circuit::poseidon::permutations(inputs),
+        hash_rows: crate::circuit::chips::poseidon::rows_for(inputs),
+        k_private: 0,
+        k_hashed: 0,
+        keygen_seconds: [0.0; 2],
+        prove_seconds: [f64::MAX; 2],
+        verify_seconds: [f64::MAX; 2],
+        proof_bytes: [0; 2],
+    };
+    for (i, input) in [Vis::Private, Vis::Hashed].into_iter().enumerate() {
+        let program = sum_program(
+            inputs,
+            Visibility {
+                input,
+                ..Default::default()
+            },
+        );
+        let sizing = crate::circuit::size(&program);
+        let params = crate::proof::srs::dev(sizing.k)?;
+        let t = std::time::Instant::now();
+        let pk = crate::proof::keygen(&params, &ModelCircuit::new(Plan::new(&program, None, sizing.shape)))?;
+        out.keygen_seconds[i] = t.elapsed().as_secs_f64();
+        let (witness, _) = crate::quantize::eval::evaluate(&program, &[data.clone()], true)?;
+        for _ in 0..runs.max(1) {
+            let plan = Plan::new(&program, Some(&witness), sizing.shape);
+            let instances = plan.instance_values();
+            let t = std::time::Instant::now();
+            let proof = crate::proof::prove(&params, &pk, ModelCircuit::new(plan), &instances, rand::rngs::OsRng)?;
+            out.prove_seconds[i] = out.prove_seconds[i].min(t.elapsed().as_secs_f64());
+            let t = std::time::Instant::now();
+            crate::proof::verify(&params, pk.get_vk(), &proof, &instances)?;
+            out.verify_seconds[i] = out.verify_seconds[i].min(t.elapsed().as_secs_f64());
+            out.proof_bytes[i] = proof.len();
+        }
+        if i == 0 {
+            out.k_private = sizing.k;
+        } else {
+            out.k_hashed = sizing.k;
+        }
+    }
+    Ok(out)
+}
