@@ -219,7 +219,7 @@ pub fn bench_hashing(inputs: usize, runs: usize) -> Result<HashBench, Error> {
         let t = std::time::Instant::now();
         let pk = crate::proof::keygen(&params, &ModelCircuit::new(Plan::new(&program, None, sizing.shape)))?;
         out.keygen_seconds[i] = t.elapsed().as_secs_f64();
-        let (witness, _) = crate::quantize::eval::evaluate(&program, &[data.clone()], true)?;
+        let (witness, _) = crate::quantize::eval::evaluate(&program, std::slice::from_ref(&data), true)?;
         for _ in 0..runs.max(1) {
             let plan = Plan::new(&program, Some(&witness), sizing.shape);
             let instances = plan.instance_values();

@@ -61,7 +61,7 @@ pub fn hash(dir: &BuildDir, data: &Path, part: Part) -> Result<HashReport, Error
     };
     let instance_index = settings.instance_layout.iter().find(|s| s.kind == kind).map(|s| s.start);
     let hex = encode_instance(&digest);
-    let decimal = num_bigint::BigUint::parse_bytes(hex[2..].as_bytes(), 16).expect("hex").to_string();
+    let decimal = num_bigint::BigUint::parse_bytes(&hex.as_bytes()[2..], 16).expect("hex").to_string();
     Ok(HashReport {
         part,
         data: data.display().to_string(),

@@ -220,8 +220,9 @@ pub fn layout(b: &mut PlanBuilder, wires: &[Wire]) -> (usize, Fr) {
             let full = is_full_round(r);
             let mut row = PoseidonRow::new(if full { gate::FULL } else { gate::PARTIAL }, state);
             row.c = consts.rounds[r];
-            for j in 0..if full { WIDTH } else { 1 } {
-                row.a[j] = (state[j] + row.c[j]).square();
+            let sboxes = if full { WIDTH } else { 1 };
+            for ((a, s), c) in row.a.iter_mut().zip(&state).zip(&consts.rounds[r]).take(sboxes) {
+                *a = (*s + c).square();
             }
             b.push_poseidon(row);
             round(&mut state, r);
