@@ -157,6 +157,44 @@ fn hashed_input_commits_to_the_data_and_a_changed_value_changes_the_hash() {
 }
 
 #[test]
+fn the_hashing_verifier_refuses_tampered_proofs_and_instances_like_the_native_one() {
+    let b = built(Vis::Hashed, Vis::Public);
+    let (proof, inst) = read_proof(&b.proof);
+    let mut evm = Evm::new(&b);
+    let refused = |evm: &mut Evm, p: &[u8], i: &[Fr], what: &str| {
+        assert!(!evm.accepts(p, i), "EVM accepted {what}");
+        assert!(!native(&b, p, i), "native verifier accepted {what}");
+    };
+    // every 32-byte word of the proof, low bit flipped
+    for w in 0..proof.len() / 32 {
+        let mut p = proof.clone();
+        p[32 * w + 31] ^= 1;
+        refused(&mut evm, &p, &inst, &format!("proof word {w} flipped"));
+    }
+    // wrong lengths
+    refused(&mut evm, &proof[..proof.len() - 32], &inst, "a truncated proof");
+    let mut longer = proof.clone();
+    longer.extend_from_slice(&[0u8; 32]);
+    refused(&mut evm, &longer, &inst, "a proof with a trailing word");
+    refused(&mut evm, &proof, &inst[..1], "a missing instance");
+    // the hash instance + r (the same field element, not canonical): the EVM reverts
+    let words: Vec<[u8; 32]> = inst.iter().map(scalar_bytes).collect();
+    let mut over = words.clone();
+    let r = hex::decode("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001").unwrap();
+    let mut carry = 0u16;
+    for i in (0..32).rev() {
+        let s = over[1][i] as u16 + r[i] as u16 + carry;
+        over[1][i] = s as u8;
+        carry = s >> 8;
+    }
+    if carry == 0 {
+        let out = evm.evm.call(evm.addr, &encode_verify_call(&proof, &over)).unwrap();
+        assert!(!out.success, "an instance ≥ r reverts");
+    }
+    assert!(evm.accepts(&proof, &inst), "the untampered proof still verifies");
+}
+
+#[test]
 fn hashed_output_and_public_input_publish_the_outputs_hash() {
     let b = built(Vis::Public, Vis::Hashed);
     assert_eq!(kinds(&b), [(InstanceKind::OutputHash, 1), (InstanceKind::Input, 10)]);

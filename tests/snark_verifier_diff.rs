@@ -21,7 +21,10 @@ use zkinfer::solidity::encode_verify_call;
 type PlonkVerifier = verifier::plonk::PlonkVerifier<KzgAs<Bn256, Bdfg21>>;
 
 fn differential(model: &str) {
-    let built = common::build(model);
+    differential_of(&common::build(model), model);
+}
+
+fn differential_of(built: &common::Built, model: &str) {
     let settings = Settings::read(&built.dir).unwrap();
     let vk = read_vk(&built.dir.vk(), settings.shape).unwrap();
     let params = srs::read_params(&built.dir.srs(), Some(settings.k)).unwrap();
@@ -86,4 +89,21 @@ fn snark_verifier_accepts_credit_proofs() {
 #[test]
 fn snark_verifier_accepts_mlp_64_proofs() {
     differential("mlp_64");
+}
+
+#[test]
+fn snark_verifier_accepts_hashed_input_proofs() {
+    // the Poseidon columns and gates: another constraint system for both generators
+    use zkinfer::quantize::{CalibrateOptions, Vis, Visibility};
+    let built = common::build_with(
+        "credit_mlp",
+        CalibrateOptions {
+            visibility: Visibility {
+                input: Vis::Hashed,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    differential_of(&built, "credit_mlp --input hashed");
 }

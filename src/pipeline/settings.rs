@@ -132,7 +132,8 @@ impl Settings {
         let path = dir.settings();
         let text =
             std::fs::read_to_string(&path).map_err(|e| dir.err(format!("cannot read settings.json ({e}); run `zkinfer compile` first")))?;
-        let s: Settings = serde_json::from_str(&text).map_err(|e| dir.err(format!("settings.json is malformed: {e}")))?;
+        let s: Settings = serde_json::from_str(&text)
+            .map_err(|e| dir.err(format!("settings.json is malformed or from another zkinfer build: {e}; recompile")))?;
         if s.zkinfer_version != VERSION {
             return Err(dir.err(format!("was made by zkinfer {}, this is {VERSION}; recompile", s.zkinfer_version)));
         }
