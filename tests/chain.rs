@@ -679,7 +679,13 @@ fn bad_deploy_and_submit_requests_are_named() {
     let key = ["--private-key", DEPLOYER_KEY];
     let mut args = vec!["deploy", s(&plain), "--credit-gate", "--threshold", "0"];
     args.extend_from_slice(&key);
-    assert_fails(&zkinfer(&args), &["CreditGate needs public instances [score, account]", "bound []"]);
+    assert_fails(
+        &zkinfer(&args),
+        &[
+            "CreditGate needs public instances [score, account]",
+            "this build's instances: output `output` ×1)",
+        ],
+    );
     let mut args = vec![
         "deploy",
         s(&model.0),
