@@ -154,6 +154,13 @@ fn hashed_input_commits_to_the_data_and_a_changed_value_changes_the_hash() {
     let file = ProofFile::read(&b.proof).unwrap();
     assert_eq!(file.instance_layout[1].name, "inputs");
     assert_eq!(file.instance_layout[0].scale, Some(file.outputs[0].scale));
+    // a proof file whose instance layout is not the build's is refused, naming the field
+    let mut edited = file.clone();
+    edited.instance_layout[1].kind = InstanceKind::OutputHash;
+    let edited_path = b.tmp.path().join("edited.proof.json");
+    edited.write(&edited_path).unwrap();
+    let err = verify(&b.dir, &edited_path, &Silent).unwrap_err().to_string();
+    assert!(err.contains("`instance_layout` does not match"), "{err}");
 }
 
 #[test]
