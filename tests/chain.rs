@@ -84,6 +84,7 @@ fn build(tmp: &Path, name: &str, scale: Option<u32>) -> BuildDir {
         model: common::model("credit_mlp.onnx"),
         data: vec![common::model("credit_mlp.input.json")],
         out: out.clone(),
+        like: None,
         calibration: CalibrateOptions {
             scale,
             bound: vec!["account".into()],
@@ -670,6 +671,7 @@ fn bad_deploy_and_submit_requests_are_named() {
             model: common::model("credit_mlp.onnx"),
             data: vec![common::model("credit_mlp.input.json")],
             out: plain.clone(),
+            like: None,
             calibration: CalibrateOptions::default(),
         },
         &Silent,

@@ -126,6 +126,7 @@ fn calibration_uses_every_sample_and_targets_differ() {
             model: model("credit_mlp.onnx"),
             data: vec![d1.clone(), model("credit_mlp.input.json")],
             out: tmp.path().join(out),
+            like: None,
             calibration: CalibrateOptions {
                 target,
                 ..Default::default()

@@ -352,6 +352,7 @@ fn a_bound_account_is_part_of_what_the_proof_proves() {
         model: common::model("credit_mlp.onnx"),
         data: vec![input.clone()],
         out: out.clone(),
+        like: None,
         calibration: zkinfer::quantize::CalibrateOptions {
             bound: vec!["account".into()],
             ..Default::default()

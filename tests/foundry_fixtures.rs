@@ -63,6 +63,7 @@ fn build(spec: &Spec, tmp: &Path) -> BuildDir {
         model: common::model("credit_mlp.onnx"),
         data: vec![common::model("credit_mlp.input.json")],
         out: out.clone(),
+        like: None,
         calibration: CalibrateOptions {
             scale: spec.scale,
             visibility: zkinfer::quantize::Visibility {

@@ -246,3 +246,137 @@ fn visibility_errors_name_the_part() {
     assert_fails(&run(&["--output", "fixed"]), &["output visibility `fixed`"]);
     assert!(!out.exists(), "nothing written on a refused visibility");
 }
+
+/// `model` with the first value of its first weight initializer (more than one value) changed
+/// to `value`, written to `path`.
+fn with_changed_weight(model: &std::path::Path, path: &std::path::Path, value: f32) {
+    use prost::Message;
+    let mut m = tract_onnx::pb::ModelProto::decode(std::fs::read(model).unwrap().as_slice()).unwrap();
+    let graph = m.graph.as_mut().unwrap();
+    let t = graph
+        .initializer
+        .iter_mut()
+        .find(|t| t.dims.iter().product::<i64>() > 1)
+        .expect("a weight initializer");
+    if t.float_data.is_empty() {
+        let mut raw = t.raw_data.clone();
+        raw[..4].copy_from_slice(&value.to_le_bytes());
+        t.raw_data = raw;
+    } else {
+        t.float_data[0] = value;
+    }
+    std::fs::write(path, m.encode_to_vec()).unwrap();
+}
+
+fn cli_params_hash(dir: &zkinfer::pipeline::BuildDir) -> String {
+    let o = zkinfer(&["--json", "hash", dir.path().to_str().unwrap(), "--part", "params"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["hash"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn hashed_params_commit_to_the_model_and_one_verifier_serves_its_architecture() {
+    let a = build_with(
+        "credit_mlp",
+        CalibrateOptions {
+            visibility: Visibility {
+                params: Vis::Hashed,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    assert_eq!(kinds(&a), [(InstanceKind::Output, 1), (InstanceKind::ParamsHash, 1)]);
+    let report = verify(&a.dir, &a.proof, &Silent).expect("verifies");
+    let (proof, inst) = read_proof(&a.proof);
+    // the params hash: in settings.json, printed by `zkinfer hash --part params`, in the proof
+    let settings_a = Settings::read(&a.dir).unwrap();
+    let hash_a = cli_params_hash(&a.dir);
+    assert_eq!(settings_a.params_hash.as_deref(), Some(hash_a.as_str()));
+    assert_eq!(hex(&inst[1]), hash_a);
+    assert_eq!(report.hashes, vec![("params".to_string(), hash_a.clone())]);
+    let mut evm = Evm::new(&a);
+    assert!(evm.accepts(&proof, &inst) && native(&a, &proof, &inst));
+    let mut wrong = inst.clone();
+    wrong[1] += Fr::from(1u64);
+    assert!(!evm.accepts(&proof, &wrong) && !native(&a, &proof, &wrong));
+
+    // model B: the same architecture with one weight changed, compiled --like A
+    let model_b = a.tmp.path().join("credit_b.onnx");
+    with_changed_weight(&model("credit_mlp.onnx"), &model_b, 0.125);
+    let dir_b = a.tmp.path().join("build_b");
+    let o = zkinfer(&[
+        "--json",
+        "compile",
+        model_b.to_str().unwrap(),
+        "--data",
+        a.input.to_str().unwrap(),
+        "--like",
+        a.dir.path().to_str().unwrap(),
+        "--out",
+        dir_b.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let b = zkinfer::pipeline::BuildDir(dir_b.clone());
+    zkinfer::pipeline::setup::setup(&b, &zkinfer::proof::SrsSource::Dev, &Silent).expect("setup B");
+    let settings_b = Settings::read(&b).unwrap();
+    assert_eq!(
+        settings_b.setup.as_ref().unwrap().vk_hash,
+        settings_a.setup.as_ref().unwrap().vk_hash,
+        "one verifying key for both models"
+    );
+    let hash_b = cli_params_hash(&b);
+    assert_ne!(hash_b, hash_a, "one changed weight changes the params hash");
+    let proof_b_path = a.tmp.path().join("b.proof.json");
+    prove(&b, &a.input, &proof_b_path, &Silent).expect("proves with model B");
+    let (proof_b, inst_b) = read_proof(&proof_b_path);
+    assert_eq!(hex(&inst_b[1]), hash_b);
+    // A's build and A's verifier contract accept B's proof: it names B's params hash
+    verify(&a.dir, &proof_b_path, &Silent).expect("A's build verifies B's proof");
+    assert!(evm.accepts(&proof_b, &inst_b) && native(&a, &proof_b, &inst_b));
+    // B's proof presented as a proof of the approved model A (A's params hash) is refused
+    let mut as_a = inst_b.clone();
+    as_a[1] = inst[1];
+    assert!(!evm.accepts(&proof_b, &as_a), "EVM accepted model B's proof under A's hash");
+    assert!(!native(&a, &proof_b, &as_a), "native verifier accepted model B's proof under A's hash");
+
+    // --like refuses another architecture and a build whose params are fixed
+    let other = a.tmp.path().join("other");
+    let o = zkinfer(&[
+        "compile",
+        model("mlp_64.onnx").to_str().unwrap(),
+        "--data",
+        model("mlp_64.input.json").to_str().unwrap(),
+        "--like",
+        a.dir.path().to_str().unwrap(),
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    assert_fails(&o, &["architecture differs"]);
+    assert!(!other.exists(), "nothing written");
+    let fixed = built(Vis::Private, Vis::Public);
+    let o = zkinfer(&[
+        "compile",
+        model_b.to_str().unwrap(),
+        "--data",
+        a.input.to_str().unwrap(),
+        "--like",
+        fixed.dir.path().to_str().unwrap(),
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    assert_fails(&o, &["--params hashed", "params are fixed"]);
+    // --like takes the scales from the reference build
+    let o = zkinfer(&[
+        "compile",
+        model_b.to_str().unwrap(),
+        "--data",
+        a.input.to_str().unwrap(),
+        "--like",
+        a.dir.path().to_str().unwrap(),
+        "--scale",
+        "6",
+    ]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--scale"));
+}

@@ -15,6 +15,9 @@ pub struct CircuitShape {
     /// The Poseidon sponge's columns and gates (when a part is `hashed`).
     #[serde(default)]
     pub poseidon: bool,
+    /// Model parameters in an advice column `p` with gates of their own (hashed params).
+    #[serde(default)]
+    pub params: bool,
 }
 
 /// The circuit's columns and selectors.
@@ -44,6 +47,12 @@ pub struct ZkConfig {
     pub s_rescale: Selector,
     /// Multiplies two values: `acc[+1] = x·acc + w`.
     pub s_product: Selector,
+    /// Model parameters (shape `params` only): the advice cells the params hash commits to.
+    pub p: Option<Column<Advice>>,
+    /// Starts a linear combination with a parameter constant: `acc = w + p`.
+    pub s_start_param: Option<Selector>,
+    /// Accumulates one term with a parameter weight: `acc = acc[-1] + p·x`.
+    pub s_mac_param: Option<Selector>,
     /// The Poseidon sponge (shape `poseidon` only).
     pub poseidon: Option<chips::poseidon::PoseidonConfig>,
 }
@@ -62,10 +71,14 @@ impl ZkConfig {
         };
         let w = meta.fixed_column();
         let tag = meta.fixed_column();
+        let p = shape.params.then(|| meta.advice_column());
         let instance = meta.instance_column();
         meta.enable_equality(x);
         meta.enable_equality(acc);
         meta.enable_equality(instance);
+        if let Some(p) = p {
+            meta.enable_equality(p);
+        }
         let table = [meta.lookup_table_column(), meta.lookup_table_column(), meta.lookup_table_column()];
         let cfg = ZkConfig {
             x,
@@ -80,6 +93,9 @@ impl ZkConfig {
             s_mac: meta.selector(),
             s_rescale: meta.selector(),
             s_product: meta.selector(),
+            p,
+            s_start_param: shape.params.then(|| meta.selector()),
+            s_mac_param: shape.params.then(|| meta.selector()),
             poseidon: shape.poseidon.then(|| chips::poseidon::configure(meta)),
         };
         chips::linear::configure(meta, &cfg);

@@ -131,6 +131,7 @@ pub(crate) mod tests {
                 out: 2,
                 terms: vec![(0, 2), (1, -5)],
                 bias: 3,
+                params: None,
             }],
             vec![range()],
             vec![2],
@@ -172,6 +173,7 @@ pub(crate) mod tests {
                 out: y,
                 terms: vec![(i, 10)],
                 bias: 4,
+                params: None,
             });
             steps.push(StepKind::Lookup {
                 out: o,

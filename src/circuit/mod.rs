@@ -87,8 +87,23 @@ pub fn size_in(program: &Program, shape: CircuitShape) -> Sizing {
 /// Smallest circuit for the program: the narrow shape unless the wide one lowers `k`.
 pub fn size(program: &Program) -> Sizing {
     let poseidon = program.visibility.hashes();
-    let narrow = size_in(program, CircuitShape { wide: false, poseidon });
-    let wide = size_in(program, CircuitShape { wide: true, poseidon });
+    let params = program.visibility.params == crate::quantize::Vis::Hashed;
+    let narrow = size_in(
+        program,
+        CircuitShape {
+            wide: false,
+            poseidon,
+            params,
+        },
+    );
+    let wide = size_in(
+        program,
+        CircuitShape {
+            wide: true,
+            poseidon,
+            params,
+        },
+    );
     if wide.k < narrow.k {
         wide
     } else {

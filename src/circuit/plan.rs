@@ -3,7 +3,7 @@
 use super::chips;
 use super::chips::poseidon::PoseidonRow;
 use super::config::CircuitShape;
-use crate::quantize::{Program, PublicSource, StepKind, Wire, Witness};
+use crate::quantize::{Part, Program, PublicSource, StepKind, Wire, Witness};
 use halo2_axiom::halo2curves::bn256::Fr;
 use halo2_axiom::halo2curves::ff::Field;
 
@@ -20,6 +20,10 @@ pub enum Sel {
     Rescale,
     /// Product.
     Product,
+    /// Linear start with a parameter constant (`acc = w + p`).
+    StartParam,
+    /// Linear accumulate with a parameter weight (`acc = acc[-1] + p·x`).
+    MacParam,
 }
 
 /// An advice cell: its value and, if it is a copy, the wire it must equal.
@@ -52,6 +56,8 @@ pub enum Col {
     X,
     /// `acc`
     Acc,
+    /// `p` (a model parameter, hashed params only)
+    P,
 }
 
 /// One row of the layout.
@@ -71,6 +77,8 @@ pub struct Row {
     pub y: Cell,
     /// Second weight (wide shape only).
     pub w2: i128,
+    /// Model parameter in `p` (rows with a param gate only).
+    pub p: i128,
     /// Index into [`Plan::nodes`] of the graph node this row belongs to.
     pub node: u32,
 }
@@ -96,7 +104,9 @@ pub enum PublicCell {
 pub struct Plan {
     /// Rows from row 0.
     pub rows: Vec<Row>,
-    /// Home cell of each wire (where it is defined).
+    /// Home cell of each wire (where it is defined), then of each model parameter with hashed
+    /// params (pseudo-wires numbered from [`Program::num_wires`] in
+    /// [`Program::param_values`] order).
     pub homes: Vec<Option<(Col, usize)>>,
     /// Where each public instance comes from, in order.
     pub public: Vec<PublicCell>,
@@ -124,12 +134,26 @@ pub struct PlanBuilder<'a> {
     node: u32,
     shape: CircuitShape,
     poseidon: Vec<PoseidonRow>,
+    /// Pseudo-wires of the model parameters laid out so far, and their values.
+    params: Vec<(Wire, i128)>,
+    num_wires: usize,
 }
 
 impl<'a> PlanBuilder<'a> {
-    /// A wire's witness value (0 without a witness).
+    /// A wire's witness value (0 without a witness); a parameter pseudo-wire's value.
     pub fn value(&self, w: Wire) -> i128 {
-        self.values.map(|v| v[w as usize]).unwrap_or(0)
+        match (w as usize).checked_sub(self.num_wires) {
+            Some(i) => self.params[i].1,
+            None => self.values.map(|v| v[w as usize]).unwrap_or(0),
+        }
+    }
+    /// Puts the next model parameter in the last row's `p` cell, its home.
+    pub fn set_param(&mut self, value: i128) {
+        let wire = (self.num_wires + self.params.len()) as Wire;
+        self.params.push((wire, value));
+        let row = self.rows.len() - 1;
+        self.rows[row].p = value;
+        self.homes.push(Some((Col::P, row)));
     }
     /// The column layout being built.
     pub fn shape(&self) -> CircuitShape {
@@ -145,6 +169,7 @@ impl<'a> PlanBuilder<'a> {
             acc,
             y: Cell::free(0),
             w2: 0,
+            p: 0,
             node: self.node,
         });
     }
@@ -177,6 +202,8 @@ impl<'a> PlanBuilder<'a> {
             node: 0,
             shape: CircuitShape::default(),
             poseidon: Vec::new(),
+            params: Vec::new(),
+            num_wires: values.len(),
         }
     }
     /// Makes the last row's `x` the home of `wire`.
@@ -194,6 +221,8 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
         node: 0,
         shape,
         poseidon: Vec::new(),
+        params: Vec::new(),
+        num_wires: program.num_wires,
     };
     let mut nodes: Vec<String> = Vec::new();
     let node_index = |name: &str, nodes: &mut Vec<String>| -> u32 {
@@ -213,7 +242,9 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
     for step in &program.steps {
         b.node = node_index(&step.node, &mut nodes);
         match &step.kind {
-            StepKind::Linear { out, terms, bias } => chips::linear::layout(&mut b, *out, terms, *bias),
+            StepKind::Linear { out, terms, bias, params } => {
+                chips::linear::layout(&mut b, *out, terms, *bias, *params)
+            }
             StepKind::Product { out, a, b: bb, bias } => chips::product::layout(&mut b, *out, *a, *bb, *bias),
             StepKind::Lookup {
                 out,
@@ -245,9 +276,13 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
 fn layout_hashes(b: &mut PlanBuilder, program: &Program) -> Vec<PublicCell> {
     program
         .hashed_parts()
-        .iter()
-        .map(|(_, wires)| {
-            let (row, value) = chips::poseidon::layout(b, wires);
+        .into_iter()
+        .map(|part| {
+            let wires = match part {
+                Part::Params => b.params.iter().map(|(w, _)| *w).collect(),
+                _ => program.part_wires(part),
+            };
+            let (row, value) = chips::poseidon::layout(b, &wires);
             PublicCell::Digest { row, value }
         })
         .collect()
@@ -262,8 +297,14 @@ pub fn count_rows(program: &Program, shape: CircuitShape) -> usize {
 pub fn count_hash_rows(program: &Program) -> usize {
     program
         .hashed_parts()
-        .iter()
-        .map(|(_, wires)| chips::poseidon::rows_for(wires.len()))
+        .into_iter()
+        .map(|part| {
+            let n = match part {
+                Part::Params => program.param_count(),
+                _ => program.part_wires(part).len(),
+            };
+            chips::poseidon::rows_for(n)
+        })
         .sum()
 }
 
@@ -319,6 +360,7 @@ impl Plan {
                     let v = match self.homes[w as usize] {
                         Some((Col::X, r)) => self.rows[r].x.value,
                         Some((Col::Acc, r)) => self.rows[r].acc.value,
+                        Some((Col::P, r)) => self.rows[r].p,
                         None => 0,
                     };
                     super::fe(v)

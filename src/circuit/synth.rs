@@ -68,10 +68,13 @@ impl Circuit<Fr> for ModelCircuit {
             |mut region| {
                 let mut x_cells: Vec<Cell> = Vec::with_capacity(plan.rows.len());
                 let mut acc_cells: Vec<Cell> = Vec::with_capacity(plan.rows.len());
-                let home = |wire: u32, x: &[Cell], acc: &[Cell]| -> Result<Cell, Error> {
-                    match plan.homes[wire as usize] {
+                // `p` cells by row (rows with a param gate only)
+                let mut p_cells: Vec<Option<Cell>> = Vec::new();
+                let home = |wire: u32, x: &[Cell], acc: &[Cell], p: &[Option<Cell>]| -> Result<Cell, Error> {
+                    match plan.homes.get(wire as usize).copied().flatten() {
                         Some((Col::X, r)) => Ok(x[r]),
                         Some((Col::Acc, r)) => Ok(acc[r]),
+                        Some((Col::P, r)) => p.get(r).copied().flatten().ok_or(Error::Synthesis),
                         None => Err(Error::Synthesis),
                     }
                 };
@@ -82,6 +85,13 @@ impl Circuit<Fr> for ModelCircuit {
                         Sel::Mac => config.s_mac.enable(&mut region, r)?,
                         Sel::Rescale => config.s_rescale.enable(&mut region, r)?,
                         Sel::Product => config.s_product.enable(&mut region, r)?,
+                        Sel::StartParam => config.s_start_param.ok_or(Error::Synthesis)?.enable(&mut region, r)?,
+                        Sel::MacParam => config.s_mac_param.ok_or(Error::Synthesis)?.enable(&mut region, r)?,
+                    }
+                    if matches!(row.sel, Sel::StartParam | Sel::MacParam) {
+                        let col = config.p.ok_or(Error::Synthesis)?;
+                        p_cells.resize(r, None);
+                        p_cells.push(Some(region.assign_advice(col, r, value(row.p)).cell()));
                     }
                     if row.w != 0 {
                         region.assign_fixed(config.w, r, fe(row.w));
@@ -92,10 +102,10 @@ impl Circuit<Fr> for ModelCircuit {
                     let xc = region.assign_advice(config.x, r, value(row.x.value)).cell();
                     let ac = region.assign_advice(config.acc, r, value(row.acc.value)).cell();
                     if let Some(w) = row.x.copy_of {
-                        region.constrain_equal(xc, home(w, &x_cells, &acc_cells)?);
+                        region.constrain_equal(xc, home(w, &x_cells, &acc_cells, &p_cells)?);
                     }
                     if let Some(w) = row.acc.copy_of {
-                        region.constrain_equal(ac, home(w, &x_cells, &acc_cells)?);
+                        region.constrain_equal(ac, home(w, &x_cells, &acc_cells, &p_cells)?);
                     }
                     if let (Some(ycol), Some(w2col)) = (config.y, config.w2) {
                         if row.w2 != 0 {
@@ -103,7 +113,7 @@ impl Circuit<Fr> for ModelCircuit {
                         }
                         let yc = region.assign_advice(ycol, r, value(row.y.value)).cell();
                         if let Some(w) = row.y.copy_of {
-                            region.constrain_equal(yc, home(w, &x_cells, &acc_cells)?);
+                            region.constrain_equal(yc, home(w, &x_cells, &acc_cells, &p_cells)?);
                         }
                     }
                     x_cells.push(xc);
@@ -145,7 +155,7 @@ impl Circuit<Fr> for ModelCircuit {
                         }
                         for (cell, wire) in a_cells.iter().zip(row.copies) {
                             if let Some(w) = wire {
-                                region.constrain_equal(*cell, home(w, &x_cells, &acc_cells)?);
+                                region.constrain_equal(*cell, home(w, &x_cells, &acc_cells, &p_cells)?);
                             }
                         }
                         digest_cells.push(a_cells[0]);
@@ -154,7 +164,7 @@ impl Circuit<Fr> for ModelCircuit {
                 plan.public
                     .iter()
                     .map(|p| match *p {
-                        PublicCell::Wire(w) => home(w, &x_cells, &acc_cells),
+                        PublicCell::Wire(w) => home(w, &x_cells, &acc_cells, &p_cells),
                         PublicCell::Digest { row, .. } => Ok(digest_cells[row]),
                         PublicCell::Bound(i) => Ok(bound_cells[i]),
                     })

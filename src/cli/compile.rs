@@ -35,9 +35,16 @@ pub struct Args {
     /// Who sees the outputs: `public`, `private` or `hashed`.
     #[arg(long, value_enum, default_value = "public")]
     pub output: Vis,
-    /// Who sees the weights: `fixed` (constants of the circuit, committed in the vk).
+    /// Who sees the weights: `fixed` (constants of the circuit, committed in the vk) or
+    /// `hashed` (private advice; their Poseidon hash, the model commitment, is an instance, and
+    /// any model of the same architecture compiled `--like` this build shares its verifier).
     #[arg(long, value_enum, default_value = "fixed")]
     pub params: Vis,
+    /// Reuse the scales, lookup ranges, visibility and bound values of the build in DIR (compiled
+    /// with `--params hashed`): a model of the same architecture then gets the same circuit,
+    /// verifying key and verifier contract, and only its params hash differs.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["scale", "target", "input", "output", "params", "public_input", "bind", "range_margin", "max_k"])]
+    pub like: Option<PathBuf>,
     /// Same as `--input public` (kept for scripts written before `--input`).
     #[arg(long, conflicts_with = "input")]
     pub public_input: bool,
@@ -107,6 +114,7 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
             data: a.data,
             out: a.out,
             calibration,
+            like: a.like,
         },
         r,
     )?;
@@ -142,8 +150,16 @@ impl Render for CompileReport {
                 ),
             ),
             ("public instances".into(), self.num_instances.to_string()),
-            ("samples".into(), self.fidelity.samples.to_string()),
         ];
+        if let Some(h) = &self.params_hash {
+            rows.push(("params hash".into(), h.clone()));
+        }
+        if let Some(l) = &self.like {
+            rows.push(("circuit".into(), format!("the same as {l}'s (same verifying key after setup)")));
+        }
+        rows.extend([
+            ("samples".into(), self.fidelity.samples.to_string()),
+        ]);
         for o in &self.fidelity.outputs {
             let decisions = match o.decision_changes {
                 Some(n) => format!(", decisions changed in {n} of {} samples", self.fidelity.samples),

@@ -145,6 +145,7 @@ pub fn instance_meaning(s: &crate::quantize::InstanceSlot) -> String {
         InstanceKind::Input => format!("input `{}`{scale}", s.name),
         InstanceKind::OutputHash => "Poseidon hash of the outputs".into(),
         InstanceKind::InputHash => "Poseidon hash of the inputs (`zkinfer hash`)".into(),
+        InstanceKind::ParamsHash => "Poseidon hash of the model parameters (`zkinfer hash --part params`)".into(),
         InstanceKind::Bound => format!("bound value `{}`", s.name),
     }
 }

@@ -79,6 +79,7 @@ pub fn bench_one(model: &Path, input: &Path, work: &Path, runs: usize, progress:
         model: model.to_path_buf(),
         data: vec![input.to_path_buf()],
         out: work.to_path_buf(),
+        like: None,
         calibration: CalibrateOptions::default(),
     };
     let c = compile(&opts, progress)?;
@@ -170,6 +171,7 @@ fn sum_program(inputs: usize, visibility: crate::quantize::Visibility) -> crate:
                 out: n,
                 terms: (0..n).map(|w| (w, 1)).collect(),
                 bias: 0,
+                params: None,
             },
         }],
         outputs: vec![ProgOutput {

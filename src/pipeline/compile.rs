@@ -5,7 +5,9 @@ use super::{step, BuildDir, Error, Progress};
 use crate::circuit;
 use crate::model::{InputData, LoadedModel};
 use crate::proof::artifact::write_atomic;
-use crate::quantize::{calibrate, calibrate::Candidate, CalibrateOptions, FidelityReport};
+use crate::proof::proof_file::encode_instance;
+use crate::quantize::calibrate::{calibrate_like, Calibrated, SizeFn};
+use crate::quantize::{calibrate, calibrate::Candidate, CalibrateOptions, FidelityReport, QuantConfig, Vis};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -20,6 +22,9 @@ pub struct CompileOptions {
     pub out: PathBuf,
     /// Calibration settings.
     pub calibration: CalibrateOptions,
+    /// A build (with hashed params) whose scales, table ranges and visibility to reuse, so this
+    /// model of the same architecture gets the same circuit and verifying key.
+    pub like: Option<PathBuf>,
 }
 
 /// What `compile` did.
@@ -49,6 +54,12 @@ pub struct CompileReport {
     pub visibility: crate::quantize::Visibility,
     /// Public instances per proof.
     pub num_instances: usize,
+    /// The params hash (model commitment) proofs of this build carry, with hashed params.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params_hash: Option<String>,
+    /// The build whose circuit this one shares (`--like`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub like: Option<String>,
     /// Fidelity on the samples.
     pub fidelity: FidelityReport,
     /// Scales considered.
@@ -78,10 +89,20 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         let s = circuit::size(p);
         (s.k, s.rows)
     };
-    let (cal, _) = step(progress, "calibrating scales and lookup ranges", || {
-        calibrate(&model, &samples, &opts.calibration, &size_fn)
-    });
-    let cal = cal?;
+    let cal = match &opts.like {
+        None => {
+            let (cal, _) = step(progress, "calibrating scales and lookup ranges", || {
+                calibrate(&model, &samples, &opts.calibration, &size_fn)
+            });
+            cal?
+        }
+        Some(like) => {
+            let (cal, _) = step(progress, "quantizing like the reference build", || {
+                compile_like(like, &model, &samples, &opts.calibration, &size_fn)
+            });
+            cal?
+        }
+    };
     if cal.k > circuit::MAX_K {
         return Err(circuit::CircuitError::TooLarge {
             rows: cal.rows,
@@ -102,6 +123,9 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         cal.config.param_scale,
     );
     settings.shape = sizing.shape;
+    if cal.program.visibility.params == Vis::Hashed {
+        settings.params_hash = Some(encode_instance(&super::hash::params_hash(&cal.program)));
+    }
     std::fs::create_dir_all(dir.path()).map_err(|e| dir.err(format!("cannot create: {e}")))?;
     // keys of an earlier compile no longer match
     for stale in [dir.pk(), dir.vk(), dir.srs(), dir.path().join(super::setup::INSECURE_MARKER)] {
@@ -124,8 +148,43 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         param_scale: cal.config.param_scale,
         visibility: settings.visibility,
         num_instances: settings.num_instances,
+        params_hash: settings.params_hash.clone(),
+        like: opts.like.as_ref().map(|p| p.display().to_string()),
         fidelity: cal.report,
         candidates: cal.candidates,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Quantizes `model` like the build in `like` (which must hash its params) and checks that the
+/// circuit comes out the same size and shape.
+fn compile_like(
+    like: &std::path::Path,
+    model: &LoadedModel,
+    samples: &[Vec<Vec<f64>>],
+    opts: &CalibrateOptions,
+    size: SizeFn,
+) -> Result<Calibrated, Error> {
+    let base_dir = BuildDir(like.to_path_buf());
+    let base_settings = Settings::read(&base_dir)?;
+    let base = super::settings::read_program(&base_dir, &base_settings)?;
+    if base.visibility.params != Vis::Hashed {
+        return Err(base_dir.err(format!(
+            "--like needs a build compiled with --params hashed (its params are {}: its weights are constants of its circuit, so no other model shares it)",
+            base.visibility.params
+        )));
+    }
+    let config = QuantConfig {
+        param_scale: base_settings.param_scale,
+        ..QuantConfig::with_scale(base_settings.input_scale, base.visibility)
+    };
+    let cal = calibrate_like(model, samples, &base, &config, opts, size)?;
+    let sizing = circuit::size(&cal.program);
+    if sizing.k != base_settings.k || sizing.shape != base_settings.shape {
+        return Err(base_dir.err(format!(
+            "the model quantizes to a circuit of k = {} ({:?}), not the reference build's k = {} ({:?})",
+            sizing.k, sizing.shape, base_settings.k, base_settings.shape
+        )));
+    }
+    Ok(cal)
 }

@@ -392,6 +392,7 @@ fn attempt(
         model: model.to_path_buf(),
         data: vec![input.clone()],
         out: dir.0.clone(),
+        like: None,
         calibration: CalibrateOptions {
             target,
             // the per-element check below is stricter than calibration's default 1% of the

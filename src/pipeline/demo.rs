@@ -112,6 +112,7 @@ pub fn demo(out: &Path, rpc_url: Option<&str>, progress: &dyn Progress) -> Resul
         model: model.clone(),
         data: vec![input.clone()],
         out: out.to_path_buf(),
+        like: None,
         calibration: CalibrateOptions {
             bound: vec!["account".into()],
             // the fidelity report counts samples whose approval the quantization would flip

@@ -7,7 +7,7 @@ use crate::model::InputData;
 use crate::proof::proof_file::encode_instance;
 use crate::proof::{self, read_pk, srs, vk_hash, OutputValues, ProofFile};
 use crate::quantize::eval::{evaluate, quantize_inputs};
-use crate::quantize::{InstanceKind, InstanceSlot, Program, Vis, Witness};
+use crate::quantize::{InstanceSlot, Program, Vis, Witness};
 use halo2_axiom::halo2curves::bn256::Fr;
 use serde::Serialize;
 use std::path::Path;
@@ -31,7 +31,7 @@ pub struct ProveReport {
     pub verify_seconds: f64,
     /// Dequantized outputs (computed by the prover; in the proof file only when public).
     pub outputs: Vec<OutputValues>,
-    /// The hash instances, by name (`inputs`, `outputs`), as `0x` hex.
+    /// The hash instances, by name (`outputs`, `inputs`, `params`), as `0x` hex.
     pub hashes: Vec<(String, String)>,
     /// True for the development SRS.
     pub insecure_dev_srs: bool,
@@ -44,7 +44,7 @@ pub struct ProveReport {
 pub fn instance_hashes(layout: &[InstanceSlot], instances: &[Fr]) -> Vec<(String, String)> {
     layout
         .iter()
-        .filter(|s| matches!(s.kind, InstanceKind::InputHash | InstanceKind::OutputHash))
+        .filter(|s| s.kind.is_hash())
         .map(|s| (s.name.clone(), encode_instance(&instances[s.start])))
         .collect()
 }

@@ -76,6 +76,10 @@ pub struct Settings {
     pub num_instances: usize,
     /// What each public instance is (name, kind, scale), in order.
     pub instance_layout: Vec<InstanceSlot>,
+    /// With hashed params: the params hash (model commitment) every proof of this build
+    /// carries, `0x` hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params_hash: Option<String>,
     /// Fidelity on the calibration samples.
     pub fidelity: FidelityReport,
     /// Set by `setup`.
@@ -120,6 +124,7 @@ impl Settings {
             outputs: program.outputs.iter().map(|o| info(&o.name, &o.shape, o.scale)).collect(),
             num_instances: program.num_instances(),
             instance_layout: program.instance_layout(),
+            params_hash: None,
             shape: CircuitShape::default(),
             program_sha256: String::new(),
             fidelity,

@@ -38,7 +38,7 @@ pub fn check_bounds(program: &Program) -> Result<f64, QuantizeError> {
     }
     for step in &program.steps {
         let (out, b) = match &step.kind {
-            StepKind::Linear { out, terms, bias } => (
+            StepKind::Linear { out, terms, bias, .. } => (
                 *out,
                 terms.iter().map(|(w, c)| (*c as f64).abs() * bound[*w as usize]).sum::<f64>() + (*bias as f64).abs(),
             ),

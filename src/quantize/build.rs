@@ -1,6 +1,6 @@
 //! Lowering the op graph into a fixed-point [`Program`].
 
-use super::program::{ProgInput, ProgOutput, Program, Step, StepKind, Visibility, Wire};
+use super::program::{ParamUse, ProgInput, ProgOutput, Program, Step, StepKind, Vis, Visibility, Wire};
 use super::tables::{TableKind, TableSpec};
 use super::QuantizeError;
 use crate::model::graph::{Activation, Graph, Node, Op, Source};
@@ -141,6 +141,7 @@ impl Builder<'_> {
                         out: *o,
                         terms: vec![(*i, 1)],
                         bias: half,
+                        params: None,
                     },
                 });
             }
@@ -208,7 +209,12 @@ impl Builder<'_> {
         let out = self.wires(1)[0];
         self.steps.push(Step {
             node: node.to_string(),
-            kind: StepKind::Linear { out, terms: vec![], bias },
+            kind: StepKind::Linear {
+                out,
+                terms: vec![],
+                bias,
+                params: None,
+            },
         });
         self.constants.insert((c.to_bits(), scale), out);
         Ok(out)
@@ -228,6 +234,7 @@ impl Builder<'_> {
                     out: *o,
                     terms: vec![(*i, m)],
                     bias: 0,
+                    params: None,
                 },
             });
         }
@@ -304,6 +311,15 @@ impl Builder<'_> {
                 let scale = s_max + p;
                 let planned = self.planned_shift(&node.output, scale);
                 let half = planned.map(|s| 1i128 << (s - 1)).unwrap_or(0);
+                // With hashed params the weights of weight layers and the constants of weight
+                // layers and of Add/Sub with a constant operand are parameters: they keep their
+                // places even when zero, so the circuit depends on the architecture only.
+                let hashed = self.cfg.visibility.params == Vis::Hashed;
+                let param_bias = hashed && (!exact || (matches!(node.op_type.as_str(), "Add" | "Sub") && node.inputs.len() == 1));
+                let params = param_bias.then_some(ParamUse {
+                    weights: !exact,
+                    offset: half,
+                });
                 let outs = self.wires(rows.len());
                 for ((o, row), b) in outs.iter().zip(rows).zip(bias) {
                     let mut terms = Vec::with_capacity(row.len());
@@ -311,14 +327,19 @@ impl Builder<'_> {
                         let src = &operands[t.operand];
                         let shift = p + s_max - src.scale;
                         let w = round_i64(&node.name, t.coeff as f64 * 2f64.powi(shift as i32))?;
-                        if w != 0 {
+                        if w != 0 || params.is_some_and(|u| u.weights) {
                             terms.push((src.wires[t.index], w));
                         }
                     }
                     let bq = round_i64(&node.name, *b as f64 * 2f64.powi(scale as i32))? as i128 + half;
                     self.steps.push(Step {
                         node: node.name.clone(),
-                        kind: StepKind::Linear { out: *o, terms, bias: bq },
+                        kind: StepKind::Linear {
+                            out: *o,
+                            terms,
+                            bias: bq,
+                            params,
+                        },
                     });
                 }
                 QTensor {
@@ -400,4 +421,89 @@ pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError>
         visibility: cfg.visibility,
         bound: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::graph::{GraphInput, LinTerm};
+
+    /// x (2 values) → Gemm-like layer with weights `w` and bias → Add of a constant.
+    fn graph(w: [f32; 2], b: f32, c: f32) -> Graph {
+        let term = |index, coeff| LinTerm { operand: 0, index, coeff };
+        let node = |name: &str, op_type: &str, op, input: &str, output: &str| Node {
+            name: name.into(),
+            op_type: op_type.into(),
+            op,
+            inputs: vec![input.into()],
+            output: output.into(),
+            shape: vec![1],
+        };
+        Graph {
+            inputs: vec![GraphInput {
+                name: "x".into(),
+                shape: vec![2],
+            }],
+            outputs: vec![("z".into(), vec![1])],
+            nodes: vec![
+                node(
+                    "dense",
+                    "Gemm",
+                    Op::Linear {
+                        exact: false,
+                        rows: vec![vec![term(0, w[0]), term(1, w[1])]],
+                        bias: vec![b],
+                    },
+                    "x",
+                    "y",
+                ),
+                node(
+                    "shift",
+                    "Add",
+                    Op::Linear {
+                        exact: true,
+                        rows: vec![vec![term(0, 1.0)]],
+                        bias: vec![c],
+                    },
+                    "y",
+                    "z",
+                ),
+            ],
+        }
+    }
+
+    fn hashed() -> QuantConfig {
+        QuantConfig::with_scale(
+            4,
+            Visibility {
+                params: Vis::Hashed,
+                ..Default::default()
+            },
+        )
+    }
+
+    #[test]
+    fn hashed_params_keep_zero_weights_and_one_skeleton_per_architecture() {
+        // fixed params drop a zero weight; hashed params keep its place
+        let fixed = build(&graph([0.5, 0.0], 0.25, 1.0), &QuantConfig::with_scale(4, Default::default())).unwrap();
+        let a = build(&graph([0.5, 0.0], 0.25, 1.0), &hashed()).unwrap();
+        let terms = |p: &Program| match &p.steps[0].kind {
+            StepKind::Linear { terms, .. } => terms.len(),
+            _ => unreachable!(),
+        };
+        assert_eq!((terms(&fixed), terms(&a)), (1, 2));
+        assert_eq!(fixed.param_count(), 0);
+        // the layer's bias (2^8 scale) and weights (2^4), then the Add's constant (2^8)
+        assert_eq!(a.param_values(), vec![64, 8, 0, 256]);
+        // other weights and constants: the same skeleton; another structure: a difference
+        let b = build(&graph([-1.0, 2.0], 0.0, -3.0), &hashed()).unwrap();
+        assert_ne!(a.param_values(), b.param_values());
+        assert_eq!(a.architecture_difference(&b), None);
+        let mut c = build(&graph([0.5, 0.0], 0.25, 1.0), &hashed()).unwrap();
+        c.steps.swap(0, 1);
+        assert!(a.architecture_difference(&c).unwrap().contains("step 0"));
+        // with fixed params other weights are another circuit
+        let fixed_b = build(&graph([-1.0, 2.0], 0.0, -3.0), &QuantConfig::with_scale(4, Default::default())).unwrap();
+        assert!(fixed.architecture_difference(&fixed_b).is_some());
+    }
 }

@@ -196,6 +196,49 @@ pub fn calibrate(
     Ok(out)
 }
 
+/// Quantizes `model` exactly as the reference program `base` was (its scales, table ranges,
+/// visibility and bound values) and checks that the two share an architecture, so their
+/// circuits, and verifying keys, are the same and only the hashed parameters differ. The
+/// samples must stay inside `base`'s table ranges. `config` is `base`'s scale configuration.
+pub fn calibrate_like(
+    model: &LoadedModel,
+    samples: &[Vec<Vec<f64>>],
+    base: &Program,
+    config: &QuantConfig,
+    opts: &CalibrateOptions,
+    size: SizeFn,
+) -> Result<Calibrated, QuantizeError> {
+    if samples.is_empty() {
+        return Err(QuantizeError::Calibration("no samples given".into()));
+    }
+    let mut program = build(&model.graph, config)?;
+    program.bound = base.bound.clone();
+    if program.tables.len() == base.tables.len() && program.tables.iter().zip(&base.tables).all(|(a, b)| a.kind == b.kind) {
+        program.tables = base.tables.clone();
+    }
+    if let Some(difference) = base.architecture_difference(&program) {
+        return Err(QuantizeError::Architecture { difference });
+    }
+    let floats = samples.iter().map(|s| model.run_float(s)).collect::<Result<Vec<_>, _>>()?;
+    let mut quants = Vec::new();
+    for s in samples {
+        let q = quantize_inputs(&program, s)?;
+        let (w, _) = evaluate(&program, &q, true)?;
+        quants.push(w.dequantized_outputs(&program));
+    }
+    super::bounds::check_bounds(&program)?;
+    let report = fidelity(&program, config, &floats, &quants, opts.tolerance, opts.decision_threshold);
+    let (k, rows) = size(&program);
+    Ok(Calibrated {
+        program,
+        config: config.clone(),
+        k,
+        rows,
+        report,
+        candidates: vec![],
+    })
+}
+
 fn worst(r: &FidelityReport) -> f64 {
     r.outputs.iter().map(|o| o.max_rel_error).fold(0.0, f64::max)
 }

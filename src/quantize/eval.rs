@@ -96,7 +96,7 @@ pub fn evaluate(program: &Program, inputs: &[Vec<i128>], check_ranges: bool) -> 
     for step in &program.steps {
         let node = step.node.as_str();
         match &step.kind {
-            StepKind::Linear { out, terms, bias } => {
+            StepKind::Linear { out, terms, bias, .. } => {
                 let mut acc = *bias;
                 for (w, c) in terms {
                     let term = values[*w as usize].checked_mul(*c as i128);

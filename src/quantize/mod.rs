@@ -16,7 +16,7 @@ pub mod tables;
 pub use build::{build, QuantConfig};
 pub use calibrate::{calibrate, CalibrateOptions, Calibrated, FidelityReport, Target};
 pub use eval::Witness;
-pub use program::{InstanceKind, InstanceSlot, Part, Program, PublicSource, Step, StepKind, Vis, Visibility, Wire};
+pub use program::{InstanceKind, InstanceSlot, ParamUse, Part, Program, PublicSource, Step, StepKind, Vis, Visibility, Wire};
 pub use tables::{TableKind, TableSpec};
 
 /// Errors of the quantization stage and of witness generation.
@@ -53,6 +53,12 @@ pub enum QuantizeError {
         name: String,
         /// What is wrong.
         reason: String,
+    },
+    /// `compile --like`: the model is not of the reference build's architecture.
+    #[error("the model's architecture differs from the reference build's ({difference}); --like needs a model of the same architecture (same ops, shapes and constants other than the hashed parameters)")]
+    Architecture {
+        /// Where they differ.
+        difference: String,
     },
     /// Lowering a graph node into fixed-point steps failed.
     #[error("node `{node}`: {reason}")]

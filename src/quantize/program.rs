@@ -45,6 +45,10 @@ pub enum StepKind {
         terms: Vec<(Wire, i64)>,
         /// Integer constant.
         bias: i128,
+        /// Which of the weights and the constant are model parameters (with hashed params:
+        /// advice cells the params hash commits to, instead of circuit constants).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        params: Option<ParamUse>,
     },
     /// `out = a·b + bias`.
     Product {
@@ -80,6 +84,16 @@ impl StepKind {
             StepKind::Linear { out, .. } | StepKind::Product { out, .. } | StepKind::Lookup { out, .. } => *out,
         }
     }
+}
+
+/// The model parameters of a linear step (with `hashed` params).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamUse {
+    /// The term weights are parameters (weight layers); otherwise only the constant is.
+    pub weights: bool,
+    /// The part of the constant that is structure, not a parameter (the rounding offset of a
+    /// rescale that follows): the parameter is `bias - offset`.
+    pub offset: i128,
 }
 
 /// A step with the graph node it came from (for error messages).
@@ -119,18 +133,42 @@ impl Program {
         1 + self.tables.iter().map(|t| t.len()).sum::<usize>()
     }
 
-    /// The parts hashed in the circuit, in instance order: `(part, wires)` for the outputs
-    /// and then the inputs when their visibility is `hashed`.
-    pub fn hashed_parts(&self) -> Vec<(Part, Vec<Wire>)> {
-        [(Part::Output, self.visibility.output), (Part::Input, self.visibility.input)]
-            .into_iter()
-            .filter(|(_, v)| *v == Vis::Hashed)
-            .map(|(part, _)| (part, self.part_wires(part)))
-            .collect()
+    /// The parts hashed in the circuit, in instance order: the outputs, the inputs and the
+    /// parameters, each when its visibility is `hashed`.
+    pub fn hashed_parts(&self) -> Vec<Part> {
+        self.parts().into_iter().filter(|(_, v)| *v == Vis::Hashed).map(|(p, _)| p).collect()
     }
 
-    /// The wires of a part, flattened in order (tensor by tensor, row-major); parameters have
-    /// none (they are constants of the circuit).
+    /// The parts in instance order with their visibility.
+    fn parts(&self) -> [(Part, Vis); 3] {
+        [
+            (Part::Output, self.visibility.output),
+            (Part::Input, self.visibility.input),
+            (Part::Params, self.visibility.params),
+        ]
+    }
+
+    /// A part's visibility, the instance kind of its hash, and the scales of its tensors
+    /// (none for the parameters, whose scales vary by layer).
+    pub fn part_info(&self, part: Part) -> (Vis, InstanceKind, Vec<u32>) {
+        match part {
+            Part::Input => (
+                self.visibility.input,
+                InstanceKind::InputHash,
+                self.inputs.iter().map(|i| i.scale).collect(),
+            ),
+            Part::Output => (
+                self.visibility.output,
+                InstanceKind::OutputHash,
+                self.outputs.iter().map(|o| o.scale).collect(),
+            ),
+            Part::Params => (self.visibility.params, InstanceKind::ParamsHash, Vec::new()),
+        }
+    }
+
+    /// The wires of the inputs or outputs, flattened in order (tensor by tensor, row-major);
+    /// parameters have none (they are step constants or, hashed, cells of their own: see
+    /// [`Program::param_values`]).
     pub fn part_wires(&self, part: Part) -> Vec<Wire> {
         match part {
             Part::Input => self.inputs.iter().flat_map(|i| i.wires.iter().copied()).collect(),
@@ -139,8 +177,101 @@ impl Program {
         }
     }
 
+    /// The model parameters in the order the params hash takes them: step by step, each
+    /// linear step's constant and then its weights (when they are parameters).
+    pub fn param_values(&self) -> Vec<i128> {
+        let mut out = Vec::new();
+        for s in &self.steps {
+            if let StepKind::Linear {
+                terms,
+                bias,
+                params: Some(p),
+                ..
+            } = &s.kind
+            {
+                out.push(bias - p.offset);
+                if p.weights {
+                    out.extend(terms.iter().map(|(_, w)| *w as i128));
+                }
+            }
+        }
+        out
+    }
+
+    /// Number of model parameters that hashed params commit to.
+    pub fn param_count(&self) -> usize {
+        self.steps
+            .iter()
+            .map(|s| match &s.kind {
+                StepKind::Linear {
+                    terms, params: Some(p), ..
+                } => 1 + if p.weights { terms.len() } else { 0 },
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// The program with every model parameter set to zero: what two models of one
+    /// architecture share (their circuits, and so their verifying keys, are equal exactly when
+    /// their skeletons are).
+    pub fn skeleton(&self) -> Program {
+        let mut p = self.clone();
+        for s in &mut p.steps {
+            if let StepKind::Linear {
+                terms,
+                bias,
+                params: Some(u),
+                ..
+            } = &mut s.kind
+            {
+                if u.weights {
+                    terms.iter_mut().for_each(|t| t.1 = 0);
+                }
+                *bias = u.offset;
+            }
+        }
+        p
+    }
+
+    /// Where `self` and `other` differ as architectures (see [`Program::skeleton`]), in words;
+    /// `None` when they are the same.
+    pub fn architecture_difference(&self, other: &Program) -> Option<String> {
+        let (a, b) = (self.skeleton(), other.skeleton());
+        if a == b {
+            return None;
+        }
+        let io = |p: &Program| {
+            let i: Vec<_> = p.inputs.iter().map(|i| (&i.name, &i.shape, i.scale)).collect();
+            let o: Vec<_> = p.outputs.iter().map(|o| (&o.name, &o.shape, o.scale)).collect();
+            format!("{i:?} → {o:?}")
+        };
+        if io(&a) != io(&b) {
+            return Some(format!("inputs/outputs differ: {} vs {}", io(&a), io(&b)));
+        }
+        if let Some((i, (x, y))) = a.steps.iter().zip(&b.steps).enumerate().find(|(_, (x, y))| x != y) {
+            let what = match (&x.kind, &y.kind) {
+                (StepKind::Linear { params: None, .. }, StepKind::Linear { params: None, .. }) => {
+                    "a constant that is not a parameter differs"
+                }
+                _ => "the computation differs",
+            };
+            return Some(format!("step {i} (node `{}` vs `{}`): {what}", x.node, y.node));
+        }
+        if a.steps.len() != b.steps.len() {
+            return Some(format!("{} steps vs {}", a.steps.len(), b.steps.len()));
+        }
+        if a.tables != b.tables {
+            return Some("the lookup tables differ".into());
+        }
+        if a.visibility != b.visibility || a.bound != b.bound {
+            return Some("the visibility or bound values differ".into());
+        }
+        Some("the programs differ".into())
+    }
+
     /// What each public instance is, in order: the outputs (their values when public, one
-    /// hash when hashed), the inputs likewise, then the bound values.
+    /// hash when hashed), the inputs likewise, the params hash when params are hashed, then the
+    /// bound values.
     pub fn instance_layout(&self) -> Vec<InstanceSlot> {
         let mut slots = Vec::new();
         let mut start = 0;
@@ -170,6 +301,9 @@ impl Program {
             Vis::Hashed => push("inputs", InstanceKind::InputHash, None, 1),
             _ => {}
         }
+        if self.visibility.params == Vis::Hashed {
+            push("params", InstanceKind::ParamsHash, None, 1);
+        }
         for name in &self.bound {
             push(name, InstanceKind::Bound, None, 1);
         }
@@ -190,6 +324,7 @@ impl Program {
         };
         part(self.visibility.output, &mut self.part_wires(Part::Output).into_iter(), &mut out);
         part(self.visibility.input, &mut self.part_wires(Part::Input).into_iter(), &mut out);
+        part(self.visibility.params, &mut std::iter::empty(), &mut out);
         out.extend((0..self.bound.len()).map(PublicSource::Bound));
         out
     }
@@ -282,7 +417,7 @@ pub struct Visibility {
     pub input: Vis,
     /// Outputs: public, private or hashed.
     pub output: Vis,
-    /// Parameters: fixed.
+    /// Parameters: fixed or hashed.
     pub params: Vis,
 }
 
@@ -314,7 +449,7 @@ impl Visibility {
         };
         allowed(Part::Input, self.input, &[Vis::Public, Vis::Private, Vis::Hashed])?;
         allowed(Part::Output, self.output, &[Vis::Public, Vis::Private, Vis::Hashed])?;
-        allowed(Part::Params, self.params, &[Vis::Fixed])?;
+        allowed(Part::Params, self.params, &[Vis::Fixed, Vis::Hashed])?;
         Ok(())
     }
 
@@ -336,14 +471,23 @@ pub enum InstanceKind {
     OutputHash,
     /// Poseidon hash of all input values.
     InputHash,
+    /// Poseidon hash of the model parameters (the model commitment).
+    ParamsHash,
     /// A value the prover binds the proof to (`compile --bind`).
     Bound,
+}
+
+impl InstanceKind {
+    /// Whether the instance is a Poseidon hash.
+    pub fn is_hash(self) -> bool {
+        matches!(self, InstanceKind::OutputHash | InstanceKind::InputHash | InstanceKind::ParamsHash)
+    }
 }
 
 /// A run of public instances with one meaning.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstanceSlot {
-    /// Tensor name, `inputs`/`outputs` for a hash, or the bound name.
+    /// Tensor name, `inputs`/`outputs`/`params` for a hash, or the bound name.
     pub name: String,
     /// What the values are.
     pub kind: InstanceKind,

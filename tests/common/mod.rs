@@ -39,6 +39,7 @@ pub fn build_with(name: &str, calibration: CalibrateOptions) -> Built {
         model: model(&format!("{name}.onnx")),
         data: vec![input.clone()],
         out: out.clone(),
+        like: None,
         calibration,
     };
     compile(&opts, &Silent).expect("compiles");

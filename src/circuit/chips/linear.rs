@@ -5,10 +5,23 @@
 //! row r0+i    s_mac    acc = acc[-1] + w·x   (x copied from the term's wire, w = weight)
 //! ```
 //! The result is `acc` on the last row.
+//!
+//! With hashed params, a step whose weights or constant are model parameters uses the param
+//! gates instead: the parameter sits in advice column `p` (copied into the params hash), the
+//! fixed `w` holds only the structural part of the constant (a rounding offset), and each row
+//! takes one term:
+//!
+//! ```text
+//! row r0      s_start_param  acc = w + p              (p = the constant's parameter)
+//! row r0+i    s_mac_param    acc = acc[-1] + p·x      (p = the weight; or s_mac, w·x, when
+//!                                                      only the constant is a parameter)
+//! ```
+//! `p` enters only rows whose param gate is on, and every such cell is hashed, so a prover
+//! cannot change the computation without changing the params hash.
 
 use super::super::config::ZkConfig;
 use super::super::plan::{Cell, PlanBuilder, Sel};
-use crate::quantize::Wire;
+use crate::quantize::{ParamUse, Wire};
 use halo2_axiom::halo2curves::bn256::Fr;
 use halo2_axiom::plonk::ConstraintSystem;
 use halo2_axiom::poly::Rotation;
@@ -33,11 +46,32 @@ pub fn configure(meta: &mut ConstraintSystem<Fr>, c: &ZkConfig) {
         }
         vec![s * sum]
     });
+    if let (Some(p), Some(s_start), Some(s_mac)) = (c.p, c.s_start_param, c.s_mac_param) {
+        meta.create_gate("linear start (param)", |m| {
+            let s = m.query_selector(s_start);
+            let acc = m.query_advice(c.acc, Rotation::cur());
+            let w = m.query_fixed(c.w, Rotation::cur());
+            let p = m.query_advice(p, Rotation::cur());
+            vec![s * (acc - w - p)]
+        });
+        meta.create_gate("linear accumulate (param)", |m| {
+            let s = m.query_selector(s_mac);
+            let acc = m.query_advice(c.acc, Rotation::cur());
+            let prev = m.query_advice(c.acc, Rotation::prev());
+            let p = m.query_advice(p, Rotation::cur());
+            let x = m.query_advice(c.x, Rotation::cur());
+            vec![s * (acc - prev - p * x)]
+        });
+    }
 }
 
 /// Lays out `out = bias + Σ w·x`; the result's home is `acc` on the last row. In the wide
-/// shape each row takes two terms (`w·x + w2·y`).
-pub fn layout(b: &mut PlanBuilder, out: Wire, terms: &[(Wire, i64)], bias: i128) {
+/// shape each row takes two terms (`w·x + w2·y`). With `params`, the parameters go to `p`
+/// cells (see the module docs).
+pub fn layout(b: &mut PlanBuilder, out: Wire, terms: &[(Wire, i64)], bias: i128, params: Option<ParamUse>) {
+    if let Some(u) = params {
+        return layout_params(b, out, terms, bias, u);
+    }
     let mut sum = bias;
     b.push(Sel::Start, bias, 0, Cell::free(0), Cell::free(bias));
     let per_row = if b.shape().wide { 2 } else { 1 };
@@ -53,6 +87,24 @@ pub fn layout(b: &mut PlanBuilder, out: Wire, terms: &[(Wire, i64)], bias: i128)
         b.push(Sel::Mac, weight as i128, 0, Cell::copy(wire, v), Cell::free(sum));
         if let Some((cell, c2)) = second {
             b.set_second(cell, c2);
+        }
+    }
+    b.set_home_acc(out);
+}
+
+/// The param-gate layout of a step with model parameters, one term per row.
+fn layout_params(b: &mut PlanBuilder, out: Wire, terms: &[(Wire, i64)], bias: i128, u: ParamUse) {
+    let mut sum = bias;
+    b.push(Sel::StartParam, u.offset, 0, Cell::free(0), Cell::free(bias));
+    b.set_param(bias - u.offset);
+    for &(wire, weight) in terms {
+        let v = b.value(wire);
+        sum += v * weight as i128;
+        if u.weights {
+            b.push(Sel::MacParam, 0, 0, Cell::copy(wire, v), Cell::free(sum));
+            b.set_param(weight as i128);
+        } else {
+            b.push(Sel::Mac, weight as i128, 0, Cell::copy(wire, v), Cell::free(sum));
         }
     }
     b.set_home_acc(out);
@@ -76,6 +128,72 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.contains("linear accumulate") || err.contains("copy constraint"), "{err}");
+    }
+
+    /// The linear test program (out = 3 + 2·a − 5·b) with hashed params: its weights and
+    /// constant are parameters.
+    fn hashed_params() -> (crate::quantize::Program, crate::quantize::Witness) {
+        let (mut p, w) = crate::circuit::mock::tests::linear_program();
+        p.visibility.params = crate::quantize::Vis::Hashed;
+        for s in &mut p.steps {
+            if let crate::quantize::StepKind::Linear { params, .. } = &mut s.kind {
+                *params = Some(crate::quantize::ParamUse { weights: true, offset: 1 });
+            }
+        }
+        (p, w)
+    }
+
+    fn params_shape(wide: bool) -> crate::circuit::CircuitShape {
+        crate::circuit::CircuitShape {
+            wide,
+            poseidon: true,
+            params: true,
+        }
+    }
+
+    #[test]
+    fn hashed_params_are_advice_cells_the_params_hash_commits_to() {
+        use crate::circuit::mock::tests::mock_shape;
+        use crate::circuit::plan::{Plan, Sel};
+        use halo2_axiom::halo2curves::ff::Field;
+        let (p, w) = hashed_params();
+        // parameters: the constant 3 less its structural offset 1, then the weights 2, −5
+        assert_eq!(p.param_values(), vec![2, 2, -5]);
+        for wide in [false, true] {
+            mock_shape(&p, &w, params_shape(wide), |_| {}).expect("honest witness satisfies the gates");
+        }
+        let plan = Plan::new(&p, Some(&w), params_shape(false));
+        let values: Vec<_> = p.param_values().into_iter().map(crate::circuit::fe).collect();
+        assert_eq!(plan.instance_values().last(), Some(&crate::circuit::poseidon::hash(&values)));
+        // another weight in a `p` cell (the running sum adjusted to match) breaks the copy into
+        // the sponge: the computation cannot use weights other than the hashed ones
+        let err = mock_shape(&p, &w, params_shape(false), |plan| {
+            let r = plan.rows.iter().position(|row| row.sel == Sel::MacParam).unwrap();
+            plan.rows[r].p += 1;
+            let x = plan.rows[r].x.value;
+            for row in plan.rows[r..].iter_mut().filter(|row| row.sel != Sel::None) {
+                row.acc.value += x;
+            }
+        })
+        .unwrap_err();
+        assert!(err.contains("copy constraint"), "{err}");
+        // a wrong running sum with the hashed weights breaks the param gate
+        let err = mock_shape(&p, &w, params_shape(false), |plan| {
+            let r = plan.rows.iter().position(|row| row.sel == Sel::MacParam).unwrap();
+            plan.rows[r].acc.value += 1;
+        })
+        .unwrap_err();
+        assert!(err.contains("linear accumulate (param)"), "{err}");
+        // a wrong params hash instance is refused
+        let err = mock_shape(&p, &w, params_shape(false), |plan| {
+            for c in plan.public.iter_mut() {
+                if let crate::circuit::plan::PublicCell::Digest { value, .. } = c {
+                    *value += crate::circuit::Fr::ONE;
+                }
+            }
+        })
+        .unwrap_err();
+        assert!(err.contains("instance") || err.contains("copy"), "{err}");
     }
 
     #[test]

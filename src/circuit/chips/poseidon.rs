@@ -271,6 +271,7 @@ mod tests {
     const SHAPE: CircuitShape = CircuitShape {
         wide: false,
         poseidon: true,
+        params: false,
     };
 
     /// The linear test program with hashed inputs and outputs.
