@@ -24,9 +24,13 @@ struct Spec {
     scale: Option<u32>,
     bind_account: bool,
     public_input: bool,
+    /// `--params hashed`.
+    hashed_params: bool,
+    /// The credit model with one weight changed, compiled `--like` the previous spec's build.
+    changed_weight: bool,
 }
 
-const SPECS: [Spec; 3] = [
+const SPECS: [Spec; 5] = [
     // The approved credit model: instances [score, account].
     Spec {
         fixture: "credit.json",
@@ -34,6 +38,8 @@ const SPECS: [Spec; 3] = [
         scale: None,
         bind_account: true,
         public_input: false,
+        hashed_params: false,
+        changed_weight: false,
     },
     // The same architecture quantized differently: another model (another vk), same layout.
     Spec {
@@ -42,6 +48,8 @@ const SPECS: [Spec; 3] = [
         scale: Some(8),
         bind_account: true,
         public_input: false,
+        hashed_params: false,
+        changed_weight: false,
     },
     // For the oracle: instances [score, 10 public inputs].
     Spec {
@@ -50,6 +58,29 @@ const SPECS: [Spec; 3] = [
         scale: None,
         bind_account: false,
         public_input: true,
+        hashed_params: false,
+        changed_weight: false,
+    },
+    // Hashed params: instances [score, params hash]; one verifier for the architecture.
+    Spec {
+        fixture: "credit_params.json",
+        verifier: Some("CreditModelVerifier"),
+        scale: None,
+        bind_account: false,
+        public_input: false,
+        hashed_params: true,
+        changed_weight: false,
+    },
+    // Another model of that architecture (one weight changed), compiled --like it: same vk,
+    // another params hash.
+    Spec {
+        fixture: "credit_params_other.json",
+        verifier: None,
+        scale: None,
+        bind_account: false,
+        public_input: false,
+        hashed_params: true,
+        changed_weight: true,
     },
 ];
 
@@ -57,13 +88,20 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn build(spec: &Spec, tmp: &Path) -> BuildDir {
+fn build(spec: &Spec, tmp: &Path, previous: Option<&BuildDir>) -> BuildDir {
     let out = tmp.join(spec.fixture.trim_end_matches(".json"));
+    let (model, like) = if spec.changed_weight {
+        let m = tmp.join("credit_changed.onnx");
+        common::with_changed_weight(&common::model("credit_mlp.onnx"), &m, 0.125);
+        (m, Some(previous.expect("a reference build").path().to_path_buf()))
+    } else {
+        (common::model("credit_mlp.onnx"), None)
+    };
     let opts = CompileOptions {
-        model: common::model("credit_mlp.onnx"),
+        model,
         data: vec![common::model("credit_mlp.input.json")],
         out: out.clone(),
-        like: None,
+        like,
         calibration: CalibrateOptions {
             scale: spec.scale,
             visibility: zkinfer::quantize::Visibility {
@@ -71,6 +109,11 @@ fn build(spec: &Spec, tmp: &Path) -> BuildDir {
                     zkinfer::quantize::Vis::Public
                 } else {
                     zkinfer::quantize::Vis::Private
+                },
+                params: if spec.hashed_params {
+                    zkinfer::quantize::Vis::Hashed
+                } else {
+                    zkinfer::quantize::Vis::Fixed
                 },
                 ..Default::default()
             },
@@ -89,8 +132,9 @@ fn committed_verifiers_and_fixtures_are_current() {
     let update = std::env::var_os("UPDATE_FIXTURES").is_some();
     let tmp = tempfile::tempdir().unwrap();
     let mut hashes = Vec::new();
+    let mut previous: Option<BuildDir> = None;
     for spec in &SPECS {
-        let dir = build(spec, tmp.path());
+        let dir = build(spec, tmp.path(), previous.as_ref());
         let fixture_path = root().join("fixtures").join(spec.fixture);
         if let Some(name) = spec.verifier {
             let v = build_verifier(
@@ -149,6 +193,8 @@ fn committed_verifiers_and_fixtures_are_current() {
             assert_eq!(f["bound"]["account"].as_str().unwrap(), format!("0x{:0>64}", &ACCOUNT[2..]));
         }
         hashes.push(vk_hash(&vk));
+        previous = Some(dir);
     }
     assert_ne!(hashes[0], hashes[1], "the other model has another verifying key");
+    assert_eq!(hashes[3], hashes[4], "hashed params: one verifying key for both models");
 }

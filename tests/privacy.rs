@@ -247,27 +247,6 @@ fn visibility_errors_name_the_part() {
     assert!(!out.exists(), "nothing written on a refused visibility");
 }
 
-/// `model` with the first value of its first weight initializer (more than one value) changed
-/// to `value`, written to `path`.
-fn with_changed_weight(model: &std::path::Path, path: &std::path::Path, value: f32) {
-    use prost::Message;
-    let mut m = tract_onnx::pb::ModelProto::decode(std::fs::read(model).unwrap().as_slice()).unwrap();
-    let graph = m.graph.as_mut().unwrap();
-    let t = graph
-        .initializer
-        .iter_mut()
-        .find(|t| t.dims.iter().product::<i64>() > 1)
-        .expect("a weight initializer");
-    if t.float_data.is_empty() {
-        let mut raw = t.raw_data.clone();
-        raw[..4].copy_from_slice(&value.to_le_bytes());
-        t.raw_data = raw;
-    } else {
-        t.float_data[0] = value;
-    }
-    std::fs::write(path, m.encode_to_vec()).unwrap();
-}
-
 fn cli_params_hash(dir: &zkinfer::pipeline::BuildDir) -> String {
     let o = zkinfer(&["--json", "hash", dir.path().to_str().unwrap(), "--part", "params"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -339,7 +318,10 @@ fn hashed_params_commit_to_the_model_and_one_verifier_serves_its_architecture() 
     let mut as_a = inst_b.clone();
     as_a[1] = inst[1];
     assert!(!evm.accepts(&proof_b, &as_a), "EVM accepted model B's proof under A's hash");
-    assert!(!native(&a, &proof_b, &as_a), "native verifier accepted model B's proof under A's hash");
+    assert!(
+        !native(&a, &proof_b, &as_a),
+        "native verifier accepted model B's proof under A's hash"
+    );
 
     // --like refuses another architecture and a build whose params are fixed
     let other = a.tmp.path().join("other");

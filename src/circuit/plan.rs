@@ -242,9 +242,7 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
     for step in &program.steps {
         b.node = node_index(&step.node, &mut nodes);
         match &step.kind {
-            StepKind::Linear { out, terms, bias, params } => {
-                chips::linear::layout(&mut b, *out, terms, *bias, *params)
-            }
+            StepKind::Linear { out, terms, bias, params } => chips::linear::layout(&mut b, *out, terms, *bias, *params),
             StepKind::Product { out, a, b: bb, bias } => chips::product::layout(&mut b, *out, *a, *bb, *bias),
             StepKind::Lookup {
                 out,

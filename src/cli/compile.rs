@@ -157,9 +157,7 @@ impl Render for CompileReport {
         if let Some(l) = &self.like {
             rows.push(("circuit".into(), format!("the same as {l}'s (same verifying key after setup)")));
         }
-        rows.extend([
-            ("samples".into(), self.fidelity.samples.to_string()),
-        ]);
+        rows.extend([("samples".into(), self.fidelity.samples.to_string())]);
         for o in &self.fidelity.outputs {
             let decisions = match o.decision_changes {
                 Some(n) => format!(", decisions changed in {n} of {} samples", self.fidelity.samples),

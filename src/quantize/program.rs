@@ -136,7 +136,11 @@ impl Program {
     /// The parts hashed in the circuit, in instance order: the outputs, the inputs and the
     /// parameters, each when its visibility is `hashed`.
     pub fn hashed_parts(&self) -> Vec<Part> {
-        self.parts().into_iter().filter(|(_, v)| *v == Vis::Hashed).map(|(p, _)| p).collect()
+        self.parts()
+            .into_iter()
+            .filter(|(_, v)| *v == Vis::Hashed)
+            .map(|(p, _)| p)
+            .collect()
     }
 
     /// The parts in instance order with their visibility.

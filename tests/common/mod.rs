@@ -136,3 +136,23 @@ pub fn onnx_model(input: (&str, &[i64]), output: (&str, &[i64]), nodes: Vec<pb::
     };
     model.encode_to_vec()
 }
+
+/// `model` with the first value of its first weight initializer (more than one value) changed
+/// to `value`, written to `path`.
+pub fn with_changed_weight(model: &std::path::Path, path: &std::path::Path, value: f32) {
+    let mut m = pb::ModelProto::decode(std::fs::read(model).unwrap().as_slice()).unwrap();
+    let graph = m.graph.as_mut().unwrap();
+    let t = graph
+        .initializer
+        .iter_mut()
+        .find(|t| t.dims.iter().product::<i64>() > 1)
+        .expect("a weight initializer");
+    if t.float_data.is_empty() {
+        let mut raw = t.raw_data.clone();
+        raw[..4].copy_from_slice(&value.to_le_bytes());
+        t.raw_data = raw;
+    } else {
+        t.float_data[0] = value;
+    }
+    std::fs::write(path, m.encode_to_vec()).unwrap();
+}
