@@ -10,7 +10,8 @@ data is the same on every run, and links the wheel's own suites beside them:
     zkinfer conformance conformance-data --out conformance
 
 Inputs or outputs that are not tensors (sequences, maps, optionals) are left out; the runner
-reports those cases as failing to load.
+reports those cases as failing to load. Some cases hold their data as TensorProto already (types
+numpy lacks: float16 variants, float8, int4...); those are written as they are.
 """
 
 import os
@@ -21,7 +22,7 @@ import numpy as np
 np.random.seed(0)
 
 import onnx.backend.test.case.node as node_cases  # noqa: E402  (seed first: cases draw data on import)
-from onnx import numpy_helper  # noqa: E402
+from onnx import TensorProto, numpy_helper  # noqa: E402
 
 
 def main(out: str) -> None:
@@ -43,12 +44,20 @@ def main(out: str) -> None:
             graph = case.model.graph
             for kind, values, infos in (("input", inputs, graph.input), ("output", outputs, graph.output)):
                 for j, v in enumerate(values):
+                    if not infos[j].type.HasField("tensor_type"):
+                        continue
                     if isinstance(v, np.generic):
                         v = np.asarray(v)
-                    if not isinstance(v, np.ndarray) or not infos[j].type.HasField("tensor_type"):
+                    if isinstance(v, TensorProto):
+                        t = TensorProto()
+                        t.CopyFrom(v)
+                        t.name = infos[j].name
+                    elif isinstance(v, np.ndarray):
+                        t = numpy_helper.from_array(v, infos[j].name)
+                    else:
                         continue
                     with open(os.path.join(ds, f"{kind}_{j}.pb"), "wb") as f:
-                        f.write(numpy_helper.from_array(v, infos[j].name).SerializeToString())
+                        f.write(t.SerializeToString())
         count += 1
     print(f"{count} node cases written to {os.path.join(out, 'node')}")
 

@@ -33,6 +33,7 @@ fn fast_subset_passes_and_unsupported_ops_are_named() {
         ],
         limit: None,
         target: zkinfer::quantize::Target::Resources,
+        isolate: None,
     };
     let report = conformance(&opts, &Silent).expect("runs");
     let case = |name: &str| {
@@ -114,6 +115,7 @@ fn generated_node_cases_of_argmax_einsum_split_and_gather_pass() {
         filter: names.iter().map(|n| n.to_string()).collect(),
         limit: None,
         target: zkinfer::quantize::Target::Resources,
+        isolate: None,
     };
     let report = conformance(&opts, &Silent).expect("runs");
     for name in names {
@@ -151,6 +153,22 @@ fn cli_runs_a_case_and_refuses_a_missing_directory() {
     common::assert_fails(&o, &["/nonexistent/onnx/data is not a directory"]);
 }
 
+#[test]
+fn an_isolated_case_over_its_time_limit_fails_naming_the_limit() {
+    use zkinfer::pipeline::conformance::{run_case_isolated, Isolation};
+    let case = data().join("simple").join("test_single_relu_model");
+    let iso = |timeout_secs| Isolation {
+        exe: env!("CARGO_BIN_EXE_zkinfer").into(),
+        timeout_secs,
+    };
+    let r = run_case_isolated(&iso(0), "simple", &case, zkinfer::quantize::Target::Resources);
+    assert_eq!(r.status, Status::Fail);
+    assert!(r.error.unwrap().contains("per-case time limit of 0 s"));
+    let r = run_case_isolated(&iso(600), "simple", &case, zkinfer::quantize::Target::Resources);
+    assert_eq!(r.status, Status::Pass, "{:?}", r.error);
+    assert_eq!(r.ops, vec!["Relu"]);
+}
+
 /// Every case of the data set ends in a verdict with a typed error, never a panic.
 #[test]
 fn no_case_panics() {
@@ -160,6 +178,7 @@ fn no_case_panics() {
         filter: vec![],
         limit: None,
         target: zkinfer::quantize::Target::Resources,
+        isolate: None,
     };
     let report = conformance(&opts, &Silent).expect("runs");
     assert!(report.cases.len() >= 100, "{}", report.summary());

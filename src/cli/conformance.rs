@@ -1,7 +1,9 @@
 //! `zkinfer conformance [DATA] --out DIR`
 
 use super::report::{Render, Reporter};
-use crate::pipeline::conformance::{conformance, find_data, write_report, ConformanceOptions, ConformanceReport, Status};
+use crate::pipeline::conformance::{
+    conformance, find_data, run_case, write_report, ConformanceOptions, ConformanceReport, Isolation, Status,
+};
 use crate::quantize::Target;
 use std::path::PathBuf;
 
@@ -27,10 +29,32 @@ pub struct Args {
     /// circuit within the calibration tolerance).
     #[arg(long, value_enum, default_value = "accuracy")]
     pub target: Target,
+    /// Wall-clock limit per case in seconds: each case runs in a child process, and one that
+    /// runs longer fails, naming the limit.
+    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    pub case_timeout: u64,
+    /// Internal: run the one case in this directory and write its result as JSON to
+    /// `--run-case-out` (how the runner isolates cases).
+    #[arg(long, hide = true, requires_all = ["run_case_suite", "run_case_out"])]
+    pub run_case: Option<PathBuf>,
+    /// Internal: the suite of `--run-case`.
+    #[arg(long, hide = true)]
+    pub run_case_suite: Option<String>,
+    /// Internal: where `--run-case` writes its result.
+    #[arg(long, hide = true)]
+    pub run_case_out: Option<PathBuf>,
 }
 
 /// Runs `conformance`: failing cases are reported, not an error.
 pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
+    if let (Some(case), Some(suite), Some(out)) = (&a.run_case, &a.run_case_suite, &a.run_case_out) {
+        let result = run_case(suite, case, a.target);
+        std::fs::write(out, serde_json::to_vec(&result)?)?;
+        return Ok(());
+    }
+    if a.case_timeout == 0 {
+        anyhow::bail!("--case-timeout must be at least 1 second");
+    }
     let data = match a.data {
         Some(d) => d,
         None => find_data()?,
@@ -41,6 +65,10 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
         filter: a.filter,
         limit: a.limit,
         target: a.target,
+        isolate: Some(Isolation {
+            exe: std::env::current_exe()?,
+            timeout_secs: a.case_timeout,
+        }),
     };
     let report = conformance(&opts, r)?;
     write_report(&report, &a.out)?;

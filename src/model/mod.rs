@@ -53,6 +53,17 @@ pub enum ModelError {
         /// What is wrong.
         reason: String,
     },
+    /// A supported op in a form zkinfer does not prove (its semantics differ from the
+    /// real-valued computation the circuit holds, or the form is refused by design).
+    #[error("node `{node}` ({op_type}): {reason}")]
+    UnsupportedForm {
+        /// Node name.
+        node: String,
+        /// ONNX op type.
+        op_type: String,
+        /// What is not supported.
+        reason: String,
+    },
     /// A model input cannot be given a concrete shape.
     #[error("model input `{name}`: {reason}")]
     Input {

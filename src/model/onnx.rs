@@ -100,6 +100,7 @@ impl LoadedModel {
                 });
             }
         }
+        let integer = check_forms(graph_proto)?;
         let mut model = onnx
             .model_for_proto_model(&proto)
             .map_err(|e| malformed(format!("translation failed ({})", tract_msg(&e))))?;
@@ -150,6 +151,7 @@ impl LoadedModel {
                 }
                 continue;
             }
+            refuse_integer_division(pbnode, i, &integer)?;
             let lower = ops::lookup(&pbnode.op_type).ok_or_else(|| ModelError::UnsupportedOp {
                 op_type: pbnode.op_type.clone(),
                 node: name.clone(),
@@ -440,5 +442,179 @@ fn node_name(n: &pb::NodeProto, i: usize) -> String {
         format!("{}_{}", n.op_type, i)
     } else {
         n.name.clone()
+    }
+}
+
+/// ONNX element types holding integers (uint8 … uint64, int8 … int64).
+const INTEGER_TYPES: [i32; 8] = [2, 3, 4, 5, 6, 7, 12, 13];
+
+/// Ops whose output has the element type of their first data operand (for tracking which
+/// tensors hold integers); `Where` follows its second operand.
+const TYPE_FOLLOWING: &[&str] = &[
+    "Abs",
+    "Add",
+    "Clip",
+    "Concat",
+    "Div",
+    "Expand",
+    "Flatten",
+    "Gather",
+    "Identity",
+    "Max",
+    "Min",
+    "Mul",
+    "Neg",
+    "Pad",
+    "ReduceMax",
+    "ReduceMin",
+    "ReduceSum",
+    "Relu",
+    "Reshape",
+    "Slice",
+    "Squeeze",
+    "Sub",
+    "Sum",
+    "Tile",
+    "Transpose",
+    "Unsqueeze",
+];
+
+/// Refuses supported ops in forms zkinfer does not prove, before tract's analysis can fail on
+/// them less clearly (`BatchNormalization` in training mode, `Pad` with `axes`), and returns
+/// the tensors that hold integers (for [`refuse_integer_division`]).
+fn check_forms(graph: &pb::GraphProto) -> Result<HashSet<String>, ModelError> {
+    let mut integer: HashSet<String> = HashSet::new();
+    let elem = |v: &pb::ValueInfoProto| match &v.r#type.as_ref()?.value {
+        Some(pb::type_proto::Value::TensorType(t)) => Some(t.elem_type),
+        _ => None,
+    };
+    for v in &graph.input {
+        if elem(v).is_some_and(|t| INTEGER_TYPES.contains(&t)) {
+            integer.insert(v.name.clone());
+        }
+    }
+    for t in &graph.initializer {
+        if INTEGER_TYPES.contains(&t.data_type) {
+            integer.insert(t.name.clone());
+        }
+    }
+    for (i, n) in graph.node.iter().enumerate() {
+        let form = |reason: String| ModelError::UnsupportedForm {
+            node: node_name(n, i),
+            op_type: n.op_type.clone(),
+            reason,
+        };
+        let attr = |name: &str| n.attribute.iter().find(|a| a.name == name);
+        let is_int = |k: usize| n.input.get(k).is_some_and(|x| integer.contains(x));
+        match n.op_type.as_str() {
+            "BatchNormalization"
+                if attr("training_mode").is_some_and(|a| a.i != 0) || n.output.iter().filter(|o| !o.is_empty()).count() > 1 =>
+            {
+                return Err(form(
+                    "training mode (batch statistics, running-mean outputs) is not supported; export the model for inference".into(),
+                ))
+            }
+            "Pad" if n.input.get(3).is_some_and(|a| !a.is_empty()) => {
+                return Err(form(
+                    "the `axes` input (opset 18) is not supported; give pads for every axis".into(),
+                ))
+            }
+            _ => {}
+        }
+        let out_int = match n.op_type.as_str() {
+            "Cast" => attr("to").is_some_and(|a| INTEGER_TYPES.contains(&(a.i as i32))),
+            "Constant" => attr("value")
+                .and_then(|a| a.t.as_ref())
+                .is_some_and(|t| INTEGER_TYPES.contains(&t.data_type)),
+            "Where" => is_int(1),
+            op if TYPE_FOLLOWING.contains(&op) => is_int(0),
+            _ => false,
+        };
+        if out_int {
+            integer.extend(n.output.iter().filter(|o| !o.is_empty()).cloned());
+        }
+    }
+    Ok(integer)
+}
+
+/// Refuses a `Div` (that tract did not fold to a constant) with an integer operand: ONNX
+/// integer division truncates toward zero, and the circuit proves real-valued division.
+fn refuse_integer_division(n: &pb::NodeProto, i: usize, integer: &HashSet<String>) -> Result<(), ModelError> {
+    if n.op_type == "Div" && n.input.iter().take(2).any(|x| integer.contains(x)) {
+        return Err(ModelError::UnsupportedForm {
+            node: node_name(n, i),
+            op_type: n.op_type.clone(),
+            reason: "integer division truncates toward zero, and zkinfer proves real-valued division; cast the operands to float first"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    fn value(name: &str, elem_type: i32) -> pb::ValueInfoProto {
+        pb::ValueInfoProto {
+            name: name.into(),
+            r#type: Some(pb::TypeProto {
+                value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type, shape: None })),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn node(op: &str, inputs: &[&str], outputs: &[&str]) -> pb::NodeProto {
+        pb::NodeProto {
+            op_type: op.into(),
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: outputs.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn graph(inputs: Vec<pb::ValueInfoProto>, nodes: Vec<pb::NodeProto>) -> pb::GraphProto {
+        pb::GraphProto {
+            input: inputs,
+            node: nodes,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn integer_division_is_refused_float_division_is_not() {
+        // int32 a → Neg → Div by b: the integer type flows through Neg
+        let g = graph(
+            vec![value("a", 6), value("b", 1)],
+            vec![node("Neg", &["a"], &["n"]), node("Div", &["n", "b"], &["y"])],
+        );
+        let ints = check_forms(&g).unwrap();
+        let e = refuse_integer_division(&g.node[1], 1, &ints).unwrap_err().to_string();
+        assert!(e.contains("Div_1") && e.contains("integer division truncates"), "{e}");
+        // a Cast to float first: accepted
+        let mut cast = node("Cast", &["a"], &["f"]);
+        cast.attribute.push(pb::AttributeProto {
+            name: "to".into(),
+            i: 1,
+            ..Default::default()
+        });
+        let g = graph(vec![value("a", 6), value("b", 1)], vec![cast, node("Div", &["f", "b"], &["y"])]);
+        let ints = check_forms(&g).unwrap();
+        assert!(refuse_integer_division(&g.node[1], 1, &ints).is_ok());
+    }
+
+    #[test]
+    fn training_mode_batchnorm_and_pad_axes_are_refused() {
+        let g = graph(
+            vec![value("x", 1)],
+            vec![node("BatchNormalization", &["x", "s", "b", "m", "v"], &["y", "rm", "rv"])],
+        );
+        assert!(check_forms(&g).unwrap_err().to_string().contains("training mode"));
+        let g = graph(vec![value("x", 1)], vec![node("Pad", &["x", "p", "", "axes"], &["y"])]);
+        assert!(check_forms(&g).unwrap_err().to_string().contains("`axes`"));
+        let g = graph(vec![value("x", 1)], vec![node("Pad", &["x", "p"], &["y"])]);
+        assert!(check_forms(&g).is_ok());
     }
 }

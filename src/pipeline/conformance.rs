@@ -12,7 +12,7 @@ use crate::model::InputData;
 use crate::proof::SrsSource;
 use crate::quantize::CalibrateOptions;
 use prost::Message;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tract_onnx::pb::TensorProto;
 use tract_onnx::prelude::Framework;
@@ -36,10 +36,22 @@ pub struct ConformanceOptions {
     pub limit: Option<usize>,
     /// Calibration target for every case.
     pub target: crate::quantize::Target,
+    /// Run each case in a child process with a time limit (its memory and any abort stay
+    /// there); `None` runs the cases in this process.
+    pub isolate: Option<Isolation>,
+}
+
+/// How isolated cases run.
+#[derive(Clone, Debug)]
+pub struct Isolation {
+    /// The zkinfer executable (runs `conformance --run-case`).
+    pub exe: PathBuf,
+    /// Wall-clock limit per case, in seconds; a case that exceeds it fails, naming the limit.
+    pub timeout_secs: u64,
 }
 
 /// A case's outcome.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Proved, verified, and the outputs match.
@@ -124,7 +136,7 @@ pub const SCOPE_OPS: &[&str] = &[
 ];
 
 /// One case.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseResult {
     /// Suite.
     pub suite: String,
@@ -139,22 +151,22 @@ pub struct CaseResult {
     /// Whether every op is in [`SCOPE_OPS`].
     pub in_scope: bool,
     /// The error or mismatch, when not passing.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Largest |proven − expected| over the outputs.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_abs_error: Option<f64>,
     /// Circuit size.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub k: Option<u32>,
     /// Activation (input) scale chosen by calibration: the tolerance is
     /// 4 · 2^-max(scale, 8) + 1% of |expected|.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale: Option<u32>,
     /// Graph inputs after the first that were fixed to the case's data (made initializers):
     /// the `node` cases feed weights, pads, shapes and axes as inputs, where a model holds
     /// constants; a case that does not compile with them computed is retried this way.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fixed_inputs: Vec<String>,
 }
 
@@ -295,13 +307,108 @@ pub fn run_case(suite: &str, case: &Path, target: crate::quantize::Target) -> Ca
     r
 }
 
+/// Runs one case in a child process (`zkinfer conformance --run-case`) under the time limit.
+pub fn run_case_isolated(iso: &Isolation, suite: &str, case: &Path, target: crate::quantize::Target) -> CaseResult {
+    let name = case.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let failed = |error: String| CaseResult {
+        suite: suite.into(),
+        name: name.clone(),
+        status: Status::Fail,
+        ops: vec![],
+        unsupported_ops: vec![],
+        in_scope: false,
+        error: Some(error),
+        max_abs_error: None,
+        k: None,
+        scale: None,
+        fixed_inputs: vec![],
+    };
+    let tmp = match tempfile::tempdir() {
+        Ok(t) => t,
+        Err(e) => return failed(format!("temporary directory: {e}")),
+    };
+    let out = tmp.path().join("case.json");
+    let target_name = match target {
+        crate::quantize::Target::Resources => "resources",
+        crate::quantize::Target::Accuracy => "accuracy",
+    };
+    let child = std::process::Command::new(&iso.exe)
+        .arg("conformance")
+        .arg("--quiet")
+        .arg("--run-case")
+        .arg(case)
+        .arg("--run-case-suite")
+        .arg(suite)
+        .arg("--run-case-out")
+        .arg(&out)
+        .arg("--target")
+        .arg(target_name)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => return failed(format!("cannot start {}: {e}", iso.exe.display())),
+    };
+    // stderr is read on a thread so a chatty child cannot block on a full pipe
+    let stderr = child.stderr.take();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut s) = stderr {
+            use std::io::Read;
+            let _ = s.read_to_string(&mut text);
+        }
+        text
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break Ok(st),
+            Ok(None) if start.elapsed().as_secs() >= iso.timeout_secs => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break Err(format!(
+                    "exceeded the per-case time limit of {} s (conformance --case-timeout)",
+                    iso.timeout_secs
+                ));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(50)),
+            Err(e) => break Err(format!("waiting for the case process: {e}")),
+        }
+    };
+    let stderr = reader.join().unwrap_or_default();
+    match status {
+        Err(e) => failed(e),
+        Ok(st) => match std::fs::read_to_string(&out)
+            .ok()
+            .and_then(|t| serde_json::from_str::<CaseResult>(&t).ok())
+        {
+            Some(r) => r,
+            None => {
+                let tail: String = stderr.lines().rev().take(3).collect::<Vec<_>>().join(" | ");
+                failed(format!("the case process ended ({st}) without a result: {tail}"))
+            }
+        },
+    }
+}
+
 fn prove_case(case: &Path, target: crate::quantize::Target, r: &mut CaseResult) -> Result<(), (Status, String)> {
     let data_dir = case.join("test_data_set_0");
     let unsupported = |e: String| (Status::Unsupported, e);
     let inputs = read_tensors(&data_dir, "input").map_err(unsupported)?;
     let expected = read_tensors(&data_dir, "output").map_err(unsupported)?;
-    if inputs.is_empty() || expected.is_empty() {
-        return Err((Status::Fail, format!("{}: no input_0.pb / output_0.pb", data_dir.display())));
+    if expected.is_empty() {
+        return Err((
+            Status::BadData,
+            format!("{}: no output_0.pb (the case ships no expected outputs)", data_dir.display()),
+        ));
+    }
+    if inputs.is_empty() {
+        return Err((
+            Status::Unsupported,
+            "the model takes no inputs (its outputs are constants): there is nothing to prove".into(),
+        ));
     }
     for (what, lists) in [("input", &inputs), ("output", &expected)] {
         for (i, list) in lists.iter().enumerate() {
@@ -384,7 +491,9 @@ fn attempt(
     // A failure in a model with ops outside the table is put down to them.
     let has_unsupported = !r.unsupported_ops.is_empty();
     let classify = |e: Error| match &e {
-        Error::Model(crate::model::ModelError::UnsupportedOp { .. }) => (Status::Unsupported, e.to_string()),
+        Error::Model(crate::model::ModelError::UnsupportedOp { .. } | crate::model::ModelError::UnsupportedForm { .. }) => {
+            (Status::Unsupported, e.to_string())
+        }
         _ if has_unsupported => (Status::Unsupported, e.to_string()),
         _ => (Status::Fail, e.to_string()),
     };
@@ -502,7 +611,10 @@ pub fn conformance(opts: &ConformanceOptions, progress: &dyn Progress) -> Result
         );
         progress.start(&label);
         let t = std::time::Instant::now();
-        let r = run_case(suite, case, opts.target);
+        let r = match &opts.isolate {
+            Some(iso) => run_case_isolated(iso, suite, case, opts.target),
+            None => run_case(suite, case, opts.target),
+        };
         let what = format!("{label}: {}", r.status.as_str());
         progress.done(&what, t.elapsed().as_secs_f64());
         results.push(r);

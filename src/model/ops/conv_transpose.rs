@@ -48,10 +48,12 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
                 .map(|d| {
                     let span = (kernel[d] as i64 - 1) * dil[d] as i64 + 1;
                     let total = st[d] as i64 * (xs[2 + d] as i64 - 1) + opad.get(d).copied().unwrap_or(0) + span - out[2 + d] as i64;
+                    // floor division, as the spec's reference: an output_shape beyond the natural
+                    // size gives a negative total, all of it at the end (NOTSET / SAME_LOWER)
                     if auto == "SAME_UPPER" {
-                        total / 2
+                        total.div_euclid(2)
                     } else {
-                        total - total / 2
+                        total - total.div_euclid(2)
                     }
                 })
                 .collect()
@@ -123,6 +125,24 @@ mod tests {
         };
         let r: Vec<Vec<(usize, f32)>> = rows.iter().map(|r| r.iter().map(|t| (t.index, t.coeff)).collect()).collect();
         assert_eq!(r, vec![vec![(0, 1.0)], vec![(0, 10.0)], vec![(1, 1.0)], vec![(1, 10.0)]]);
+    }
+
+    #[test]
+    fn an_output_shape_beyond_the_natural_size_pads_at_the_end() {
+        // x [1,1,2], w = [1, 10], stride 2: natural size 4; output_shape 5 → total padding −1,
+        // begin 0 (floor division): [x0, 10x0, x1, 10x1, 0]
+        let mut n = ctx_with(
+            "ConvTranspose",
+            vec![var("x", &[1, 1, 2]), konst(&[1, 1, 2], &[1.0, 10.0])],
+            &[1, 1, 5],
+        );
+        n.ints("strides", &[2]);
+        n.ints("output_shape", &[5]);
+        let Lowered::Op(Op::Linear { rows, .. }, _) = n.run(super::lower).unwrap() else {
+            panic!()
+        };
+        let r: Vec<Vec<(usize, f32)>> = rows.iter().map(|r| r.iter().map(|t| (t.index, t.coeff)).collect()).collect();
+        assert_eq!(r, vec![vec![(0, 1.0)], vec![(0, 10.0)], vec![(1, 1.0)], vec![(1, 10.0)], vec![]]);
     }
 
     #[test]
