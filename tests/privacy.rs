@@ -12,7 +12,7 @@ use zkinfer::model::InputData;
 use zkinfer::pipeline::gas::deploy;
 use zkinfer::pipeline::prove::prove;
 use zkinfer::pipeline::verifier::{build_verifier, VerifierOptions};
-use zkinfer::pipeline::verify::verify;
+use zkinfer::pipeline::verify::{verify, verify_with, ModelCheck, VerifyOptions};
 use zkinfer::pipeline::{Settings, Silent};
 use zkinfer::proof::transcript::scalar_bytes;
 use zkinfer::proof::{read_vk, srs, ProofFile};
@@ -311,9 +311,25 @@ fn hashed_params_commit_to_the_model_and_one_verifier_serves_its_architecture() 
     prove(&b, &a.input, &proof_b_path, &Silent).expect("proves with model B");
     let (proof_b, inst_b) = read_proof(&proof_b_path);
     assert_eq!(hex(&inst_b[1]), hash_b);
-    // A's build and A's verifier contract accept B's proof: it names B's params hash
-    verify(&a.dir, &proof_b_path, &Silent).expect("A's build verifies B's proof");
+    // A's verifier contract accepts B's proof: it names B's params hash
     assert!(evm.accepts(&proof_b, &inst_b) && native(&a, &proof_b, &inst_b));
+    // `zkinfer verify` with A's build refuses it unless B's model is approved (or any model)
+    let err = verify(&a.dir, &proof_b_path, &Silent).unwrap_err().to_string();
+    assert!(err.contains("other model parameters") && err.contains(&hash_b), "{err}");
+    let approved = VerifyOptions {
+        models: ModelCheck::Approved(vec![hash_b.clone()]),
+    };
+    let r = verify_with(&a.dir, &proof_b_path, &approved, &Silent).expect("B's model approved");
+    assert_eq!(r.model.unwrap().params_hash.as_deref(), Some(hash_b.as_str()));
+    let any = VerifyOptions { models: ModelCheck::Any };
+    verify_with(&a.dir, &proof_b_path, &any, &Silent).expect("any model");
+    let (proof_path_b, dir_a) = (proof_b_path.to_str().unwrap(), a.dir.path().to_str().unwrap());
+    assert_fails(
+        &zkinfer(&["verify", dir_a, proof_path_b]),
+        &["other model parameters", "--params-hash"],
+    );
+    let o = zkinfer(&["verify", dir_a, proof_path_b, "--params-hash", &hash_b]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // B's proof presented as a proof of the approved model A (A's params hash) is refused
     let mut as_a = inst_b.clone();
     as_a[1] = inst[1];
@@ -361,4 +377,56 @@ fn hashed_params_commit_to_the_model_and_one_verifier_serves_its_architecture() 
         "6",
     ]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--scale"));
+}
+
+fn with_params(params: Vis) -> Built {
+    build_with(
+        "credit_mlp",
+        CalibrateOptions {
+            visibility: Visibility {
+                params,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+}
+
+#[test]
+fn public_params_are_instances_and_private_params_are_witness_only() {
+    let b = with_params(Vis::Public);
+    let settings = Settings::read(&b.dir).unwrap();
+    let program = zkinfer::pipeline::settings::read_program(&b.dir, &settings).unwrap();
+    let n = program.param_count();
+    assert!(n > 100, "the credit model's weights and biases: {n}");
+    assert_eq!(kinds(&b), [(InstanceKind::Output, 1), (InstanceKind::Params, n)]);
+    verify(&b.dir, &b.proof, &Silent).expect("verifies");
+    let (proof, inst) = read_proof(&b.proof);
+    // the instances after the score are the quantized parameters, in program order
+    let want: Vec<Fr> = program.param_values().into_iter().map(zkinfer::circuit::fe).collect();
+    assert_eq!(inst[1..], want[..]);
+    let mut evm = Evm::new(&b);
+    assert!(evm.accepts(&proof, &inst) && native(&b, &proof, &inst));
+    // another weight in the instances: refused
+    let mut wrong = inst.clone();
+    wrong[1 + n / 2] += Fr::from(1u64);
+    assert!(!evm.accepts(&proof, &wrong) && !native(&b, &proof, &wrong));
+
+    // private params: only the score is public, and compile says what that means
+    let p = with_params(Vis::Private);
+    assert_eq!(kinds(&p), [(InstanceKind::Output, 1)]);
+    verify(&p.dir, &p.proof, &Silent).expect("verifies");
+    let out = p.tmp.path().join("again");
+    let o = zkinfer(&[
+        "compile",
+        model("credit_mlp.onnx").to_str().unwrap(),
+        "--data",
+        p.input.to_str().unwrap(),
+        "--params",
+        "private",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("params are private and not committed"));
 }

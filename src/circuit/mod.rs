@@ -87,7 +87,7 @@ pub fn size_in(program: &Program, shape: CircuitShape) -> Sizing {
 /// Smallest circuit for the program: the narrow shape unless the wide one lowers `k`.
 pub fn size(program: &Program) -> Sizing {
     let poseidon = program.visibility.hashes();
-    let params = program.visibility.params == crate::quantize::Vis::Hashed;
+    let params = program.visibility.params_in_advice();
     let narrow = size_in(
         program,
         CircuitShape {

@@ -272,15 +272,12 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
 
 /// Lays out the sponge of each hashed part; returns the digest cells in part order.
 fn layout_hashes(b: &mut PlanBuilder, program: &Program) -> Vec<PublicCell> {
+    debug_assert_eq!(b.params.len(), program.part_wires(Part::Params).len(), "one p cell per parameter");
     program
         .hashed_parts()
         .into_iter()
         .map(|part| {
-            let wires = match part {
-                Part::Params => b.params.iter().map(|(w, _)| *w).collect(),
-                _ => program.part_wires(part),
-            };
-            let (row, value) = chips::poseidon::layout(b, &wires);
+            let (row, value) = chips::poseidon::layout(b, &program.part_wires(part));
             PublicCell::Digest { row, value }
         })
         .collect()
@@ -296,13 +293,7 @@ pub fn count_hash_rows(program: &Program) -> usize {
     program
         .hashed_parts()
         .into_iter()
-        .map(|part| {
-            let n = match part {
-                Part::Params => program.param_count(),
-                _ => program.part_wires(part).len(),
-            };
-            chips::poseidon::rows_for(n)
-        })
+        .map(|part| chips::poseidon::rows_for(program.part_wires(part).len()))
         .sum()
 }
 

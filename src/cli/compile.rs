@@ -35,9 +35,11 @@ pub struct Args {
     /// Who sees the outputs: `public`, `private` or `hashed`.
     #[arg(long, value_enum, default_value = "public")]
     pub output: Vis,
-    /// Who sees the weights: `fixed` (constants of the circuit, committed in the vk) or
-    /// `hashed` (private advice; their Poseidon hash, the model commitment, is an instance, and
-    /// any model of the same architecture compiled `--like` this build shares its verifier).
+    /// Who sees the weights: `fixed` (constants of the circuit, committed in the vk), `hashed`
+    /// (private advice; their Poseidon hash, the model commitment, is an instance, and any model
+    /// of the same architecture compiled `--like` this build shares its verifier), `public`
+    /// (advice, every parameter an instance) or `private` (advice, not committed: the proof
+    /// does not say which weights ran).
     #[arg(long, value_enum, default_value = "fixed")]
     pub params: Vis,
     /// Reuse the scales, lookup ranges, visibility and bound values of the build in DIR (compiled
@@ -151,6 +153,9 @@ impl Render for CompileReport {
             ),
             ("public instances".into(), self.num_instances.to_string()),
         ];
+        if self.visibility.params != crate::quantize::Vis::Fixed {
+            rows.push(("parameters".into(), format!("{} (advice cells)", self.num_params)));
+        }
         if let Some(h) = &self.params_hash {
             rows.push(("params hash".into(), h.clone()));
         }
@@ -184,6 +189,18 @@ impl Render for CompileReport {
     fn warnings(&self) -> Vec<String> {
         let f = &self.fidelity;
         let mut w = Vec::new();
+        if self.visibility.params != crate::quantize::Vis::Fixed && self.num_params == 0 {
+            w.push(format!(
+                "params are {} but the model has no weight layers: there is nothing to commit to",
+                self.visibility.params
+            ));
+        }
+        if self.visibility.params == crate::quantize::Vis::Private {
+            w.push(
+                "params are private and not committed: a proof shows that some model of this architecture produced the outputs, not which one; --params hashed commits to the weights"
+                    .into(),
+            );
+        }
         for o in &f.outputs {
             if o.diverges {
                 w.push(format!(

@@ -146,6 +146,7 @@ pub fn instance_meaning(s: &crate::quantize::InstanceSlot) -> String {
         InstanceKind::OutputHash => "Poseidon hash of the outputs".into(),
         InstanceKind::InputHash => "Poseidon hash of the inputs (`zkinfer hash`)".into(),
         InstanceKind::ParamsHash => "Poseidon hash of the model parameters (`zkinfer hash --part params`)".into(),
+        InstanceKind::Params => "the model parameters (quantized integers, in program order)".into(),
         InstanceKind::Bound => format!("bound value `{}`", s.name),
     }
 }

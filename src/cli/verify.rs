@@ -2,7 +2,7 @@
 
 use super::prove::values;
 use super::report::{secs, Render, Reporter};
-use crate::pipeline::verify::{verify, VerifyReport};
+use crate::pipeline::verify::{verify_with, ModelCheck, VerifyOptions, VerifyReport};
 use crate::pipeline::BuildDir;
 use std::path::PathBuf;
 
@@ -13,11 +13,32 @@ pub struct Args {
     pub build_dir: PathBuf,
     /// Proof file.
     pub proof: PathBuf,
+    /// With params hashed or public: also accept proofs of the model with this params hash
+    /// (repeatable; `zkinfer hash DIR --part params` prints a build's). Without it, only this
+    /// build's own model is accepted.
+    #[arg(long, value_name = "HASH")]
+    pub params_hash: Vec<String>,
+    /// With params not fixed: accept a proof of any model of this architecture.
+    #[arg(long, conflicts_with = "params_hash")]
+    pub any_model: bool,
 }
 
 /// Runs `verify`; a rejected proof is an error (non-zero exit).
 pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
-    let report = verify(&BuildDir(a.build_dir), &a.proof, r)?;
+    let dir = BuildDir(a.build_dir);
+    let models = if a.any_model {
+        ModelCheck::Any
+    } else if a.params_hash.is_empty() {
+        ModelCheck::ThisBuild
+    } else {
+        let mut list = a.params_hash.clone();
+        // this build's own model stays accepted
+        if let Some(own) = crate::pipeline::Settings::read(&dir)?.params_hash {
+            list.push(own);
+        }
+        ModelCheck::Approved(list)
+    };
+    let report = verify_with(&dir, &a.proof, &VerifyOptions { models }, r)?;
     r.emit(&report);
     Ok(())
 }
@@ -34,9 +55,19 @@ impl Render for VerifyReport {
         for (name, h) in &self.hashes {
             rows.push((format!("hash of the {name}"), h.clone()));
         }
+        if let Some(m) = &self.model {
+            let hash = m.params_hash.as_deref().unwrap_or("-");
+            rows.push(("model".into(), format!("params hash {hash}: {}", m.checked)));
+        }
         rows
     }
     fn warnings(&self) -> Vec<String> {
-        self.warning.iter().cloned().collect()
+        let mut w: Vec<String> = self.warning.iter().cloned().collect();
+        if let Some(m) = &self.model {
+            if m.checked.starts_with("not checked") || m.checked.starts_with("unknown") {
+                w.push(format!("which model made this proof: {}", m.checked));
+            }
+        }
+        w
     }
 }

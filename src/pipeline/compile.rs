@@ -54,9 +54,11 @@ pub struct CompileReport {
     pub visibility: crate::quantize::Visibility,
     /// Public instances per proof.
     pub num_instances: usize,
-    /// The params hash (model commitment) proofs of this build carry, with hashed params.
+    /// The params hash (model commitment) of this build's model, with hashed or public params.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub params_hash: Option<String>,
+    /// Model parameters in advice cells (params not fixed).
+    pub num_params: usize,
     /// The build whose circuit this one shares (`--like`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub like: Option<String>,
@@ -123,7 +125,8 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         cal.config.param_scale,
     );
     settings.shape = sizing.shape;
-    if cal.program.visibility.params == Vis::Hashed {
+    // the model's identity when the vk does not pin the weights (private params have none)
+    if matches!(cal.program.visibility.params, Vis::Hashed | Vis::Public) {
         settings.params_hash = Some(encode_instance(&super::hash::params_hash(&cal.program)));
     }
     std::fs::create_dir_all(dir.path()).map_err(|e| dir.err(format!("cannot create: {e}")))?;
@@ -149,6 +152,7 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         visibility: settings.visibility,
         num_instances: settings.num_instances,
         params_hash: settings.params_hash.clone(),
+        num_params: cal.program.part_wires(crate::quantize::Part::Params).len(),
         like: opts.like.as_ref().map(|p| p.display().to_string()),
         fidelity: cal.report,
         candidates: cal.candidates,
@@ -168,7 +172,7 @@ fn compile_like(
     let base_dir = BuildDir(like.to_path_buf());
     let base_settings = Settings::read(&base_dir)?;
     let base = super::settings::read_program(&base_dir, &base_settings)?;
-    if base.visibility.params != Vis::Hashed {
+    if !base.visibility.params_in_advice() {
         return Err(base_dir.err(format!(
             "--like needs a build compiled with --params hashed (its params are {}: its weights are constants of its circuit, so no other model shares it)",
             base.visibility.params

@@ -76,8 +76,8 @@ pub struct Settings {
     pub num_instances: usize,
     /// What each public instance is (name, kind, scale), in order.
     pub instance_layout: Vec<InstanceSlot>,
-    /// With hashed params: the params hash (model commitment) every proof of this build
-    /// carries, `0x` hex.
+    /// With hashed (or public) params: the params hash (model commitment) of this build's model,
+    /// `0x` hex; `verify` accepts proofs of this model only, unless told otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params_hash: Option<String>,
     /// Fidelity on the calibration samples.

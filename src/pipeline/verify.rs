@@ -20,8 +20,12 @@ pub struct VerifyReport {
     pub vk_hash: String,
     /// Public outputs the proof attests to.
     pub outputs: Vec<OutputValues>,
-    /// Hash instances the proof attests to, by name (`inputs`, `outputs`).
+    /// Hash instances the proof attests to, by name (`outputs`, `inputs`, `params`).
     pub hashes: Vec<(String, String)>,
+    /// Which model the proof was made with, when the parameters are not fixed: the params hash
+    /// (for public params, computed from their instances) and how it was checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelIdentity>,
     /// Seconds of verification.
     pub seconds: f64,
     /// True for the development SRS.
@@ -29,6 +33,85 @@ pub struct VerifyReport {
     /// Warning when insecure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+}
+
+/// Which models a proof may have been made with (builds whose params are not fixed, where the
+/// verifying key belongs to the architecture, not to one model).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ModelCheck {
+    /// This build's own parameters (its `params_hash`).
+    #[default]
+    ThisBuild,
+    /// Any of these params hashes (`0x` hex).
+    Approved(Vec<String>),
+    /// Any model of the architecture (nothing checked).
+    Any,
+}
+
+/// The model a proof was made with.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelIdentity {
+    /// Params hash of the proof's model (`0x` hex); none when the params are private.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params_hash: Option<String>,
+    /// `this build's`, `approved`, `not checked (--any-model)` or `unknown (private params)`.
+    pub checked: String,
+}
+
+/// Options of [`verify_with`].
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// Which models to accept.
+    pub models: ModelCheck,
+}
+
+/// The params hash a proof's instances name: the hash instance, or the hash of the public
+/// parameter instances; `None` when the params are fixed or private.
+fn proof_params_hash(settings: &Settings, instances: &[Fr]) -> Option<String> {
+    use crate::proof::proof_file::encode_instance;
+    let slot = settings
+        .instance_layout
+        .iter()
+        .find(|s| matches!(s.kind, InstanceKind::ParamsHash | InstanceKind::Params))?;
+    let values = instances.get(slot.start..slot.start + slot.len)?;
+    Some(encode_instance(&match slot.kind {
+        InstanceKind::ParamsHash => values[0],
+        _ => crate::circuit::poseidon::hash(values),
+    }))
+}
+
+/// Checks the proof's model against `check` (after the proof verified).
+fn check_model(settings: &Settings, instances: &[Fr], check: &ModelCheck) -> Result<Option<ModelIdentity>, Error> {
+    use crate::quantize::Vis;
+    let params = settings.visibility.params;
+    if params == Vis::Fixed {
+        return Ok(None);
+    }
+    let hash = proof_params_hash(settings, instances);
+    let checked = match (check, &hash) {
+        (ModelCheck::Any, _) => "not checked (--any-model)",
+        (_, None) => "unknown (private params: the proof does not say which weights ran)",
+        (ModelCheck::ThisBuild, Some(h)) if Some(h) == settings.params_hash.as_ref() => "this build's",
+        (ModelCheck::Approved(list), Some(h)) if list.iter().any(|a| a.eq_ignore_ascii_case(h)) => "approved",
+        (ModelCheck::ThisBuild, Some(h)) => {
+            return Err(proof::ProofError::Rejected(format!(
+                "the proof is valid but was made with other model parameters (params hash {h}; this build's is {}); to accept that model pass --params-hash {h}, or --any-model",
+                settings.params_hash.as_deref().unwrap_or("not recorded")
+            ))
+            .into())
+        }
+        (ModelCheck::Approved(list), Some(h)) => {
+            return Err(proof::ProofError::Rejected(format!(
+                "the proof is valid but its model (params hash {h}) is not among the approved ones ({})",
+                list.join(", ")
+            ))
+            .into())
+        }
+    };
+    Ok(Some(ModelIdentity {
+        params_hash: hash,
+        checked: checked.into(),
+    }))
 }
 
 /// Decodes the public output instances (their slots of the settings' instance layout) with
@@ -56,8 +139,14 @@ pub fn outputs_from_instances(settings: &Settings, instances: &[Fr]) -> Result<V
     Ok(out)
 }
 
-/// Verifies the proof in `proof_path` with the keys of `dir`.
+/// Verifies the proof in `proof_path` with the keys of `dir`; with params not fixed, the proof
+/// must also have been made with this build's parameters.
 pub fn verify(dir: &BuildDir, proof_path: &Path, progress: &dyn Progress) -> Result<VerifyReport, Error> {
+    verify_with(dir, proof_path, &VerifyOptions::default(), progress)
+}
+
+/// [`verify`] with a choice of accepted models.
+pub fn verify_with(dir: &BuildDir, proof_path: &Path, opts: &VerifyOptions, progress: &dyn Progress) -> Result<VerifyReport, Error> {
     let settings = Settings::read(dir)?;
     let setup = settings
         .setup
@@ -98,12 +187,14 @@ pub fn verify(dir: &BuildDir, proof_path: &Path, progress: &dyn Progress) -> Res
     let params = srs::read_params(&dir.srs(), Some(settings.k))?;
     let (result, seconds) = step(progress, "verifying", || proof::verify(&params, &vk, &proof_bytes, &instances));
     result?;
+    let model = check_model(&settings, &instances, &opts.models)?;
     Ok(VerifyReport {
         verified: true,
         proof_path: proof_path.display().to_string(),
         vk_hash: hash,
         outputs,
         hashes: super::prove::instance_hashes(&settings.instance_layout, &instances),
+        model,
         seconds,
         insecure_dev_srs: setup.insecure_dev_srs,
         warning: setup.insecure_dev_srs.then(|| INSECURE_SRS_WARNING.to_string()),

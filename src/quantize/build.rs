@@ -1,6 +1,6 @@
 //! Lowering the op graph into a fixed-point [`Program`].
 
-use super::program::{ParamUse, ProgInput, ProgOutput, Program, Step, StepKind, Vis, Visibility, Wire};
+use super::program::{ParamUse, ProgInput, ProgOutput, Program, Step, StepKind, Visibility, Wire};
 use super::tables::{TableKind, TableSpec};
 use super::QuantizeError;
 use crate::model::graph::{Activation, Graph, Node, Op, Source};
@@ -311,11 +311,12 @@ impl Builder<'_> {
                 let scale = s_max + p;
                 let planned = self.planned_shift(&node.output, scale);
                 let half = planned.map(|s| 1i128 << (s - 1)).unwrap_or(0);
-                // With hashed params the weights of weight layers and the constants of weight
-                // layers and of Add/Sub with a constant operand are parameters: they keep their
-                // places even when zero, so the circuit depends on the architecture only.
-                let hashed = self.cfg.visibility.params == Vis::Hashed;
-                let param_bias = hashed && (!exact || (matches!(node.op_type.as_str(), "Add" | "Sub") && node.inputs.len() == 1));
+                // With params not fixed (hashed, public, private) the weights of weight layers
+                // and the constants of weight layers and of Add/Sub with a constant operand are
+                // parameters: they keep their places even when zero, so the circuit depends on
+                // the architecture only.
+                let advice = self.cfg.visibility.params_in_advice();
+                let param_bias = advice && (!exact || (matches!(node.op_type.as_str(), "Add" | "Sub") && node.inputs.len() == 1));
                 let params = param_bias.then_some(ParamUse {
                     weights: !exact,
                     offset: half,
@@ -427,6 +428,7 @@ pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError>
 mod tests {
     use super::*;
     use crate::model::graph::{GraphInput, LinTerm};
+    use crate::quantize::Vis;
 
     /// x (2 values) → Gemm-like layer with weights `w` and bias → Add of a constant.
     fn graph(w: [f32; 2], b: f32, c: f32) -> Graph {

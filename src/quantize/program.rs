@@ -170,13 +170,15 @@ impl Program {
         }
     }
 
-    /// The wires of the inputs or outputs, flattened in order (tensor by tensor, row-major);
-    /// parameters have none (they are step constants or, hashed, cells of their own: see
-    /// [`Program::param_values`]).
+    /// The wires of a part, flattened in order: inputs and outputs tensor by tensor, row-major;
+    /// parameters (when not fixed) as pseudo-wires numbered from `num_wires` in
+    /// [`Program::param_values`] order, whose home cells the circuit lays out in its `p`
+    /// column. Fixed parameters have none (they are constants of the circuit).
     pub fn part_wires(&self, part: Part) -> Vec<Wire> {
         match part {
             Part::Input => self.inputs.iter().flat_map(|i| i.wires.iter().copied()).collect(),
             Part::Output => self.outputs.iter().flat_map(|o| o.wires.iter().copied()).collect(),
+            Part::Params if self.visibility.params_in_advice() => (0..self.param_count()).map(|i| (self.num_wires + i) as Wire).collect(),
             Part::Params => Vec::new(),
         }
     }
@@ -274,8 +276,7 @@ impl Program {
     }
 
     /// What each public instance is, in order: the outputs (their values when public, one
-    /// hash when hashed), the inputs likewise, the params hash when params are hashed, then the
-    /// bound values.
+    /// hash when hashed), the inputs likewise, the parameters likewise, then the bound values.
     pub fn instance_layout(&self) -> Vec<InstanceSlot> {
         let mut slots = Vec::new();
         let mut start = 0;
@@ -305,8 +306,10 @@ impl Program {
             Vis::Hashed => push("inputs", InstanceKind::InputHash, None, 1),
             _ => {}
         }
-        if self.visibility.params == Vis::Hashed {
-            push("params", InstanceKind::ParamsHash, None, 1);
+        match self.visibility.params {
+            Vis::Public => push("params", InstanceKind::Params, None, self.param_count()),
+            Vis::Hashed => push("params", InstanceKind::ParamsHash, None, 1),
+            _ => {}
         }
         for name in &self.bound {
             push(name, InstanceKind::Bound, None, 1);
@@ -328,7 +331,7 @@ impl Program {
         };
         part(self.visibility.output, &mut self.part_wires(Part::Output).into_iter(), &mut out);
         part(self.visibility.input, &mut self.part_wires(Part::Input).into_iter(), &mut out);
-        part(self.visibility.params, &mut std::iter::empty(), &mut out);
+        part(self.visibility.params, &mut self.part_wires(Part::Params).into_iter(), &mut out);
         out.extend((0..self.bound.len()).map(PublicSource::Bound));
         out
     }
@@ -421,7 +424,7 @@ pub struct Visibility {
     pub input: Vis,
     /// Outputs: public, private or hashed.
     pub output: Vis,
-    /// Parameters: fixed or hashed.
+    /// Parameters: fixed, hashed, public or private.
     pub params: Vis,
 }
 
@@ -453,8 +456,14 @@ impl Visibility {
         };
         allowed(Part::Input, self.input, &[Vis::Public, Vis::Private, Vis::Hashed])?;
         allowed(Part::Output, self.output, &[Vis::Public, Vis::Private, Vis::Hashed])?;
-        allowed(Part::Params, self.params, &[Vis::Fixed, Vis::Hashed])?;
+        allowed(Part::Params, self.params, &[Vis::Fixed, Vis::Hashed, Vis::Public, Vis::Private])?;
         Ok(())
+    }
+
+    /// Whether the parameters are advice cells (any visibility but `fixed`): the circuit then
+    /// belongs to the architecture, not to one model.
+    pub fn params_in_advice(&self) -> bool {
+        self.params != Vis::Fixed
     }
 
     /// Whether the circuit computes a hash.
@@ -477,6 +486,8 @@ pub enum InstanceKind {
     InputHash,
     /// Poseidon hash of the model parameters (the model commitment).
     ParamsHash,
+    /// The model parameters (quantized integers, [`Program::param_values`] order).
+    Params,
     /// A value the prover binds the proof to (`compile --bind`).
     Bound,
 }
@@ -491,7 +502,8 @@ impl InstanceKind {
 /// A run of public instances with one meaning.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstanceSlot {
-    /// Tensor name, `inputs`/`outputs`/`params` for a hash, or the bound name.
+    /// Tensor name, `inputs`/`outputs`/`params` for a hash (`params` also for public
+    /// parameters), or the bound name.
     pub name: String,
     /// What the values are.
     pub kind: InstanceKind,

@@ -126,13 +126,13 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
                 let mut widx = vec![oc, c];
                 widx.extend(&k);
                 let coeff = w.data[ravel(&widx, &wst)];
-                if coeff != 0.0 {
-                    row.push(LinTerm {
-                        operand: 0,
-                        index: ravel(&idx, &xst),
-                        coeff,
-                    });
-                }
+                // zero weights too: the quantizer drops them for fixed params and keeps their
+                // places (an architecture's circuit) when the params are advice
+                row.push(LinTerm {
+                    operand: 0,
+                    index: ravel(&idx, &xst),
+                    coeff,
+                });
             }
         }
         rows.push(row);

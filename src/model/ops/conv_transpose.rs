@@ -86,10 +86,8 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
                     for m in 0..mg {
                         let mut widx = vec![ic, m];
                         widx.extend(&k);
+                        // zero weights keep their places (see conv.rs)
                         let coeff = w.data[ravel(&widx, &wst)];
-                        if coeff == 0.0 {
-                            continue;
-                        }
                         let mut oi = vec![n, g * mg + m];
                         oi.extend(&pos);
                         rows[ravel(&oi, &ost)].push(LinTerm {
