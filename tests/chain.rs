@@ -706,6 +706,42 @@ fn bad_deploy_and_submit_requests_are_named() {
     );
 
     let anvil = start_anvil(31337);
+    // A build with hashed params: deploy says its verifier accepts any model of the
+    // architecture and how to pin the approved one.
+    let hashed = tmp.path().join("hashed");
+    compile(
+        &CompileOptions {
+            model: common::model("credit_mlp.onnx"),
+            data: vec![common::model("credit_mlp.input.json")],
+            out: hashed.clone(),
+            like: None,
+            calibration: CalibrateOptions {
+                visibility: zkinfer::quantize::Visibility {
+                    params: zkinfer::quantize::Vis::Hashed,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        },
+        &Silent,
+    )
+    .unwrap();
+    setup(&BuildDir(hashed.clone()), &zkinfer::proof::SrsSource::Dev, &Silent).unwrap();
+    let plan = json(&zkinfer(&[
+        "--json",
+        "deploy",
+        s(&hashed),
+        "--dry-run",
+        "--rpc-url",
+        &anvil.url,
+        "--private-key",
+        DEPLOYER_KEY,
+    ]));
+    let warned = plan["warnings"].as_array().unwrap().iter().any(|w| {
+        let w = w.as_str().unwrap();
+        w.contains("accepts proofs of any model") && w.contains("ApprovedModelVerifier") && w.contains("paramsIndex 1")
+    });
+    assert!(warned, "{plan}");
     let nobody = "0x00000000000000000000000000000000000000aa";
     assert_fails(
         &zkinfer(&[

@@ -226,6 +226,24 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
         }
         warnings.push(super::INSECURE_SRS_WARNING.to_string());
     }
+    if settings.visibility.params != crate::quantize::Vis::Fixed {
+        let slot = settings.instance_layout.iter().find(|s| {
+            matches!(
+                s.kind,
+                crate::quantize::InstanceKind::ParamsHash | crate::quantize::InstanceKind::Params
+            )
+        });
+        warnings.push(match (slot, &settings.params_hash) {
+            (Some(slot), Some(h)) if slot.len == 1 => format!(
+                "this build's params are {}: the verifier accepts proofs of any model of its architecture. Put contracts/ApprovedModelVerifier.sol in front (paramsIndex {}, approve {h}) so consumers accept only approved models",
+                settings.visibility.params, slot.start
+            ),
+            _ => format!(
+                "this build's params are {}: the verifier accepts proofs of any model of its architecture; consumers must check which model (the params instances) themselves",
+                settings.visibility.params
+            ),
+        });
+    }
     let built = build_verifier(dir, &opts.verifier, progress)?;
     let consumers = match gate {
         Some(_) => Some(step(progress, "compiling CreditGate", || compile_consumers(&built.solc)).0?),
