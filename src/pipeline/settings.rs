@@ -212,5 +212,7 @@ pub fn read_program(dir: &BuildDir, settings: &Settings) -> Result<Program, Erro
     if p.instance_layout() != settings.instance_layout || p.tables.len() != settings.tables.len() {
         return Err(dir.err("program.json does not match settings.json; recompile"));
     }
+    p.check_structure()
+        .map_err(|e| dir.err(format!("program.json is inconsistent ({e}); recompile")))?;
     Ok(p)
 }

@@ -341,6 +341,59 @@ impl Program {
         self.instance_layout().iter().map(|s| s.len).sum()
     }
 
+    /// Checks that every wire a step, input or output names exists and that steps read only
+    /// wires defined before them, and that table indices exist: a program read from disk is
+    /// laid out only when this holds.
+    pub fn check_structure(&self) -> Result<(), String> {
+        let mut defined = vec![false; self.num_wires];
+        fn define(defined: &mut [bool], w: Wire, what: &str) -> Result<(), String> {
+            let n = defined.len();
+            match defined.get_mut(w as usize) {
+                Some(d) if !*d => {
+                    *d = true;
+                    Ok(())
+                }
+                Some(_) => Err(format!("{what} redefines wire {w}")),
+                None => Err(format!("{what} names wire {w} of {n}")),
+            }
+        }
+        for i in &self.inputs {
+            if i.table >= self.tables.len() {
+                return Err(format!("input `{}` names table {} of {}", i.name, i.table, self.tables.len()));
+            }
+            for w in &i.wires {
+                define(&mut defined, *w, &format!("input `{}`", i.name))?;
+            }
+        }
+        for (n, s) in self.steps.iter().enumerate() {
+            let what = format!("step {n} (node `{}`)", s.node);
+            let reads: Vec<Wire> = match &s.kind {
+                StepKind::Linear { terms, .. } => terms.iter().map(|(w, _)| *w).collect(),
+                StepKind::Product { a, b, .. } => vec![*a, *b],
+                StepKind::Lookup {
+                    input, table, rem_table, ..
+                } => {
+                    if *table >= self.tables.len() || *rem_table >= self.tables.len() {
+                        return Err(format!("{what} names a table beyond the {}", self.tables.len()));
+                    }
+                    vec![*input]
+                }
+            };
+            for r in reads {
+                if !defined.get(r as usize).copied().unwrap_or(false) {
+                    return Err(format!("{what} reads wire {r} before it is defined"));
+                }
+            }
+            define(&mut defined, s.kind.out(), &what)?;
+        }
+        for o in &self.outputs {
+            if let Some(w) = o.wires.iter().find(|w| !defined.get(**w as usize).copied().unwrap_or(false)) {
+                return Err(format!("output `{}` names undefined wire {w}", o.name));
+            }
+        }
+        Ok(())
+    }
+
     /// How many steps read each wire (plus one per output use), for layout decisions.
     pub fn use_counts(&self) -> Vec<u32> {
         let mut uses = vec![0u32; self.num_wires];
@@ -525,4 +578,29 @@ pub enum PublicSource {
     Hash(usize),
     /// The `i`-th bound value.
     Bound(usize),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn structure_check_names_undefined_wires_and_tables() {
+        let (p, _) = crate::circuit::mock::tests::linear_program();
+        assert_eq!(p.check_structure(), Ok(()));
+        let mut bad = p.clone();
+        if let StepKind::Linear { terms, .. } = &mut bad.steps[0].kind {
+            terms[0].0 = 99;
+        }
+        assert!(bad.check_structure().unwrap_err().contains("reads wire 99 before it is defined"));
+        let mut bad = p.clone();
+        bad.outputs[0].wires[0] = 7;
+        assert!(bad.check_structure().unwrap_err().contains("output"));
+        let mut bad = p.clone();
+        bad.inputs[0].table = 5;
+        assert!(bad.check_structure().unwrap_err().contains("table 5"));
+        let mut bad = p;
+        bad.steps.push(bad.steps[0].clone());
+        assert!(bad.check_structure().unwrap_err().contains("redefines"));
+    }
 }
