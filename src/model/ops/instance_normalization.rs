@@ -22,7 +22,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     let gamma: Vec<f32> = chan.iter().map(|&c| scale.data[c]).collect();
     let beta: Vec<f32> = chan.iter().map(|&c| bias.data[c]).collect();
     let axes: Vec<usize> = (2..xs.len()).collect();
-    Ok(normalize(ctx, &x, &xs, &axes, eps, &gamma, &beta))
+    Ok(normalize(ctx, &x, &xs, &axes, eps, &gamma, &beta, &Default::default()))
 }
 
 #[cfg(test)]

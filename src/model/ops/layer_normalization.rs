@@ -1,18 +1,23 @@
 //! ONNX `LayerNormalization` (inference): normalisation over the axes from `axis` to the last,
-//! then `Scale` and `B` (constants, broadcast). Only the `Y` output is supported.
+//! then `Scale` and `B` (constants, broadcast). The optional `Mean` and `InvStdDev` outputs are
+//! the group statistics the normalisation computes anyway.
 
 use super::broadcast::index_map;
-use super::normalize::normalize;
+use super::normalize::{normalize, Stats};
 use super::{LowerCtx, Lowered};
 use crate::model::ModelError;
 
 /// Lowers a `LayerNormalization` node.
 pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
-    if ctx.outputs.len() > 1 {
-        return Err(ctx.err("only the Y output is supported (Mean and InvStdDev are training outputs)"));
-    }
     let (x, xs) = ctx.var(0)?;
     let axis = ctx.axis(ctx.attr_int("axis", -1), xs.len())?;
+    // Mean and InvStdDev (outputs 1 and 2, by position; an empty name is an absent output)
+    let named = |k: usize| ctx.proto.output.get(k).filter(|n| !n.is_empty()).cloned();
+    let stats = Stats {
+        mean: named(1),
+        inv_std_dev: named(2),
+        shape: xs.iter().enumerate().map(|(d, &n)| if d < axis { n } else { 1 }).collect(),
+    };
     let eps = ctx.attr_float("epsilon", 1e-5);
     let scale = ctx.konst(1, "Scale")?;
     let bias = ctx.opt_konst(2, "B")?;
@@ -26,7 +31,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
         None => vec![0.0; gamma.len()],
     };
     let axes: Vec<usize> = (axis..xs.len()).collect();
-    Ok(normalize(ctx, &x, &xs, &axes, eps, &gamma, &beta))
+    Ok(normalize(ctx, &x, &xs, &axes, eps, &gamma, &beta, &stats))
 }
 
 #[cfg(test)]
@@ -48,17 +53,37 @@ mod tests {
     }
 
     #[test]
-    fn the_mean_and_inv_std_dev_outputs_are_refused() {
-        let mut n = ctx_with(
-            "LayerNormalization",
-            vec![var("x", &[2, 3]), konst(&[3], &[1.0, 2.0, 3.0])],
-            &[2, 3],
+    fn the_mean_and_inv_std_dev_outputs_are_the_group_statistics() {
+        let node = || {
+            let mut n = ctx_with(
+                "LayerNormalization",
+                vec![var("x", &[2, 3]), konst(&[3], &[1.0, 2.0, 3.0])],
+                &[2, 3],
+            );
+            n.opset(17);
+            n.outputs(&[&[2, 3], &[2, 1], &[2, 1]]);
+            n
+        };
+        let outs = |n: &TestNode| -> Vec<(String, String, Vec<usize>)> {
+            let crate::model::ops::Lowered::Graph(g) = n.run(super::lower).unwrap() else {
+                panic!()
+            };
+            assert_eq!(g.last().unwrap().output, "y", "Y is the last computation");
+            g.iter()
+                .filter(|s| !s.output.contains('#') && s.output != "y")
+                .map(|s| (s.output.clone(), format!("{:?}", s.op), s.shape.clone()))
+                .collect()
+        };
+        let o = outs(&node());
+        assert_eq!(
+            o.iter().map(|x| (x.0.as_str(), x.2.clone())).collect::<Vec<_>>(),
+            vec![("y1", vec![2, 1]), ("y2", vec![2, 1])]
         );
-        n.opset(17);
-        // Y and InvStdDev declared (Mean left empty)
-        n.outputs(&[&[2, 3], &[2, 1]]);
-        let e = n.run(super::lower).unwrap_err();
-        assert!(e.to_string().contains("only the Y output is supported"), "{e}");
+        assert!(o.iter().all(|x| x.1 == "View"));
+        // Mean left out: only InvStdDev
+        let mut n = node();
+        n.absent_output(1);
+        assert_eq!(outs(&n).iter().map(|x| x.0.as_str()).collect::<Vec<_>>(), vec!["y2"]);
     }
 
     #[test]

@@ -553,6 +553,12 @@ pub(crate) mod test_util {
                 .enumerate()
                 .map(|(i, s)| (if i == 0 { "y".to_string() } else { format!("y{i}") }, Some(s.to_vec())))
                 .collect();
+            self.proto.output = self.outputs.iter().map(|(n, _)| n.clone()).collect();
+        }
+        /// Leaves output `k` of the node unnamed (an absent optional output).
+        pub fn absent_output(&mut self, k: usize) {
+            self.proto.output[k].clear();
+            self.outputs.retain(|(n, _)| n != &format!("y{k}"));
         }
         /// Runs a lowering function.
         pub fn run(&self, f: LowerFn) -> Result<Lowered, ModelError> {

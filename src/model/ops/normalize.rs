@@ -7,9 +7,32 @@
 use super::{compose, Composite, LowerCtx, Lowered};
 use crate::model::graph::{Activation, LinTerm, Op, Param};
 
+/// Extra outputs of the group statistics (LayerNormalization's `Mean` and `InvStdDev`): the
+/// output tensor names, and the shape they have (the group shape with the normalised axes 1).
+#[derive(Default)]
+pub struct Stats {
+    /// Name of the mean output.
+    pub mean: Option<String>,
+    /// Name of the `1/√(var + eps)` output.
+    pub inv_std_dev: Option<String>,
+    /// Their shape.
+    pub shape: Vec<usize>,
+}
+
 /// The normalisation of `x` (shape `shape`) over `axes` (each group: the elements sharing the
-/// other coordinates) followed by the affine map `y[i] = gamma[i]·x̂[i] + beta[i]`.
-pub fn normalize(ctx: &LowerCtx, x: &str, shape: &[usize], axes: &[usize], eps: f32, gamma: &[f32], beta: &[f32]) -> Lowered {
+/// other coordinates) followed by the affine map `y[i] = gamma[i]·x̂[i] + beta[i]`; the group
+/// means and inverse deviations are also written to `stats`' outputs when named.
+#[allow(clippy::too_many_arguments)]
+pub fn normalize(
+    ctx: &LowerCtx,
+    x: &str,
+    shape: &[usize],
+    axes: &[usize],
+    eps: f32,
+    gamma: &[f32],
+    beta: &[f32],
+    stats: &Stats,
+) -> Lowered {
     let (groups, group_of) = compose::groups_over(shape, axes);
     let (groups, group_of) = (&groups[..], &group_of[..]);
     let mut composite = Composite::new(ctx);
@@ -27,6 +50,11 @@ pub fn normalize(ctx: &LowerCtx, x: &str, shape: &[usize], axes: &[usize], eps: 
     );
     let var = compose::sum(c, &sq, groups, 1.0 / n as f32, &gshape);
     let r = c.add(Op::Activation(Activation::Rsqrt { eps: Param::new(eps) }), vec![var], gshape);
+    for (name, t) in [(&stats.mean, &mean), (&stats.inv_std_dev, &r)] {
+        if let Some(name) = name {
+            c.add_output(Op::View, vec![t.clone()], stats.shape.clone(), name);
+        }
+    }
     let xhat = c.add(
         Op::Product {
             pairs: group_of.iter().enumerate().map(|(i, &g)| (i, g)).collect(),
