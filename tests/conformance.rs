@@ -34,6 +34,8 @@ fn fast_subset_passes_and_unsupported_ops_are_named() {
         limit: None,
         target: zkinfer::quantize::Target::Resources,
         isolate: None,
+        journal: None,
+        resume: false,
     };
     let report = conformance(&opts, &Silent).expect("runs");
     let case = |name: &str| {
@@ -116,6 +118,8 @@ fn generated_node_cases_of_argmax_einsum_split_and_gather_pass() {
         limit: None,
         target: zkinfer::quantize::Target::Resources,
         isolate: None,
+        journal: None,
+        resume: false,
     };
     let report = conformance(&opts, &Silent).expect("runs");
     for name in names {
@@ -149,6 +153,25 @@ fn cli_runs_a_case_and_refuses_a_missing_directory() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["passed"], 1);
     assert!(out.join("REPORT.md").is_file() && out.join("manifest.json").is_file());
+    // every finished case is in the journal; --resume takes it from there
+    let journal = std::fs::read_to_string(out.join("cases.jsonl")).unwrap();
+    assert_eq!(journal.lines().count(), 1);
+    assert!(journal.contains("test_single_relu_model"));
+    let o = common::zkinfer(&[
+        "conformance",
+        data().to_str().unwrap(),
+        "--suite",
+        "simple",
+        "--filter",
+        "test_single_relu_model",
+        "--target",
+        "resources",
+        "--out",
+        out.to_str().unwrap(),
+        "--resume",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("pass (from the journal)"));
     let o = common::zkinfer(&["conformance", "/nonexistent/onnx/data", "--out", out.to_str().unwrap()]);
     common::assert_fails(&o, &["/nonexistent/onnx/data is not a directory"]);
 }
@@ -179,6 +202,8 @@ fn no_case_panics() {
         limit: None,
         target: zkinfer::quantize::Target::Resources,
         isolate: None,
+        journal: None,
+        resume: false,
     };
     let report = conformance(&opts, &Silent).expect("runs");
     assert!(report.cases.len() >= 100, "{}", report.summary());

@@ -33,6 +33,10 @@ pub struct Args {
     /// runs longer fails, naming the limit.
     #[arg(long, default_value_t = 600, value_name = "SECS")]
     pub case_timeout: u64,
+    /// Continue a stopped run: the cases already in OUT/cases.jsonl (every finished case is
+    /// appended there) are taken from it, the rest are run.
+    #[arg(long)]
+    pub resume: bool,
     /// Internal: run the one case in this directory and write its result as JSON to
     /// `--run-case-out` (how the runner isolates cases).
     #[arg(long, hide = true, requires_all = ["run_case_suite", "run_case_out"])]
@@ -69,6 +73,8 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
             exe: std::env::current_exe()?,
             timeout_secs: a.case_timeout,
         }),
+        journal: Some(a.out.join("cases.jsonl")),
+        resume: a.resume,
     };
     let report = conformance(&opts, r)?;
     write_report(&report, &a.out)?;

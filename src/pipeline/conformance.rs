@@ -39,6 +39,11 @@ pub struct ConformanceOptions {
     /// Run each case in a child process with a time limit (its memory and any abort stay
     /// there); `None` runs the cases in this process.
     pub isolate: Option<Isolation>,
+    /// A JSON-lines file each finished case is appended to, so a long run that stops early
+    /// leaves its results behind.
+    pub journal: Option<PathBuf>,
+    /// Take the cases already in the journal from it instead of running them again.
+    pub resume: bool,
 }
 
 /// How isolated cases run.
@@ -603,12 +608,30 @@ pub fn conformance(opts: &ConformanceOptions, progress: &dyn Progress) -> Result
     }
     let total = cases.len();
     let mut results = Vec::new();
+    let mut done: std::collections::HashMap<(String, String), CaseResult> = Default::default();
+    if let Some(j) = &opts.journal {
+        let jerr = |e: std::io::Error| Error::Usage(format!("journal {}: {e}", j.display()));
+        if opts.resume && j.is_file() {
+            let text = std::fs::read_to_string(j).map_err(jerr)?;
+            // a line cut short by a stopped run is skipped (the case runs again)
+            for r in text.lines().filter_map(|l| serde_json::from_str::<CaseResult>(l).ok()) {
+                done.insert((r.suite.clone(), r.name.clone()), r);
+            }
+        } else {
+            if let Some(parent) = j.parent() {
+                std::fs::create_dir_all(parent).map_err(jerr)?;
+            }
+            std::fs::write(j, "").map_err(jerr)?;
+        }
+    }
     for (i, (suite, case)) in cases.iter().enumerate() {
-        let label = format!(
-            "[{}/{total}] {suite}/{}",
-            i + 1,
-            case.file_name().unwrap_or_default().to_string_lossy()
-        );
+        let name = case.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let label = format!("[{}/{total}] {suite}/{name}", i + 1);
+        if let Some(r) = done.remove(&(suite.clone(), name)) {
+            progress.done(&format!("{label}: {} (from the journal)", r.status.as_str()), 0.0);
+            results.push(r);
+            continue;
+        }
         progress.start(&label);
         let t = std::time::Instant::now();
         let r = match &opts.isolate {
@@ -617,6 +640,15 @@ pub fn conformance(opts: &ConformanceOptions, progress: &dyn Progress) -> Result
         };
         let what = format!("{label}: {}", r.status.as_str());
         progress.done(&what, t.elapsed().as_secs_f64());
+        if let Some(j) = &opts.journal {
+            use std::io::Write;
+            let line = serde_json::to_string(&r).expect("serialisable");
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open(j)
+                .and_then(|mut f| writeln!(f, "{line}"))
+                .map_err(|e| Error::Usage(format!("journal {}: {e}", j.display())))?;
+        }
         results.push(r);
     }
     let count = |s: Status| results.iter().filter(|r| r.status == s).count();
