@@ -19,18 +19,44 @@ use zkinfer::proof::{read_vk, srs, ProofFile};
 use zkinfer::quantize::{CalibrateOptions, InstanceKind, Vis, Visibility};
 use zkinfer::solidity::encode_verify_call;
 
-fn built(input: Vis, output: Vis) -> Built {
+/// The credit model compiled with `visibility`, set up and proven.
+fn built_as(visibility: Visibility) -> Built {
     build_with(
         "credit_mlp",
         CalibrateOptions {
-            visibility: Visibility {
-                input,
-                output,
-                ..Default::default()
-            },
+            visibility,
             ..Default::default()
         },
     )
+}
+
+fn built(input: Vis, output: Vis) -> Built {
+    built_as(Visibility {
+        input,
+        output,
+        ..Default::default()
+    })
+}
+
+fn with_params(params: Vis) -> Built {
+    built_as(Visibility {
+        params,
+        ..Default::default()
+    })
+}
+
+/// `zkinfer compile MODEL --data DATA --like LIKE` with extra arguments.
+fn compile_like(model: &std::path::Path, data: &std::path::Path, like: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "compile",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--like",
+        like.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    zkinfer(&args)
 }
 
 /// The proof bytes and instances of a proof file.
@@ -256,16 +282,7 @@ fn cli_params_hash(dir: &zkinfer::pipeline::BuildDir) -> String {
 
 #[test]
 fn hashed_params_commit_to_the_model_and_one_verifier_serves_its_architecture() {
-    let a = build_with(
-        "credit_mlp",
-        CalibrateOptions {
-            visibility: Visibility {
-                params: Vis::Hashed,
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    );
+    let a = with_params(Vis::Hashed);
     assert_eq!(kinds(&a), [(InstanceKind::Output, 1), (InstanceKind::ParamsHash, 1)]);
     let report = verify(&a.dir, &a.proof, &Silent).expect("verifies");
     let (proof, inst) = read_proof(&a.proof);
@@ -285,17 +302,7 @@ fn hashed_params_commit_to_the_model_and_one_verifier_serves_its_architecture() 
     let model_b = a.tmp.path().join("credit_b.onnx");
     with_changed_weight(&model("credit_mlp.onnx"), &model_b, 0.125);
     let dir_b = a.tmp.path().join("build_b");
-    let o = zkinfer(&[
-        "--json",
-        "compile",
-        model_b.to_str().unwrap(),
-        "--data",
-        a.input.to_str().unwrap(),
-        "--like",
-        a.dir.path().to_str().unwrap(),
-        "--out",
-        dir_b.to_str().unwrap(),
-    ]);
+    let o = compile_like(&model_b, &a.input, a.dir.path(), &["--out", dir_b.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let b = zkinfer::pipeline::BuildDir(dir_b.clone());
     zkinfer::pipeline::setup::setup(&b, &zkinfer::proof::SrsSource::Dev, &Silent).expect("setup B");
@@ -321,6 +328,9 @@ fn hashed_params_commit_to_the_model_and_one_verifier_serves_its_architecture() 
     };
     let r = verify_with(&a.dir, &proof_b_path, &approved, &Silent).expect("B's model approved");
     assert_eq!(r.model.unwrap().params_hash.as_deref(), Some(hash_b.as_str()));
+    // approving other models keeps the build's own accepted
+    let own = verify_with(&a.dir, &a.proof, &approved, &Silent).expect("A's own model");
+    assert_eq!(own.model.unwrap().checked, "this build's");
     let any = VerifyOptions { models: ModelCheck::Any };
     verify_with(&a.dir, &proof_b_path, &any, &Silent).expect("any model");
     let (proof_path_b, dir_a) = (proof_b_path.to_str().unwrap(), a.dir.path().to_str().unwrap());
@@ -341,55 +351,20 @@ fn hashed_params_commit_to_the_model_and_one_verifier_serves_its_architecture() 
 
     // --like refuses another architecture and a build whose params are fixed
     let other = a.tmp.path().join("other");
-    let o = zkinfer(&[
-        "compile",
-        model("mlp_64.onnx").to_str().unwrap(),
-        "--data",
-        model("mlp_64.input.json").to_str().unwrap(),
-        "--like",
-        a.dir.path().to_str().unwrap(),
-        "--out",
-        other.to_str().unwrap(),
-    ]);
+    let o = compile_like(
+        &model("mlp_64.onnx"),
+        &model("mlp_64.input.json"),
+        a.dir.path(),
+        &["--out", other.to_str().unwrap()],
+    );
     assert_fails(&o, &["architecture differs"]);
     assert!(!other.exists(), "nothing written");
     let fixed = built(Vis::Private, Vis::Public);
-    let o = zkinfer(&[
-        "compile",
-        model_b.to_str().unwrap(),
-        "--data",
-        a.input.to_str().unwrap(),
-        "--like",
-        fixed.dir.path().to_str().unwrap(),
-        "--out",
-        other.to_str().unwrap(),
-    ]);
+    let o = compile_like(&model_b, &a.input, fixed.dir.path(), &["--out", other.to_str().unwrap()]);
     assert_fails(&o, &["--params hashed", "params are fixed"]);
     // --like takes the scales from the reference build
-    let o = zkinfer(&[
-        "compile",
-        model_b.to_str().unwrap(),
-        "--data",
-        a.input.to_str().unwrap(),
-        "--like",
-        a.dir.path().to_str().unwrap(),
-        "--scale",
-        "6",
-    ]);
+    let o = compile_like(&model_b, &a.input, a.dir.path(), &["--scale", "6"]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--scale"));
-}
-
-fn with_params(params: Vis) -> Built {
-    build_with(
-        "credit_mlp",
-        CalibrateOptions {
-            visibility: Visibility {
-                params,
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    )
 }
 
 #[test]

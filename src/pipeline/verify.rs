@@ -42,7 +42,7 @@ pub enum ModelCheck {
     /// This build's own parameters (its `params_hash`).
     #[default]
     ThisBuild,
-    /// Any of these params hashes (`0x` hex).
+    /// This build's own parameters or any of these params hashes (`0x` hex).
     Approved(Vec<String>),
     /// Any model of the architecture (nothing checked).
     Any,
@@ -91,7 +91,7 @@ fn check_model(settings: &Settings, instances: &[Fr], check: &ModelCheck) -> Res
     let checked = match (check, &hash) {
         (ModelCheck::Any, _) => "not checked (--any-model)",
         (_, None) => "unknown (private params: the proof does not say which weights ran)",
-        (ModelCheck::ThisBuild, Some(h)) if Some(h) == settings.params_hash.as_ref() => "this build's",
+        (ModelCheck::ThisBuild | ModelCheck::Approved(_), Some(h)) if Some(h) == settings.params_hash.as_ref() => "this build's",
         (ModelCheck::Approved(list), Some(h)) if list.iter().any(|a| a.eq_ignore_ascii_case(h)) => "approved",
         (ModelCheck::ThisBuild, Some(h)) => {
             return Err(proof::ProofError::Rejected(format!(
