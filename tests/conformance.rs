@@ -174,6 +174,8 @@ fn cli_runs_a_case_and_refuses_a_missing_directory() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("pass (from the journal)"));
     let o = common::zkinfer(&["conformance", "/nonexistent/onnx/data", "--out", out.to_str().unwrap()]);
     common::assert_fails(&o, &["/nonexistent/onnx/data is not a directory"]);
+    let o = common::zkinfer(&["conformance", "--case-timeout", "0", "--out", out.to_str().unwrap()]);
+    common::assert_fails(&o, &["--case-timeout must be at least 1 second"]);
 }
 
 #[test]

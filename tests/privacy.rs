@@ -328,6 +328,18 @@ fn hashed_params_commit_to_the_model_and_one_verifier_serves_its_architecture() 
     };
     let r = verify_with(&a.dir, &proof_b_path, &approved, &Silent).expect("B's model approved");
     assert_eq!(r.model.unwrap().params_hash.as_deref(), Some(hash_b.as_str()));
+    let elsewhere = VerifyOptions {
+        models: ModelCheck::Approved(vec![format!("0x{}", "0".repeat(64))]),
+    };
+    let err = verify_with(&a.dir, &proof_b_path, &elsewhere, &Silent).unwrap_err().to_string();
+    assert!(err.contains("is not among the approved ones") && err.contains(&hash_b), "{err}");
+    // hash usage: params take no --data, inputs need it
+    let dir_a_str = a.dir.path().to_str().unwrap();
+    assert_fails(
+        &zkinfer(&["hash", dir_a_str, "--part", "params", "--data", a.input.to_str().unwrap()]),
+        &["hash --part params hashes the build's own parameters; drop --data"],
+    );
+    assert_fails(&zkinfer(&["hash", dir_a_str]), &["hash --part input needs --data FILE"]);
     // approving other models keeps the build's own accepted
     let own = verify_with(&a.dir, &a.proof, &approved, &Silent).expect("A's own model");
     assert_eq!(own.model.unwrap().checked, "this build's");
