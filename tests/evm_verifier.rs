@@ -47,7 +47,10 @@ struct Case {
 }
 
 fn case(model: &str) -> Case {
-    let built = common::build(model);
+    case_of(common::build(model))
+}
+
+fn case_of(built: common::Built) -> Case {
     let settings = Settings::read(&built.dir).unwrap();
     let vk = read_vk(&built.dir.vk(), settings.shape).unwrap();
     let params = srs::read_params(&built.dir.srs(), Some(settings.k)).unwrap();
@@ -395,4 +398,54 @@ fn a_bound_account_is_part_of_what_the_proof_proves() {
     let e = prove_with(&dir, &input, &tmp.path().join("p2.json"), &["user=1".into()], &Silent).unwrap_err();
     assert!(e.to_string().contains("binds account"), "{e}");
     assert!(!tmp.path().join("p2.json").exists());
+}
+
+/// x⁴ by two products: at scale 7 its rescale divides by 2^21. Calibration checks that
+/// remainder in chunks (one 2^21-row table would set k to 22 on its own); the proof verifies
+/// natively and on the EVM, and tampering is refused by both.
+#[test]
+fn a_proof_whose_remainders_are_checked_in_chunks_verifies_on_the_evm() {
+    use zkinfer::quantize::{CalibrateOptions, TableKind};
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("quartic.onnx");
+    let nodes = vec![
+        common::node("square", "Mul", &["x", "x"], &["a"]),
+        common::node("fourth", "Mul", &["a", "a"], &["b"]),
+        common::node("relu", "Relu", &["b"], &["y"]),
+    ];
+    std::fs::write(&model, common::onnx_model(("x", &[1, 4]), ("y", &[1, 4]), nodes, vec![])).unwrap();
+    let input = tmp.path().join("input.json");
+    std::fs::write(&input, r#"{"input_data": [[0.5, -1.25, 1.5, 0.75]]}"#).unwrap();
+    let calibration = CalibrateOptions {
+        scale: Some(7),
+        ..Default::default()
+    };
+    let built = common::build_from(model, input, calibration);
+    let settings = Settings::read(&built.dir).unwrap();
+    let bits = settings.rem_bits.expect("remainders checked in chunks");
+    let chunks: Vec<u32> = settings
+        .tables
+        .iter()
+        .filter_map(|t| match t.kind {
+            TableKind::Remainder { bits } => Some(bits),
+            _ => None,
+        })
+        .collect();
+    assert!(!chunks.is_empty() && chunks.iter().all(|b| *b <= bits && *b < 21), "{chunks:?}");
+    assert!(settings.k <= 12, "k {}", settings.k);
+    let c = case_of(built);
+    let file = ProofFile::read(&c.built.proof).unwrap();
+    let expected = [0.0625, 2.44140625, 5.0625, 0.31640625];
+    for (p, e) in file.outputs[0].values.iter().zip(expected) {
+        assert!((p - e).abs() <= 1.0 / 128.0, "proven {p}, x⁴ = {e}");
+    }
+    let (mut evm, addr, _) = deployed(&c, Layout::Embedded);
+    assert!(accepted(&evm.call(addr, &encode_verify_call(&c.proof, &c.instances)).unwrap()));
+    assert!(c.native(&c.proof, &c.instances));
+    let mut inst = c.instances.clone();
+    inst[1][31] ^= 1;
+    refuse(&c, &mut evm, addr, &c.proof, &inst, "another output value");
+    let mut p = c.proof.clone();
+    p[100] ^= 1;
+    refuse(&c, &mut evm, addr, &p, &c.instances, "a changed proof byte");
 }

@@ -181,6 +181,7 @@ pub(crate) mod tests {
                 shift: 3,
                 table: 1,
                 rem_table: 2,
+                rem_high: Vec::new(),
             });
             outs.push(o);
         }

@@ -250,6 +250,7 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
                 shift,
                 table,
                 rem_table,
+                rem_high,
             } => {
                 // The previous row's acc holds the input when the step right before produced
                 // it into acc and nothing else reads it.
@@ -257,7 +258,19 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
                     && uses[*input as usize] == 1
                     && b.homes[*input as usize] == Some((Col::Acc, b.rows.len() - 1));
                 let kind = program.tables[*table].kind;
-                chips::lookup::layout(&mut b, *out, *input, *shift, kind, *table as u64 + 1, *rem_table as u64 + 1, fused);
+                // the remainder's chunks, top down: (tag, bits); a program from disk passed
+                // `check_structure`, which checks that the chunk tables exist and add up
+                let rem: Vec<(u64, u32)> = if rem_high.is_empty() {
+                    vec![(*rem_table as u64 + 1, *shift)]
+                } else {
+                    program
+                        .rem_chunks(*rem_table, rem_high)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(t, bits)| (t as u64 + 1, bits))
+                        .collect()
+                };
+                chips::lookup::layout(&mut b, *out, *input, *shift, kind, *table as u64 + 1, &rem, fused);
             }
         }
         last_out = Some(step.kind.out());

@@ -125,6 +125,7 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         cal.config.param_scale,
     );
     settings.shape = sizing.shape;
+    settings.rem_bits = cal.config.rem_bits;
     // the model's identity when the vk does not pin the weights (private params have none)
     if matches!(cal.program.visibility.params, Vis::Hashed | Vis::Public) {
         settings.params_hash = Some(encode_instance(&super::hash::params_hash(&cal.program)));
@@ -180,6 +181,7 @@ fn compile_like(
     }
     let config = QuantConfig {
         param_scale: base_settings.param_scale,
+        rem_bits: base_settings.rem_bits,
         ..QuantConfig::with_scale(base_settings.input_scale, base.visibility)
     };
     let cal = calibrate_like(model, samples, &base, &config, opts, size)?;

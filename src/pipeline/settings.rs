@@ -64,6 +64,10 @@ pub struct Settings {
     pub input_scale: u32,
     /// Weight scale exponent.
     pub param_scale: u32,
+    /// Largest chunk of a rescale remainder's range check, when large remainders are checked
+    /// in chunks (see `quantize::remainder`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rem_bits: Option<u32>,
     /// Who sees the inputs, outputs and parameters.
     pub visibility: Visibility,
     /// Lookup tables.
@@ -110,6 +114,7 @@ impl Settings {
             rows,
             input_scale: program.inputs.first().map(|i| i.scale).unwrap_or(0),
             param_scale,
+            rem_bits: None,
             visibility: program.visibility,
             tables: program
                 .tables

@@ -24,6 +24,10 @@ pub struct QuantConfig {
     pub max_extra_bits: u32,
     /// Who sees the inputs, outputs and parameters.
     pub visibility: Visibility,
+    /// Remainders of rescales by more than 2^rem_bits are range-checked in chunks of at most
+    /// this many bits (see [`super::remainder`]); `None`: one table per shift.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rem_bits: Option<u32>,
 }
 
 impl QuantConfig {
@@ -35,6 +39,7 @@ impl QuantConfig {
             sigmoid_extra_bits: 4,
             max_extra_bits: 4,
             visibility,
+            rem_bits: None,
         }
     }
 }
@@ -190,6 +195,7 @@ impl Builder<'_> {
                     shift,
                     table,
                     rem_table,
+                    rem_high: Vec::new(),
                 },
             });
         }
@@ -413,7 +419,7 @@ pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError>
             wires: t.wires.clone(),
         });
     }
-    Ok(Program {
+    let mut program = Program {
         num_wires: b.num_wires,
         inputs,
         steps: b.steps,
@@ -421,7 +427,11 @@ pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError>
         tables: b.tables,
         visibility: cfg.visibility,
         bound: Vec::new(),
-    })
+    };
+    if let Some(bits) = cfg.rem_bits {
+        super::remainder::split_remainders(&mut program, bits);
+    }
+    Ok(program)
 }
 
 #[cfg(test)]

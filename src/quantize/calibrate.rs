@@ -251,7 +251,7 @@ fn candidate(
     opts: &CalibrateOptions,
     size: SizeFn,
 ) -> Result<Calibrated, QuantizeError> {
-    let config = QuantConfig::with_scale(scale, opts.visibility);
+    let mut config = QuantConfig::with_scale(scale, opts.visibility);
     let mut program = build(&model.graph, &config)?;
     program.bound = opts.bound.clone();
     let mut seen: Vec<Option<(i128, i128)>> = vec![None; program.tables.len()];
@@ -287,6 +287,12 @@ fn candidate(
         let one_sided = matches!(t.kind, TableKind::Func { .. });
         t.lo = if one_sided && lo >= 0 { 0 } else { -(l as i64) };
         t.hi = if one_sided && hi <= 0 { 0 } else { l as i64 };
+    }
+    // large remainders in chunks when that makes the circuit smaller (`build` with the same
+    // `rem_bits` repeats the split, e.g. for `calibrate_like`)
+    config.rem_bits = super::remainder::choose_rem_bits(&program, size);
+    if let Some(bits) = config.rem_bits {
+        super::remainder::split_remainders(&mut program, bits);
     }
     super::bounds::check_bounds(&program).map_err(|e| QuantizeError::Calibration(format!("scale {scale}: {e}")))?;
     let report = fidelity(&program, &config, floats, &quant_outs, opts.tolerance, opts.decision_threshold);

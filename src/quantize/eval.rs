@@ -127,11 +127,23 @@ pub fn evaluate(program: &Program, inputs: &[Vec<i128>], check_ranges: bool) -> 
                 shift,
                 table,
                 rem_table,
+                rem_high,
             } => {
                 let v = values[*input as usize];
                 let q = v.div_euclid(1i128 << shift);
                 let rem = v - (q << shift);
-                note(*rem_table, rem, node)?;
+                if rem_high.is_empty() {
+                    note(*rem_table, rem, node)?;
+                } else {
+                    let chunks = program.rem_chunks(*rem_table, rem_high).map_err(|reason| QuantizeError::Node {
+                        node: node.to_string(),
+                        reason,
+                    })?;
+                    let bits: Vec<u32> = chunks.iter().map(|c| c.1).collect();
+                    for ((t, _), part) in chunks.iter().zip(super::remainder::split_value(rem, &bits)) {
+                        note(*t, part, node)?;
+                    }
+                }
                 note(*table, q, node)?;
                 let q64 = i64::try_from(q).map_err(|_| QuantizeError::Overflow {
                     node: node.to_string(),

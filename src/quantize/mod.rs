@@ -11,6 +11,7 @@ pub mod build;
 pub mod calibrate;
 pub mod eval;
 pub mod program;
+pub mod remainder;
 pub mod tables;
 
 pub use build::{build, QuantConfig};

@@ -63,6 +63,10 @@ pub enum StepKind {
     },
     /// `q = floor(input / 2^shift)` with remainder in `[0, 2^shift)`, then `out = table(q)`.
     /// The input already carries the rounding offset `2^(shift-1)`.
+    ///
+    /// A large remainder is range-checked in chunks (limbs): `rem_high` lists the tables of
+    /// its upper chunks from the top down, `rem_table` checks the lowest; their bits add up to
+    /// `shift` (see [`Program::rem_chunks`]).
     Lookup {
         /// Output wire.
         out: Wire,
@@ -72,8 +76,12 @@ pub enum StepKind {
         shift: u32,
         /// Function table (index into `Program::tables`).
         table: usize,
-        /// Remainder range table (index into `Program::tables`).
+        /// Remainder range table (index into `Program::tables`): of the whole remainder, or
+        /// of its lowest chunk when `rem_high` is not empty.
         rem_table: usize,
+        /// Range tables of the remainder's upper chunks, from the top down (empty: one chunk).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        rem_high: Vec<usize>,
     },
 }
 
@@ -371,10 +379,20 @@ impl Program {
                 StepKind::Linear { terms, .. } => terms.iter().map(|(w, _)| *w).collect(),
                 StepKind::Product { a, b, .. } => vec![*a, *b],
                 StepKind::Lookup {
-                    input, table, rem_table, ..
+                    input,
+                    shift,
+                    table,
+                    rem_table,
+                    rem_high,
+                    ..
                 } => {
-                    if *table >= self.tables.len() || *rem_table >= self.tables.len() {
+                    if *table >= self.tables.len() {
                         return Err(format!("{what} names a table beyond the {}", self.tables.len()));
+                    }
+                    let chunks = self.rem_chunks(*rem_table, rem_high).map_err(|e| format!("{what}: {e}"))?;
+                    let bits: u32 = chunks.iter().map(|c| c.1).sum();
+                    if bits != *shift {
+                        return Err(format!("{what}: its remainder tables cover {bits} bits, its shift is {shift}"));
                     }
                     vec![*input]
                 }
@@ -392,6 +410,21 @@ impl Program {
             }
         }
         Ok(())
+    }
+
+    /// The remainder chunks of a lookup step, from the top down: `(table, bits)` for each of
+    /// `rem_high` and then `rem_table`. An error names a table that does not exist or is not a
+    /// remainder range.
+    pub fn rem_chunks(&self, rem_table: usize, rem_high: &[usize]) -> Result<Vec<(usize, u32)>, String> {
+        rem_high
+            .iter()
+            .chain(std::iter::once(&rem_table))
+            .map(|&t| match self.tables.get(t).map(|s| s.kind) {
+                Some(super::tables::TableKind::Remainder { bits }) => Ok((t, bits)),
+                Some(k) => Err(format!("table {t} ({}) is not a remainder range", k.describe())),
+                None => Err(format!("names table {t} beyond the {}", self.tables.len())),
+            })
+            .collect()
     }
 
     /// How many steps read each wire (plus one per output use), for layout decisions.
@@ -602,5 +635,24 @@ mod tests {
         let mut bad = p;
         bad.steps.push(bad.steps[0].clone());
         assert!(bad.check_structure().unwrap_err().contains("redefines"));
+    }
+
+    #[test]
+    fn structure_check_names_remainder_chunks_that_do_not_cover_the_shift() {
+        let (p, _) = crate::circuit::mock::tests::relu_program(&[3]);
+        let lookup = p.steps.iter().position(|s| matches!(s.kind, StepKind::Lookup { .. })).unwrap();
+        let set = |rem_high: Vec<usize>| {
+            let mut q = p.clone();
+            if let StepKind::Lookup { rem_high: h, .. } = &mut q.steps[lookup].kind {
+                *h = rem_high;
+            }
+            q.check_structure()
+        };
+        assert_eq!(set(vec![]), Ok(()));
+        // another 3-bit chunk on top: 6 bits for a shift of 3
+        assert!(set(vec![2]).unwrap_err().contains("cover 6 bits, its shift is 3"));
+        // the relu table is no remainder range
+        assert!(set(vec![1]).unwrap_err().contains("is not a remainder range"));
+        assert!(set(vec![9]).unwrap_err().contains("table 9 beyond"));
     }
 }

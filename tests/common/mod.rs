@@ -32,11 +32,15 @@ pub fn build(name: &str) -> Built {
 
 /// Like [`build`] with calibration options.
 pub fn build_with(name: &str, calibration: CalibrateOptions) -> Built {
+    build_from(model(&format!("{name}.onnx")), model(&format!("{name}.input.json")), calibration)
+}
+
+/// Compiles `onnx` calibrated on `input` (which it then proves), sets up (dev SRS), proves.
+pub fn build_from(onnx: PathBuf, input: PathBuf, calibration: CalibrateOptions) -> Built {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("build");
-    let input = model(&format!("{name}.input.json"));
     let opts = CompileOptions {
-        model: model(&format!("{name}.onnx")),
+        model: onnx,
         data: vec![input.clone()],
         out: out.clone(),
         like: None,

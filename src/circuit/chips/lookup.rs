@@ -11,9 +11,20 @@
 //! ```
 //! with the gate `acc[-1] = w·acc + acc[+1]`: `input = 2^shift·q + rem`. The function table
 //! bounds `q` and the remainder table bounds `rem`, so the division is exact and unique.
+//!
+//! A remainder checked in chunks (`quantize::remainder`) peels its chunks off from the top with
+//! the same gate, so every intermediate value is fixed by the next split:
+//!
+//! ```text
+//! row b+1             acc = R_0 = rem (no lookup)
+//! row b+2 s_rescale   acc = x = r_1, tag = chunk table, w = 2^(bits below r_1)
+//! row b+3             acc = R_1 (no lookup)        … and so on, until
+//! row b+2n-1          acc = x = r_n, tag = the lowest chunk's table
+//! ```
 
 use super::super::config::ZkConfig;
 use super::super::plan::{Cell, PlanBuilder, Sel};
+use crate::quantize::remainder::split_value;
 use crate::quantize::{TableKind, Wire};
 use halo2_axiom::halo2curves::bn256::Fr;
 use halo2_axiom::plonk::ConstraintSystem;
@@ -47,18 +58,33 @@ pub fn layout_input(b: &mut PlanBuilder, wire: Wire, tag: u64) {
 
 /// Lays out `out = f(floor(input / 2^shift))`. With `fused`, the previous row's `acc` already
 /// holds the input; otherwise a row copying it is added first. The output's home is `x`.
+/// `rem` lists the remainder's chunks from the top down as `(table tag, bits)`; one chunk of
+/// `shift` bits checks it whole.
 #[allow(clippy::too_many_arguments)]
-pub fn layout(b: &mut PlanBuilder, out: Wire, input: Wire, shift: u32, kind: TableKind, tag: u64, rem_tag: u64, fused: bool) {
+pub fn layout(b: &mut PlanBuilder, out: Wire, input: Wire, shift: u32, kind: TableKind, tag: u64, rem: &[(u64, u32)], fused: bool) {
     let v = b.value(input);
     if !fused {
         b.push(Sel::None, 0, 0, Cell::free(0), Cell::copy(input, v));
     }
     let q = v.div_euclid(1i128 << shift);
-    let rem = v - (q << shift);
+    let mut rest = v - (q << shift);
     let f = i64::try_from(q).map(|q| kind.apply(q) as i128).unwrap_or(0);
     b.push(Sel::Rescale, 1i128 << shift, tag, Cell::free(f), Cell::free(q));
     b.set_home_x(out);
-    b.push(Sel::None, 0, rem_tag, Cell::free(rem), Cell::free(rem));
+    let bits: Vec<u32> = rem.iter().map(|r| r.1).collect();
+    let parts = split_value(rest, &bits);
+    let mut below: u32 = bits.iter().sum();
+    for (i, (&(rem_tag, b_i), &part)) in rem.iter().zip(&parts).enumerate() {
+        below -= b_i;
+        if i + 1 < rem.len() {
+            // R = 2^below·part + (what is left below), stated by the gate on the part's row
+            b.push(Sel::None, 0, 0, Cell::free(0), Cell::free(rest));
+            b.push(Sel::Rescale, 1i128 << below, rem_tag, Cell::free(part), Cell::free(part));
+            rest -= part << below;
+        } else {
+            b.push(Sel::None, 0, rem_tag, Cell::free(part), Cell::free(part));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -107,6 +133,58 @@ mod tests {
             let err = shift_quotient(&program, &witness).unwrap_err();
             assert!(err.contains("lookup"), "{f:?}: {err}");
         }
+    }
+
+    #[test]
+    fn a_remainder_checked_in_chunks_admits_only_the_true_division() {
+        use crate::circuit::plan::Plan;
+        use crate::quantize::remainder::split_remainders;
+        use crate::quantize::TableKind;
+        // 10·37 + 4 = 374 = 8·46 + 6, the remainder 6 checked as 2 bits (3) over 1 bit (0)
+        let (mut program, witness) = relu_program(&[37]);
+        split_remainders(&mut program, 2);
+        let kinds: Vec<TableKind> = program.tables.iter().map(|t| t.kind).collect();
+        assert!(kinds.contains(&TableKind::Remainder { bits: 2 }) && kinds.contains(&TableKind::Remainder { bits: 1 }));
+        assert!(!kinds.contains(&TableKind::Remainder { bits: 3 }), "{kinds:?}");
+        mock_single(&program, &witness).expect("honest witness");
+        // rows: q, R = rem, r_hi (its own split), r_lo
+        let edit = |f: &dyn Fn(&mut Plan, usize)| {
+            mock_shape(&program, &witness, Default::default(), |plan| {
+                let r = plan.rows.iter().position(|row| row.sel == Sel::Rescale).expect("a rescale");
+                assert_eq!(
+                    [
+                        plan.rows[r].acc.value,
+                        plan.rows[r + 1].acc.value,
+                        plan.rows[r + 2].acc.value,
+                        plan.rows[r + 3].acc.value
+                    ],
+                    [46, 6, 3, 0]
+                );
+                f(plan, r)
+            })
+        };
+        // q − 1 with the remainder 14 = 2·7 + 0: r_hi leaves its 2-bit table
+        let err = edit(&|p, r| {
+            p.rows[r].acc.value -= 1;
+            p.rows[r].x.value -= 1;
+            p.rows[r + 1].acc.value += 8;
+            p.rows[r + 2].acc.value += 4;
+            p.rows[r + 2].x.value += 4;
+        })
+        .unwrap_err();
+        assert!(err.contains("lookup"), "{err}");
+        // one unit moved from r_hi into r_lo (6 = 2·2 + 2): r_lo leaves its 1-bit table
+        let err = edit(&|p, r| {
+            p.rows[r + 2].acc.value -= 1;
+            p.rows[r + 2].x.value -= 1;
+            p.rows[r + 3].acc.value += 2;
+            p.rows[r + 3].x.value += 2;
+        })
+        .unwrap_err();
+        assert!(err.contains("lookup"), "{err}");
+        // the intermediate R is not free: another value breaks a rescale gate
+        let err = edit(&|p, r| p.rows[r + 1].acc.value += 1).unwrap_err();
+        assert!(err.contains("rescale"), "{err}");
     }
 
     #[test]
