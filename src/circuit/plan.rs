@@ -259,13 +259,14 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
                     && b.homes[*input as usize] == Some((Col::Acc, b.rows.len() - 1));
                 let kind = program.tables[*table].kind;
                 // the remainder's chunks, top down: (tag, bits); a program from disk passed
-                // `check_structure`, which checks that the chunk tables exist and add up
+                // `check_structure`, which checks that the chunk tables exist and add up, and
+                // `build` makes only such programs
                 let rem: Vec<(u64, u32)> = if rem_high.is_empty() {
                     vec![(*rem_table as u64 + 1, *shift)]
                 } else {
                     program
                         .rem_chunks(*rem_table, rem_high)
-                        .unwrap_or_default()
+                        .expect("remainder chunks checked by Program::check_structure")
                         .into_iter()
                         .map(|(t, bits)| (t as u64 + 1, bits))
                         .collect()

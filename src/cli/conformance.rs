@@ -94,6 +94,7 @@ impl Render for ConformanceReport {
                 let what = match (&c.status, c.unsupported_ops.is_empty()) {
                     (Status::Unsupported, false) => format!("unsupported: {}", c.unsupported_ops.join(", ")),
                     (Status::Unsupported, true) => format!("unsupported: {}", c.error.clone().unwrap_or_default()),
+                    (Status::BadData, _) => format!("bad data: {}", c.error.clone().unwrap_or_default()),
                     _ => format!("FAIL: {}", c.error.clone().unwrap_or_default()),
                 };
                 (format!("{}/{}", c.suite, c.name), what.chars().take(160).collect())

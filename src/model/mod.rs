@@ -6,6 +6,7 @@
 //! [`graph::Op`]. Unsupported ops are a typed error naming the op type and the node.
 
 pub mod data;
+pub mod elem;
 pub mod graph;
 pub mod onnx;
 pub mod ops;

@@ -100,13 +100,22 @@ impl LoadedModel {
                 });
             }
         }
-        let integer = check_forms(graph_proto)?;
+        let types = check_forms(graph_proto)?;
+        // tract lacks the narrow element types: translate a copy in which they are floats
+        let widened = widen_narrow_types(&proto, &types, origin)?;
         let mut model = onnx
-            .model_for_proto_model(&proto)
+            .model_for_proto_model(widened.as_ref().unwrap_or(&proto))
             .map_err(|e| malformed(format!("translation failed ({})", tract_msg(&e))))?;
         let mut inputs = Vec::new();
         for (ix, vi) in real_inputs.iter().enumerate() {
             let shape = input_shape(vi, hints.map(|h| h[ix]))?;
+            if shape.contains(&0) {
+                return Err(ModelError::UnsupportedForm {
+                    node: vi.name.clone(),
+                    op_type: "graph input".into(),
+                    reason: format!("it has no elements (shape {shape:?}), so there is nothing to prove about it"),
+                });
+            }
             model
                 .set_input_fact(ix, InferenceFact::dt_shape(f32::datum_type(), shape.clone()))
                 .map_err(|e| ModelError::Input {
@@ -151,7 +160,7 @@ impl LoadedModel {
                 }
                 continue;
             }
-            refuse_integer_division(pbnode, i, &integer)?;
+            refuse_integer_division(pbnode, i, &types)?;
             let lower = ops::lookup(&pbnode.op_type).ok_or_else(|| ModelError::UnsupportedOp {
                 op_type: pbnode.op_type.clone(),
                 node: name.clone(),
@@ -202,6 +211,7 @@ impl LoadedModel {
                 output: &out_name,
                 outputs: outputs.iter().map(|o| (o.to_string(), shape_of(o))).collect(),
                 opset,
+                input_types: pbnode.input.iter().map(|x| types.get(x).copied()).collect(),
             };
             let node_name = name.clone();
             match lower(&ctx)? {
@@ -297,37 +307,6 @@ fn to_f32(t: &Arc<Tensor_>) -> Option<Tensor> {
     })
 }
 
-/// The values of a TensorProto (float, double, int32, int64; raw or typed fields) as `f64`.
-pub fn tensor_values(t: &pb::TensorProto, what: &str) -> Result<Vec<f64>, String> {
-    let n: usize = t.dims.iter().map(|&d| d.max(0) as usize).product();
-    let raw = &t.raw_data;
-    let from_raw = |width: usize, f: &dyn Fn(&[u8]) -> f64| -> Result<Vec<f64>, String> {
-        if raw.len() != n * width {
-            return Err(format!("{what}: {} raw bytes for {n} values of {width} bytes", raw.len()));
-        }
-        Ok(raw.chunks(width).map(f).collect())
-    };
-    let v: Vec<f64> = match t.data_type {
-        1 if !raw.is_empty() => from_raw(4, &|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)?,
-        1 => t.float_data.iter().map(|&x| x as f64).collect(),
-        11 if !raw.is_empty() => from_raw(8, &|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))?,
-        11 => t.double_data.clone(),
-        7 if !raw.is_empty() => from_raw(8, &|c| i64::from_le_bytes(c.try_into().expect("8 bytes")) as f64)?,
-        7 => t.int64_data.iter().map(|&x| x as f64).collect(),
-        6 if !raw.is_empty() => from_raw(4, &|c| i32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)?,
-        6 => t.int32_data.iter().map(|&x| x as f64).collect(),
-        other => {
-            return Err(format!(
-                "{what}: tensor element type {other} is not supported (float, double, int32, int64 are)"
-            ))
-        }
-    };
-    if v.len() != n {
-        return Err(format!("{what}: {} values for shape {:?}", v.len(), t.dims));
-    }
-    Ok(v)
-}
-
 /// Older PyTorch exports write a per-channel PRelu slope as `[C]`, which ONNX broadcasting
 /// aligns with the last axis (and tract refuses); what they mean is the channel axis. When the
 /// input's axis 1 has `C` values and its last axis does not, the slope becomes `[C, 1, …]`.
@@ -373,7 +352,7 @@ fn fix_prelu_slopes(proto: &mut pb::ModelProto) {
 /// e.g. statistics of an inference-mode BatchNormalization).
 fn proto_initializer(graph: &pb::GraphProto, name: &str) -> Option<Tensor> {
     let t = graph.initializer.iter().find(|t| t.name == name)?;
-    let data = tensor_values(t, name).ok()?.into_iter().map(|v| v as f32).collect();
+    let data = super::elem::tensor_values(t, name).ok()?.into_iter().map(|v| v as f32).collect();
     Some(Tensor {
         shape: t.dims.iter().map(|&d| d.max(0) as usize).collect(),
         data,
@@ -445,8 +424,10 @@ fn node_name(n: &pb::NodeProto, i: usize) -> String {
     }
 }
 
-/// ONNX element types holding integers (uint8 … uint64, int8 … int64).
-const INTEGER_TYPES: [i32; 8] = [2, 3, 4, 5, 6, 7, 12, 13];
+/// Whether an ONNX element type holds integers (not bool).
+fn is_integer_type(t: i32) -> bool {
+    t != super::elem::ty::BOOL && super::elem::integer_range(t).is_some()
+}
 
 /// Ops whose output has the element type of their first data operand (for tracking which
 /// tensors hold integers); `Where` follows its second operand.
@@ -479,24 +460,39 @@ const TYPE_FOLLOWING: &[&str] = &[
     "Unsqueeze",
 ];
 
+/// Ops whose output is boolean.
+const BOOLEAN_OUTPUT: &[&str] = &[
+    "And",
+    "Equal",
+    "Greater",
+    "GreaterOrEqual",
+    "IsInf",
+    "IsNaN",
+    "Less",
+    "LessOrEqual",
+    "Not",
+    "Or",
+    "Xor",
+];
+
 /// Refuses supported ops in forms zkinfer does not prove, before tract's analysis can fail on
 /// them less clearly (`BatchNormalization` in training mode, `Pad` with `axes`), and returns
-/// the tensors that hold integers (for [`refuse_integer_division`]).
-fn check_forms(graph: &pb::GraphProto) -> Result<HashSet<String>, ModelError> {
-    let mut integer: HashSet<String> = HashSet::new();
+/// the element type of every tensor whose type the model states or implies: declared inputs,
+/// initializers and value infos, constants, casts, comparisons, and ops whose output keeps an
+/// operand's type (for [`refuse_integer_division`] and `Cast`).
+fn check_forms(graph: &pb::GraphProto) -> Result<HashMap<String, i32>, ModelError> {
+    let mut types: HashMap<String, i32> = HashMap::new();
     let elem = |v: &pb::ValueInfoProto| match &v.r#type.as_ref()?.value {
         Some(pb::type_proto::Value::TensorType(t)) => Some(t.elem_type),
         _ => None,
     };
-    for v in &graph.input {
-        if elem(v).is_some_and(|t| INTEGER_TYPES.contains(&t)) {
-            integer.insert(v.name.clone());
+    for v in graph.input.iter().chain(&graph.value_info) {
+        if let Some(t) = elem(v).filter(|t| *t != 0) {
+            types.insert(v.name.clone(), t);
         }
     }
     for t in &graph.initializer {
-        if INTEGER_TYPES.contains(&t.data_type) {
-            integer.insert(t.name.clone());
-        }
+        types.insert(t.name.clone(), t.data_type);
     }
     for (i, n) in graph.node.iter().enumerate() {
         let form = |reason: String| ModelError::UnsupportedForm {
@@ -505,7 +501,7 @@ fn check_forms(graph: &pb::GraphProto) -> Result<HashSet<String>, ModelError> {
             reason,
         };
         let attr = |name: &str| n.attribute.iter().find(|a| a.name == name);
-        let is_int = |k: usize| n.input.get(k).is_some_and(|x| integer.contains(x));
+        let type_of = |k: usize| n.input.get(k).and_then(|x| types.get(x)).copied();
         match n.op_type.as_str() {
             "BatchNormalization"
                 if attr("training_mode").is_some_and(|a| a.i != 0) || n.output.iter().filter(|o| !o.is_empty()).count() > 1 =>
@@ -521,26 +517,111 @@ fn check_forms(graph: &pb::GraphProto) -> Result<HashSet<String>, ModelError> {
             }
             _ => {}
         }
-        let out_int = match n.op_type.as_str() {
-            "Cast" => attr("to").is_some_and(|a| INTEGER_TYPES.contains(&(a.i as i32))),
-            "Constant" => attr("value")
-                .and_then(|a| a.t.as_ref())
-                .is_some_and(|t| INTEGER_TYPES.contains(&t.data_type)),
-            "Where" => is_int(1),
-            op if TYPE_FOLLOWING.contains(&op) => is_int(0),
-            _ => false,
+        let out_type = match n.op_type.as_str() {
+            "Cast" => attr("to").map(|a| a.i as i32),
+            "CastLike" => type_of(1),
+            "Constant" => match (attr("value").and_then(|a| a.t.as_ref()), attr("value_float"), attr("value_floats")) {
+                (Some(t), _, _) => Some(t.data_type),
+                (None, Some(_), _) | (None, _, Some(_)) => Some(super::elem::ty::FLOAT),
+                _ => attr("value_int").or(attr("value_ints")).map(|_| super::elem::ty::INT64),
+            },
+            op if BOOLEAN_OUTPUT.contains(&op) => Some(super::elem::ty::BOOL),
+            "Where" => type_of(1),
+            op if TYPE_FOLLOWING.contains(&op) => type_of(0),
+            _ => None,
         };
-        if out_int {
-            integer.extend(n.output.iter().filter(|o| !o.is_empty()).cloned());
+        if let Some(t) = out_type {
+            for o in n.output.iter().filter(|o| !o.is_empty()) {
+                types.insert(o.clone(), t);
+            }
         }
     }
-    Ok(integer)
+    Ok(types)
+}
+
+/// Element types tract cannot hold (bfloat16, float8, float4, 4- and 2-bit integers).
+fn is_narrow_type(t: i32) -> bool {
+    use super::elem::ty;
+    t == ty::BFLOAT16 || (ty::FLOAT8E4M3FN..=ty::INT2).contains(&t)
+}
+
+/// A copy of `proto` in which every tensor of a narrow element type (see [`is_narrow_type`])
+/// is a float tensor: declared inputs, outputs and value infos, initializers and constants
+/// (their values converted), and the targets of casts that keep values (int4 → int8).
+/// `None` when the model has no such type. A cast or cast-like to a narrow type that rounds or
+/// clips is an unsupported form. The graph zkinfer lowers keeps the original types.
+fn widen_narrow_types(proto: &pb::ModelProto, types: &HashMap<String, i32>, origin: &str) -> Result<Option<pb::ModelProto>, ModelError> {
+    use super::elem::{tensor_values, ty};
+    let Some(g) = proto.graph.as_ref() else { return Ok(None) };
+    let tensor_narrow = |t: &pb::TensorProto| is_narrow_type(t.data_type);
+    let narrow = types.values().any(|t| is_narrow_type(*t))
+        || g.initializer.iter().any(tensor_narrow)
+        || g.node
+            .iter()
+            .any(|n| n.attribute.iter().any(|a| a.t.as_ref().is_some_and(tensor_narrow)));
+    if !narrow {
+        return Ok(None);
+    }
+    let to_float = |t: &mut pb::TensorProto| -> Result<(), ModelError> {
+        if is_narrow_type(t.data_type) {
+            let values = tensor_values(t, &t.name).map_err(|reason| ModelError::Malformed {
+                path: origin.to_string(),
+                reason,
+            })?;
+            *t = pb::TensorProto {
+                name: t.name.clone(),
+                dims: t.dims.clone(),
+                data_type: ty::FLOAT,
+                float_data: values.into_iter().map(|v| v as f32).collect(),
+                ..Default::default()
+            };
+        }
+        Ok(())
+    };
+    let mut copy = proto.clone();
+    let g = copy.graph.as_mut().expect("a graph");
+    for v in g.input.iter_mut().chain(g.output.iter_mut()).chain(g.value_info.iter_mut()) {
+        if let Some(pb::type_proto::Value::TensorType(t)) = v.r#type.as_mut().and_then(|t| t.value.as_mut()) {
+            if is_narrow_type(t.elem_type) {
+                t.elem_type = ty::FLOAT;
+            }
+        }
+    }
+    for t in g.initializer.iter_mut() {
+        to_float(t)?;
+    }
+    for (i, n) in g.node.iter_mut().enumerate() {
+        let from = n.input.first().and_then(|x| types.get(x)).copied();
+        let target = match n.op_type.as_str() {
+            "Cast" => n.attribute.iter().find(|a| a.name == "to").map(|a| a.i as i32),
+            "CastLike" => n.input.get(1).and_then(|x| types.get(x)).copied(),
+            _ => None,
+        };
+        if let Some(to) = target.filter(|t| is_narrow_type(*t)) {
+            if !super::ops::cast::keeps_values(from, to) {
+                return Err(ModelError::UnsupportedForm {
+                    node: node_name(n, i),
+                    op_type: n.op_type.clone(),
+                    reason: super::ops::cast::rounding_reason(from, to),
+                });
+            }
+            if let Some(a) = n.attribute.iter_mut().find(|a| a.name == "to") {
+                a.i = ty::FLOAT as i64;
+            }
+        }
+        for a in n.attribute.iter_mut() {
+            if let Some(t) = a.t.as_mut() {
+                to_float(t)?;
+            }
+        }
+    }
+    Ok(Some(copy))
 }
 
 /// Refuses a `Div` (that tract did not fold to a constant) with an integer operand: ONNX
 /// integer division truncates toward zero, and the circuit proves real-valued division.
-fn refuse_integer_division(n: &pb::NodeProto, i: usize, integer: &HashSet<String>) -> Result<(), ModelError> {
-    if n.op_type == "Div" && n.input.iter().take(2).any(|x| integer.contains(x)) {
+fn refuse_integer_division(n: &pb::NodeProto, i: usize, types: &HashMap<String, i32>) -> Result<(), ModelError> {
+    if n.op_type == "Div" && n.input.iter().take(2).any(|x| types.get(x).is_some_and(|t| is_integer_type(*t))) {
         return Err(ModelError::UnsupportedForm {
             node: node_name(n, i),
             op_type: n.op_type.clone(),
@@ -616,5 +697,60 @@ mod form_tests {
         assert!(check_forms(&g).unwrap_err().to_string().contains("`axes`"));
         let g = graph(vec![value("x", 1)], vec![node("Pad", &["x", "p"], &["y"])]);
         assert!(check_forms(&g).is_ok());
+    }
+
+    fn cast(input: &str, output: &str, to: i32) -> pb::NodeProto {
+        let mut n = node("Cast", &[input], &[output]);
+        n.attribute.push(pb::AttributeProto {
+            name: "to".into(),
+            i: to as i64,
+            ..Default::default()
+        });
+        n
+    }
+
+    #[test]
+    fn narrow_types_become_floats_for_tract_and_rounding_casts_to_them_are_refused() {
+        use crate::model::elem::ty;
+        let model = |g: pb::GraphProto| pb::ModelProto {
+            graph: Some(g),
+            ..Default::default()
+        };
+        // int2 input → int4 (widening): tract sees a float input and a cast to float; the types
+        // map keeps the model's types
+        let mut g = graph(vec![value("x", ty::INT2)], vec![cast("x", "y", ty::INT4)]);
+        g.output.push(value("y", ty::INT4));
+        let types = check_forms(&g).unwrap();
+        assert_eq!((types["x"], types["y"]), (ty::INT2, ty::INT4));
+        let wide = widen_narrow_types(&model(g), &types, "m.onnx").unwrap().expect("a float copy");
+        let wg = wide.graph.unwrap();
+        let elem = |v: &pb::ValueInfoProto| match &v.r#type.as_ref().unwrap().value {
+            Some(pb::type_proto::Value::TensorType(t)) => t.elem_type,
+            _ => 0,
+        };
+        assert_eq!((elem(&wg.input[0]), elem(&wg.output[0])), (ty::FLOAT, ty::FLOAT));
+        assert_eq!(wg.node[0].attribute[0].i, ty::FLOAT as i64);
+        // a narrow initializer's values are converted: int4 [-8, 7]
+        let mut g = graph(vec![value("x", ty::FLOAT)], vec![node("Add", &["x", "w"], &["y"])]);
+        g.initializer.push(pb::TensorProto {
+            name: "w".into(),
+            dims: vec![2],
+            data_type: ty::INT4,
+            raw_data: vec![0x78],
+            ..Default::default()
+        });
+        let types = check_forms(&g).unwrap();
+        let wide = widen_narrow_types(&model(g), &types, "m.onnx").unwrap().unwrap();
+        assert_eq!(wide.graph.unwrap().initializer[0].float_data, [-8.0, 7.0]);
+        // float → int4 rounds and clips: an unsupported form naming both types
+        let g = graph(vec![value("x", ty::FLOAT)], vec![cast("x", "y", ty::INT4)]);
+        let types = check_forms(&g).unwrap();
+        let e = widen_narrow_types(&model(g), &types, "m.onnx").unwrap_err();
+        assert!(matches!(e, ModelError::UnsupportedForm { .. }), "{e:?}");
+        assert!(e.to_string().contains("from FLOAT to INT4 rounds or clips"), "{e}");
+        // nothing narrow: no copy
+        let g = graph(vec![value("x", ty::FLOAT)], vec![cast("x", "y", ty::DOUBLE)]);
+        let types = check_forms(&g).unwrap();
+        assert!(widen_narrow_types(&model(g), &types, "m.onnx").unwrap().is_none());
     }
 }

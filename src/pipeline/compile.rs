@@ -7,7 +7,7 @@ use crate::model::{InputData, LoadedModel};
 use crate::proof::artifact::write_atomic;
 use crate::proof::proof_file::encode_instance;
 use crate::quantize::calibrate::{calibrate_like, Calibrated, SizeFn};
-use crate::quantize::{calibrate, calibrate::Candidate, CalibrateOptions, FidelityReport, QuantConfig, Vis};
+use crate::quantize::{calibrate, calibrate::Candidate, CalibrateOptions, FidelityReport, QuantConfig, StepKind, Vis};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -177,6 +177,18 @@ fn compile_like(
         return Err(base_dir.err(format!(
             "--like needs a build compiled with --params hashed (its params are {}: its weights are constants of its circuit, so no other model shares it)",
             base.visibility.params
+        )));
+    }
+    // settings.json's chunk size must be the one the reference program was split with
+    let split = base
+        .steps
+        .iter()
+        .any(|s| matches!(&s.kind, StepKind::Lookup { rem_high, .. } if !rem_high.is_empty()));
+    if split != base_settings.rem_bits.is_some() {
+        return Err(base_dir.err(format!(
+            "settings.json's rem_bits ({:?}) does not match program.json, whose remainders are {}checked in chunks",
+            base_settings.rem_bits,
+            if split { "" } else { "not " }
         )));
     }
     let config = QuantConfig {

@@ -253,7 +253,7 @@ fn read_tensors(dir: &Path, prefix: &str) -> Result<Vec<Vec<f64>>, String> {
         }
         let bytes = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
         let t = TensorProto::decode(&bytes[..]).map_err(|e| format!("{}: not a TensorProto: {e}", p.display()))?;
-        out.push(crate::model::onnx::tensor_values(&t, &format!("{prefix}_{i}"))?);
+        out.push(crate::model::elem::tensor_values(&t, &format!("{prefix}_{i}"))?);
     }
     Ok(out)
 }
@@ -665,6 +665,40 @@ pub fn conformance(opts: &ConformanceOptions, progress: &dyn Progress) -> Result
     })
 }
 
+/// Per-suite counts as a Markdown table: cases, each status, and the in-scope pass rate.
+fn suite_table(cases: &[CaseResult]) -> String {
+    let mut suites: Vec<&str> = cases.iter().map(|c| c.suite.as_str()).collect();
+    suites.sort_unstable();
+    suites.dedup();
+    let mut md =
+        String::from("| suite | cases | passed | failed | unsupported | bad data | in scope: passed |\n|---|---|---|---|---|---|---|\n");
+    for suite in suites {
+        let of: Vec<&CaseResult> = cases.iter().filter(|c| c.suite == suite).collect();
+        let count = |s: Status| of.iter().filter(|c| c.status == s).count();
+        let scoped: Vec<&&CaseResult> = of.iter().filter(|c| c.in_scope && c.status != Status::BadData).collect();
+        let scoped_pass = scoped.iter().filter(|c| c.status == Status::Pass).count();
+        let rate = if scoped.is_empty() {
+            "—".to_string()
+        } else {
+            format!(
+                "{scoped_pass} of {} ({:.1}%)",
+                scoped.len(),
+                100.0 * scoped_pass as f64 / scoped.len() as f64
+            )
+        };
+        md.push_str(&format!(
+            "| {suite} | {} | {} | {} | {} | {} | {rate} |\n",
+            of.len(),
+            count(Status::Pass),
+            count(Status::Fail),
+            count(Status::Unsupported),
+            count(Status::BadData)
+        ));
+    }
+    md.push('\n');
+    md
+}
+
 /// Writes `manifest.json` and `REPORT.md` into `out`.
 pub fn write_report(report: &ConformanceReport, out: &Path) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(out).map_err(|e| Error::Usage(format!("cannot create {}: {e}", out.display())))?;
@@ -673,17 +707,45 @@ pub fn write_report(report: &ConformanceReport, out: &Path) -> Result<Vec<PathBu
     crate::proof::artifact::write_atomic(&manifest, json.as_bytes())?;
     let mut md = String::new();
     md.push_str("# ONNX backend conformance\n\n");
-    md.push_str("Regenerate with `zkinfer conformance --out conformance` (the data comes from the `onnx` wheel,\n");
-    md.push_str("`onnx/backend/test/data/`). Each case is compiled (calibrated on its own input), set up with\n");
+    let target = serde_json::to_value(report.target)
+        .expect("target")
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    if report.cases.iter().any(|c| c.suite == "node") {
+        md.push_str("Regenerate with (the `node` suite is generated from the `onnx` wheel's case code, the other\n");
+        md.push_str("suites are the wheel's `onnx/backend/test/data/`):\n\n```sh\n");
+        md.push_str(".venv/bin/python scripts/onnx_node_data.py conformance-data\n");
+        md.push_str(&format!(
+            "zkinfer conformance conformance-data --out conformance --target {target}\n```\n\n"
+        ));
+    } else {
+        md.push_str(&format!(
+            "Regenerate with `zkinfer conformance --out conformance --target {target}` (the data comes from the `onnx` wheel,\n"
+        ));
+        md.push_str("`onnx/backend/test/data/`). ");
+    }
+    md.push_str("Each case is compiled (calibrated on its own input), set up with\n");
     md.push_str(&format!(
-        "the development SRS, proved and verified (calibration target: {}); a case passes when every\n",
-        serde_json::to_value(report.target).expect("target").as_str().unwrap_or("")
+        "the development SRS, proved and verified (calibration target: {target}); a case passes when every\n"
     ));
     md.push_str("proven output is within 4 · 2^-max(scale, 8) + 1% of the expected value, scale being the\n");
     md.push_str("activation scale calibration chose. A case is *in scope* when every op it uses is in zkinfer's op\n");
     md.push_str("coverage list (`SCOPE_OPS` in `src/pipeline/conformance.rs`); cases whose own data has no\n");
     md.push_str("fixed-point representation (non-finite, or ≥ 2^40) are reported as `bad_data` and left out.\n\n");
     md.push_str(&format!("**{}**\n\n", report.summary()));
+    md.push_str(&suite_table(&report.cases));
+    let failures: Vec<&CaseResult> = report.cases.iter().filter(|c| c.status == Status::Fail).collect();
+    if !failures.is_empty() {
+        md.push_str("Failing cases (in scope first):\n\n");
+        let (inside, outside): (Vec<&CaseResult>, Vec<&CaseResult>) = failures.into_iter().partition(|c| c.in_scope);
+        for c in inside.iter().chain(&outside) {
+            let error: String = c.error.clone().unwrap_or_default().replace('\n', " ").chars().take(200).collect();
+            let scope = if c.in_scope { "in scope" } else { "not in scope" };
+            md.push_str(&format!("- {}/{} ({scope}): {error}\n", c.suite, c.name));
+        }
+        md.push('\n');
+    }
     let fixed = report
         .cases
         .iter()

@@ -419,9 +419,17 @@ impl Program {
         rem_high
             .iter()
             .chain(std::iter::once(&rem_table))
-            .map(|&t| match self.tables.get(t).map(|s| s.kind) {
-                Some(super::tables::TableKind::Remainder { bits }) => Ok((t, bits)),
-                Some(k) => Err(format!("table {t} ({}) is not a remainder range", k.describe())),
+            .map(|&t| match self.tables.get(t) {
+                Some(s) => match s.kind {
+                    super::tables::TableKind::Remainder { bits } if bits < 63 && (s.lo, s.hi) == (0, (1i64 << bits) - 1) => Ok((t, bits)),
+                    super::tables::TableKind::Remainder { bits } => Err(format!(
+                        "table {t} ({}) holds [{}, {}] instead of [0, 2^{bits})",
+                        s.kind.describe(),
+                        s.lo,
+                        s.hi
+                    )),
+                    k => Err(format!("table {t} ({}) is not a remainder range", k.describe())),
+                },
                 None => Err(format!("names table {t} beyond the {}", self.tables.len())),
             })
             .collect()
@@ -654,5 +662,9 @@ mod tests {
         // the relu table is no remainder range
         assert!(set(vec![1]).unwrap_err().contains("is not a remainder range"));
         assert!(set(vec![9]).unwrap_err().contains("table 9 beyond"));
+        // a remainder table whose range is not [0, 2^bits)
+        let mut wide = p.clone();
+        wide.tables[2].hi += 1;
+        assert!(wide.check_structure().unwrap_err().contains("instead of [0, 2^3)"));
     }
 }

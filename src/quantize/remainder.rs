@@ -22,7 +22,9 @@ use super::tables::{TableKind, TableSpec};
 /// Chunk sizes tried by [`choose_rem_bits`], largest first.
 const CANDIDATE_BITS: [u32; 5] = [16, 14, 12, 10, 8];
 
-/// Remainders of shifts up to this many bits are always checked whole (their tables are small).
+/// A program whose shifts are all at most this many bits keeps its remainders whole (their
+/// tables are small); past it, [`choose_rem_bits`] tries the splits. A chosen chunk size then
+/// applies to every shift above it.
 const ALWAYS_WHOLE: u32 = 12;
 
 /// The chunk sizes of a `shift`-bit remainder with chunks of at most `max_bits`, from the top

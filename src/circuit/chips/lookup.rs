@@ -18,8 +18,8 @@
 //! ```text
 //! row b+1             acc = R_0 = rem (no lookup)
 //! row b+2 s_rescale   acc = x = r_1, tag = chunk table, w = 2^(bits below r_1)
-//! row b+3             acc = R_1 (no lookup)        … and so on, until
-//! row b+2n-1          acc = x = r_n, tag = the lowest chunk's table
+//! row b+3             acc = R_1 = what is left (no lookup), split again like R_0 …
+//! row b+2n-1          acc = x = r_n, tag = the lowest chunk's table (for n = 2: row b+3)
 //! ```
 
 use super::super::config::ZkConfig;
@@ -62,6 +62,10 @@ pub fn layout_input(b: &mut PlanBuilder, wire: Wire, tag: u64) {
 /// `shift` bits checks it whole.
 #[allow(clippy::too_many_arguments)]
 pub fn layout(b: &mut PlanBuilder, out: Wire, input: Wire, shift: u32, kind: TableKind, tag: u64, rem: &[(u64, u32)], fused: bool) {
+    // without chunks that cover the shift exactly, the rescale gate would read a remainder
+    // no table bounds
+    assert_eq!(rem.iter().map(|r| r.1).sum::<u32>(), shift, "remainder chunks must cover the shift");
+    assert!(!rem.is_empty(), "a rescale needs a remainder row");
     let v = b.value(input);
     if !fused {
         b.push(Sel::None, 0, 0, Cell::free(0), Cell::copy(input, v));

@@ -1,35 +1,82 @@
-//! ONNX `Cast` to a floating-point type: the values are unchanged (a view). Casts to integer
-//! or boolean types would round or clip and are refused.
+//! ONNX `Cast`: a view when the values are unchanged (casts to floating point; integer casts
+//! that widen, e.g. int4 → int8 or bool → int32). Casts that round or clip (float → integer,
+//! narrowing integer casts, float → float8/float4) are an unsupported form.
+//!
+//! Half precision targets (float16, bfloat16) are views too: they keep 11 (8) significant
+//! bits, a relative change of at most 2^-11 (2^-9) that the fixed-point error already exceeds.
 
 use super::{LowerCtx, Lowered};
+use crate::model::elem::{integer_range, ty, type_name};
 use crate::model::graph::Op;
 use crate::model::ModelError;
 
-/// ONNX TensorProto data types that are floating point: FLOAT, FLOAT16, DOUBLE, BFLOAT16.
-const FLOAT_TYPES: [i64; 4] = [1, 10, 11, 16];
-
 /// Lowers a `Cast` node.
 pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
-    let to = ctx.attr_int("to", 0);
-    if !FLOAT_TYPES.contains(&to) {
-        return Err(ctx.err(format!(
-            "cast to ONNX data type {to} is not supported (only casts to floating-point types, which keep the value)"
-        )));
+    let to = ctx.attr_int("to", 0) as i32;
+    let from = ctx.input_types.first().copied().flatten();
+    if !keeps_values(from, to) {
+        return Err(ctx.unsupported_form(rounding_reason(from, to)));
     }
     Ok(Lowered::Op(Op::View, vec![ctx.unary_var()?]))
+}
+
+/// Why a cast from `from` to `to` is refused.
+pub fn rounding_reason(from: Option<i32>, to: i32) -> String {
+    let from = from.map(type_name).unwrap_or_else(|| "a computed value".into());
+    format!(
+        "a cast from {from} to {} rounds or clips values, which zkinfer does not prove (casts to floating point, and integer casts that widen, keep them)",
+        type_name(to)
+    )
+}
+
+/// Whether casting a `from` tensor (its ONNX element type, when known) to `to` keeps every
+/// value.
+pub fn keeps_values(from: Option<i32>, to: i32) -> bool {
+    if matches!(to, ty::FLOAT | ty::DOUBLE | ty::FLOAT16 | ty::BFLOAT16) || from == Some(to) {
+        return true;
+    }
+    match (from.and_then(integer_range), integer_range(to)) {
+        (Some((flo, fhi)), Some((lo, hi))) => lo <= flo && fhi <= hi,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
+    use crate::model::elem::ty;
+    use crate::model::ModelError;
 
     #[test]
-    fn float_is_a_view_integer_is_refused() {
+    fn float_and_widening_casts_are_views_the_others_unsupported_forms() {
         let mut n = ctx_with("Cast", vec![var("x", &[2])], &[2]);
-        n.int("to", 1);
-        assert_eq!(graph_ops(&n.run(super::lower).unwrap()), vec!["View"]);
-        n.int("to", 7);
-        let e = n.run(super::lower).unwrap_err();
-        assert!(e.to_string().contains("data type 7"), "{e}");
+        for to in [ty::FLOAT, ty::DOUBLE, ty::FLOAT16, ty::BFLOAT16] {
+            n.int("to", to as i64);
+            assert_eq!(graph_ops(&n.run(super::lower).unwrap()), vec!["View"]);
+        }
+        // int4 → int8, bool → int32, uint8 → int16: widening
+        for (from, to) in [
+            (ty::INT4, ty::INT8),
+            (ty::BOOL, ty::INT32),
+            (ty::UINT8, ty::INT16),
+            (ty::UINT2, ty::UINT8),
+        ] {
+            n.input_types(&[Some(from)]);
+            n.int("to", to as i64);
+            assert_eq!(graph_ops(&n.run(super::lower).unwrap()), vec!["View"], "{from} → {to}");
+        }
+        // float → int64 (unknown source), int16 → int8, int8 → uint8, float → float8
+        for (from, to) in [
+            (None, ty::INT64),
+            (Some(ty::INT16), ty::INT8),
+            (Some(ty::INT8), ty::UINT8),
+            (Some(ty::FLOAT), ty::FLOAT8E4M3FN),
+        ] {
+            n.input_types(&[from]);
+            n.int("to", to as i64);
+            let e = n.run(super::lower).unwrap_err();
+            assert!(matches!(e, ModelError::UnsupportedForm { .. }), "{e:?}");
+            assert!(e.to_string().contains("rounds or clips"), "{e}");
+        }
     }
 }

@@ -13,7 +13,7 @@ mod argmin;
 mod average_pool;
 mod batch_normalization;
 mod broadcast;
-mod cast;
+pub(crate) mod cast;
 mod clip;
 mod compare;
 mod compose;
@@ -229,12 +229,25 @@ pub struct LowerCtx<'a> {
     pub outputs: Vec<(String, Option<Vec<usize>>)>,
     /// The model's default-domain opset version.
     pub opset: i64,
+    /// The ONNX element type of each input, where the model states or implies it (declared
+    /// inputs, initializers, value infos, casts, comparisons; see `onnx::check_forms`).
+    pub input_types: Vec<Option<i32>>,
 }
 
 impl LowerCtx<'_> {
     /// An [`ModelError::InvalidNode`] for this node.
     pub fn err(&self, reason: impl Into<String>) -> ModelError {
         ModelError::InvalidNode {
+            node: self.node.to_string(),
+            op_type: self.proto.op_type.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A [`ModelError::UnsupportedForm`] for this node: a supported op in a form zkinfer does
+    /// not prove.
+    pub fn unsupported_form(&self, reason: impl Into<String>) -> ModelError {
+        ModelError::UnsupportedForm {
             node: self.node.to_string(),
             op_type: self.proto.op_type.clone(),
             reason: reason.into(),
@@ -481,6 +494,7 @@ pub(crate) mod test_util {
             out_shape,
             output: "y",
             opset: 13,
+            input_types: vec![],
         })
     }
 
@@ -491,6 +505,7 @@ pub(crate) mod test_util {
         out: Vec<usize>,
         outputs: Vec<(String, Option<Vec<usize>>)>,
         opset: i64,
+        input_types: Vec<Option<i32>>,
     }
 
     /// A test node of `op_type` with operands and output shape (opset 13).
@@ -502,10 +517,15 @@ pub(crate) mod test_util {
             outputs: vec![("y".into(), Some(out.clone()))],
             out,
             opset: 13,
+            input_types: vec![],
         }
     }
 
     impl TestNode {
+        /// Declares the ONNX element types of the inputs.
+        pub fn input_types(&mut self, types: &[Option<i32>]) {
+            self.input_types = types.to_vec();
+        }
         fn set(&mut self, a: tract_onnx::pb::AttributeProto) {
             self.proto.attribute.retain(|x| x.name != a.name);
             self.proto.attribute.push(a);
@@ -570,6 +590,7 @@ pub(crate) mod test_util {
                 output: "y",
                 outputs: self.outputs.clone(),
                 opset: self.opset,
+                input_types: self.input_types.clone(),
             })
         }
     }

@@ -32,6 +32,12 @@ pub fn lower(ctx: &LowerCtx, kind: Reduce, axes_input_from: i64) -> Result<Lower
         _ if ctx.attr_int("noop_with_empty_axes", 0) != 0 => return Ok(Lowered::Op(Op::View, vec![x])),
         _ => (0..rank).collect(),
     };
+    if axes.iter().any(|&a| xs[a] == 0) {
+        // ONNX defines these as 0, ±infinity or NaN: constants or values without a fixed-point form
+        return Err(ctx.unsupported_form(format!(
+            "it reduces an empty set (input shape {xs:?}, axes {axes:?}): the result does not depend on any input"
+        )));
+    }
     let (groups, _) = compose::groups_over(&xs, &axes);
     let out = ctx.out_shape.clone();
     let mut c = Composite::new(ctx);

@@ -21,4 +21,14 @@ mod tests {
         let l = n.run(super::lower).unwrap();
         assert!(!graph_ops(&l).is_empty());
     }
+
+    #[test]
+    fn an_empty_set_is_an_unsupported_form_not_a_panic() {
+        let mut n = ctx_with("ReduceMax", vec![var("x", &[2, 0, 4])], &[2, 1, 4]);
+        n.opset(11);
+        n.ints("axes", &[1]);
+        let e = n.run(super::lower).unwrap_err();
+        assert!(matches!(e, crate::model::ModelError::UnsupportedForm { .. }), "{e:?}");
+        assert!(e.to_string().contains("empty set"), "{e}");
+    }
 }
