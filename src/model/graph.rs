@@ -136,6 +136,14 @@ pub enum Activation {
     NonNegative,
     /// 1 if x = 0 else 0 (comparisons)
     Zero,
+    /// x truncated toward zero and wrapped into a `bits`-bit integer type (two's complement
+    /// when `signed`), as ONNX `Cast` from a float to an integer type
+    ToInteger {
+        /// Width of the integer type.
+        bits: u32,
+        /// Signed type.
+        signed: bool,
+    },
 }
 
 impl Activation {
@@ -219,6 +227,11 @@ impl Activation {
             Activation::Positive => (x > 0.0) as u8 as f64,
             Activation::NonNegative => (x >= 0.0) as u8 as f64,
             Activation::Zero => (x == 0.0) as u8 as f64,
+            Activation::ToInteger { bits, signed } => {
+                let m = 2f64.powi(bits as i32);
+                let lo = if signed { -m / 2.0 } else { 0.0 };
+                (x.trunc() - lo).rem_euclid(m) + lo
+            }
         }
     }
 
@@ -236,14 +249,16 @@ impl Activation {
                 | Activation::Positive
                 | Activation::NonNegative
                 | Activation::Zero
+                | Activation::ToInteger { .. }
         )
     }
 
-    /// Whether the output is an integer flag (0/1 or −1/0/1), kept at scale 0.
+    /// Whether the output is an integer (a 0/1 or −1/0/1 flag, or a cast to an integer type),
+    /// kept at scale 0.
     pub fn is_flag(self) -> bool {
         matches!(
             self,
-            Activation::Sign | Activation::Positive | Activation::NonNegative | Activation::Zero
+            Activation::Sign | Activation::Positive | Activation::NonNegative | Activation::Zero | Activation::ToInteger { .. }
         )
     }
 
