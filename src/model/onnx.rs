@@ -109,13 +109,6 @@ impl LoadedModel {
         let mut inputs = Vec::new();
         for (ix, vi) in real_inputs.iter().enumerate() {
             let shape = input_shape(vi, hints.map(|h| h[ix]))?;
-            if shape.contains(&0) {
-                return Err(ModelError::UnsupportedForm {
-                    node: vi.name.clone(),
-                    op_type: "graph input".into(),
-                    reason: format!("it has no elements (shape {shape:?}), so there is nothing to prove about it"),
-                });
-            }
             model
                 .set_input_fact(ix, InferenceFact::dt_shape(f32::datum_type(), shape.clone()))
                 .map_err(|e| ModelError::Input {
@@ -378,6 +371,24 @@ fn input_shape(vi: &pb::ValueInfoProto, sample_len: Option<usize>) -> Result<Vec
         return Err(err("has no tensor type".into()));
     };
     let dims = tt.shape.as_ref().map(|s| s.dim.clone()).unwrap_or_default();
+    if dims.iter().any(|d| matches!(d.value, Some(Dim::DimValue(0)))) {
+        let shape: Vec<String> = dims
+            .iter()
+            .map(|d| match &d.value {
+                Some(Dim::DimValue(v)) => v.to_string(),
+                Some(Dim::DimParam(p)) => p.clone(),
+                None => "?".into(),
+            })
+            .collect();
+        return Err(ModelError::UnsupportedForm {
+            node: vi.name.clone(),
+            op_type: "graph input".into(),
+            reason: format!(
+                "it has no elements (shape [{}]), so there is nothing to prove about it",
+                shape.join(", ")
+            ),
+        });
+    }
     let mut shape: Vec<Option<usize>> = dims
         .iter()
         .map(|d| match &d.value {
@@ -700,6 +711,26 @@ mod form_tests {
         assert!(check_forms(&g).unwrap_err().to_string().contains("`axes`"));
         let g = graph(vec![value("x", 1)], vec![node("Pad", &["x", "p"], &["y"])]);
         assert!(check_forms(&g).is_ok());
+    }
+
+    #[test]
+    fn an_input_without_elements_is_an_unsupported_form() {
+        use pb::tensor_shape_proto::{dimension::Value as D, Dimension};
+        let mut v = value("x", 1);
+        if let Some(pb::type_proto::Value::TensorType(t)) = v.r#type.as_mut().and_then(|t| t.value.as_mut()) {
+            t.shape = Some(pb::TensorShapeProto {
+                dim: [0, 3, 4]
+                    .iter()
+                    .map(|&d| Dimension {
+                        value: Some(D::DimValue(d)),
+                        ..Default::default()
+                    })
+                    .collect(),
+            });
+        }
+        let e = input_shape(&v, None).unwrap_err();
+        assert!(matches!(e, ModelError::UnsupportedForm { .. }), "{e:?}");
+        assert!(e.to_string().contains("no elements (shape [0, 3, 4])"), "{e}");
     }
 
     fn cast(input: &str, output: &str, to: i32) -> pb::NodeProto {
