@@ -374,6 +374,19 @@ fn hashed_params_commit_to_the_model_and_one_verifier_serves_its_architecture() 
     let fixed = built(Vis::Private, Vis::Public);
     let o = compile_like(&model_b, &a.input, fixed.dir.path(), &["--out", other.to_str().unwrap()]);
     assert_fails(&o, &["--params hashed", "params are fixed"]);
+    // a reference whose settings.json names a remainder chunk size its program.json was not
+    // split with is refused, naming the field
+    let edited = a.tmp.path().join("edited");
+    std::fs::create_dir_all(&edited).unwrap();
+    std::fs::copy(a.dir.path().join("program.json"), edited.join("program.json")).unwrap();
+    let mut settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.dir.path().join("settings.json")).unwrap()).unwrap();
+    assert!(settings.get("rem_bits").is_none(), "the credit model needs no remainder chunks");
+    settings["rem_bits"] = 10.into();
+    std::fs::write(edited.join("settings.json"), settings.to_string()).unwrap();
+    let o = compile_like(&model_b, &a.input, &edited, &["--out", other.to_str().unwrap()]);
+    assert_fails(&o, &["rem_bits (Some(10)) does not match program.json", "not checked in chunks"]);
+    assert!(!other.exists(), "nothing written");
     // --like takes the scales from the reference build
     let o = compile_like(&model_b, &a.input, a.dir.path(), &["--scale", "6"]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--scale"));

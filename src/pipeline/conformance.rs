@@ -652,6 +652,7 @@ pub fn conformance(opts: &ConformanceOptions, progress: &dyn Progress) -> Result
         results.push(r);
     }
     let count = |s: Status| results.iter().filter(|r| r.status == s).count();
+    let (in_scope_passed, in_scope) = scope_counts(&results);
     Ok(ConformanceReport {
         data: opts.data.display().to_string(),
         target: opts.target,
@@ -659,10 +660,19 @@ pub fn conformance(opts: &ConformanceOptions, progress: &dyn Progress) -> Result
         failed: count(Status::Fail),
         unsupported: count(Status::Unsupported),
         bad_data: count(Status::BadData),
-        in_scope: results.iter().filter(|r| r.in_scope && r.status != Status::BadData).count(),
-        in_scope_passed: results.iter().filter(|r| r.in_scope && r.status == Status::Pass).count(),
+        in_scope,
+        in_scope_passed,
         cases: results,
     })
+}
+
+/// `(passed, total)` over the in-scope cases whose data is representable: the rate the summary
+/// and the per-suite table report.
+fn scope_counts<'a>(cases: impl IntoIterator<Item = &'a CaseResult>) -> (usize, usize) {
+    cases
+        .into_iter()
+        .filter(|c| c.in_scope && c.status != Status::BadData)
+        .fold((0, 0), |(p, n), c| (p + usize::from(c.status == Status::Pass), n + 1))
 }
 
 /// Per-suite counts as a Markdown table: cases, each status, and the in-scope pass rate.
@@ -675,16 +685,11 @@ fn suite_table(cases: &[CaseResult]) -> String {
     for suite in suites {
         let of: Vec<&CaseResult> = cases.iter().filter(|c| c.suite == suite).collect();
         let count = |s: Status| of.iter().filter(|c| c.status == s).count();
-        let scoped: Vec<&&CaseResult> = of.iter().filter(|c| c.in_scope && c.status != Status::BadData).collect();
-        let scoped_pass = scoped.iter().filter(|c| c.status == Status::Pass).count();
-        let rate = if scoped.is_empty() {
+        let (scoped_pass, scoped) = scope_counts(of.iter().copied());
+        let rate = if scoped == 0 {
             "—".to_string()
         } else {
-            format!(
-                "{scoped_pass} of {} ({:.1}%)",
-                scoped.len(),
-                100.0 * scoped_pass as f64 / scoped.len() as f64
-            )
+            format!("{scoped_pass} of {scoped} ({:.1}%)", 100.0 * scoped_pass as f64 / scoped as f64)
         };
         md.push_str(&format!(
             "| {suite} | {} | {} | {} | {} | {} | {rate} |\n",

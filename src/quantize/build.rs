@@ -83,15 +83,7 @@ impl Builder<'_> {
     }
 
     fn table(&mut self, kind: TableKind) -> usize {
-        if let Some(i) = self.tables.iter().position(|t| t.kind == kind) {
-            return i;
-        }
-        let (lo, hi) = match kind {
-            TableKind::Remainder { bits } => (0, (1i64 << bits) - 1),
-            _ => (0, 0), // set by calibration
-        };
-        self.tables.push(TableSpec { kind, lo, hi });
-        self.tables.len() - 1
+        TableSpec::find_or_add(&mut self.tables, kind)
     }
 
     fn tensor(&self, node: &Node, name: &str) -> Result<QTensor, QuantizeError> {

@@ -57,17 +57,6 @@ pub fn split_value(rem: i128, bits: &[u32]) -> Vec<i128> {
 /// more. Other tables keep their order; wires and values are unchanged.
 pub fn split_remainders(program: &mut Program, max_bits: u32) {
     let mut tables = std::mem::take(&mut program.tables);
-    let mut find = |bits: u32| -> usize {
-        let kind = TableKind::Remainder { bits };
-        tables.iter().position(|t| t.kind == kind).unwrap_or_else(|| {
-            tables.push(TableSpec {
-                kind,
-                lo: 0,
-                hi: (1i64 << bits) - 1,
-            });
-            tables.len() - 1
-        })
-    };
     for step in &mut program.steps {
         if let StepKind::Lookup {
             shift,
@@ -76,24 +65,19 @@ pub fn split_remainders(program: &mut Program, max_bits: u32) {
             ..
         } = &mut step.kind
         {
-            let mut idx: Vec<usize> = chunk_bits(*shift, max_bits).into_iter().map(&mut find).collect();
+            let mut idx: Vec<usize> = chunk_bits(*shift, max_bits)
+                .into_iter()
+                .map(|bits| TableSpec::find_or_add(&mut tables, TableKind::Remainder { bits }))
+                .collect();
             *rem_table = idx.pop().expect("at least one chunk");
             *rem_high = idx;
         }
     }
     // keep every table but the remainder ranges nothing checks any more
     let mut keep: Vec<bool> = tables.iter().map(|t| !matches!(t.kind, TableKind::Remainder { .. })).collect();
-    for step in &program.steps {
-        if let StepKind::Lookup {
-            table,
-            rem_table,
-            rem_high,
-            ..
-        } = &step.kind
-        {
-            for t in rem_high.iter().chain([table, rem_table]) {
-                keep[*t] = true;
-            }
+    for step in &mut program.steps {
+        for t in lookup_tables(&mut step.kind) {
+            keep[*t] = true;
         }
     }
     let mut new_index = vec![usize::MAX; tables.len()];
@@ -108,19 +92,25 @@ pub fn split_remainders(program: &mut Program, max_bits: u32) {
         input.table = new_index[input.table];
     }
     for step in &mut program.steps {
-        if let StepKind::Lookup {
+        for t in lookup_tables(&mut step.kind) {
+            *t = new_index[*t];
+        }
+    }
+    program.tables = kept;
+}
+
+/// The table indices a lookup step names (its function table and remainder chunks); none for
+/// other steps.
+fn lookup_tables(kind: &mut StepKind) -> Vec<&mut usize> {
+    match kind {
+        StepKind::Lookup {
             table,
             rem_table,
             rem_high,
             ..
-        } = &mut step.kind
-        {
-            for t in rem_high.iter_mut().chain([table, rem_table]) {
-                *t = new_index[*t];
-            }
-        }
+        } => rem_high.iter_mut().chain([table, rem_table]).collect(),
+        _ => Vec::new(),
     }
-    program.tables = kept;
 }
 
 /// The chunk size that gives `program` (with calibrated tables) its smallest circuit: `None`

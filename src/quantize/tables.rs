@@ -97,6 +97,25 @@ pub struct TableSpec {
 }
 
 impl TableSpec {
+    /// A new table of `kind`: a remainder range holds all of `[0, 2^bits)`; other ranges are
+    /// empty until calibration sets them.
+    pub fn new(kind: TableKind) -> Self {
+        let (lo, hi) = match kind {
+            TableKind::Remainder { bits } => (0, (1i64 << bits) - 1),
+            _ => (0, 0),
+        };
+        TableSpec { kind, lo, hi }
+    }
+
+    /// The index of the table of `kind` in `tables`, adding it (see [`TableSpec::new`]) when
+    /// there is none.
+    pub fn find_or_add(tables: &mut Vec<TableSpec>, kind: TableKind) -> usize {
+        tables.iter().position(|t| t.kind == kind).unwrap_or_else(|| {
+            tables.push(TableSpec::new(kind));
+            tables.len() - 1
+        })
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         (self.hi - self.lo + 1).max(0) as usize
