@@ -1,44 +1,85 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.19;
+pragma solidity ^0.8.24;
 
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IZkinferVerifier} from "./IZkinferVerifier.sol";
 
 /// @title CreditGate
-/// @notice Lending-side gate: a borrower proves that the approved scoring model, run on the
-/// borrower's private data, gave a score at or above the threshold. The proof's public
-/// instances are `[score, account]` (a model compiled with `zkinfer compile --bind account`,
-/// proved with `--bind account=<borrower>`), so a proof only works for the borrower it was made
-/// for: nobody else can replay it.
-/// @dev Scores are the model's fixed-point outputs: an instance v encodes v / 2^scale, and
-/// values above (r − 1) / 2 are negative (r − |v|). `threshold` is in the same units.
-contract CreditGate {
+/// @notice Lending-side gate on attested data. A data provider (a bureau, a bank, an indexer)
+/// that the owner trusts signs an EIP-712 `Attestation` of a borrower's features: the Poseidon
+/// hash of the quantized features exactly as the circuit computes it (`zkinfer attest`). The
+/// borrower proves that the approved scoring model, run on features with that hash, scores at
+/// least the threshold, and calls `requestCredit` with the proof and the attestation. A proof on
+/// any other features carries another input hash and is refused, so made-up data approves
+/// nothing.
+/// @dev The proof's public instances are `[score, inputHash, account]`: a model compiled with
+/// `zkinfer compile --input hashed --bind account`, proved with `--bind account=<borrower>`.
+/// Scores are fixed-point outputs: an instance v encodes v / 2^scale, values above (r − 1) / 2
+/// are negative (r − |v|); `threshold` is in the same units. Each attestation and each proof
+/// approves once. An approval ends at the earlier of `validity` after approval and the
+/// attestation's expiry, and with the provider's revocation.
+contract CreditGate is Ownable2Step, EIP712 {
     /// Scalar field modulus of BN254.
     uint256 internal constant R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
+
+    /// EIP-712 type hash of `Attestation`.
+    bytes32 public constant ATTESTATION_TYPEHASH =
+        keccak256("Attestation(address subject,uint256 inputHash,bytes32 schema,uint64 issuedAt,uint64 expiresAt)");
+
+    /// Longest allowed approval period.
+    uint64 public constant MAX_VALIDITY = 3650 days;
+
+    /// What a data provider signs.
+    struct Attestation {
+        /// The borrower the features belong to.
+        address subject;
+        /// Poseidon hash of the quantized features (the proof's input-hash instance).
+        uint256 inputHash;
+        /// Which features, in which order and fixed-point scale (zkinfer's input schema id).
+        bytes32 schema;
+        /// Unix seconds.
+        uint64 issuedAt;
+        /// Unix seconds; the attestation is refused from then on.
+        uint64 expiresAt;
+    }
 
     struct Approval {
         int256 score;
         uint64 approvedAt;
         uint64 expiresAt;
+        /// The provider whose attestation it rests on.
+        address provider;
+        /// The attestation's EIP-712 digest.
+        bytes32 attestation;
     }
 
-    address public owner;
     IZkinferVerifier public verifier;
     bytes32 public vkHash;
+    bytes32 public schema;
     int256 public threshold;
     uint64 public validity;
+    mapping(address => bool) public providers;
     mapping(address => Approval) public approvals;
-    /// Proofs already used (keccak256 of the proof bytes): each proof approves once.
+    /// Proofs already used (keccak256 of the proof bytes).
     mapping(bytes32 => bool) public usedProofs;
-
-    /// Longest allowed approval period.
-    uint64 public constant MAX_VALIDITY = 3650 days;
+    /// Attestations already used (their EIP-712 digests).
+    mapping(bytes32 => bool) public usedAttestations;
 
     event ModelPinned(address indexed verifier, bytes32 vkHash);
     event PolicySet(int256 threshold, uint64 validity);
-    event Approved(address indexed borrower, int256 score, uint64 expiresAt, bytes32 proofHash);
-    event OwnershipTransferred(address indexed from, address indexed to);
+    event SchemaSet(bytes32 schema);
+    event ProviderSet(address indexed provider, bool trusted);
+    event Approved(
+        address indexed borrower,
+        int256 score,
+        uint64 expiresAt,
+        bytes32 proofHash,
+        address indexed provider,
+        bytes32 attestation
+    );
 
-    error NotOwner(address caller);
     error NoVerifierCode(address verifier);
     error WrongModel(bytes32 expected, bytes32 verifierHash);
     error WrongInstanceCount(uint256 got);
@@ -48,21 +89,34 @@ contract CreditGate {
     error BadValidity(uint64 validity);
     error ProofAlreadyUsed(bytes32 proofHash);
     error NotAFieldElement(uint256 value);
+    error ZeroProvider();
+    error AttestationForAnotherBorrower(address subject, address sender);
+    error WrongSchema(bytes32 expected, bytes32 attested);
+    error AttestationNotYetValid(uint64 issuedAt, uint256 now);
+    error AttestationExpired(uint64 expiresAt, uint256 now);
+    error InputNotAttested(uint256 attested, uint256 proven);
+    error BadSignature();
+    error UnknownProvider(address signer);
+    error AttestationAlreadyUsed(bytes32 digest);
 
-    modifier onlyOwner() {
-        if (msg.sender != owner) revert NotOwner(msg.sender);
-        _;
-    }
-
-    constructor(address verifier_, bytes32 vkHash_, int256 threshold_, uint64 validity_) {
-        owner = msg.sender;
-        emit OwnershipTransferred(address(0), msg.sender);
+    constructor(
+        address verifier_,
+        bytes32 vkHash_,
+        bytes32 schema_,
+        int256 threshold_,
+        uint64 validity_,
+        address[] memory providers_
+    ) Ownable(msg.sender) EIP712("zkinfer CreditGate", "1") {
         _pin(verifier_, vkHash_);
+        _schema(schema_);
         _policy(threshold_, validity_);
+        for (uint256 i = 0; i < providers_.length; i++) {
+            _provider(providers_[i], true);
+        }
     }
 
-    /// @notice Pins the verifier of the approved model. The verifier must have code and check
-    /// the verifying key with hash `vkHash_`.
+    /// @notice Pins the verifier of the approved model. The verifier must have code and report
+    /// the identity `vkHash_`.
     function pinModel(address verifier_, bytes32 vkHash_) external onlyOwner {
         _pin(verifier_, vkHash_);
     }
@@ -72,18 +126,51 @@ contract CreditGate {
         _policy(threshold_, validity_);
     }
 
-    function transferOwnership(address to) external onlyOwner {
-        emit OwnershipTransferred(owner, to);
-        owner = to;
+    /// @notice Sets the input schema attestations must be made for.
+    function setSchema(bytes32 schema_) external onlyOwner {
+        _schema(schema_);
     }
 
-    /// @notice Verifies the caller's proof and records an approval.
+    /// @notice Trusts (`trusted`) or revokes a data provider. Revoking ends the approvals that
+    /// rest on its attestations.
+    function setProvider(address provider, bool trusted) external onlyOwner {
+        _provider(provider, trusted);
+    }
+
+    /// @notice The EIP-712 digest a provider signs for `a` (on this chain, for this gate).
+    function attestationDigest(Attestation calldata a) public view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(ATTESTATION_TYPEHASH, a.subject, a.inputHash, a.schema, a.issuedAt, a.expiresAt))
+        );
+    }
+
+    /// @notice Verifies the caller's proof on attested features and records an approval.
     /// @param proof The proof bytes (the proof file's `proof`).
-    /// @param instances `[score, account]` (the proof file's `instances`).
+    /// @param instances `[score, inputHash, account]` (the proof file's `instances`).
+    /// @param attestation The provider's attestation of the caller's features.
+    /// @param signature The provider's signature of the attestation (65 bytes, r ‖ s ‖ v).
     /// @return score The proven score.
-    function requestCredit(bytes calldata proof, uint256[] calldata instances) external returns (int256 score) {
-        if (instances.length != 2) revert WrongInstanceCount(instances.length);
-        if (instances[1] != uint256(uint160(msg.sender))) revert WrongBorrower(instances[1], msg.sender);
+    function requestCredit(
+        bytes calldata proof,
+        uint256[] calldata instances,
+        Attestation calldata attestation,
+        bytes calldata signature
+    ) external returns (int256 score) {
+        if (instances.length != 3) revert WrongInstanceCount(instances.length);
+        if (instances[2] != uint256(uint160(msg.sender))) revert WrongBorrower(instances[2], msg.sender);
+        if (attestation.subject != msg.sender) revert AttestationForAnotherBorrower(attestation.subject, msg.sender);
+        if (attestation.schema != schema) revert WrongSchema(schema, attestation.schema);
+        if (attestation.issuedAt > block.timestamp) revert AttestationNotYetValid(attestation.issuedAt, block.timestamp);
+        if (attestation.expiresAt <= block.timestamp) revert AttestationExpired(attestation.expiresAt, block.timestamp);
+        if (attestation.inputHash != instances[1]) revert InputNotAttested(attestation.inputHash, instances[1]);
+        bytes32 digest = attestationDigest(attestation);
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
+        if (err != ECDSA.RecoverError.NoError) revert BadSignature();
+        if (!providers[signer]) revert UnknownProvider(signer);
+        if (usedAttestations[digest]) revert AttestationAlreadyUsed(digest);
+        bytes32 proofHash = keccak256(proof);
+        if (usedProofs[proofHash]) revert ProofAlreadyUsed(proofHash);
+
         address v = address(verifier);
         // A call to an address without code "succeeds" with no data; refuse it explicitly.
         if (v.code.length == 0) revert NoVerifierCode(v);
@@ -94,19 +181,21 @@ contract CreditGate {
             ok = false;
         }
         if (!ok) revert InvalidProof();
-        bytes32 proofHash = keccak256(proof);
-        if (usedProofs[proofHash]) revert ProofAlreadyUsed(proofHash);
         score = toSigned(instances[0]);
         if (score < threshold) revert ScoreBelowThreshold(score, threshold);
+
         usedProofs[proofHash] = true;
+        usedAttestations[digest] = true;
         uint64 expiresAt = uint64(block.timestamp) + validity;
-        approvals[msg.sender] = Approval(score, uint64(block.timestamp), expiresAt);
-        emit Approved(msg.sender, score, expiresAt, proofHash);
+        if (attestation.expiresAt < expiresAt) expiresAt = attestation.expiresAt;
+        approvals[msg.sender] = Approval(score, uint64(block.timestamp), expiresAt, signer, digest);
+        emit Approved(msg.sender, score, expiresAt, proofHash, signer, digest);
     }
 
-    /// @notice Whether `borrower` holds an unexpired approval.
+    /// @notice Whether `borrower` holds an unexpired approval whose provider is still trusted.
     function isApproved(address borrower) external view returns (bool) {
-        return approvals[borrower].expiresAt > block.timestamp;
+        Approval storage a = approvals[borrower];
+        return a.expiresAt > block.timestamp && providers[a.provider];
     }
 
     /// @notice A field element read as a signed fixed-point integer.
@@ -134,5 +223,16 @@ contract CreditGate {
         threshold = threshold_;
         validity = validity_;
         emit PolicySet(threshold_, validity_);
+    }
+
+    function _schema(bytes32 schema_) internal {
+        schema = schema_;
+        emit SchemaSet(schema_);
+    }
+
+    function _provider(address provider, bool trusted) internal {
+        if (provider == address(0)) revert ZeroProvider();
+        providers[provider] = trusted;
+        emit ProviderSet(provider, trusted);
     }
 }

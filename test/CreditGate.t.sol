@@ -1,167 +1,403 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.19;
+pragma solidity ^0.8.24;
 
 import {Base, Fixture} from "./utils/Base.sol";
 import {CreditGate} from "../contracts/CreditGate.sol";
 import {CreditVerifier} from "../contracts/generated/CreditVerifier.sol";
 import {CreditOracleVerifier} from "../contracts/generated/CreditOracleVerifier.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
 contract CreditGateTest is Base {
+    uint256 constant PROVIDER_KEY = 0xB0EA0;
+    uint256 constant STRANGER_KEY = 0x5157;
+    bytes32 constant TYPEHASH =
+        keccak256("Attestation(address subject,uint256 inputHash,bytes32 schema,uint64 issuedAt,uint64 expiresAt)");
+
     CreditVerifier verifier;
     CreditGate gate;
+    /// The borrower's proof on the attested features.
     Fixture fx;
+    /// The same borrower's proof, same model, on made-up features.
+    Fixture madeUp;
+    /// A proof of another model (another verifying key) with the same instance layout.
     Fixture other;
     address borrower;
+    address provider;
     int256 score;
+    uint256 inputHash;
 
     function setUp() public {
         fx = loadFixture("credit.json");
+        madeUp = loadFixture("credit_madeup.json");
         other = loadFixture("credit_other_model.json");
         verifier = new CreditVerifier();
-        borrower = address(uint160(fx.instances[1]));
+        borrower = address(uint160(fx.instances[2]));
+        inputHash = fx.instances[1];
         score = int256(fx.instances[0]);
-        gate = new CreditGate(address(verifier), verifier.VK_HASH(), score, 30 days);
+        provider = vm.addr(PROVIDER_KEY);
+        vm.warp(1_800_000_000);
+        gate = _gate(score);
     }
 
-    function _request(address from, bytes memory proof, uint256[] memory instances) internal returns (int256) {
+    function _gate(int256 threshold) internal returns (CreditGate g) {
+        address[] memory ps = new address[](1);
+        ps[0] = provider;
+        g = new CreditGate(address(verifier), verifier.VK_HASH(), fx.inputSchema, threshold, 30 days, ps);
+    }
+
+    function _attestation(address subject, uint256 hash, uint64 expiresAt)
+        internal
+        view
+        returns (CreditGate.Attestation memory)
+    {
+        return CreditGate.Attestation(subject, hash, fx.inputSchema, uint64(block.timestamp - 1 hours), expiresAt);
+    }
+
+    function _sign(CreditGate g, CreditGate.Attestation memory a, uint256 key) internal view returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, g.attestationDigest(a));
+        return abi.encodePacked(r, s, v);
+    }
+
+    /// A valid attestation of the fixture's features for the borrower, valid for 90 days.
+    function _attested() internal view returns (CreditGate.Attestation memory a, bytes memory sig) {
+        a = _attestation(borrower, inputHash, uint64(block.timestamp + 90 days));
+        sig = _sign(gate, a, PROVIDER_KEY);
+    }
+
+    function _request(address from, Fixture memory f, CreditGate.Attestation memory a, bytes memory sig)
+        internal
+        returns (int256)
+    {
         vm.prank(from);
-        return gate.requestCredit(proof, instances);
+        return gate.requestCredit(f.proof, f.instances, a, sig);
     }
 
     function _notApproved() internal view {
-        (int256 s, uint64 at, uint64 exp) = gate.approvals(borrower);
-        assertTrue(s == 0 && at == 0 && exp == 0, "no approval recorded");
+        (int256 s, uint64 at, uint64 exp, address p,) = gate.approvals(borrower);
+        assertTrue(s == 0 && at == 0 && exp == 0 && p == address(0), "no approval recorded");
         assertTrue(!gate.isApproved(borrower), "not approved");
     }
 
-    function test_fixtureMatchesTheVerifier() public view {
+    function test_fixturesMatchTheVerifier() public view {
         assertEq(fx.vkHash, verifier.VK_HASH(), "fixture made for this verifier");
         assertTrue(verifier.verifyProof(fx.proof, fx.instances), "the verifier accepts the fixture");
+        assertTrue(verifier.verifyProof(madeUp.proof, madeUp.instances), "the made-up proof is a valid proof");
+        assertTrue(madeUp.instances[1] != inputHash, "on other features");
+        assertEq(madeUp.instances[2], fx.instances[2], "for the same borrower");
+        assertTrue(fx.inputSchema != bytes32(0), "the fixture names its input schema");
     }
 
-    function test_borrowerWithAValidProofIsApproved() public {
-        int256 s = _request(borrower, fx.proof, fx.instances);
+    /// The gate's digest is the standard EIP-712 one (what wallets and zkinfer attest sign).
+    function test_digestIsEip712() public view {
+        (CreditGate.Attestation memory a,) = _attested();
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("zkinfer CreditGate"),
+                keccak256("1"),
+                block.chainid,
+                address(gate)
+            )
+        );
+        bytes32 structHash = keccak256(abi.encode(TYPEHASH, a.subject, a.inputHash, a.schema, a.issuedAt, a.expiresAt));
+        assertEq(
+            gate.attestationDigest(a), keccak256(abi.encodePacked("\x19\x01", domain, structHash)), "EIP-712 digest"
+        );
+        assertEq(gate.ATTESTATION_TYPEHASH(), TYPEHASH, "type hash");
+    }
+
+    function test_attestedBorrowerIsApproved() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        int256 s = _request(borrower, fx, a, sig);
         assertTrue(s == score, "returns the proven score");
-        (int256 recorded, uint64 at, uint64 exp) = gate.approvals(borrower);
+        (int256 recorded, uint64 at, uint64 exp, address p, bytes32 digest) = gate.approvals(borrower);
         assertTrue(recorded == score, "score recorded");
         assertEq(at, block.timestamp, "approval time");
-        assertEq(exp, block.timestamp + 30 days, "expiry");
+        assertEq(exp, block.timestamp + 30 days, "the gate's validity (the attestation lasts longer)");
+        assertEq(p, provider, "provider recorded");
+        assertEq(digest, gate.attestationDigest(a), "attestation recorded");
+        assertTrue(gate.usedAttestations(digest) && gate.usedProofs(keccak256(fx.proof)), "both marked used");
         assertTrue(gate.isApproved(borrower), "approved");
         vm.warp(block.timestamp + 30 days);
         assertTrue(!gate.isApproved(borrower), "approval expires");
     }
 
-    function test_aProofApprovesOnlyOnce() public {
-        _request(borrower, fx.proof, fx.instances);
-        vm.expectRevert(abi.encodeWithSelector(CreditGate.ProofAlreadyUsed.selector, keccak256(fx.proof)));
-        _request(borrower, fx.proof, fx.instances);
+    function test_approvalNeverOutlivesTheAttestation() public {
+        CreditGate.Attestation memory a = _attestation(borrower, inputHash, uint64(block.timestamp + 2 days));
+        _request(borrower, fx, a, _sign(gate, a, PROVIDER_KEY));
+        (,, uint64 exp,,) = gate.approvals(borrower);
+        assertEq(exp, a.expiresAt, "capped at the attestation's expiry");
+        vm.warp(a.expiresAt);
+        assertTrue(!gate.isApproved(borrower), "ends with the attestation");
     }
 
-    function test_policyBoundsAndSignedScores() public {
+    /// The point of the gate: a valid proof on made-up features is refused.
+    function test_proofOnMadeUpFeaturesIsRefused() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        vm.expectRevert(
+            abi.encodeWithSelector(CreditGate.InputNotAttested.selector, inputHash, madeUp.instances[1])
+        );
+        _request(borrower, madeUp, a, sig);
+        _notApproved();
+    }
+
+    /// ... and claiming the attested hash for the made-up proof breaks the proof.
+    function test_madeUpProofWithTheAttestedHashIsRefused() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        uint256[] memory inst = madeUp.instances;
+        inst[1] = inputHash;
+        vm.prank(borrower);
+        vm.expectRevert(CreditGate.InvalidProof.selector);
+        gate.requestCredit(madeUp.proof, inst, a, sig);
+        _notApproved();
+    }
+
+    /// A provider that attests other features than the proof's.
+    function test_attestationOfOtherFeaturesIsRefused() public {
+        CreditGate.Attestation memory a = _attestation(borrower, inputHash + 1, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(gate, a, PROVIDER_KEY);
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.InputNotAttested.selector, inputHash + 1, inputHash));
+        _request(borrower, fx, a, sig);
+        _notApproved();
+    }
+
+    function test_unregisteredProviderIsRefused() public {
+        CreditGate.Attestation memory a = _attestation(borrower, inputHash, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(gate, a, STRANGER_KEY);
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.UnknownProvider.selector, vm.addr(STRANGER_KEY)));
+        _request(borrower, fx, a, sig);
+        _notApproved();
+    }
+
+    function test_revokedProviderIsRefusedAndItsApprovalsEnd() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        _request(borrower, fx, a, sig);
+        assertTrue(gate.isApproved(borrower), "approved");
+        gate.setProvider(provider, false);
+        assertTrue(!gate.isApproved(borrower), "revoking the provider ends the approval");
+        CreditGate.Attestation memory b = _attestation(borrower, inputHash, uint64(block.timestamp + 2 days));
+        bytes memory sigB = _sign(gate, b, PROVIDER_KEY);
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.UnknownProvider.selector, provider));
+        _request(borrower, fx, b, sigB);
+    }
+
+    function test_expiredAttestationIsRefused() public {
+        CreditGate.Attestation memory a = _attestation(borrower, inputHash, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(gate, a, PROVIDER_KEY);
+        vm.warp(a.expiresAt);
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.AttestationExpired.selector, a.expiresAt, block.timestamp));
+        _request(borrower, fx, a, sig);
+        _notApproved();
+    }
+
+    function test_attestationFromTheFutureIsRefused() public {
+        CreditGate.Attestation memory a = _attestation(borrower, inputHash, uint64(block.timestamp + 2 days));
+        a.issuedAt = uint64(block.timestamp + 1 days);
+        bytes memory sig = _sign(gate, a, PROVIDER_KEY);
+        vm.expectRevert(
+            abi.encodeWithSelector(CreditGate.AttestationNotYetValid.selector, a.issuedAt, block.timestamp)
+        );
+        _request(borrower, fx, a, sig);
+    }
+
+    function test_attestationForAnotherBorrowerIsRefused() public {
+        address mallory = address(0xBAD);
+        CreditGate.Attestation memory a = _attestation(mallory, inputHash, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(gate, a, PROVIDER_KEY);
+        // The borrower presents someone else's attestation.
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.AttestationForAnotherBorrower.selector, mallory, borrower));
+        _request(borrower, fx, a, sig);
+        // Mallory presents her attestation with the borrower's proof.
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.WrongBorrower.selector, fx.instances[2], mallory));
+        _request(mallory, fx, a, sig);
+        _notApproved();
+    }
+
+    function test_attestationForAnotherChainIsRefused() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        vm.chainId(block.chainid + 1);
+        // Another domain: the signature recovers some other address.
+        vm.expectPartialRevert(CreditGate.UnknownProvider.selector);
+        _request(borrower, fx, a, sig);
+        _notApproved();
+    }
+
+    function test_attestationForAnotherGateIsRefused() public {
+        CreditGate second = _gate(score);
+        CreditGate.Attestation memory a = _attestation(borrower, inputHash, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(second, a, PROVIDER_KEY);
+        vm.expectPartialRevert(CreditGate.UnknownProvider.selector);
+        _request(borrower, fx, a, sig);
+        _notApproved();
+    }
+
+    function test_attestationForAnotherSchemaIsRefused() public {
+        CreditGate.Attestation memory a = _attestation(borrower, inputHash, uint64(block.timestamp + 1 days));
+        a.schema = keccak256("another feature set");
+        bytes memory sig = _sign(gate, a, PROVIDER_KEY);
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.WrongSchema.selector, fx.inputSchema, a.schema));
+        _request(borrower, fx, a, sig);
+    }
+
+    function test_replaysAreRefused() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        _request(borrower, fx, a, sig);
+        bytes32 digest = gate.attestationDigest(a);
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.AttestationAlreadyUsed.selector, digest));
+        _request(borrower, fx, a, sig);
+        // A fresh attestation of the same features does not make the used proof usable again.
+        CreditGate.Attestation memory b = _attestation(borrower, inputHash, uint64(block.timestamp + 2 days));
+        bytes memory sigB = _sign(gate, b, PROVIDER_KEY);
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.ProofAlreadyUsed.selector, keccak256(fx.proof)));
+        _request(borrower, fx, b, sigB);
+    }
+
+    function test_malformedSignaturesAreRefused() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        // Too short.
+        bytes memory short = new bytes(64);
+        for (uint256 i = 0; i < 64; i++) {
+            short[i] = sig[i];
+        }
+        vm.expectRevert(CreditGate.BadSignature.selector);
+        _request(borrower, fx, a, short);
+        // A bad v.
+        bytes memory badV = bytes.concat(sig);
+        badV[64] = bytes1(uint8(29));
+        vm.expectRevert(CreditGate.BadSignature.selector);
+        _request(borrower, fx, a, badV);
+        // The malleable twin (s' = n − s, v flipped) of a valid signature.
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(PROVIDER_KEY, gate.attestationDigest(a));
+        uint256 n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
+        bytes memory twin = abi.encodePacked(r, bytes32(n - uint256(s)), v == 27 ? uint8(28) : uint8(27));
+        vm.expectRevert(CreditGate.BadSignature.selector);
+        _request(borrower, fx, a, twin);
+        // Zero signature.
+        vm.expectRevert(CreditGate.BadSignature.selector);
+        _request(borrower, fx, a, new bytes(65));
+        _notApproved();
+    }
+
+    function test_scoreBelowThresholdIsRefused() public {
+        gate.setPolicy(score + 1, 1 days);
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.ScoreBelowThreshold.selector, score, score + 1));
+        _request(borrower, fx, a, sig);
+        _notApproved();
+    }
+
+    function test_proofForAnotherModelIsRefused() public {
+        assertTrue(other.vkHash != fx.vkHash, "a different model");
+        CreditGate.Attestation memory a = _attestation(borrower, other.instances[1], uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(gate, a, PROVIDER_KEY);
+        vm.expectRevert(CreditGate.InvalidProof.selector);
+        _request(borrower, other, a, sig);
+        _notApproved();
+    }
+
+    function test_tamperedProofIsRefused() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        Fixture memory t = fx;
+        t.proof = bytes.concat(fx.proof);
+        t.proof[100] = bytes1(uint8(t.proof[100]) ^ 1);
+        vm.expectRevert(CreditGate.InvalidProof.selector);
+        _request(borrower, t, a, sig);
+        _notApproved();
+    }
+
+    function test_wrongInstanceCountIsRefused() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        Fixture memory t = fx;
+        t.instances = new uint256[](2);
+        t.instances[0] = fx.instances[0];
+        t.instances[1] = fx.instances[2];
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.WrongInstanceCount.selector, uint256(2)));
+        _request(borrower, t, a, sig);
+    }
+
+    function test_verifierWithoutCodeIsRefused() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        vm.etch(address(verifier), "");
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.NoVerifierCode.selector, address(verifier)));
+        _request(borrower, fx, a, sig);
+        _notApproved();
+    }
+
+    function test_configurationChecks() public {
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.NoVerifierCode.selector, address(0x1234)));
+        gate.pinModel(address(0x1234), fx.vkHash);
+        CreditOracleVerifier wrong = new CreditOracleVerifier();
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.WrongModel.selector, fx.vkHash, wrong.VK_HASH()));
+        gate.pinModel(address(wrong), fx.vkHash);
         vm.expectRevert(abi.encodeWithSelector(CreditGate.BadValidity.selector, uint64(0)));
         gate.setPolicy(0, 0);
         vm.expectRevert(abi.encodeWithSelector(CreditGate.BadValidity.selector, type(uint64).max));
         gate.setPolicy(0, type(uint64).max);
+        vm.expectRevert(CreditGate.ZeroProvider.selector);
+        gate.setProvider(address(0), true);
         assertTrue(gate.toSigned(R - 5) == -5, "negative fixed-point value");
         assertTrue(gate.toSigned(7) == 7, "positive");
         vm.expectRevert(abi.encodeWithSelector(CreditGate.NotAFieldElement.selector, R));
         gate.toSigned(R);
     }
 
-    function test_anotherSenderCannotReplayTheProof() public {
-        address mallory = address(0xBAD);
-        vm.expectRevert(abi.encodeWithSelector(CreditGate.WrongBorrower.selector, fx.instances[1], mallory));
-        _request(mallory, fx.proof, fx.instances);
-        _notApproved();
-    }
-
-    function test_proofBoundToAnotherBorrowerIsRefused() public {
-        // The caller claims the proof was made for them: the verifier refuses the changed instance.
-        address mallory = address(0xBAD);
-        uint256[] memory inst = fx.instances;
-        inst[1] = uint256(uint160(mallory));
-        vm.expectRevert(CreditGate.InvalidProof.selector);
-        _request(mallory, fx.proof, inst);
-        (, , uint64 exp) = gate.approvals(mallory);
-        assertEq(exp, 0, "no approval for mallory");
-    }
-
-    function test_tamperedProofIsRefused() public {
-        bytes memory p = fx.proof;
-        p[100] = bytes1(uint8(p[100]) ^ 1);
-        vm.expectRevert(CreditGate.InvalidProof.selector);
-        _request(borrower, p, fx.instances);
-        _notApproved();
-    }
-
-    function test_proofForAnotherModelIsRefused() public {
-        assertTrue(other.vkHash != fx.vkHash, "a different model");
-        vm.expectRevert(CreditGate.InvalidProof.selector);
-        _request(borrower, other.proof, other.instances);
-        _notApproved();
-    }
-
-    function test_scoreBelowThresholdIsRefused() public {
-        gate.setPolicy(score + 1, 1 days);
-        vm.expectRevert(abi.encodeWithSelector(CreditGate.ScoreBelowThreshold.selector, score, score + 1));
-        _request(borrower, fx.proof, fx.instances);
-        _notApproved();
-    }
-
-    function test_wrongInstanceCountIsRefused() public {
-        uint256[] memory one = new uint256[](1);
-        one[0] = fx.instances[0];
-        vm.expectRevert(abi.encodeWithSelector(CreditGate.WrongInstanceCount.selector, uint256(1)));
-        _request(borrower, fx.proof, one);
-    }
-
-    function test_verifierWithoutCodeIsRefused() public {
-        vm.etch(address(verifier), "");
-        vm.expectRevert(abi.encodeWithSelector(CreditGate.NoVerifierCode.selector, address(verifier)));
-        _request(borrower, fx.proof, fx.instances);
-        _notApproved();
-    }
-
-    function test_pinningChecksCodeAndModel() public {
-        vm.expectRevert(abi.encodeWithSelector(CreditGate.NoVerifierCode.selector, address(0x1234)));
-        gate.pinModel(address(0x1234), fx.vkHash);
-        CreditOracleVerifier wrong = new CreditOracleVerifier();
-        vm.expectRevert(abi.encodeWithSelector(CreditGate.WrongModel.selector, fx.vkHash, wrong.VK_HASH()));
-        gate.pinModel(address(wrong), fx.vkHash);
-    }
-
     function test_onlyTheOwnerConfigures() public {
         address stranger = address(0x5157);
         vm.startPrank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(CreditGate.NotOwner.selector, stranger));
+        bytes memory notOwner = abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger);
+        vm.expectRevert(notOwner);
         gate.setPolicy(0, 1);
-        vm.expectRevert(abi.encodeWithSelector(CreditGate.NotOwner.selector, stranger));
+        vm.expectRevert(notOwner);
         gate.pinModel(address(verifier), fx.vkHash);
-        vm.expectRevert(abi.encodeWithSelector(CreditGate.NotOwner.selector, stranger));
+        vm.expectRevert(notOwner);
+        gate.setProvider(stranger, true);
+        vm.expectRevert(notOwner);
+        gate.setSchema(bytes32(0));
+        vm.expectRevert(notOwner);
         gate.transferOwnership(stranger);
         vm.stopPrank();
+        // Two-step transfer: the new owner accepts.
         gate.transferOwnership(stranger);
+        assertEq(gate.owner(), address(this), "not moved before acceptance");
+        vm.prank(stranger);
+        gate.acceptOwnership();
         assertEq(gate.owner(), stranger, "ownership moved");
     }
 
     /// Any change to one proof byte is refused and records nothing.
     function testFuzz_mutatedProofIsRefused(uint256 index, uint8 flip) public {
         vm.assume(flip != 0);
-        bytes memory p = fx.proof;
-        index = index % p.length;
-        p[index] = bytes1(uint8(p[index]) ^ flip);
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        Fixture memory t = fx;
+        t.proof = bytes.concat(fx.proof);
+        index = index % t.proof.length;
+        t.proof[index] = bytes1(uint8(t.proof[index]) ^ flip);
         vm.expectRevert(CreditGate.InvalidProof.selector);
-        _request(borrower, p, fx.instances);
+        _request(borrower, t, a, sig);
         _notApproved();
     }
 
     /// Any change to the score instance is refused (including values at or above r).
     function testFuzz_mutatedScoreIsRefused(uint256 value) public {
         vm.assume(value != fx.instances[0]);
-        uint256[] memory inst = fx.instances;
-        inst[0] = value;
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        Fixture memory t = fx;
+        t.instances = new uint256[](3);
+        t.instances[0] = value;
+        t.instances[1] = fx.instances[1];
+        t.instances[2] = fx.instances[2];
         vm.expectRevert(CreditGate.InvalidProof.selector);
-        _request(borrower, fx.proof, inst);
+        _request(borrower, t, a, sig);
+        _notApproved();
+    }
+
+    /// An attested hash and a proven hash that differ in any way are refused, signed or not.
+    function testFuzz_otherInputHashIsRefused(uint256 hash) public {
+        vm.assume(hash != inputHash);
+        CreditGate.Attestation memory a = _attestation(borrower, hash, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(gate, a, PROVIDER_KEY);
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.InputNotAttested.selector, hash, inputHash));
+        _request(borrower, fx, a, sig);
         _notApproved();
     }
 }

@@ -1,6 +1,8 @@
 //! `zkinfer deploy` and `zkinfer submit` against a real anvil (the npm package's binary) on a
-//! free port: deployment with code checks and an idempotent re-run, a valid proof accepted by
-//! CreditGate, refused proofs (tampered, another borrower's, another model's) leaving no trace,
+//! free port: deployment with code checks and an idempotent re-run, a data provider's attestation
+//! and a valid proof on the attested features accepted by CreditGate, refused proofs (on made-up
+//! features, tampered, another borrower's, another model's, an unknown provider's attestation)
+//! leaving no trace,
 //! and clear errors for a wrong chain, a development SRS on a public chain, and a stopped node.
 
 mod common;
@@ -25,6 +27,9 @@ const DEPLOYER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae
 const BORROWER_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const BORROWER: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const OTHER_BORROWER: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+/// anvil's key #3: the data provider the gate trusts.
+const PROVIDER_KEY: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
+const PROVIDER: &str = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
 
 struct Anvil {
     child: Child,
@@ -87,6 +92,10 @@ fn build(tmp: &Path, name: &str, scale: Option<u32>) -> BuildDir {
         like: None,
         calibration: CalibrateOptions {
             scale,
+            visibility: zkinfer::quantize::Visibility {
+                input: zkinfer::quantize::Vis::Hashed,
+                ..Default::default()
+            },
             bound: vec!["account".into()],
             ..Default::default()
         },
@@ -98,9 +107,13 @@ fn build(tmp: &Path, name: &str, scale: Option<u32>) -> BuildDir {
 }
 
 fn prove_for(dir: &BuildDir, account: &str, out: &Path) -> PathBuf {
+    prove_on(dir, "credit_mlp.input.json", account, out)
+}
+
+fn prove_on(dir: &BuildDir, data: &str, account: &str, out: &Path) -> PathBuf {
     prove_with(
         dir,
-        &common::model("credit_mlp.input.json"),
+        &common::model(data),
         out,
         &[format!("account={account}")],
         &Silent,
@@ -139,6 +152,8 @@ fn deploy_and_submit_on_anvil() {
     let good = prove_for(&model, BORROWER, &tmp.path().join("good.json"));
     let others = prove_for(&model, OTHER_BORROWER, &tmp.path().join("other_borrower.json"));
     let foreign = prove_for(&other_model, BORROWER, &tmp.path().join("other_model.json"));
+    // The borrower's proof on features nobody attested (made up to score higher).
+    let made_up = prove_on(&model, "credit_mlp.madeup.json", BORROWER, &tmp.path().join("made_up.json"));
     let tampered = tmp.path().join("tampered.json");
     {
         let mut f = ProofFile::read(&good).unwrap();
@@ -167,6 +182,8 @@ fn deploy_and_submit_on_anvil() {
             "-1000",
             "--validity-days",
             "7",
+            "--provider",
+            PROVIDER,
             "--record",
             s(&record),
         ]
@@ -212,6 +229,7 @@ fn deploy_and_submit_on_anvil() {
     assert_eq!(rec["chain_id"], 31337);
     assert_eq!(rec["vk_hash"], first["vk_hash"]);
     assert_eq!(rec["credit_gate_policy"]["validity_seconds"], 7 * 86_400);
+    assert_eq!(rec["credit_gate_policy"]["providers"][0], PROVIDER);
     let gate: Address = rec["contracts"][1]["address"].as_str().unwrap().parse().unwrap();
     let verifier: Address = rec["contracts"][0]["address"].as_str().unwrap().parse().unwrap();
     assert_eq!(client.nonce(deployer).unwrap(), 2);
@@ -255,8 +273,52 @@ fn deploy_and_submit_on_anvil() {
     ]);
     assert_fails(&out, &["records a verifier of another verifying key", "--force"]);
 
+    // The data provider attests the borrower's real features for this gate.
+    let attest = |key: &str, out: &Path| {
+        zkinfer(&[
+            "--json",
+            "attest",
+            s(&model.0),
+            "--data",
+            s(&common::model("credit_mlp.input.json")),
+            "--subject",
+            BORROWER,
+            "--expires",
+            "30d",
+            "--deployment",
+            s(&record),
+            "--private-key",
+            key,
+            "--out",
+            s(out),
+        ])
+    };
+    let attestation = tmp.path().join("attestation.json");
+    let att = json(&attest(PROVIDER_KEY, &attestation));
+    assert_eq!(att["provider"], PROVIDER);
+    assert_eq!(att["gate"].as_str().unwrap(), rec["contracts"][1]["address"].as_str().unwrap());
+    let good_instances = ProofFile::read(&good).unwrap().instances;
+    assert_eq!(att["input_hash"].as_str().unwrap(), good_instances[1], "the hash the circuit publishes");
+    assert_eq!(att["schema"], rec["credit_gate_policy"]["schema"]);
+    // The gate computes the same EIP-712 digest the provider signed.
+    let file: zkinfer::chain::attest::AttestationFile =
+        serde_json::from_str(&std::fs::read_to_string(&attestation).unwrap()).unwrap();
+    let read = zkinfer::chain::attest::AttestationFile::read(&attestation).unwrap();
+    let on_chain_digest = view(
+        &client,
+        borrower,
+        gate,
+        ICreditGate::attestationDigestCall { a: read.attestation.clone() },
+        Abi::CreditGate,
+    )
+    .expect("attestationDigest");
+    assert_eq!(on_chain_digest.to_string(), file.digest);
+    // Someone the gate does not trust (the deployer's key) attests too.
+    let untrusted = tmp.path().join("untrusted.json");
+    json(&attest(DEPLOYER_KEY, &untrusted));
+
     // Refusals: simulated first, nothing sent, nothing recorded.
-    let submit = |proof: &Path, extra: &[&str]| {
+    let submit_with = |proof: &Path, attestation: &Path, extra: &[&str]| {
         let mut v = vec![
             "--json",
             "submit",
@@ -267,10 +329,24 @@ fn deploy_and_submit_on_anvil() {
             url,
             "--private-key",
             BORROWER_KEY,
+            "--attestation",
+            s(attestation),
         ];
         v.extend_from_slice(extra);
         zkinfer(&v)
     };
+    let submit = |proof: &Path, extra: &[&str]| submit_with(proof, &attestation, extra);
+    // The point: a valid proof on made-up features is refused, with the reason.
+    let out = submit(&made_up, &[]);
+    assert_fails(&out, &["requestCredit", "would revert", "InputNotAttested", &good_instances[1][2..]]);
+    assert!(zkinfer::pipeline::verify::verify(&model, &made_up, &Silent).unwrap().verified, "the made-up proof itself is valid");
+    assert_fails(&submit_with(&good, &untrusted, &[]), &["UnknownProvider", "0xf39F"]);
+    assert_fails(
+        &zkinfer(&[
+            "submit", s(&good), "--deployment", s(&record), "--rpc-url", url, "--private-key", BORROWER_KEY,
+        ]),
+        &["--attestation FILE"],
+    );
     assert_fails(&submit(&tampered, &[]), &["requestCredit", "would revert", "InvalidProof"]);
     assert_fails(&submit(&others, &[]), &["WrongBorrower", &OTHER_BORROWER[2..].to_lowercase()]);
     assert_fails(&submit(&foreign, &[]), &["was made for verifying key", "would be refused"]);
@@ -287,8 +363,11 @@ fn deploy_and_submit_on_anvil() {
             url,
             "--private-key",
             BORROWER_KEY,
+            "--attestation",
+            s(&attestation),
         ]),
-        &["InvalidProof"],
+        // the other model quantizes the features differently: another input hash
+        &["InputNotAttested"],
     );
     assert_eq!(client.nonce(borrower).unwrap(), 0, "a refused proof sends no transaction");
     assert!(!is_approved(url, gate, borrower));
@@ -312,6 +391,8 @@ fn deploy_and_submit_on_anvil() {
         s(&ks_dir.join("borrower.json")),
         "--password-file",
         s(&ks_dir.join("pw.txt")),
+        "--attestation",
+        s(&attestation),
         "--dry-run",
     ]));
     assert_eq!(dry["dry_run"], true);
@@ -325,12 +406,13 @@ fn deploy_and_submit_on_anvil() {
     assert!(ok["block"].as_u64().unwrap() >= 3);
     assert!(ok["gas"].as_u64().unwrap() > 300_000);
     assert!(ok["approved_until"].as_u64().unwrap() > 0);
+    assert_eq!(ok["provider"], PROVIDER);
     let expected_score = ProofFile::read(&good).unwrap().outputs[0].values[0];
     assert!((ok["score"].as_f64().unwrap() - expected_score).abs() < 1e-9, "{ok}");
     assert!(is_approved(url, gate, borrower));
     assert_eq!(client.nonce(borrower).unwrap(), 1);
-    // Each proof approves once.
-    assert_fails(&submit(&good, &[]), &["ProofAlreadyUsed"]);
+    // Each attestation approves once.
+    assert_fails(&submit(&good, &[]), &["AttestationAlreadyUsed"]);
     assert_eq!(client.nonce(borrower).unwrap(), 1);
 
     // Straight to the verifier (a view call sent as a transaction: gas measured on chain).
@@ -341,11 +423,11 @@ fn deploy_and_submit_on_anvil() {
 
     // An InferenceOracle (deployed and configured through the library): only operators post.
     use alloy::sol_types::SolCall;
-    use zkinfer::chain::contracts::{compile_consumers, IInferenceOracle};
+    use zkinfer::chain::contracts::{compile_oracle, IInferenceOracle};
     use zkinfer::chain::tx::{prepare, send};
     use zkinfer::chain::{KeySource, TxOptions};
     let solc = zkinfer::evm::find_solc(None).expect("solc");
-    let (_, oracle_code) = compile_consumers(&solc).expect("compiles");
+    let oracle_code = compile_oracle(&solc).expect("compiles");
     let owner = KeySource::PrivateKey(DEPLOYER_KEY.into()).signer().unwrap();
     let txo = TxOptions::default();
     let exec = |to: Option<Address>, data: Vec<u8>| {
@@ -369,7 +451,7 @@ fn deploy_and_submit_on_anvil() {
             verifier,
             vkHash: vk,
             numOutputs: 1,
-            numInstances: 2,
+            numInstances: 3,
         }
         .abi_encode(),
     );
@@ -402,10 +484,13 @@ fn deploy_and_submit_on_anvil() {
     assert_fails(&post(BORROWER_KEY), &["NotOperator"]);
     let posted = json(&post(DEPLOYER_KEY));
     assert_eq!(posted["target"], "inference_oracle");
-    // The outputs are stored under keccak256 of the public values after the outputs: [account].
+    // The outputs are stored under keccak256 of the public values after the outputs:
+    // [inputHash, account].
+    let mut words = hex::decode(&good_instances[1][2..]).unwrap();
     let mut account_word = [0u8; 32];
     account_word[12..].copy_from_slice(borrower.as_slice());
-    let key = alloy::primitives::keccak256(account_word);
+    words.extend_from_slice(&account_word);
+    let key = alloy::primitives::keccak256(words);
     assert_eq!(posted["input_key"].as_str().unwrap(), key.to_string());
     let latest = view(
         &client,
@@ -558,9 +643,10 @@ fn public_chains_stopped_nodes_and_the_separate_layout() {
 #[test]
 fn consumer_abi_declarations_match_the_sources() {
     use std::collections::BTreeSet;
-    use zkinfer::chain::contracts::{compile_consumers, IInferenceOracle};
+    use zkinfer::chain::contracts::{compile_oracle, credit_gate, IInferenceOracle};
     let solc = zkinfer::evm::find_solc(None).expect("solc");
-    let (gate, oracle) = compile_consumers(&solc).expect("compiles");
+    let oracle = compile_oracle(&solc).expect("compiles");
+    let gate = credit_gate().expect("the committed CreditGate");
     let selectors = |abi: &Value, kind: &str| -> BTreeSet<Vec<u8>> {
         abi.as_array()
             .unwrap()
@@ -614,6 +700,15 @@ fn demo_deploys_and_submits_on_anvil() {
     assert_eq!(v["chain"]["submit"]["target"], "credit_gate");
     assert_eq!(v["chain"]["submit"]["from"].as_str().unwrap(), BORROWER.to_lowercase());
     assert!(v["chain"]["submit"]["approved_until"].as_u64().unwrap() > 0);
+    assert_eq!(v["chain"]["attestation"]["subject"], BORROWER);
+    // The made-up proof verifies, scores higher, and is refused for its data.
+    assert_eq!(v["chain"]["made_up"]["verified"], true);
+    assert!(v["chain"]["made_up"]["score"].as_f64().unwrap() > v["score"].as_f64().unwrap());
+    assert!(
+        v["chain"]["made_up"]["refused"].as_str().unwrap().contains("InputNotAttested"),
+        "{}",
+        v["chain"]["made_up"]
+    );
     let gate: Address = v["chain"]["submit"]["contract"].as_str().unwrap().parse().unwrap();
     assert!(is_approved(&anvil.url, gate, BORROWER.parse().unwrap()));
     assert!(out.join("deployments/31337.json").is_file());

@@ -28,10 +28,17 @@ struct Spec {
     hashed_params: bool,
     /// The credit model with one weight changed, compiled `--like` the previous spec's build.
     changed_weight: bool,
+    /// `--input hashed`.
+    hashed_input: bool,
+    /// The previous spec's build, proved on another input.
+    reuse_previous: bool,
+    /// The proof's input file (under models/).
+    input: &'static str,
 }
 
-const SPECS: [Spec; 5] = [
-    // The approved credit model: instances [score, account].
+const SPECS: [Spec; 6] = [
+    // The approved credit model for CreditGate: instances [score, inputHash, account], on the
+    // borrower's real (attested) features.
     Spec {
         fixture: "credit.json",
         verifier: Some("CreditVerifier"),
@@ -40,6 +47,22 @@ const SPECS: [Spec; 5] = [
         public_input: false,
         hashed_params: false,
         changed_weight: false,
+        hashed_input: true,
+        reuse_previous: false,
+        input: "credit_mlp.input.json",
+    },
+    // The same build and borrower, proved on made-up features that score higher.
+    Spec {
+        fixture: "credit_madeup.json",
+        verifier: None,
+        scale: None,
+        bind_account: true,
+        public_input: false,
+        hashed_params: false,
+        changed_weight: false,
+        hashed_input: true,
+        reuse_previous: true,
+        input: "credit_mlp.madeup.json",
     },
     // The same architecture quantized differently: another model (another vk), same layout.
     Spec {
@@ -50,6 +73,9 @@ const SPECS: [Spec; 5] = [
         public_input: false,
         hashed_params: false,
         changed_weight: false,
+        hashed_input: true,
+        reuse_previous: false,
+        input: "credit_mlp.input.json",
     },
     // For the oracle: instances [score, 10 public inputs].
     Spec {
@@ -60,6 +86,9 @@ const SPECS: [Spec; 5] = [
         public_input: true,
         hashed_params: false,
         changed_weight: false,
+        hashed_input: false,
+        reuse_previous: false,
+        input: "credit_mlp.input.json",
     },
     // Hashed params: instances [score, params hash]; one verifier for the architecture.
     Spec {
@@ -70,6 +99,9 @@ const SPECS: [Spec; 5] = [
         public_input: false,
         hashed_params: true,
         changed_weight: false,
+        hashed_input: false,
+        reuse_previous: false,
+        input: "credit_mlp.input.json",
     },
     // Another model of that architecture (one weight changed), compiled --like it: same vk,
     // another params hash.
@@ -81,6 +113,9 @@ const SPECS: [Spec; 5] = [
         public_input: false,
         hashed_params: true,
         changed_weight: true,
+        hashed_input: false,
+        reuse_previous: false,
+        input: "credit_mlp.input.json",
     },
 ];
 
@@ -107,6 +142,8 @@ fn build(spec: &Spec, tmp: &Path, previous: Option<&BuildDir>) -> BuildDir {
             visibility: zkinfer::quantize::Visibility {
                 input: if spec.public_input {
                     zkinfer::quantize::Vis::Public
+                } else if spec.hashed_input {
+                    zkinfer::quantize::Vis::Hashed
                 } else {
                     zkinfer::quantize::Vis::Private
                 },
@@ -134,7 +171,11 @@ fn committed_verifiers_and_fixtures_are_current() {
     let mut hashes = Vec::new();
     let mut previous: Option<BuildDir> = None;
     for spec in &SPECS {
-        let dir = build(spec, tmp.path(), previous.as_ref());
+        let dir = if spec.reuse_previous {
+            previous.clone().expect("a previous build")
+        } else {
+            build(spec, tmp.path(), previous.as_ref())
+        };
         let fixture_path = root().join("fixtures").join(spec.fixture);
         if let Some(name) = spec.verifier {
             let v = build_verifier(
@@ -165,7 +206,7 @@ fn committed_verifiers_and_fixtures_are_current() {
             } else {
                 vec![]
             };
-            prove_with(&dir, &common::model("credit_mlp.input.json"), &proof, &bind, &Silent).expect("proves");
+            prove_with(&dir, &common::model(spec.input), &proof, &bind, &Silent).expect("proves");
             std::fs::create_dir_all(fixture_path.parent().unwrap()).unwrap();
             fixture(&dir, &proof, &fixture_path).expect("fixture");
         }
@@ -195,6 +236,29 @@ fn committed_verifiers_and_fixtures_are_current() {
         hashes.push(vk_hash(&vk));
         previous = Some(dir);
     }
-    assert_ne!(hashes[0], hashes[1], "the other model has another verifying key");
-    assert_eq!(hashes[3], hashes[4], "hashed params: one verifying key for both models");
+    assert_eq!(hashes[0], hashes[1], "the made-up proof is for the same model");
+    assert_ne!(hashes[0], hashes[2], "the other model has another verifying key");
+    assert_eq!(hashes[4], hashes[5], "hashed params: one verifying key for both models");
+}
+
+/// `contracts/compiled/CreditGate.json` (what `deploy` embeds) is CreditGate as compiled today
+/// from contracts/ and the pinned OpenZeppelin Contracts in node_modules.
+#[test]
+fn committed_credit_gate_artifact_is_current() {
+    let solc = common::solc();
+    let oz = root().join("node_modules/@openzeppelin/contracts");
+    assert!(oz.is_dir(), "OpenZeppelin Contracts are not installed: run `npm install`");
+    let (gate, json) = zkinfer::chain::contracts::credit_gate_artifact(&solc, &root().join("contracts"), &oz).expect("compiles");
+    let path = root().join("contracts/compiled/CreditGate.json");
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::write(&path, &json).unwrap();
+    }
+    let committed = zkinfer::chain::contracts::credit_gate().expect("the committed artifact parses");
+    assert!(
+        committed.bytecode == gate.bytecode && committed.deployed_bytecode == gate.deployed_bytecode,
+        "{} is stale: regenerate with UPDATE_FIXTURES=1 cargo test --test foundry_fixtures",
+        path.display()
+    );
+    assert_eq!(committed.immutable_slots, gate.immutable_slots);
+    assert!(!gate.immutable_slots.is_empty(), "EIP712's cached domain is immutable");
 }

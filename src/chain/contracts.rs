@@ -22,12 +22,25 @@ sol! {
     /// `contracts/CreditGate.sol`.
     #[sol(all_derives)]
     interface ICreditGate {
+        /// What a data provider signs (EIP-712 type `Attestation`).
+        struct Attestation {
+            address subject;
+            uint256 inputHash;
+            bytes32 schema;
+            uint64 issuedAt;
+            uint64 expiresAt;
+        }
+
         event ModelPinned(address indexed verifier, bytes32 vkHash);
         event PolicySet(int256 threshold, uint64 validity);
-        event Approved(address indexed borrower, int256 score, uint64 expiresAt, bytes32 proofHash);
-        event OwnershipTransferred(address indexed from, address indexed to);
+        event SchemaSet(bytes32 schema);
+        event ProviderSet(address indexed provider, bool trusted);
+        event Approved(address indexed borrower, int256 score, uint64 expiresAt, bytes32 proofHash, address indexed provider, bytes32 attestation);
+        event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
+        event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
-        error NotOwner(address caller);
+        error OwnableUnauthorizedAccount(address account);
+        error OwnableInvalidOwner(address owner);
         error NoVerifierCode(address verifier);
         error WrongModel(bytes32 expected, bytes32 verifierHash);
         error WrongInstanceCount(uint256 got);
@@ -37,19 +50,41 @@ sol! {
         error BadValidity(uint64 validity);
         error ProofAlreadyUsed(bytes32 proofHash);
         error NotAFieldElement(uint256 value);
+        error ZeroProvider();
+        error AttestationForAnotherBorrower(address subject, address sender);
+        error WrongSchema(bytes32 expected, bytes32 attested);
+        error AttestationNotYetValid(uint64 issuedAt, uint256 now);
+        error AttestationExpired(uint64 expiresAt, uint256 now);
+        error InputNotAttested(uint256 attested, uint256 proven);
+        error BadSignature();
+        error UnknownProvider(address signer);
+        error AttestationAlreadyUsed(bytes32 digest);
+        error InvalidShortString();
+        error StringTooLong(string str);
 
         function owner() external view returns (address);
+        function pendingOwner() external view returns (address);
         function verifier() external view returns (address);
         function vkHash() external view returns (bytes32);
+        function schema() external view returns (bytes32);
         function threshold() external view returns (int256);
         function validity() external view returns (uint64);
-        function approvals(address borrower) external view returns (int256 score, uint64 approvedAt, uint64 expiresAt);
+        function providers(address provider) external view returns (bool);
+        function approvals(address borrower) external view returns (int256 score, uint64 approvedAt, uint64 expiresAt, address provider, bytes32 attestation);
         function usedProofs(bytes32 proofHash) external view returns (bool);
+        function usedAttestations(bytes32 digest) external view returns (bool);
         function MAX_VALIDITY() external view returns (uint64);
+        function ATTESTATION_TYPEHASH() external view returns (bytes32);
+        function eip712Domain() external view returns (bytes1 fields, string memory name, string memory version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] memory extensions);
         function pinModel(address verifier_, bytes32 vkHash_) external;
         function setPolicy(int256 threshold_, uint64 validity_) external;
-        function transferOwnership(address to) external;
-        function requestCredit(bytes calldata proof, uint256[] calldata instances) external returns (int256 score);
+        function setSchema(bytes32 schema_) external;
+        function setProvider(address provider, bool trusted) external;
+        function transferOwnership(address newOwner) external;
+        function acceptOwnership() external;
+        function renounceOwnership() external;
+        function attestationDigest(Attestation calldata a) external view returns (bytes32);
+        function requestCredit(bytes calldata proof, uint256[] calldata instances, Attestation calldata attestation, bytes calldata signature) external returns (int256 score);
         function isApproved(address borrower) external view returns (bool);
         function toSigned(uint256 v) external pure returns (int256);
     }
@@ -87,26 +122,137 @@ sol! {
     }
 }
 
-/// The consumer contracts' sources, as committed in `contracts/`.
-pub const SOURCES: [(&str, &str); 3] = [
+/// The sources of the consumer contracts compiled at run time (no imports beyond `contracts/`).
+pub const SOURCES: [(&str, &str); 2] = [
     ("IZkinferVerifier.sol", include_str!("../../contracts/IZkinferVerifier.sol")),
-    ("CreditGate.sol", include_str!("../../contracts/CreditGate.sol")),
     ("InferenceOracle.sol", include_str!("../../contracts/InferenceOracle.sol")),
 ];
 
 /// Optimizer runs for the consumer contracts (foundry.toml's).
 pub const CONSUMER_OPTIMIZER_RUNS: usize = 200;
 
-/// Compiles the consumer contracts with `solc`; returns (CreditGate, InferenceOracle).
-pub fn compile_consumers(solc: &Path) -> Result<(Compiled, Compiled), EvmError> {
+/// Compiles InferenceOracle with `solc`.
+pub fn compile_oracle(solc: &Path) -> Result<Compiled, EvmError> {
     let out = compile(solc, &SOURCES, CONSUMER_OPTIMIZER_RUNS)?;
-    let find = |name: &str| {
-        out.iter()
-            .find(|c| c.name == name)
-            .cloned()
-            .ok_or_else(|| EvmError::Compile(format!("solc produced no contract `{name}`")))
+    out.into_iter()
+        .find(|c| c.name == "InferenceOracle")
+        .ok_or_else(|| EvmError::Compile("solc produced no contract `InferenceOracle`".into()))
+}
+
+/// CreditGate as compiled from `contracts/CreditGate.sol` and the pinned OpenZeppelin Contracts
+/// (`contracts/compiled/CreditGate.json`, written by [`credit_gate_artifact`]; a test checks it
+/// against a fresh compile). Embedded, so `deploy` needs neither node_modules nor a compile for
+/// the gate.
+pub const CREDIT_GATE_ARTIFACT: &str = include_str!("../../contracts/compiled/CreditGate.json");
+
+/// The committed compiled CreditGate.
+pub fn credit_gate() -> Result<Compiled, EvmError> {
+    let v: serde_json::Value = serde_json::from_str(CREDIT_GATE_ARTIFACT)
+        .map_err(|e| EvmError::Compile(format!("contracts/compiled/CreditGate.json: {e}")))?;
+    let bytes = |key: &str| -> Result<Vec<u8>, EvmError> {
+        let h = v[key].as_str().unwrap_or_default();
+        hex::decode(h.trim_start_matches("0x")).map_err(|e| EvmError::Compile(format!("CreditGate artifact `{key}`: {e}")))
     };
-    Ok((find("CreditGate")?, find("InferenceOracle")?))
+    let immutable_slots = v["immutable_slots"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| Some((p[0].as_u64()? as usize, p[1].as_u64()? as usize)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Compiled {
+        name: "CreditGate".into(),
+        bytecode: bytes("bytecode")?,
+        deployed_bytecode: bytes("deployed_bytecode")?,
+        abi: v["abi"].clone(),
+        immutable_slots,
+    })
+}
+
+/// The sources CreditGate compiles from: `contracts/CreditGate.sol`, what it imports from
+/// `contracts/`, and the OpenZeppelin files under `openzeppelin` (the npm package's root,
+/// `node_modules/@openzeppelin/contracts`), followed import by import. Source unit names are
+/// the import paths (`@openzeppelin/contracts/...`), as forge's remapping gives them.
+pub fn credit_gate_sources(contracts: &Path, openzeppelin: &Path) -> Result<Vec<(String, String)>, EvmError> {
+    const OZ: &str = "@openzeppelin/contracts/";
+    let read = |unit: &str| -> Result<String, EvmError> {
+        let path = match unit.strip_prefix(OZ) {
+            Some(rest) => openzeppelin.join(rest),
+            None => contracts.join(unit),
+        };
+        std::fs::read_to_string(&path).map_err(|e| EvmError::Compile(format!("cannot read {} (for `{unit}`): {e}", path.display())))
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut todo = vec!["CreditGate.sol".to_string()];
+    while let Some(unit) = todo.pop() {
+        if out.iter().any(|(u, _)| *u == unit) {
+            continue;
+        }
+        let text = read(&unit)?;
+        for line in text.lines() {
+            let line = line.trim();
+            if !line.starts_with("import ") {
+                continue;
+            }
+            let Some(path) = line.split('"').nth(1) else { continue };
+            todo.push(resolve_import(&unit, path));
+        }
+        out.push((unit, text));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Solidity's import resolution: a path starting with `./` or `../` is relative to the
+/// importing unit's directory; any other is a unit name as is.
+fn resolve_import(from: &str, path: &str) -> String {
+    if !(path.starts_with("./") || path.starts_with("../")) {
+        return path.to_string();
+    }
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for seg in path.split('/') {
+        match seg {
+            "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+/// Compiles CreditGate from `contracts` and the OpenZeppelin package root `openzeppelin`, and
+/// returns it with the artifact JSON [`CREDIT_GATE_ARTIFACT`] holds.
+pub fn credit_gate_artifact(solc: &Path, contracts: &Path, openzeppelin: &Path) -> Result<(Compiled, String), EvmError> {
+    let sources = credit_gate_sources(contracts, openzeppelin)?;
+    let refs: Vec<(&str, &str)> = sources.iter().map(|(u, t)| (u.as_str(), t.as_str())).collect();
+    let out = compile(solc, &refs, CONSUMER_OPTIMIZER_RUNS)?;
+    let gate = out
+        .into_iter()
+        .find(|c| c.name == "CreditGate")
+        .ok_or_else(|| EvmError::Compile("solc produced no contract `CreditGate`".into()))?;
+    let version = std::process::Command::new(solc)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|t| t.lines().last().map(|l| l.trim().to_string()))
+        .unwrap_or_default();
+    let json = serde_json::json!({
+        "contract": "CreditGate",
+        "note": "compiled from contracts/CreditGate.sol and @openzeppelin/contracts (package.json's version) by zkinfer; UPDATE_FIXTURES=1 cargo test --test foundry_fixtures regenerates it",
+        "solc": version,
+        "optimizer_runs": CONSUMER_OPTIMIZER_RUNS,
+        "sources": sources.iter().map(|(u, t)| (u.clone(), serde_json::Value::String(alloy::primitives::keccak256(t.as_bytes()).to_string()))).collect::<serde_json::Map<_, _>>(),
+        "immutable_slots": gate.immutable_slots.iter().map(|(a, b)| serde_json::json!([a, b])).collect::<Vec<_>>(),
+        "abi": gate.abi,
+        "bytecode": format!("0x{}", hex::encode(&gate.bytecode)),
+        "deployed_bytecode": format!("0x{}", hex::encode(&gate.deployed_bytecode)),
+    });
+    Ok((gate, serde_json::to_string_pretty(&json).expect("serialisable") + "\n"))
 }
 
 /// Whose custom errors a revert may carry.
@@ -158,12 +304,39 @@ fn explain_gate(e: &ICreditGate::ICreditGateErrors) -> String {
         E::InvalidProof(_) => "InvalidProof: the verifier refused the proof".into(),
         E::ScoreBelowThreshold(s) => format!("ScoreBelowThreshold: score {} is below the threshold {}", s.score, s.threshold),
         E::ProofAlreadyUsed(p) => format!("ProofAlreadyUsed: proof {} has already been used", p.proofHash),
-        E::WrongInstanceCount(w) => format!("WrongInstanceCount: {} instances, the gate expects [score, account]", w.got),
+        E::WrongInstanceCount(w) => format!(
+            "WrongInstanceCount: {} instances, the gate expects [score, inputHash, account]",
+            w.got
+        ),
         E::NoVerifierCode(n) => format!("NoVerifierCode: no contract at {}", n.verifier),
         E::WrongModel(w) => format!(
             "WrongModel: expected vk hash {}, the verifier checks {}",
             w.expected, w.verifierHash
         ),
+        E::InputNotAttested(i) => format!(
+            "InputNotAttested: the proof is about features with hash {:#066x}, but the provider attested {:#066x}; a proof counts only on the attested data",
+            i.proven, i.attested
+        ),
+        E::AttestationForAnotherBorrower(a) => format!(
+            "AttestationForAnotherBorrower: the attestation is for {}, not for the sender {}",
+            a.subject, a.sender
+        ),
+        E::WrongSchema(w) => format!(
+            "WrongSchema: the attestation hashes features of schema {}, the gate requires {}",
+            w.attested, w.expected
+        ),
+        E::AttestationNotYetValid(a) => format!(
+            "AttestationNotYetValid: issued at {}, after the block time {}",
+            a.issuedAt, a.now
+        ),
+        E::AttestationExpired(a) => format!("AttestationExpired: expired at {} (block time {})", a.expiresAt, a.now),
+        E::BadSignature(_) => "BadSignature: the attestation's signature is malformed".into(),
+        E::UnknownProvider(u) => format!(
+            "UnknownProvider: the attestation is signed by {}, not a provider the gate trusts (or not for this gate and chain)",
+            u.signer
+        ),
+        E::AttestationAlreadyUsed(a) => format!("AttestationAlreadyUsed: attestation {} has already been used", a.digest),
+        E::OwnableUnauthorizedAccount(o) => format!("OwnableUnauthorizedAccount: {} is not the owner", o.account),
         other => format!("{other:?}"),
     }
 }

@@ -6,6 +6,7 @@
 //! timeouts, HTTP 429/5xx) with a bounded backoff. A signed transaction is only ever re-sent
 //! as the same bytes, so a retry cannot send it twice.
 
+pub mod attest;
 pub mod contracts;
 pub mod keys;
 pub mod record;
@@ -42,6 +43,14 @@ pub enum ChainError {
         expected: u64,
         /// Served.
         actual: u64,
+    },
+    /// An attestation file that cannot be used.
+    #[error("attestation {path}: {reason}")]
+    Attestation {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
     },
     /// No usable signing key.
     #[error("signing key: {0}")]

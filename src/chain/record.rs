@@ -72,6 +72,12 @@ pub struct GatePolicy {
     pub scale: u32,
     /// Approval validity in seconds.
     pub validity_seconds: u64,
+    /// The input schema id attestations must name.
+    #[serde(default)]
+    pub schema: String,
+    /// The data providers registered at deployment.
+    #[serde(default)]
+    pub providers: Vec<String>,
 }
 
 impl DeploymentRecord {

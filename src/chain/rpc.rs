@@ -247,6 +247,21 @@ impl Rpc {
         self.request("eth_blockNumber", || self.provider.get_block_number().into_future())
     }
 
+    /// The timestamp of the latest block (unix seconds).
+    pub fn latest_timestamp(&self) -> Result<u64, ChainError> {
+        use alloy::network::BlockResponse;
+        let block = self.request("eth_getBlockByNumber", || {
+            self.provider.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).into_future()
+        })?;
+        let block = block.ok_or_else(|| ChainError::Rpc {
+            url: redact(&self.opts.url),
+            method: "eth_getBlockByNumber".into(),
+            attempts: 1,
+            reason: "the node has no latest block".into(),
+        })?;
+        Ok(block.header().timestamp())
+    }
+
     /// EIP-1559 fees: (max fee per gas, max priority fee per gas).
     pub fn fees(&self) -> Result<(u128, u128), ChainError> {
         let est = self.request("eth_feeHistory", || self.provider.estimate_eip1559_fees())?;

@@ -54,8 +54,23 @@ impl Render for DemoReport {
         if let Some(c) = &self.chain {
             rows.push((String::new(), c.deploy.title()));
             rows.extend(c.deploy.rows().into_iter().map(|(l, v)| (format!("  {l}"), v)));
-            rows.push((String::new(), format!("{} (requestCredit by the borrower)", c.submit.title())));
+            rows.push((String::new(), format!("{} (data provider)", c.attestation.title())));
+            rows.extend(c.attestation.rows().into_iter().map(|(l, v)| (format!("  {l}"), v)));
+            rows.push((
+                String::new(),
+                format!("{} (attested requestCredit by the borrower)", c.submit.title()),
+            ));
             rows.extend(c.submit.rows().into_iter().map(|(l, v)| (format!("  {l}"), v)));
+            rows.push((String::new(), "the same borrower, proving on made-up features".into()));
+            rows.push((
+                "  proven score".into(),
+                format!(
+                    "{:.6} (the proof {})",
+                    c.made_up.score,
+                    if c.made_up.verified { "verifies" } else { "does NOT verify" }
+                ),
+            ));
+            rows.push(("  refused".into(), format!("{} (nothing sent)", c.made_up.refused)));
         }
         rows
     }

@@ -95,15 +95,19 @@ pub struct Args {
     /// <build>/deployments/<chain id>.json).
     #[arg(long)]
     pub record: Option<PathBuf>,
-    /// Also deploy a CreditGate pinned to the verifier (the build needs `compile --bind account`).
+    /// Also deploy a CreditGate pinned to the verifier (the build needs `compile --input hashed
+    /// --bind account`).
     #[arg(long, requires = "threshold")]
     pub credit_gate: bool,
     /// CreditGate's minimum score, in the model's output units (e.g. 0.6).
     #[arg(long, requires = "credit_gate", allow_negative_numbers = true)]
     pub threshold: Option<f64>,
-    /// How long a CreditGate approval lasts, in days.
+    /// How long a CreditGate approval lasts, in days (never beyond the attestation's expiry).
     #[arg(long, default_value_t = 30.0, requires = "credit_gate")]
     pub validity_days: f64,
+    /// A data provider whose attestations the CreditGate trusts (repeatable).
+    #[arg(long = "provider", value_name = "ADDRESS", requires = "credit_gate")]
+    pub providers: Vec<String>,
     /// Estimate and show what would be deployed; send nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -122,6 +126,11 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
     if !(days.is_finite() && days > 0.0 && days <= 3650.0) {
         anyhow::bail!("--validity-days must be more than 0 and at most 3650 (got {days})");
     }
+    let providers = a
+        .providers
+        .iter()
+        .map(|p| crate::chain::parse_address("--provider", p))
+        .collect::<Result<Vec<_>, _>>()?;
     let opts = DeployOptions {
         verifier: a.gen.options(),
         chain: a.chain.options()?,
@@ -129,6 +138,7 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
         credit_gate: a.threshold.map(|threshold| GateOptions {
             threshold,
             validity_seconds: (days * 86_400.0).round() as u64,
+            providers,
         }),
         dry_run: a.dry_run,
         force: a.force,
@@ -172,6 +182,11 @@ impl Render for DeployReport {
                     p.scale,
                     p.validity_seconds as f64 / 86_400.0
                 ),
+            ));
+            rows.push(("input schema".into(), p.schema.clone()));
+            rows.push((
+                "data providers".into(),
+                if p.providers.is_empty() { "none".into() } else { p.providers.join(", ") },
             ));
         }
         if let Some(rec) = &self.record {

@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand, each parsing its arguments and calling
 //! [`crate::pipeline`]. All output goes through [`report::Reporter`].
 
+pub mod attest;
 pub mod bench;
 pub mod calldata;
 pub mod compile;
@@ -59,6 +60,8 @@ pub enum Command {
     Fixture(fixture::Args),
     /// Print the Poseidon hash of an input file's values as a build's circuit computes it.
     Hash(hash::Args),
+    /// Sign an EIP-712 attestation of a borrower's features (as a data provider) for a CreditGate.
+    Attest(attest::Args),
     /// Deploy the verifier (and optionally a CreditGate) to a chain and record where.
     Deploy(deploy::Args),
     /// Send a proof to a deployed verifier, CreditGate or InferenceOracle.
@@ -99,6 +102,7 @@ pub fn main() -> i32 {
         Command::Gas(a) => gas::run(a, &r),
         Command::Fixture(a) => fixture::run(a, &r),
         Command::Hash(a) => hash::run(a, &r),
+        Command::Attest(a) => attest::run(a, &r),
         Command::Deploy(a) => deploy::run(a, &r),
         Command::Submit(a) => submit::run(a, &r),
         Command::Demo(a) => demo::run(a, &r),

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 pub enum TargetArg {
     /// A generated verifier's verifyProof (a view; the transaction measures gas on chain).
     Verifier,
-    /// CreditGate.requestCredit: the sender must be the account bound into the proof.
+    /// CreditGate.requestCredit (needs --attestation): the sender must be the account bound
+    /// into the proof and the attestation's subject.
     CreditGate,
     /// InferenceOracle.post (needs --model-id; the sender must be an operator).
     Oracle,
@@ -34,6 +35,9 @@ pub struct Args {
     /// InferenceOracle model id: 0x + 32 bytes, or a name (its keccak256 is used).
     #[arg(long)]
     pub model_id: Option<String>,
+    /// Attestation file of the borrower's features (`zkinfer attest`); needed by a CreditGate.
+    #[arg(long)]
+    pub attestation: Option<PathBuf>,
     /// Simulate and estimate only; send nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -54,6 +58,7 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
             TargetArg::Oracle => Target::InferenceOracle,
         }),
         model_id: a.model_id,
+        attestation: a.attestation,
         dry_run: a.dry_run,
     };
     let report = submit(&a.proof, &opts, r)?;

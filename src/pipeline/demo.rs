@@ -1,6 +1,7 @@
 //! `demo`: the whole chain on the bundled credit-scoring model.
 
 use super::compile::{compile, CompileOptions};
+use super::attest::{attest, AttestOptions, AttestReport, GateRef};
 use super::deploy::{deploy, ChainOptions, DeployOptions, DeployReport, GateOptions};
 use super::gas::{gas, GasReport};
 use super::prove::prove_with;
@@ -21,8 +22,10 @@ use std::path::{Path, PathBuf};
 const GATE_THRESHOLD: f64 = 0.0;
 /// The bundled credit-scoring model: Gemm 10→32, Relu, Gemm 32→1.
 pub const CREDIT_MODEL: &[u8] = include_bytes!("../../models/credit_mlp.onnx");
-/// Its sample input.
+/// Its sample input: the borrower's real features, which the data provider attests.
 pub const CREDIT_INPUT: &str = include_str!("../../models/credit_mlp.input.json");
+/// Features the borrower makes up to score higher: a valid proof, on data nobody attested.
+pub const MADE_UP_INPUT: &str = include_str!("../../models/credit_mlp.madeup.json");
 
 /// What the demo did.
 #[derive(Clone, Debug, Serialize)]
@@ -80,17 +83,37 @@ pub struct DemoReport {
 /// The demo's on-chain half.
 #[derive(Clone, Debug, Serialize)]
 pub struct DemoChain {
-    /// The deployment of the verifier and the CreditGate.
+    /// The deployment of the verifier and the CreditGate (trusting the demo's data provider).
     pub deploy: DeployReport,
-    /// The borrower's `requestCredit`.
+    /// The provider's attestation of the borrower's features.
+    pub attestation: AttestReport,
+    /// The borrower's `requestCredit` with the attested proof.
     pub submit: SubmitReport,
+    /// The borrower's attempt with a proof on made-up features.
+    pub made_up: MadeUpAttempt,
 }
 
-/// anvil's well-known development keys #0 (the lender, who deploys) and #1 (the borrower).
-pub const ANVIL_KEYS: [&str; 2] = [
+/// A proof on made-up features, and the gate's refusal.
+#[derive(Clone, Debug, Serialize)]
+pub struct MadeUpAttempt {
+    /// The proven score on the made-up features (higher than the real one).
+    pub score: f64,
+    /// Whether the proof itself verifies (it does: it is a valid proof of other data).
+    pub verified: bool,
+    /// Why the gate refused it (from the simulated call; nothing was sent).
+    pub refused: String,
+}
+
+/// anvil's well-known development keys #0 (the lender, who deploys), #1 (the borrower) and
+/// #2 (the data provider, who attests the borrower's features).
+pub const ANVIL_KEYS: [&str; 3] = [
     "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
     "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
 ];
+
+/// The demo's data provider: the address of [`ANVIL_KEYS`]\[2\].
+pub const DEMO_PROVIDER: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 
 /// The borrower the demo proves for: the address of [`ANVIL_KEYS`]\[1\].
 pub const DEMO_BORROWER: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -114,6 +137,11 @@ pub fn demo(out: &Path, rpc_url: Option<&str>, progress: &dyn Progress) -> Resul
         out: out.to_path_buf(),
         like: None,
         calibration: CalibrateOptions {
+            // the input is hashed: the proof carries the hash a data provider attests
+            visibility: crate::quantize::Visibility {
+                input: crate::quantize::Vis::Hashed,
+                ..Default::default()
+            },
             bound: vec!["account".into()],
             // the fidelity report counts samples whose approval the quantization would flip
             decision_threshold: Some(GATE_THRESHOLD),
@@ -148,7 +176,7 @@ pub fn demo(out: &Path, rpc_url: Option<&str>, progress: &dyn Progress) -> Resul
     };
     let chain = match (rpc_url, &evm_skipped) {
         (Some(_), Some(why)) => return Err(Error::Usage(format!("--rpc-url needs a solc for the verifier: {why}"))),
-        (Some(url), None) => Some(on_chain(&dir, &proof_path, url, progress)?),
+        (Some(url), None) => Some(on_chain(&dir, &input, &proof_path, url, progress)?),
         (None, _) => None,
     };
     let loaded = LoadedModel::from_bytes(CREDIT_MODEL, "credit_mlp.onnx", None)?;
@@ -181,13 +209,15 @@ pub fn demo(out: &Path, rpc_url: Option<&str>, progress: &dyn Progress) -> Resul
     })
 }
 
-fn on_chain(dir: &BuildDir, proof: &Path, url: &str, progress: &dyn Progress) -> Result<DemoChain, Error> {
+fn on_chain(dir: &BuildDir, input: &Path, proof: &Path, url: &str, progress: &dyn Progress) -> Result<DemoChain, Error> {
     let chain = |key: &str| ChainOptions {
         rpc: RpcOptions::new(url),
         chain_id: Some(31337),
         tx: TxOptions::default(),
         key: KeySource::PrivateKey(key.into()),
     };
+    let provider = crate::chain::parse_address("provider", DEMO_PROVIDER)?;
+    let borrower = crate::chain::parse_address("borrower", DEMO_BORROWER)?;
     let deployed = deploy(
         dir,
         &DeployOptions {
@@ -197,6 +227,7 @@ fn on_chain(dir: &BuildDir, proof: &Path, url: &str, progress: &dyn Progress) ->
             credit_gate: Some(GateOptions {
                 threshold: GATE_THRESHOLD,
                 validity_seconds: 30 * 86_400,
+                providers: vec![provider],
             }),
             dry_run: false,
             force: false,
@@ -204,21 +235,64 @@ fn on_chain(dir: &BuildDir, proof: &Path, url: &str, progress: &dyn Progress) ->
         },
         progress,
     )?;
-    let record = deployed.record.clone().map(PathBuf::from);
-    let submitted = submit(
-        proof,
-        &SubmitOptions {
-            chain: chain(ANVIL_KEYS[1]),
-            to: None,
-            record,
-            target: None,
-            model_id: None,
-            dry_run: false,
+    let record = deployed
+        .record
+        .clone()
+        .map(PathBuf::from)
+        .ok_or_else(|| Error::Usage("the deployment wrote no record".into()))?;
+    // The provider attests the borrower's real features for this gate, for 90 days. The expiry
+    // follows the chain's clock (anvil's may run ahead of this machine's).
+    let rpc = crate::chain::Rpc::connect(RpcOptions::new(url))?;
+    let chain_now = rpc.latest_timestamp()?;
+    let attestation_path = dir.0.join("attestation.json");
+    let attestation = attest(
+        dir,
+        &AttestOptions {
+            data: input.to_path_buf(),
+            subject: borrower,
+            issued_at: Some(chain_now.saturating_sub(60)),
+            expires_at: chain_now + 90 * 86_400,
+            gate: GateRef::Record(record.clone()),
+            key: KeySource::PrivateKey(ANVIL_KEYS[2].into()),
+            out: attestation_path.clone(),
         },
         progress,
     )?;
+    let submit_opts = SubmitOptions {
+        chain: chain(ANVIL_KEYS[1]),
+        to: None,
+        record: Some(record),
+        target: None,
+        model_id: None,
+        attestation: Some(attestation_path),
+        dry_run: false,
+    };
+    let submitted = submit(proof, &submit_opts, progress)?;
+    // The same borrower proves on made-up features that score higher: the proof is valid, but
+    // the gate refuses it because nobody attested those features.
+    let made_up_input = dir.0.join("credit_mlp.madeup.json");
+    write_atomic(&made_up_input, MADE_UP_INPUT.as_bytes())?;
+    let made_up_proof = dir.0.join("proof.madeup.json");
+    let p = prove_with(dir, &made_up_input, &made_up_proof, &[format!("account={DEMO_BORROWER}")], progress)?;
+    let v = verify(dir, &made_up_proof, progress)?;
+    let refused = match submit(&made_up_proof, &submit_opts, progress) {
+        Err(Error::Chain(e @ crate::chain::ChainError::WouldRevert { .. })) => e.to_string(),
+        Err(e) => return Err(e),
+        Ok(r) => {
+            return Err(Error::Usage(format!(
+                "the gate approved a proof on made-up features (tx {:?}): this must never happen",
+                r.tx_hash
+            )))
+        }
+    };
     Ok(DemoChain {
         deploy: deployed,
+        attestation,
         submit: submitted,
+        made_up: MadeUpAttempt {
+            score: p.outputs[0].values[0],
+            verified: v.verified,
+            refused,
+        },
     })
 }

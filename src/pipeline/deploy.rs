@@ -6,7 +6,7 @@ use super::settings::{read_program, Settings};
 use super::verifier::{build_verifier, VerifierOptions};
 use super::{step, BuildDir, Error, Progress};
 use crate::chain::contracts::Abi;
-use crate::chain::contracts::{compile_consumers, ICreditGate, ISeparateVerifier, IZkinferVerifier};
+use crate::chain::contracts::{credit_gate, ICreditGate, ISeparateVerifier, IZkinferVerifier};
 use crate::chain::record::{GatePolicy, PendingTx};
 use crate::chain::tx::{prepare, send, view, Call, Prepared};
 use crate::chain::{hex0x, parse_address, ChainError, DeployedContract, DeploymentRecord, KeySource, Rpc, RpcOptions, TxOptions};
@@ -44,6 +44,8 @@ pub struct GateOptions {
     pub threshold: f64,
     /// How long an approval lasts, in seconds.
     pub validity_seconds: u64,
+    /// The data providers whose attestations the gate trusts from the start.
+    pub providers: Vec<Address>,
 }
 
 /// What `deploy` does.
@@ -139,6 +141,22 @@ struct Planned {
     name: String,
     creation: Vec<u8>,
     runtime: Vec<u8>,
+    /// Runtime bytes whose values the deployment decides (immutables), not compared.
+    immutables: Vec<(usize, usize)>,
+}
+
+impl Planned {
+    /// Whether `code` found on chain is this contract's runtime code.
+    fn matches(&self, code: &[u8]) -> bool {
+        Compiled {
+            name: self.name.clone(),
+            bytecode: vec![],
+            deployed_bytecode: self.runtime.clone(),
+            abi: serde_json::Value::Null,
+            immutable_slots: self.immutables.clone(),
+        }
+        .matches_runtime(code)
+    }
 }
 
 fn word(a: Address) -> [u8; 32] {
@@ -163,12 +181,14 @@ pub fn fixed_threshold(threshold: f64, scale: u32) -> Result<i64, Error> {
     Ok(v as i64)
 }
 
-/// Checks that the build is shaped for CreditGate: public instances `[score, account]`.
+/// Checks that the build is shaped for CreditGate: public instances `[score, inputHash,
+/// account]`.
 fn check_gate_shape(dir: &BuildDir, settings: &Settings) -> Result<u32, Error> {
     let program = read_program(dir, settings)?;
     use crate::quantize::InstanceKind;
     let kinds: Vec<(InstanceKind, usize)> = settings.instance_layout.iter().map(|s| (s.kind, s.len)).collect();
-    if program.bound != ["account"] || kinds != [(InstanceKind::Output, 1), (InstanceKind::Bound, 1)] {
+    let want = [(InstanceKind::Output, 1), (InstanceKind::InputHash, 1), (InstanceKind::Bound, 1)];
+    if program.bound != ["account"] || kinds != want {
         let layout: Vec<String> = settings
             .instance_layout
             .iter()
@@ -182,7 +202,7 @@ fn check_gate_shape(dir: &BuildDir, settings: &Settings) -> Result<u32, Error> {
             })
             .collect();
         return Err(dir.err(format!(
-            "CreditGate needs public instances [score, account]: one public output value, private input, and `compile --bind account` (this build's instances: {})",
+            "CreditGate needs public instances [score, inputHash, account]: one public output value, `compile --input hashed` (the input hash is what data providers attest) and `--bind account` (this build's instances: {})",
             layout.join(", ")
         )));
     }
@@ -209,6 +229,8 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
                 threshold: fixed_threshold(g.threshold, scale)?,
                 scale,
                 validity_seconds: g.validity_seconds,
+                schema: super::attest::input_schema(&settings).to_string(),
+                providers: g.providers.iter().map(|p| p.to_checksum(None)).collect(),
             })
         }
         None => None,
@@ -225,6 +247,11 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
             )));
         }
         warnings.push(super::INSECURE_SRS_WARNING.to_string());
+    }
+    if matches!(&opts.credit_gate, Some(g) if g.providers.is_empty()) {
+        warnings.push(
+            "the CreditGate trusts no data provider yet, so it approves nobody: pass --provider ADDRESS, or have the owner call setProvider(address,bool)".into(),
+        );
     }
     if settings.visibility.params != crate::quantize::Vis::Fixed {
         let slot = settings.instance_layout.iter().find(|s| {
@@ -246,7 +273,7 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
     }
     let built = build_verifier(dir, &opts.verifier, progress)?;
     let consumers = match gate {
-        Some(_) => Some(step(progress, "compiling CreditGate", || compile_consumers(&built.solc)).0?),
+        Some(_) => Some(credit_gate()?),
         None => None,
     };
     let record_path = opts.record.clone().unwrap_or_else(|| default_record(dir, chain_id));
@@ -316,6 +343,7 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
                     creation: c.bytecode.clone(),
                     // The constructor returns the key words as the code (0x00 ‖ words).
                     runtime: built.sources.vk_runtime.clone().expect("separate layout has key code"),
+                    immutables: vec![],
                 }
             }
             "verifier" => {
@@ -331,16 +359,19 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
                     name: c.name.clone(),
                     creation,
                     runtime: c.runtime_with_immutable(imm)?,
+                    immutables: vec![],
                 }
             }
             _ => {
-                let (g, _) = consumers.as_ref().expect("compiled with the gate");
+                let g = consumers.as_ref().expect("compiled with the gate");
                 let policy = gate.as_ref().expect("gate options");
                 let args = (
                     dep("verifier"),
                     vk_hash,
+                    parse_b256("schema", &policy.schema)?,
                     I256::try_from(policy.threshold).expect("i64 fits"),
                     policy.validity_seconds,
+                    gate_providers(policy)?,
                 )
                     .abi_encode_params();
                 let mut creation = g.bytecode.clone();
@@ -348,7 +379,8 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
                 Planned {
                     name: g.name.clone(),
                     creation,
-                    runtime: g.runtime_with_immutable(None)?,
+                    runtime: g.deployed_bytecode.clone(),
+                    immutables: g.immutable_slots.clone(),
                 }
             }
         };
@@ -410,7 +442,7 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
         if let Some(existing) = record.get(role).cloned() {
             let address = parse_address("record", &existing.address)?;
             let code = rpc.code(address)?;
-            let same_code = code == planned.runtime;
+            let same_code = planned.matches(&code);
             let same_config = same_code && check_config(&rpc, from, role, address, &addresses, vk_hash, gate.as_ref())?;
             if same_config {
                 progress.note(&format!(
@@ -436,7 +468,7 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
                 let why = if !same_code {
                     "holds other code than this build's (another solc, optimizer setting or layout?)"
                 } else if role == "credit_gate" {
-                    "is configured differently (another verifier, key or policy; the owner can change the policy with setPolicy)"
+                    "is configured differently (another verifier, key, policy, schema or providers; the owner can change them with setPolicy, setSchema and setProvider)"
                 } else {
                     "is wired differently (another verifying-key contract)"
                 };
@@ -529,7 +561,7 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
             .ok_or_else(|| ChainError::Code(format!("{what}: the receipt of {} has no contract address", mined.tx_hash)))
             .and_then(|a| parse_address("receipt", a))?;
         let code = rpc.code(address)?;
-        if code != planned.runtime {
+        if !planned.matches(&code) {
             return Err(ChainError::Code(format!(
                 "{what}: the code at {} (keccak {}, {} bytes) is not the expected runtime (keccak {}, {} bytes)",
                 hex0x(address.as_slice()),
@@ -618,13 +650,29 @@ fn check_config(
             let h = view(rpc, from, address, ICreditGate::vkHashCall {}, Abi::CreditGate)?;
             let t = view(rpc, from, address, ICreditGate::thresholdCall {}, Abi::CreditGate)?;
             let d = view(rpc, from, address, ICreditGate::validityCall {}, Abi::CreditGate)?;
+            let s = view(rpc, from, address, ICreditGate::schemaCall {}, Abi::CreditGate)?;
+            let mut providers_ok = true;
+            for p in gate_providers(policy)? {
+                providers_ok &= view(rpc, from, address, ICreditGate::providersCall { provider: p }, Abi::CreditGate)?;
+            }
             Some(v) == dep("verifier")
                 && h == vk_hash
                 && t == I256::try_from(policy.threshold).expect("fits")
                 && d == policy.validity_seconds
+                && s.to_string() == policy.schema
+                && providers_ok
         }
         _ => true,
     })
+}
+
+/// The providers of a gate policy as addresses.
+fn gate_providers(policy: &GatePolicy) -> Result<Vec<Address>, Error> {
+    policy
+        .providers
+        .iter()
+        .map(|p| parse_address("provider", p).map_err(Error::from))
+        .collect()
 }
 
 /// Wei as gwei with 3 decimals.

@@ -27,6 +27,10 @@ pub struct Fixture {
     pub outputs: Vec<OutputValues>,
     /// True when made with the insecure development SRS.
     pub insecure_dev_srs: bool,
+    /// The build's input schema id (see `attest::input_schema`), when it hashes its input:
+    /// what a CreditGate requires attestations to name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_schema: Option<String>,
 }
 
 /// Writes the fixture of the proof in `proof_path` (made with the build in `dir`) to `out`.
@@ -60,6 +64,8 @@ pub fn fixture(dir: &BuildDir, proof_path: &Path, out: &Path) -> Result<Fixture,
         bound,
         outputs: file.outputs.clone(),
         insecure_dev_srs: file.insecure_dev_srs,
+        input_schema: (settings.visibility.input == crate::quantize::Vis::Hashed)
+            .then(|| super::attest::input_schema(&settings).to_string()),
     };
     let json = serde_json::to_string_pretty(&f).expect("serialisable") + "\n";
     write_atomic(out, json.as_bytes())?;

@@ -5,6 +5,7 @@
 //! version), `program.json` (the fixed-point program), and after `setup`: `kzg.srs`, `vk.bin`
 //! and `pk.bin`.
 
+pub mod attest;
 pub mod bench;
 pub mod calldata;
 pub mod compile;

@@ -23,7 +23,7 @@ pub enum Target {
     /// `verifyProof(bytes,uint256[])` of a generated verifier (a view: the transaction only
     /// measures gas on chain).
     Verifier,
-    /// `CreditGate.requestCredit(bytes,uint256[])`.
+    /// `CreditGate.requestCredit(bytes,uint256[],Attestation,bytes)`.
     CreditGate,
     /// `InferenceOracle.post(bytes32,bytes,uint256[])`.
     InferenceOracle,
@@ -53,6 +53,8 @@ pub struct SubmitOptions {
     pub target: Option<Target>,
     /// Model id for the oracle (`0x` + 32 bytes, or a name hashed with keccak256).
     pub model_id: Option<String>,
+    /// The attestation of the borrower's features, for a CreditGate.
+    pub attestation: Option<PathBuf>,
     /// Simulate and estimate only.
     pub dry_run: bool,
 }
@@ -87,6 +89,9 @@ pub struct SubmitReport {
     /// Approval expiry (unix seconds), for CreditGate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approved_until: Option<u64>,
+    /// The data provider whose attestation the gate accepted, for CreditGate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
     /// Input key the oracle stored the outputs under.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_key: Option<String>,
@@ -182,11 +187,22 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
             "verifyProof",
             Abi::Verifier,
         ),
-        Target::CreditGate => (
-            ICreditGate::requestCreditCall { proof, instances }.abi_encode(),
-            "requestCredit",
-            Abi::CreditGate,
-        ),
+        Target::CreditGate => {
+            let path = opts.attestation.as_deref().ok_or_else(|| {
+                Error::Usage(
+                    "a CreditGate takes the proof with the data provider's attestation of the features: pass --attestation FILE (from `zkinfer attest`)".into(),
+                )
+            })?;
+            let a = super::attest::attestation_for(path, chain_id, to)?;
+            let data = ICreditGate::requestCreditCall {
+                proof,
+                instances,
+                attestation: a.attestation,
+                signature: Bytes::from(a.signature),
+            }
+            .abi_encode();
+            (data, "requestCredit", Abi::CreditGate)
+        }
         Target::InferenceOracle => {
             let id = opts
                 .model_id
@@ -238,6 +254,7 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
         score_fixed: None,
         score: None,
         approved_until: None,
+        provider: None,
         input_key: None,
     };
     if target == Target::CreditGate {
@@ -269,6 +286,7 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
             report.score_fixed = Some(fixed);
             report.score = score;
             report.approved_until = Some(e.expiresAt);
+            report.provider = Some(e.provider.to_checksum(None));
         }
         if let Ok(e) = IInferenceOracle::OutputPosted::decode_log_data(log.data()) {
             report.input_key = Some(e.inputKey.to_string());

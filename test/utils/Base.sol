@@ -18,6 +18,11 @@ interface Vm {
     function parseJsonUintArray(string calldata json, string calldata key) external pure returns (uint256[] memory);
     function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
     function assume(bool condition) external pure;
+    function keyExistsJson(string calldata json, string calldata key) external view returns (bool);
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
+    function addr(uint256 privateKey) external pure returns (address);
+    function chainId(uint256 newChainId) external;
+    function expectPartialRevert(bytes4 selector) external;
 }
 
 /// @notice A proof fixture written by `zkinfer fixture`.
@@ -26,6 +31,8 @@ struct Fixture {
     uint256[] instances;
     bytes32 vkHash;
     uint256 numOutputs;
+    /// The build's input schema id (zero when the build does not hash its input).
+    bytes32 inputSchema;
 }
 
 abstract contract Base {
@@ -38,6 +45,7 @@ abstract contract Base {
         f.instances = vm.parseJsonUintArray(json, ".instances");
         f.vkHash = vm.parseJsonBytes32(json, ".vk_hash");
         f.numOutputs = vm.parseJsonUint(json, ".num_outputs");
+        if (vm.keyExistsJson(json, ".input_schema")) f.inputSchema = vm.parseJsonBytes32(json, ".input_schema");
     }
 
     function assertTrue(bool c, string memory what) internal pure {
