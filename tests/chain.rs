@@ -111,14 +111,7 @@ fn prove_for(dir: &BuildDir, account: &str, out: &Path) -> PathBuf {
 }
 
 fn prove_on(dir: &BuildDir, data: &str, account: &str, out: &Path) -> PathBuf {
-    prove_with(
-        dir,
-        &common::model(data),
-        out,
-        &[format!("account={account}")],
-        &Silent,
-    )
-    .expect("proves");
+    prove_with(dir, &common::model(data), out, &[format!("account={account}")], &Silent).expect("proves");
     out.to_path_buf()
 }
 
@@ -298,17 +291,22 @@ fn deploy_and_submit_on_anvil() {
     assert_eq!(att["provider"], PROVIDER);
     assert_eq!(att["gate"].as_str().unwrap(), rec["contracts"][1]["address"].as_str().unwrap());
     let good_instances = ProofFile::read(&good).unwrap().instances;
-    assert_eq!(att["input_hash"].as_str().unwrap(), good_instances[1], "the hash the circuit publishes");
+    assert_eq!(
+        att["input_hash"].as_str().unwrap(),
+        good_instances[1],
+        "the hash the circuit publishes"
+    );
     assert_eq!(att["schema"], rec["credit_gate_policy"]["schema"]);
     // The gate computes the same EIP-712 digest the provider signed.
-    let file: zkinfer::chain::attest::AttestationFile =
-        serde_json::from_str(&std::fs::read_to_string(&attestation).unwrap()).unwrap();
+    let file: zkinfer::chain::attest::AttestationFile = serde_json::from_str(&std::fs::read_to_string(&attestation).unwrap()).unwrap();
     let read = zkinfer::chain::attest::AttestationFile::read(&attestation).unwrap();
     let on_chain_digest = view(
         &client,
         borrower,
         gate,
-        ICreditGate::attestationDigestCall { a: read.attestation.clone() },
+        ICreditGate::attestationDigestCall {
+            a: read.attestation.clone(),
+        },
         Abi::CreditGate,
     )
     .expect("attestationDigest");
@@ -338,12 +336,25 @@ fn deploy_and_submit_on_anvil() {
     let submit = |proof: &Path, extra: &[&str]| submit_with(proof, &attestation, extra);
     // The point: a valid proof on made-up features is refused, with the reason.
     let out = submit(&made_up, &[]);
-    assert_fails(&out, &["requestCredit", "would revert", "InputNotAttested", &good_instances[1][2..]]);
-    assert!(zkinfer::pipeline::verify::verify(&model, &made_up, &Silent).unwrap().verified, "the made-up proof itself is valid");
+    assert_fails(
+        &out,
+        &["requestCredit", "would revert", "InputNotAttested", &good_instances[1][2..]],
+    );
+    assert!(
+        zkinfer::pipeline::verify::verify(&model, &made_up, &Silent).unwrap().verified,
+        "the made-up proof itself is valid"
+    );
     assert_fails(&submit_with(&good, &untrusted, &[]), &["UnknownProvider", "0xf39F"]);
     assert_fails(
         &zkinfer(&[
-            "submit", s(&good), "--deployment", s(&record), "--rpc-url", url, "--private-key", BORROWER_KEY,
+            "submit",
+            s(&good),
+            "--deployment",
+            s(&record),
+            "--rpc-url",
+            url,
+            "--private-key",
+            BORROWER_KEY,
         ]),
         &["--attestation FILE"],
     );
@@ -647,18 +658,24 @@ fn consumer_abi_declarations_match_the_sources() {
     let solc = zkinfer::evm::find_solc(None).expect("solc");
     let oracle = compile_oracle(&solc).expect("compiles");
     let gate = credit_gate().expect("the committed CreditGate");
+    // A parameter's canonical type: tuples (structs) spelled out as their components.
+    fn canonical(p: &Value) -> String {
+        let t = p["type"].as_str().unwrap();
+        match t.strip_prefix("tuple") {
+            Some(suffix) => {
+                let parts: Vec<String> = p["components"].as_array().unwrap().iter().map(canonical).collect();
+                format!("({}){suffix}", parts.join(","))
+            }
+            None => t.to_string(),
+        }
+    }
     let selectors = |abi: &Value, kind: &str| -> BTreeSet<Vec<u8>> {
         abi.as_array()
             .unwrap()
             .iter()
             .filter(|e| e["type"] == kind)
             .map(|e| {
-                let types: Vec<&str> = e["inputs"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|i| i["type"].as_str().unwrap())
-                    .collect();
+                let types: Vec<String> = e["inputs"].as_array().unwrap().iter().map(canonical).collect();
                 let sig = format!("{}({})", e["name"].as_str().unwrap(), types.join(","));
                 let h = alloy::primitives::keccak256(sig.as_bytes());
                 if kind == "event" {
@@ -779,7 +796,8 @@ fn bad_deploy_and_submit_requests_are_named() {
     assert_fails(
         &zkinfer(&args),
         &[
-            "CreditGate needs public instances [score, account]",
+            "CreditGate needs public instances [score, inputHash, account]",
+            "--input hashed",
             "this build's instances: output `output` ×1)",
         ],
     );

@@ -131,8 +131,7 @@ impl AttestationFile {
             reason,
         };
         let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read: {e}")))?;
-        let f: AttestationFile =
-            serde_json::from_str(&text).map_err(|e| bad(format!("not a zkinfer attestation file: {e}")))?;
+        let f: AttestationFile = serde_json::from_str(&text).map_err(|e| bad(format!("not a zkinfer attestation file: {e}")))?;
         f.check().map_err(bad)
     }
 
@@ -153,7 +152,8 @@ impl AttestationFile {
         };
         let int = |obj: &str, key: &str| -> Result<u64, String> {
             let s = field(obj, key)?;
-            s.parse::<u64>().map_err(|e| format!("typed_data.{obj}.{key} `{s}` is not a 64-bit integer: {e}"))
+            s.parse::<u64>()
+                .map_err(|e| format!("typed_data.{obj}.{key} `{s}` is not a 64-bit integer: {e}"))
         };
         let addr = |obj: &str, key: &str| -> Result<Address, String> {
             parse_address(&format!("typed_data.{obj}.{key}"), &field(obj, key)?).map_err(|e| e.to_string())
@@ -182,8 +182,7 @@ impl AttestationFile {
                 self.digest
             ));
         }
-        let signature = hex::decode(self.signature.trim_start_matches("0x"))
-            .map_err(|e| format!("the signature is not hex: {e}"))?;
+        let signature = hex::decode(self.signature.trim_start_matches("0x")).map_err(|e| format!("the signature is not hex: {e}"))?;
         if signature.len() != 65 {
             return Err(format!("the signature has {} bytes; an ECDSA signature has 65", signature.len()));
         }
@@ -227,7 +226,7 @@ mod tests {
     #[test]
     fn the_type_string_is_the_contracts() {
         assert_eq!(
-            sample().eip712_encode_type(),
+            Attestation::eip712_encode_type(),
             "Attestation(address subject,uint256 inputHash,bytes32 schema,uint64 issuedAt,uint64 expiresAt)"
         );
     }

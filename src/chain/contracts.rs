@@ -37,6 +37,7 @@ sol! {
         event ProviderSet(address indexed provider, bool trusted);
         event Approved(address indexed borrower, int256 score, uint64 expiresAt, bytes32 proofHash, address indexed provider, bytes32 attestation);
         event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
+        event EIP712DomainChanged();
         event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
         error OwnableUnauthorizedAccount(address account);
@@ -147,8 +148,8 @@ pub const CREDIT_GATE_ARTIFACT: &str = include_str!("../../contracts/compiled/Cr
 
 /// The committed compiled CreditGate.
 pub fn credit_gate() -> Result<Compiled, EvmError> {
-    let v: serde_json::Value = serde_json::from_str(CREDIT_GATE_ARTIFACT)
-        .map_err(|e| EvmError::Compile(format!("contracts/compiled/CreditGate.json: {e}")))?;
+    let v: serde_json::Value =
+        serde_json::from_str(CREDIT_GATE_ARTIFACT).map_err(|e| EvmError::Compile(format!("contracts/compiled/CreditGate.json: {e}")))?;
     let bytes = |key: &str| -> Result<Vec<u8>, EvmError> {
         let h = v[key].as_str().unwrap_or_default();
         hex::decode(h.trim_start_matches("0x")).map_err(|e| EvmError::Compile(format!("CreditGate artifact `{key}`: {e}")))

@@ -251,7 +251,9 @@ impl Rpc {
     pub fn latest_timestamp(&self) -> Result<u64, ChainError> {
         use alloy::network::BlockResponse;
         let block = self.request("eth_getBlockByNumber", || {
-            self.provider.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).into_future()
+            self.provider
+                .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+                .into_future()
         })?;
         let block = block.ok_or_else(|| ChainError::Rpc {
             url: redact(&self.opts.url),
@@ -259,7 +261,7 @@ impl Rpc {
             attempts: 1,
             reason: "the node has no latest block".into(),
         })?;
-        Ok(block.header().timestamp())
+        Ok(block.header().timestamp)
     }
 
     /// EIP-1559 fees: (max fee per gas, max priority fee per gas).

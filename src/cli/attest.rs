@@ -78,7 +78,10 @@ impl Render for AttestReport {
             ("subject".into(), self.subject.clone()),
             ("input hash".into(), self.input_hash.clone()),
             ("input schema".into(), self.schema.clone()),
-            ("valid".into(), format!("from {} until {} (unix seconds)", self.issued_at, self.expires_at)),
+            (
+                "valid".into(),
+                format!("from {} until {} (unix seconds)", self.issued_at, self.expires_at),
+            ),
             ("gate".into(), format!("{} on chain {}", self.gate, self.chain_id)),
             ("EIP-712 digest".into(), self.digest.clone()),
         ]

@@ -166,10 +166,7 @@ pub fn attest(dir: &BuildDir, opts: &AttestOptions, _progress: &dyn Progress) ->
     let (chain_id, gate) = resolve_gate(&opts.gate)?;
     let key = opts.key.signer()?;
     let h = hash(dir, Some(&opts.data), Part::Input)?;
-    let input_hash: U256 = h
-        .hash
-        .parse()
-        .map_err(|e| Error::Usage(format!("input hash {}: {e}", h.hash)))?;
+    let input_hash: U256 = h.hash.parse().map_err(|e| Error::Usage(format!("input hash {}: {e}", h.hash)))?;
     let a = Attestation {
         subject: opts.subject,
         inputHash: input_hash,

@@ -1,7 +1,7 @@
 //! `demo`: the whole chain on the bundled credit-scoring model.
 
-use super::compile::{compile, CompileOptions};
 use super::attest::{attest, AttestOptions, AttestReport, GateRef};
+use super::compile::{compile, CompileOptions};
 use super::deploy::{deploy, ChainOptions, DeployOptions, DeployReport, GateOptions};
 use super::gas::{gas, GasReport};
 use super::prove::prove_with;
