@@ -818,6 +818,96 @@ fn bad_deploy_and_submit_requests_are_named() {
         &["keystore", "does not exist"],
     );
 
+    // attest: offline, each bad request named, nothing written.
+    let gate = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    let att = tmp.path().join("att.json");
+    let attest = |build: &Path, extra: &[&str]| {
+        let data = common::model("credit_mlp.input.json");
+        let mut v = vec![
+            "attest",
+            s(build),
+            "--data",
+            s(&data),
+            "--subject",
+            BORROWER,
+            "--private-key",
+            PROVIDER_KEY,
+            "--out",
+            s(&att),
+        ];
+        v.extend_from_slice(extra);
+        zkinfer(&v)
+    };
+    let ok_gate = ["--gate", gate, "--chain-id", "31337"];
+    fn with<'a>(gate: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+        [gate, extra].concat()
+    }
+    assert_fails(
+        &attest(&plain, &with(&ok_gate, &["--expires", "30d"])),
+        &["its input is private", "--input hashed"],
+    );
+    assert_fails(
+        &attest(&model.0, &with(&ok_gate, &["--expires", "tomorrow"])),
+        &["--expires", "`tomorrow`", "90d"],
+    );
+    assert_fails(
+        &attest(&model.0, &with(&ok_gate, &["--expires", "1000", "--issued-at", "2000"])),
+        &["would expire (1000) before it is issued (2000)"],
+    );
+    let out = attest(&model.0, &["--expires", "30d"]);
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--deployment"));
+    assert_fails(
+        &attest(&model.0, &["--expires", "30d", "--deployment", s(&missing)]),
+        &["none.json", "cannot read"],
+    );
+    let wide = tmp.path().join("wide.json");
+    std::fs::write(&wide, r#"{"input_data": [[9.0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}"#).unwrap();
+    let data_arg = ["--data", s(&wide)];
+    let mut v = vec![
+        "attest",
+        s(&model.0),
+        "--subject",
+        BORROWER,
+        "--private-key",
+        PROVIDER_KEY,
+        "--out",
+        s(&att),
+    ];
+    v.extend_from_slice(&data_arg);
+    v.extend_from_slice(&with(&ok_gate, &["--expires", "30d"]));
+    // Features outside the build's calibrated input range cannot be hashed as the circuit would.
+    assert_fails(&zkinfer(&v), &["outside"]);
+    assert!(!att.exists(), "no attestation written by a refused request");
+    // A good one, then tampered copies are refused before anything is sent.
+    assert!(attest(&model.0, &with(&ok_gate, &["--expires", "30d"])).status.success());
+    let text = std::fs::read_to_string(&att).unwrap();
+    let edited = tmp.path().join("edited.json");
+    std::fs::write(&edited, text.replace("\"issuedAt\": ", "\"issuedAt\": 1")).unwrap();
+    let submit = |a: &Path, to: &str| {
+        zkinfer(&[
+            "submit",
+            s(&proof),
+            "--to",
+            to,
+            "--target",
+            "credit-gate",
+            "--attestation",
+            s(a),
+            "--rpc-url",
+            "http://127.0.0.1:9",
+            "--rpc-attempts",
+            "1",
+            "--private-key",
+            BORROWER_KEY,
+        ])
+    };
+    assert_fails(&submit(&edited, gate), &["edited.json", "was edited"]);
+    assert_fails(
+        &submit(&att, "0x0000000000000000000000000000000000000001"),
+        &["is for the gate at 0x5FbDB2315678afecb367f032d93F642f64180aa3, not for"],
+    );
+
     let anvil = start_anvil(31337);
     // A build with hashed params: deploy says its verifier accepts any model of the
     // architecture and how to pin the approved one.

@@ -192,16 +192,16 @@ pub fn attest(dir: &BuildDir, opts: &AttestOptions, _progress: &dyn Progress) ->
     })
 }
 
-/// Reads an attestation for a proof going to the gate `gate` on `chain_id`, refusing one made
-/// for another chain or gate (the gate would recover another signer and name it an unknown
-/// provider, which says less).
-pub fn attestation_for(path: &Path, chain_id: u64, gate: Address) -> Result<crate::chain::attest::Attested, Error> {
+/// Reads an attestation for a proof going to the gate `gate` (on `chain_id`, when known),
+/// refusing one made for another chain or gate (the gate would recover another signer and name
+/// it an unknown provider, which says less).
+pub fn attestation_for(path: &Path, chain_id: Option<u64>, gate: Address) -> Result<crate::chain::attest::Attested, Error> {
     let a = AttestationFile::read(path)?;
     let bad = |reason: String| ChainError::Attestation {
         path: path.display().to_string(),
         reason,
     };
-    if a.chain_id != chain_id {
+    if let Some(chain_id) = chain_id.filter(|c| *c != a.chain_id) {
         return Err(bad(format!("is for chain {}, but the gate is on chain {chain_id}", a.chain_id)).into());
     }
     if a.gate != gate {

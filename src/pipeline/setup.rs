@@ -43,6 +43,7 @@ pub fn setup(dir: &BuildDir, source: &SrsSource, progress: &dyn Progress) -> Res
     let what = match source {
         SrsSource::Dev => format!("generating or loading the development SRS (k = {})", settings.k),
         SrsSource::File(p) => format!("loading SRS {}", p.display()),
+        SrsSource::DevFile(p) => format!("loading the development SRS from {}", p.display()),
     };
     let (srs, srs_seconds) = step(progress, &what, || Srs::load(source, settings.k));
     let srs = srs?;
@@ -56,6 +57,7 @@ pub fn setup(dir: &BuildDir, source: &SrsSource, progress: &dyn Progress) -> Res
     let srs_source = match source {
         SrsSource::Dev => "development SRS (insecure)".to_string(),
         SrsSource::File(p) => p.display().to_string(),
+        SrsSource::DevFile(p) => format!("development SRS (insecure) from {}", p.display()),
     };
     let result = (|| -> Result<(), Error> {
         srs::write_params(&dir.srs(), &srs.params)?;

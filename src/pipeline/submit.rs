@@ -147,10 +147,31 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
             )));
         }
     }
+    // The attestation a CreditGate needs: intact and made for this gate, checked before
+    // anything goes to the node (its chain once the node says which chain it serves).
+    let attested = match (target, &opts.attestation) {
+        (Target::CreditGate, Some(path)) => Some((path, super::attest::attestation_for(path, None, to)?)),
+        (Target::CreditGate, None) => {
+            return Err(Error::Usage(
+                "a CreditGate takes the proof with the data provider's attestation of the features: pass --attestation FILE (from `zkinfer attest`)".into(),
+            ))
+        }
+        (_, Some(_)) => {
+            return Err(Error::Usage(format!(
+                "--attestation is for a CreditGate; this proof goes to a {}",
+                target.role().replace('_', " ")
+            )))
+        }
+        (_, None) => None,
+    };
     let signer = opts.chain.key.signer()?;
     let from = signer.address();
     let rpc = Rpc::connect(opts.chain.rpc.clone())?;
     let chain_id = step(progress, "connecting", || rpc.check_chain(opts.chain.chain_id)).0?;
+    let attested = match attested {
+        Some((path, a)) => Some(super::attest::attestation_for(path, Some(chain_id), to).map(|_| a)?),
+        None => None,
+    };
     if let Some(r) = &record {
         if r.chain_id != chain_id {
             return Err(ChainError::ChainId {
@@ -188,12 +209,7 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
             Abi::Verifier,
         ),
         Target::CreditGate => {
-            let path = opts.attestation.as_deref().ok_or_else(|| {
-                Error::Usage(
-                    "a CreditGate takes the proof with the data provider's attestation of the features: pass --attestation FILE (from `zkinfer attest`)".into(),
-                )
-            })?;
-            let a = super::attest::attestation_for(path, chain_id, to)?;
+            let a = attested.clone().expect("read above for a CreditGate");
             let data = ICreditGate::requestCreditCall {
                 proof,
                 instances,

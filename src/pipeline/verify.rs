@@ -39,12 +39,14 @@ pub struct VerifyReport {
 /// verifying key belongs to the architecture, not to one model).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum ModelCheck {
-    /// This build's own parameters (its `params_hash`).
+    /// This build's own parameters (its `params_hash`). A build with private params has no
+    /// params hash (its proofs commit to no model), so its proofs are refused.
     #[default]
     ThisBuild,
     /// This build's own parameters or any of these params hashes (`0x` hex).
     Approved(Vec<String>),
-    /// Any model of the architecture (nothing checked).
+    /// Any model of the architecture (nothing checked); the only way to accept a proof of a
+    /// build with private params.
     Any,
 }
 
@@ -54,7 +56,8 @@ pub struct ModelIdentity {
     /// Params hash of the proof's model (`0x` hex); none when the params are private.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub params_hash: Option<String>,
-    /// `this build's`, `approved`, `not checked (--any-model)` or `unknown (private params)`.
+    /// `this build's`, `approved` or `not checked (--any-model…)` (which, for private params,
+    /// says that the proof commits to no model).
     pub checked: String,
 }
 
@@ -89,8 +92,22 @@ fn check_model(settings: &Settings, instances: &[Fr], check: &ModelCheck) -> Res
     }
     let hash = proof_params_hash(settings, instances);
     let checked = match (check, &hash) {
-        (ModelCheck::Any, _) => "not checked (--any-model)",
-        (_, None) => "unknown (private params: the proof does not say which weights ran)",
+        (ModelCheck::Any, None) => {
+            "not checked (--any-model; private params: the proof does not commit to any model, any weights pass)"
+        }
+        (ModelCheck::Any, Some(_)) => "not checked (--any-model)",
+        (_, None) if params == Vis::Private => {
+            return Err(proof::ProofError::Rejected(
+                "the proof is valid but this build was compiled with `--params private`: the proof does not commit to any model, so its prover chose the weights freely (zero weights and a bias give any output). Pass --any-model to accept it anyway (the model is then unchecked), or compile with --params hashed to commit to the weights".into(),
+            )
+            .into())
+        }
+        (_, None) => {
+            return Err(proof::ProofError::Rejected(format!(
+                "this build's params are {params} but its instance layout has no params instance (edited settings.json?)"
+            ))
+            .into())
+        }
         (ModelCheck::ThisBuild | ModelCheck::Approved(_), Some(h)) if Some(h) == settings.params_hash.as_ref() => "this build's",
         (ModelCheck::Approved(list), Some(h)) if list.iter().any(|a| a.eq_ignore_ascii_case(h)) => "approved",
         (ModelCheck::ThisBuild, Some(h)) => {
@@ -140,7 +157,8 @@ pub fn outputs_from_instances(settings: &Settings, instances: &[Fr]) -> Result<V
 }
 
 /// Verifies the proof in `proof_path` with the keys of `dir`; with params not fixed, the proof
-/// must also have been made with this build's parameters.
+/// must also have been made with this build's parameters (with private params, which commit to
+/// no model, it is refused: see [`ModelCheck`]).
 pub fn verify(dir: &BuildDir, proof_path: &Path, progress: &dyn Progress) -> Result<VerifyReport, Error> {
     verify_with(dir, proof_path, &VerifyOptions::default(), progress)
 }
