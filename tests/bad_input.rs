@@ -237,6 +237,57 @@ fn srs_file_too_small_for_the_circuit_is_reported() {
 }
 
 #[test]
+fn the_development_srs_given_as_a_file_is_refused_unless_dev_srs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("build");
+    let (m, d) = (model("credit_mlp.onnx"), model("credit_mlp.input.json"));
+    assert!(zkinfer(&["compile", s(&m), "--data", s(&d), "--out", s(&out)]).status.success());
+    let dir = zkinfer::pipeline::BuildDir(out.clone());
+    let k = zkinfer::pipeline::Settings::read(&dir).unwrap().k;
+    // the cached development SRS, one size larger than the circuit needs
+    zkinfer::proof::srs::dev(k + 1).unwrap();
+    let dev = zkinfer::proof::srs::cache_dir()
+        .join("srs")
+        .join(format!("dev-insecure-k{}.srs", k + 1));
+    let o = zkinfer(&["setup", s(&out), "--srs", s(&dev)]);
+    assert_fails(
+        &o,
+        &[
+            &format!("dev-insecure-k{}.srs", k + 1),
+            "development SRS",
+            "secret is public",
+            "--dev-srs",
+        ],
+    );
+    for f in [dir.srs(), dir.vk(), dir.pk(), out.join("INSECURE-DEV-SRS.txt")] {
+        assert!(!f.exists(), "{} written on a refused setup", f.display());
+    }
+    assert!(zkinfer::pipeline::Settings::read(&dir).unwrap().setup.is_none());
+
+    // `--srs FILE --dev-srs`: the user knows; the keys are labelled insecure as with --dev-srs
+    let o = zkinfer(&["--json", "setup", s(&out), "--srs", s(&dev), "--dev-srs"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["insecure_dev_srs"], true, "{v}");
+    assert!(out.join("INSECURE-DEV-SRS.txt").exists());
+
+    // params from another secret are accepted and the keys are not labelled insecure
+    let other = tmp.path().join("other.srs");
+    let params = halo2_axiom::poly::kzg::commitment::ParamsKZG::<halo2_axiom::halo2curves::bn256::Bn256>::setup(
+        k,
+        <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(7),
+    );
+    zkinfer::proof::srs::write_params(&other, &params).unwrap();
+    let o = zkinfer(&["setup", s(&out), "--srs", s(&other), "--dev-srs"]);
+    assert_fails(&o, &["other.srs", "is not the development SRS"]);
+    let o = zkinfer(&["--json", "setup", s(&out), "--srs", s(&other)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["insecure_dev_srs"], false, "{v}");
+    assert!(!out.join("INSECURE-DEV-SRS.txt").exists());
+}
+
+#[test]
 fn setup_needs_an_srs_choice() {
     let b = build("credit_mlp");
     let o = zkinfer(&["setup", s(b.dir.path())]);

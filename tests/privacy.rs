@@ -393,7 +393,7 @@ fn hashed_params_commit_to_the_model_and_one_verifier_serves_its_architecture() 
 }
 
 #[test]
-fn public_params_are_instances_and_private_params_are_witness_only() {
+fn public_params_are_instances_in_program_order() {
     let b = with_params(Vis::Public);
     let settings = Settings::read(&b.dir).unwrap();
     let program = zkinfer::pipeline::settings::read_program(&b.dir, &settings).unwrap();
@@ -411,11 +411,39 @@ fn public_params_are_instances_and_private_params_are_witness_only() {
     let mut wrong = inst.clone();
     wrong[1 + n / 2] += Fr::from(1u64);
     assert!(!evm.accepts(&proof, &wrong) && !native(&b, &proof, &wrong));
+}
 
-    // private params: only the score is public, and compile says what that means
+#[test]
+fn private_params_proofs_are_refused_unless_any_model() {
+    // private params: only the score is public; the proof commits to no model (the prover
+    // picks the weights), so verify refuses it unless told --any-model
     let p = with_params(Vis::Private);
     assert_eq!(kinds(&p), [(InstanceKind::Output, 1)]);
-    verify(&p.dir, &p.proof, &Silent).expect("verifies");
+    let (proof, inst) = read_proof(&p.proof);
+    assert!(native(&p, &proof, &inst), "the proof itself is valid");
+    let err = verify(&p.dir, &p.proof, &Silent).unwrap_err().to_string();
+    assert!(
+        err.contains("--params private") && err.contains("does not commit to any model") && err.contains("--any-model"),
+        "{err}"
+    );
+    let approved = VerifyOptions {
+        models: ModelCheck::Approved(vec![format!("0x{}", "0".repeat(64))]),
+    };
+    let err = verify_with(&p.dir, &p.proof, &approved, &Silent).unwrap_err().to_string();
+    assert!(err.contains("does not commit to any model"), "{err}");
+    let any = VerifyOptions { models: ModelCheck::Any };
+    let r = verify_with(&p.dir, &p.proof, &any, &Silent).expect("accepted with --any-model");
+    let m = r.model.expect("the model check is reported");
+    assert!(m.params_hash.is_none() && m.checked.starts_with("not checked"), "{m:?}");
+    let (dir, proof_path) = (p.dir.path().to_str().unwrap(), p.proof.to_str().unwrap());
+    assert_fails(
+        &zkinfer(&["verify", dir, proof_path]),
+        &["does not commit to any model", "--any-model"],
+    );
+    let o = zkinfer(&["verify", dir, proof_path, "--any-model"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not checked"));
+    // and compile says what that means
     let out = p.tmp.path().join("again");
     let o = zkinfer(&[
         "compile",

@@ -197,7 +197,7 @@ impl Render for CompileReport {
         }
         if self.visibility.params == crate::quantize::Vis::Private {
             w.push(
-                "params are private and not committed: a proof shows that some model of this architecture produced the outputs, not which one; --params hashed commits to the weights"
+                "params are private and not committed: a proof shows that some model of this architecture produced the outputs, not which one (the prover picks the weights, so any output can be proven); `verify` refuses its proofs unless --any-model; --params hashed commits to the weights"
                     .into(),
             );
         }

@@ -1,4 +1,4 @@
-//! `zkinfer setup DIR (--dev-srs | --srs FILE)`
+//! `zkinfer setup DIR (--dev-srs | --srs FILE | --srs FILE --dev-srs)`
 
 use super::report::{secs, Render, Reporter};
 use crate::pipeline::setup::{setup, SetupReport};
@@ -12,10 +12,12 @@ pub struct Args {
     /// Build directory made by `compile`.
     #[arg(default_value = "build")]
     pub build_dir: PathBuf,
-    /// Use the cached development SRS (INSECURE: its secret is public).
-    #[arg(long, conflicts_with = "srs")]
+    /// Use the cached development SRS (INSECURE: its secret is public). With --srs FILE: FILE
+    /// is the development SRS (e.g. a copy of the cached one); the keys are labelled insecure.
+    #[arg(long)]
     pub dev_srs: bool,
-    /// KZG params file in halo2's serialisation (size ≥ 2^k).
+    /// KZG params file in halo2's serialisation (size ≥ 2^k). The development SRS is refused
+    /// here unless --dev-srs is also given.
     #[arg(long)]
     pub srs: Option<PathBuf>,
 }
@@ -23,7 +25,8 @@ pub struct Args {
 /// Runs `setup`.
 pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
     let source = match (a.dev_srs, a.srs) {
-        (true, _) => SrsSource::Dev,
+        (true, None) => SrsSource::Dev,
+        (true, Some(p)) => SrsSource::DevFile(p),
         (false, Some(p)) => SrsSource::File(p),
         (false, None) => anyhow::bail!("choose an SRS: --srs FILE (halo2 KZG params) or --dev-srs (insecure, for development)"),
     };

@@ -18,7 +18,8 @@ pub struct Args {
     /// build's own model is accepted.
     #[arg(long, value_name = "HASH")]
     pub params_hash: Vec<String>,
-    /// With params not fixed: accept a proof of any model of this architecture.
+    /// With params not fixed: accept a proof of any model of this architecture. Needed for a
+    /// build with `--params private`, whose proofs commit to no model (refused without it).
     #[arg(long, conflicts_with = "params_hash")]
     pub any_model: bool,
 }
@@ -60,7 +61,7 @@ impl Render for VerifyReport {
     fn warnings(&self) -> Vec<String> {
         let mut w: Vec<String> = self.warning.iter().cloned().collect();
         if let Some(m) = &self.model {
-            if m.checked.starts_with("not checked") || m.checked.starts_with("unknown") {
+            if m.checked.starts_with("not checked") {
                 w.push(format!("which model made this proof: {}", m.checked));
             }
         }

@@ -11,6 +11,7 @@ use crate::chain::record::{GatePolicy, PendingTx};
 use crate::chain::tx::{prepare, send, view, Call, Prepared};
 use crate::chain::{hex0x, parse_address, ChainError, DeployedContract, DeploymentRecord, KeySource, Rpc, RpcOptions, TxOptions};
 use crate::evm::Compiled;
+use crate::quantize::{InstanceKind, InstanceSlot, Vis};
 use alloy::primitives::{keccak256, Address, B256, I256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolValue;
@@ -185,7 +186,6 @@ pub fn fixed_threshold(threshold: f64, scale: u32) -> Result<i64, Error> {
 /// account]`.
 fn check_gate_shape(dir: &BuildDir, settings: &Settings) -> Result<u32, Error> {
     let program = read_program(dir, settings)?;
-    use crate::quantize::InstanceKind;
     let kinds: Vec<(InstanceKind, usize)> = settings.instance_layout.iter().map(|s| (s.kind, s.len)).collect();
     let want = [(InstanceKind::Output, 1), (InstanceKind::InputHash, 1), (InstanceKind::Bound, 1)];
     if program.bound != ["account"] || kinds != want {
@@ -207,6 +207,49 @@ fn check_gate_shape(dir: &BuildDir, settings: &Settings) -> Result<u32, Error> {
         )));
     }
     Ok(settings.outputs[0].scale)
+}
+
+/// What consumers of a verifier must check about the model, for a build whose params are not
+/// fixed (`None` for fixed params, which the verifying key pins): with hashed params, which
+/// instance holds the params hash and how ApprovedModelVerifier pins it; with public params,
+/// which instances hold the raw parameter values (no hash instance, so ApprovedModelVerifier
+/// does not fit); with private params, that the proof commits to no model at all.
+pub fn model_advice(params: Vis, layout: &[InstanceSlot], params_hash: Option<&str>) -> Option<String> {
+    let any = format!("this build's params are {params}: the verifier accepts proofs of any model of its architecture");
+    let slot = |kind: InstanceKind| layout.iter().find(|s| s.kind == kind);
+    Some(match params {
+        Vis::Fixed => return None,
+        Vis::Hashed => match slot(InstanceKind::ParamsHash) {
+            Some(slot) => {
+                let approve = params_hash.map_or_else(
+                    || "approve the params hashes of the models to accept (`zkinfer hash DIR --part params`)".to_string(),
+                    |h| format!("approve {h}"),
+                );
+                format!(
+                    "{any}; instance {i} is the Poseidon hash of the proof's model parameters. Put contracts/ApprovedModelVerifier.sol in front (paramsIndex {i}, {approve}) so consumers accept only approved models",
+                    i = slot.start
+                )
+            }
+            None => format!("{any}; its instance layout has no params hash (edited settings.json?): consumers cannot tell which model ran"),
+        },
+        Vis::Public => {
+            let which = match slot(InstanceKind::Params) {
+                Some(s) if s.len == 1 => format!("its one parameter is instance {}, the raw quantized value (not a hash)", s.start),
+                Some(s) => format!(
+                    "its {} parameters are instances {} to {}, their raw quantized values in program.json order (not a hash)",
+                    s.len,
+                    s.start,
+                    s.start + s.len - 1
+                ),
+                None => "its instance layout has no parameter instances (edited settings.json?)".to_string(),
+            };
+            let hash = params_hash.map(|h| format!(" (the params hash {h} is computed from them; no instance holds it)")).unwrap_or_default();
+            format!(
+                "{any}; {which}. Consumers must compare those instances with the approved model's parameters themselves{hash}. contracts/ApprovedModelVerifier.sol pins a single params-hash instance and does not fit public params: compile with --params hashed to use it"
+            )
+        }
+        Vis::Private => "this build's params are private: the proof does not commit to any model, so any weights pass (the prover picks them; zero weights and a bias give any output). The verifier shows only that some model of this architecture produced the outputs and should not gate anything of value; compile with --params hashed (a model commitment ApprovedModelVerifier can pin) or fixed".into(),
+    })
 }
 
 /// Runs `deploy`.
@@ -253,24 +296,11 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
             "the CreditGate trusts no data provider yet, so it approves nobody: pass --provider ADDRESS, or have the owner call setProvider(address,bool)".into(),
         );
     }
-    if settings.visibility.params != crate::quantize::Vis::Fixed {
-        let slot = settings.instance_layout.iter().find(|s| {
-            matches!(
-                s.kind,
-                crate::quantize::InstanceKind::ParamsHash | crate::quantize::InstanceKind::Params
-            )
-        });
-        warnings.push(match (slot, &settings.params_hash) {
-            (Some(slot), Some(h)) if slot.len == 1 => format!(
-                "this build's params are {}: the verifier accepts proofs of any model of its architecture. Put contracts/ApprovedModelVerifier.sol in front (paramsIndex {}, approve {h}) so consumers accept only approved models",
-                settings.visibility.params, slot.start
-            ),
-            _ => format!(
-                "this build's params are {}: the verifier accepts proofs of any model of its architecture; consumers must check which model (the params instances) themselves",
-                settings.visibility.params
-            ),
-        });
-    }
+    warnings.extend(model_advice(
+        settings.visibility.params,
+        &settings.instance_layout,
+        settings.params_hash.as_deref(),
+    ));
     let built = build_verifier(dir, &opts.verifier, progress)?;
     let consumers = match gate {
         Some(_) => Some(credit_gate()?),
@@ -701,5 +731,51 @@ mod tests {
         assert_eq!(fixed_threshold(-1.25, 4).expect("fits"), -20);
         assert!(fixed_threshold(f64::NAN, 7).is_err());
         assert!(fixed_threshold(1e30, 7).is_err());
+    }
+
+    fn slot(kind: InstanceKind, name: &str, start: usize, len: usize) -> InstanceSlot {
+        InstanceSlot {
+            name: name.into(),
+            kind,
+            scale: None,
+            start,
+            len,
+        }
+    }
+
+    #[test]
+    fn model_advice_names_the_instances_each_params_mode_really_has() {
+        let score = slot(InstanceKind::Output, "score", 0, 1);
+        let h = "0x0123";
+        assert_eq!(model_advice(Vis::Fixed, std::slice::from_ref(&score), None), None);
+
+        // hashed: one params-hash instance, which ApprovedModelVerifier pins
+        let hashed = [score.clone(), slot(InstanceKind::ParamsHash, "params", 1, 1)];
+        let a = model_advice(Vis::Hashed, &hashed, Some(h)).unwrap();
+        assert!(a.contains("accepts proofs of any model"), "{a}");
+        assert!(
+            a.contains("ApprovedModelVerifier") && a.contains("paramsIndex 1") && a.contains("approve 0x0123"),
+            "{a}"
+        );
+        assert!(a.contains("instance 1 is the Poseidon hash"), "{a}");
+
+        // public, one parameter: instance 1 is the raw value, not a hash; no paramsIndex
+        let one = [score.clone(), slot(InstanceKind::Params, "params", 1, 1)];
+        let a = model_advice(Vis::Public, &one, Some(h)).unwrap();
+        assert!(!a.contains("paramsIndex") && !a.contains("approve 0x"), "{a}");
+        assert!(a.contains("instance 1, the raw quantized value (not a hash)"), "{a}");
+        assert!(a.contains("compare those instances") && a.contains("no instance holds it"), "{a}");
+        assert!(a.contains("does not fit public params") && a.contains("--params hashed"), "{a}");
+
+        // public, several parameters: their index range
+        let many = [score.clone(), slot(InstanceKind::Params, "params", 1, 5)];
+        let a = model_advice(Vis::Public, &many, Some(h)).unwrap();
+        assert!(a.contains("5 parameters are instances 1 to 5") && !a.contains("paramsIndex"), "{a}");
+
+        // private: no parameter instance to check, and it says so
+        let a = model_advice(Vis::Private, &[score], None).unwrap();
+        assert!(a.contains("does not commit to any model") && a.contains("any weights pass"), "{a}");
+        assert!(a.contains("should not gate anything of value"), "{a}");
+        assert!(!a.contains("params instances") && !a.contains("paramsIndex"), "{a}");
     }
 }

@@ -3,7 +3,9 @@
 
 use super::artifact::write_atomic;
 use super::ProofError;
-use halo2_axiom::halo2curves::bn256::{Bn256, G1Affine, G2Affine};
+use halo2_axiom::halo2curves::bn256::{Bn256, Fr, G1Affine, G2Affine};
+use halo2_axiom::halo2curves::ff::Field;
+use halo2_axiom::halo2curves::group::Curve;
 use halo2_axiom::halo2curves::pairing::Engine;
 use halo2_axiom::poly::commitment::{Params, ParamsProver};
 use halo2_axiom::poly::kzg::commitment::ParamsKZG;
@@ -19,8 +21,12 @@ const DEV_SEED: u64 = 0x7a6b_696e_6665_7231;
 pub enum SrsSource {
     /// The deterministic development SRS (insecure).
     Dev,
-    /// A params file in halo2's serialisation.
+    /// A params file in halo2's serialisation; refused when it is the development SRS (see
+    /// [`is_dev`]).
     File(PathBuf),
+    /// A params file the user declares to be the development SRS (`--srs FILE --dev-srs`):
+    /// loaded from the file and labelled insecure; refused when it is not the development SRS.
+    DevFile(PathBuf),
 }
 
 /// Loaded parameters and where they came from.
@@ -57,12 +63,42 @@ impl Srs {
                 params: dev(k)?,
                 insecure: true,
             }),
-            SrsSource::File(p) => Ok(Srs {
-                params: read_params(p, Some(k))?,
-                insecure: false,
-            }),
+            SrsSource::File(p) => {
+                let params = read_params(p, Some(k))?;
+                if is_dev(&params) {
+                    return Err(ProofError::Srs {
+                        path: p.display().to_string(),
+                        reason: "is the development SRS, whose secret is public (anyone can forge proofs against keys made with it); refusing to label its keys secure. Pass --dev-srs (alone, or with --srs FILE) to use it for development (keys labelled insecure), or give a ceremony SRS".into(),
+                    });
+                }
+                Ok(Srs { params, insecure: false })
+            }
+            SrsSource::DevFile(p) => {
+                let params = read_params(p, Some(k))?;
+                if !is_dev(&params) {
+                    return Err(ProofError::Srs {
+                        path: p.display().to_string(),
+                        reason: "is not the development SRS, but --dev-srs says it is; drop --dev-srs to use it as a production SRS".into(),
+                    });
+                }
+                Ok(Srs { params, insecure: true })
+            }
         }
     }
+}
+
+/// `s·G1` of the development SRS: its `g[1]`, the same at every `k` (the secret `s` is the
+/// first value drawn from the seeded generator, before `k` matters).
+pub fn dev_s_g1() -> G1Affine {
+    let s = Fr::random(rand_chacha::ChaCha20Rng::seed_from_u64(DEV_SEED));
+    (G1Affine::generator() * s).to_affine()
+}
+
+/// Whether `params` are made with the development SRS's secret (any size, downsized or not):
+/// their first G1 power is the development SRS's `s·G1`. Params read by [`read_params`] have
+/// `g[0] = G1` and the same `s` in their G2 part, so `g[1]` determines the secret.
+pub fn is_dev(params: &ParamsKZG<Bn256>) -> bool {
+    params.get_g().get(1) == Some(&dev_s_g1())
 }
 
 /// The development SRS of size `k`, generated once and cached.
@@ -162,5 +198,34 @@ mod tests {
         std::fs::write(&path, &bad).unwrap();
         let e = read_params(&path, Some(4)).unwrap_err().to_string();
         assert!(e.contains("corrupted") || e.contains("inconsistent"), "{e}");
+    }
+
+    #[test]
+    fn the_development_srs_is_recognised_at_every_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.srs");
+        for k in [3, 4, 6] {
+            let dev = ParamsKZG::<Bn256>::setup(k, rand_chacha::ChaCha20Rng::seed_from_u64(DEV_SEED));
+            assert!(is_dev(&dev), "k = {k}");
+            write_params(&path, &dev).unwrap();
+            // as a file, downsized to a smaller circuit or not: refused unless declared
+            for circuit_k in [3, k] {
+                let e = Srs::load(&SrsSource::File(path.clone()), circuit_k).unwrap_err().to_string();
+                assert!(
+                    e.contains("p.srs") && e.contains("development SRS") && e.contains("secret is public") && e.contains("--dev-srs"),
+                    "{e}"
+                );
+                let srs = Srs::load(&SrsSource::DevFile(path.clone()), circuit_k).unwrap();
+                assert!(srs.insecure && srs.params.k() == circuit_k);
+            }
+        }
+        // params of another secret: accepted as a file, refused as a declared dev SRS
+        let other = ParamsKZG::<Bn256>::setup(5, rand_chacha::ChaCha20Rng::seed_from_u64(DEV_SEED + 1));
+        assert!(!is_dev(&other));
+        write_params(&path, &other).unwrap();
+        let srs = Srs::load(&SrsSource::File(path.clone()), 4).unwrap();
+        assert!(!srs.insecure && srs.params.k() == 4);
+        let e = Srs::load(&SrsSource::DevFile(path.clone()), 4).unwrap_err().to_string();
+        assert!(e.contains("is not the development SRS"), "{e}");
     }
 }
