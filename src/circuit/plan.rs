@@ -291,7 +291,7 @@ fn layout_hashes(b: &mut PlanBuilder, program: &Program) -> Vec<PublicCell> {
         .hashed_parts()
         .into_iter()
         .map(|part| {
-            let (row, value) = chips::poseidon::layout(b, &program.part_wires(part));
+            let (row, value) = chips::poseidon::layout(b, part, &program.part_wires(part));
             PublicCell::Digest { row, value }
         })
         .collect()

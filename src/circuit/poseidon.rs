@@ -4,11 +4,19 @@
 //! Parameters: width 3 (rate 2, capacity 1), x⁵ S-box, 8 full and 57 partial rounds, round
 //! constants and MDS matrix from the reference Grain LFSR generation (the first secure MDS) —
 //! the set circomlib and the PSE/Axiom stacks use. Sponge (variable length, Section 4.2 of the
-//! Poseidon paper): the state starts as `[2^64, 0, 0]`; each chunk of up to two values is added
-//! to `state[1..]`, a short last chunk is followed by a padding 1, and the state is permuted;
-//! when the length is a multiple of two (zero included) one more permutation absorbs the
-//! padding 1 alone. The digest is `state[1]`.
+//! Poseidon paper): the state starts as `[capacity(part), 0, 0]`; each chunk of up to two
+//! values is added to `state[1..]`, a short last chunk is followed by a padding 1, and the state
+//! is permuted; when the length is a multiple of two (zero included) one more permutation
+//! absorbs the padding 1 alone. The digest is `state[1]`.
+//!
+//! Domain separation: each hashed part starts from its own capacity value,
+//! `2^64 + tag·2^128` with tag 1 for the inputs, 2 for the outputs and 3 for the parameters
+//! ([`capacity`]), so a digest of one part never stands in for another part's digest of the
+//! same values. `2^64` is the paper's variable-length, one-output domain (what snark-verifier's
+//! sponge uses); the tag sits above every domain value the paper defines (`ℓ·2^64 + o − 1` with
+//! `ℓ, o < 2^64`), so no zkinfer digest is the plain Poseidon hash of the same values either.
 
+use crate::quantize::Part;
 use halo2_axiom::halo2curves::bn256::Fr;
 use halo2_axiom::halo2curves::ff::{Field, PrimeField};
 use poseidon_primitives::poseidon::primitives::Spec;
@@ -89,14 +97,35 @@ pub fn permute(state: &mut [Fr; WIDTH]) {
     }
 }
 
-/// The initial sponge state: capacity `2^64` (variable-length hashing, one output).
-pub fn initial_state() -> [Fr; WIDTH] {
-    [Fr::from_u128(1 << 64), Fr::ZERO, Fr::ZERO]
+/// The domain tag of a hashed part: 1 for the inputs, 2 for the outputs, 3 for the parameters.
+pub fn domain_tag(part: Part) -> u64 {
+    match part {
+        Part::Input => 1,
+        Part::Output => 2,
+        Part::Params => 3,
+    }
 }
 
-/// The sponge hash of `values` (see the module documentation).
-pub fn hash(values: &[Fr]) -> Fr {
-    let mut state = initial_state();
+/// The initial capacity element of `part`'s hash: `2^64 + tag·2^128` ([`domain_tag`]; see the
+/// module documentation).
+pub fn capacity(part: Part) -> Fr {
+    let two_64 = Fr::from_u128(1 << 64);
+    two_64 + Fr::from(domain_tag(part)) * two_64.square()
+}
+
+/// The initial sponge state of `part`'s hash: `[capacity(part), 0, 0]`.
+pub fn initial_state(part: Part) -> [Fr; WIDTH] {
+    [capacity(part), Fr::ZERO, Fr::ZERO]
+}
+
+/// The hash of `part`'s `values`: the sponge started from [`initial_state`]`(part)` (see the
+/// module documentation).
+pub fn hash(part: Part, values: &[Fr]) -> Fr {
+    sponge(initial_state(part), values)
+}
+
+/// The variable-length sponge over `values` from the initial state `state`.
+fn sponge(mut state: [Fr; WIDTH], values: &[Fr]) -> Fr {
     for chunk in values.chunks(RATE) {
         for (s, v) in state[1..].iter_mut().zip(chunk) {
             *s += v;
@@ -163,8 +192,34 @@ mod tests {
             let values: Vec<Fr> = (0..n).map(|_| next()).collect();
             let mut reference = Poseidon::<Fr, Fr, WIDTH, RATE>::new::<FULL_ROUNDS, PARTIAL_ROUNDS, 0>(&NativeLoader);
             reference.update(&values);
-            assert_eq!(hash(&values), reference.squeeze(), "{n} values");
+            let plain = [Fr::from_u128(1 << 64), Fr::ZERO, Fr::ZERO];
+            assert_eq!(sponge(plain, &values), reference.squeeze(), "{n} values");
         }
+    }
+
+    /// The same values hashed as inputs, outputs and parameters give three different digests,
+    /// none of them the plain (capacity `2^64`) sponge's.
+    #[test]
+    fn each_part_hashes_in_its_own_domain() {
+        let values: Vec<Fr> = (1..=5u64).map(Fr::from).collect();
+        let plain = sponge([Fr::from_u128(1 << 64), Fr::ZERO, Fr::ZERO], &values);
+        let digests: Vec<Fr> = [Part::Input, Part::Output, Part::Params]
+            .into_iter()
+            .map(|part| hash(part, &values))
+            .collect();
+        for (i, a) in digests.iter().enumerate() {
+            assert_ne!(*a, plain);
+            for b in &digests[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        // the documented constants: 2^64 + tag·2^128
+        let two_128 = fr("340282366920938463463374607431768211456");
+        let two_64 = fr("18446744073709551616");
+        assert_eq!(capacity(Part::Input), two_64 + two_128);
+        assert_eq!(capacity(Part::Output), two_64 + two_128 * Fr::from(2));
+        assert_eq!(capacity(Part::Params), two_64 + two_128 * Fr::from(3));
+        assert_eq!(digests[0], sponge(initial_state(Part::Input), &values));
     }
 
     #[test]
@@ -172,7 +227,7 @@ mod tests {
         let a: Vec<Fr> = (1..=10u64).map(Fr::from).collect();
         let mut b = a.clone();
         b[7] += Fr::ONE;
-        assert_ne!(hash(&a), hash(&b));
+        assert_ne!(hash(Part::Input, &a), hash(Part::Input, &b));
         assert_eq!(permutations(10), 6);
         assert_eq!(permutations(0), 1);
     }

@@ -35,16 +35,17 @@ pub struct HashReport {
     pub instance_index: Option<usize>,
 }
 
-/// The params hash of a program: the Poseidon hash of [`Program::param_values`] (the model
-/// commitment a proof with hashed params carries).
+/// The params hash of a program: the Poseidon hash (in the params domain) of
+/// [`Program::param_values`] (the model commitment a proof with hashed params carries).
 pub fn params_hash(program: &Program) -> Fr {
     let values: Vec<Fr> = program.param_values().into_iter().map(fe).collect();
-    poseidon::hash(&values)
+    poseidon::hash(Part::Params, &values)
 }
 
-/// Hashes `part` with the build's quantization: for `input`/`output`, of the sample in `data`
-/// (the fixed-point integers the circuit holds, negative ones as `r − |v|`, tensor after
-/// tensor, row-major); for `params`, the build's quantized model parameters.
+/// Hashes `part` in its domain ([`poseidon::capacity`]) with the build's quantization: for
+/// `input`/`output`, of the sample in `data` (the fixed-point integers the circuit holds,
+/// negative ones as `r − |v|`, tensor after tensor, row-major); for `params`, the build's
+/// quantized model parameters.
 pub fn hash(dir: &BuildDir, data: Option<&Path>, part: Part) -> Result<HashReport, Error> {
     let settings = Settings::read(dir)?;
     let program = read_program(dir, &settings)?;
@@ -63,7 +64,7 @@ pub fn hash(dir: &BuildDir, data: Option<&Path>, part: Part) -> Result<HashRepor
             program.part_wires(part).iter().map(|w| fe(witness.values[*w as usize])).collect()
         }
     };
-    let digest = poseidon::hash(&values);
+    let digest = poseidon::hash(part, &values);
     let (visibility, kind, scales) = program.part_info(part);
     let instance_index = settings.instance_layout.iter().find(|s| s.kind == kind).map(|s| s.start);
     let hex = encode_instance(&digest);

@@ -79,7 +79,7 @@ fn proof_params_hash(settings: &Settings, instances: &[Fr]) -> Option<String> {
     let values = instances.get(slot.start..slot.start + slot.len)?;
     Some(encode_instance(&match slot.kind {
         InstanceKind::ParamsHash => values[0],
-        _ => crate::circuit::poseidon::hash(values),
+        _ => crate::circuit::poseidon::hash(crate::quantize::Part::Params, values),
     }))
 }
 

@@ -164,7 +164,10 @@ mod tests {
         }
         let plan = Plan::new(&p, Some(&w), params_shape(false));
         let values: Vec<_> = p.param_values().into_iter().map(crate::circuit::fe).collect();
-        assert_eq!(plan.instance_values().last(), Some(&crate::circuit::poseidon::hash(&values)));
+        assert_eq!(
+            plan.instance_values().last(),
+            Some(&crate::circuit::poseidon::hash(crate::quantize::Part::Params, &values))
+        );
         // another weight in a `p` cell (the running sum adjusted to match) breaks the copy into
         // the sponge: the computation cannot use weights other than the hashed ones
         let err = mock_shape(&p, &w, params_shape(false), |plan| {

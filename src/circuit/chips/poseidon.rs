@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! row        s0 s1 s2                a0 a1 a2              c0 c1 c2                gates
-//! 0          2^64 0 0                m0 m1 ·               f0 f1 ·                 init, absorb
+//! 0          d 0 0                   m0 m1 ·               f0 f1 d                 init, absorb
 //! 1 ..= 65   state before round r    (s_j + c_j)^2         round r's constants     full / partial
 //! 66         state after the perm.   m2 m3 ·               f0 f1 ·                 absorb
 //! …
@@ -18,10 +18,15 @@
 //! `s_k' = Σ_j M_kj·a_j^2·(s_j + c_j)`, a partial round applies the S-box to `s0` only.
 //! The `a0`, `a1` cells of absorb rows are copy-constrained to the hashed wires and the final
 //! row's `a0` to its instance, so the published digest is the hash of exactly those values.
+//!
+//! The first row's `c2` holds the part's domain constant `d` ([`capacity`]: `2^64 + tag·2^128`)
+//! and the init gate checks `s0 = c2`, `s1 = s2 = 0`: the initial state is fixed by the
+//! verifying key (fixed columns are committed in it), so a prover cannot start an input hash in
+//! the params domain or the reverse.
 
 use super::super::plan::PlanBuilder;
-use super::super::poseidon::{constants, initial_state, is_full_round, round, FULL_ROUNDS, PARTIAL_ROUNDS, RATE, WIDTH};
-use crate::quantize::Wire;
+use super::super::poseidon::{capacity, constants, initial_state, is_full_round, round, FULL_ROUNDS, PARTIAL_ROUNDS, RATE, WIDTH};
+use crate::quantize::{Part, Wire};
 use halo2_axiom::halo2curves::bn256::Fr;
 use halo2_axiom::halo2curves::ff::Field;
 use halo2_axiom::plonk::{Advice, Column, ConstraintSystem, Expression, Fixed, Selector};
@@ -40,9 +45,10 @@ pub struct PoseidonConfig {
     pub s: [Column<Advice>; WIDTH],
     /// Squares of round rows; absorbed values (`a0`, `a1`) and the digest (`a0`).
     pub a: [Column<Advice>; WIDTH],
-    /// Round constants of round rows; presence flags of absorb rows.
+    /// Round constants of round rows; presence flags of absorb rows (`c0`, `c1`) and, on a
+    /// sponge's first row, its domain constant (`c2`).
     pub c: [Column<Fixed>; WIDTH],
-    /// The initial state `[2^64, 0, 0]`.
+    /// The initial state `[c2, 0, 0]` (`c2` the part's domain constant).
     pub q_init: Selector,
     /// Absorbs up to two values (or the padding).
     pub q_absorb: Selector,
@@ -117,11 +123,8 @@ pub fn configure(meta: &mut ConstraintSystem<Fr>) -> PoseidonConfig {
     meta.create_gate("poseidon init", |m| {
         let q = m.query_selector(cfg.q_init);
         let s: Vec<_> = cfg.s.iter().map(|c| m.query_advice(*c, Rotation::cur())).collect();
-        vec![
-            q.clone() * (s[0].clone() - constant(initial_state()[0])),
-            q.clone() * s[1].clone(),
-            q * s[2].clone(),
-        ]
+        let domain = m.query_fixed(cfg.c[2], Rotation::cur());
+        vec![q.clone() * (s[0].clone() - domain), q.clone() * s[1].clone(), q * s[2].clone()]
     });
     meta.create_gate("poseidon absorb", |m| {
         let q = m.query_selector(cfg.q_absorb);
@@ -186,18 +189,22 @@ pub fn rows_for(n: usize) -> usize {
     super::super::poseidon::permutations(n) * ROWS_PER_PERMUTATION + 1
 }
 
-/// Lays out the hash of `wires` (values from the builder's witness, zero without one) after
-/// the builder's sponge rows; returns the row whose `a0` holds the digest, and the digest.
-pub fn layout(b: &mut PlanBuilder, wires: &[Wire]) -> (usize, Fr) {
+/// Lays out `part`'s hash of `wires` (values from the builder's witness, zero without one) after
+/// the builder's sponge rows, the first row's `c2` holding the part's domain constant; returns
+/// the row whose `a0` holds the digest, and the digest.
+pub fn layout(b: &mut PlanBuilder, part: Part, wires: &[Wire]) -> (usize, Fr) {
     let consts = constants();
     let values: Vec<(Wire, Fr)> = wires.iter().map(|w| (*w, super::super::fe(b.value(*w)))).collect();
     let mut chunks: Vec<&[(Wire, Fr)]> = values.chunks(RATE).collect();
     if values.len().is_multiple_of(RATE) {
         chunks.push(&[]);
     }
-    let mut state = initial_state();
+    let mut state = initial_state(part);
     for (p, chunk) in chunks.iter().enumerate() {
         let mut row = PoseidonRow::new(gate::ABSORB | if p == 0 { gate::INIT } else { 0 }, state);
+        if p == 0 {
+            row.c[2] = capacity(part);
+        }
         for (i, (wire, v)) in chunk.iter().enumerate() {
             row.a[i] = *v;
             row.c[i] = Fr::ONE;
@@ -234,13 +241,6 @@ pub fn layout(b: &mut PlanBuilder, wires: &[Wire]) -> (usize, Fr) {
     (at, state[1])
 }
 
-/// `2^64` as a field element (the capacity's initial value), for tests.
-#[cfg(test)]
-fn two_pow_64() -> Fr {
-    use halo2_axiom::halo2curves::ff::PrimeField;
-    Fr::from_u128(1 << 64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,17 +248,21 @@ mod tests {
 
     #[test]
     fn layout_rows_and_digest_match_the_native_hash() {
-        for n in 0..6usize {
-            let values: Vec<i128> = (0..n as i128).map(|i| 3 * i - 4).collect();
-            let mut b = PlanBuilder::for_values(&values);
-            let wires: Vec<Wire> = (0..n as u32).collect();
-            let (at, digest) = layout(&mut b, &wires);
-            let rows = b.poseidon_rows();
-            assert_eq!(rows.len(), rows_for(n));
-            assert_eq!(at, rows.len() - 1);
-            let fes: Vec<Fr> = values.iter().map(|v| crate::circuit::fe(*v)).collect();
-            assert_eq!(digest, hash(&fes), "n = {n}");
-            assert_eq!(rows[0].s, [two_pow_64(), Fr::ZERO, Fr::ZERO]);
+        for part in [Part::Input, Part::Output, Part::Params] {
+            for n in 0..6usize {
+                let values: Vec<i128> = (0..n as i128).map(|i| 3 * i - 4).collect();
+                let mut b = PlanBuilder::for_values(&values);
+                let wires: Vec<Wire> = (0..n as u32).collect();
+                let (at, digest) = layout(&mut b, part, &wires);
+                let rows = b.poseidon_rows();
+                assert_eq!(rows.len(), rows_for(n));
+                assert_eq!(at, rows.len() - 1);
+                let fes: Vec<Fr> = values.iter().map(|v| crate::circuit::fe(*v)).collect();
+                assert_eq!(digest, hash(part, &fes), "{part:?}, n = {n}");
+                assert_eq!(rows[0].s, initial_state(part));
+                assert_eq!(rows[0].c[2], capacity(part), "the domain constant is in the fixed column");
+                assert!(rows[1..].iter().all(|r| r.gates & gate::INIT == 0), "one init row");
+            }
         }
     }
 
@@ -307,8 +311,55 @@ mod tests {
             .iter()
             .map(|x| crate::circuit::fe(w.values[*x as usize]))
             .collect();
-        // outputs' hash first, then the inputs'
-        assert_eq!(plan.instance_values(), vec![hash(&outputs), hash(&inputs)]);
+        // outputs' hash first, then the inputs', each in its own domain
+        assert_eq!(
+            plan.instance_values(),
+            vec![hash(Part::Output, &outputs), hash(Part::Input, &inputs)]
+        );
+        assert_ne!(hash(Part::Input, &inputs), hash(Part::Output, &inputs));
+    }
+
+    /// A sponge started from another part's domain constant (every row after it consistent, the
+    /// instance its digest) fails the init gate: the initial state is constrained by the fixed
+    /// column `c2`, which is part of the circuit (the verifying key), not of the witness.
+    #[test]
+    fn a_sponge_started_in_another_parts_domain_is_rejected() {
+        let (p, w) = hashed();
+        // what keygen commits: the domain constants of the outputs' and the inputs' sponges
+        let keyed = Plan::new(&p, None, SHAPE);
+        let output_rows = rows_for(p.part_wires(Part::Output).len());
+        assert_eq!(keyed.poseidon[0].c[2], capacity(Part::Output));
+        assert_eq!(keyed.poseidon[output_rows].c[2], capacity(Part::Input));
+        for (start, part, wires) in [
+            (output_rows, Part::Input, p.part_wires(Part::Input)),
+            (0, Part::Output, p.part_wires(Part::Output)),
+        ] {
+            for other in [Part::Input, Part::Output, Part::Params].into_iter().filter(|o| *o != part) {
+                let values: Vec<i128> = wires.iter().map(|x| w.values[*x as usize]).collect();
+                let mut b = PlanBuilder::for_values(&values);
+                let local: Vec<Wire> = (0..values.len() as u32).collect();
+                let (at, digest) = layout(&mut b, other, &local);
+                let forged = b.poseidon_rows().to_vec();
+                // only witness cells change: the state and the auxiliary cells of every row
+                let err = mock_shape(&p, &w, SHAPE, |plan| {
+                    for (row, f) in plan.poseidon[start..].iter_mut().zip(&forged) {
+                        row.s = f.s;
+                        row.a = f.a;
+                    }
+                    for c in plan.public.iter_mut() {
+                        if let PublicCell::Digest { row, value } = c {
+                            if *row == start + at {
+                                *value = digest;
+                            }
+                        }
+                    }
+                })
+                .unwrap_err();
+                assert!(err.contains("poseidon init"), "{part:?} hashed in the {other:?} domain: {err}");
+                // everything else is consistent: the init gate alone refuses it
+                assert!(!err.contains("round") && !err.contains("copy") && !err.contains("absorb"), "{err}");
+            }
+        }
     }
 
     #[test]
