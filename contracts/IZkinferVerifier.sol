@@ -8,7 +8,7 @@ interface IZkinferVerifier {
     /// but `true` as a refusal.
     function verifyProof(bytes calldata proof, uint256[] calldata instances) external view returns (bool);
 
-    /// @notice zkinfer's hash of the verifying key this verifier checks (Keccak-256 of the key
-    /// bytes, as in proof files and settings.json).
+    /// @notice zkinfer's identity of this verifier: Keccak-256 over a tag, the verifying key and the
+    /// SRS points (G1, s·G2, −G2) it checks with, as in proof files and settings.json.
     function VK_HASH() external view returns (bytes32);
 }

@@ -8,8 +8,9 @@
 pragma solidity ^0.8.19;
 
 contract {{ name }} {
-    /// zkinfer's hash of the verifying key this contract checks (Keccak-256 of the key bytes,
-    /// as in proof files and settings.json): consumer contracts pin a model by it.
+    /// zkinfer's identity of this verifier (Keccak-256 over a tag, the verifying key and the SRS
+    /// points G1, s·G2, −G2 it checks with, as in proof files and settings.json): consumer
+    /// contracts pin a model by it.
     bytes32 public constant VK_HASH = {{ vk_hash }};
 
 {%- if separate %}

@@ -140,6 +140,54 @@ fn sigmoid_proof_verifies_on_the_evm_in_both_layouts() {
     accepts_in_both_layouts("mlp_sigmoid");
 }
 
+/// `VK_HASH()` of the contract at `addr`.
+fn vk_hash_on_chain(evm: &mut LocalEvm, addr: Address) -> String {
+    let selector = &alloy::primitives::keccak256("VK_HASH()")[..4];
+    let out = evm.call(addr, selector).unwrap();
+    assert!(out.success && out.output.len() == 32, "{out:?}");
+    format!("0x{}", hex::encode(&out.output))
+}
+
+/// The generated verifier's `VK_HASH()` is zkinfer's identity of the key *and* the SRS points it
+/// pairs with (the value in settings.json and proof files), in both layouts; the same verifying
+/// key rendered with another s·G2 is another verifier, with another `VK_HASH`, that refuses the
+/// proof.
+#[test]
+fn the_verifiers_vk_hash_is_the_identity_of_its_key_and_srs() {
+    use halo2_axiom::halo2curves::group::Curve;
+    use halo2_axiom::poly::commitment::ParamsProver;
+    let c = case("credit_mlp");
+    let id = zkinfer::proof::vk_hash(&c.vk, &c.params);
+    let settings = Settings::read(&c.built.dir).unwrap();
+    assert_eq!(settings.setup.unwrap().vk_hash, id, "settings.json");
+    assert_eq!(ProofFile::read(&c.built.proof).unwrap().vk_hash, id, "proof file");
+    for layout in [Layout::Embedded, Layout::Separate] {
+        let (mut evm, addr, v) = deployed(&c, layout);
+        assert_eq!(v.vk_hash, id);
+        assert_eq!(vk_hash_on_chain(&mut evm, addr), id, "{layout}");
+    }
+    // another s·G2, everything else (vk bytes, G1 powers, G2) the same
+    let k = c.vk.get_domain().k();
+    let s_g2 = (c.params.s_g2() * Fr::from(3)).to_affine();
+    let other = c.params.from_parts(k, c.params.get_g().to_vec(), None, c.params.g2(), s_g2);
+    let other_id = zkinfer::proof::vk_hash(&c.vk, &other);
+    assert_ne!(other_id, id);
+    let num_instances = c.instances.len();
+    let sources = zkinfer::solidity::render(&c.vk, &other, num_instances, Layout::Embedded, "OtherSrs", "test").unwrap();
+    assert!(
+        sources.verifier.contains(&format!("VK_HASH = {other_id};")),
+        "the constant is the new identity"
+    );
+    let solc = c.verifier(Layout::Embedded).solc;
+    let compiled = zkinfer::evm::compile_with(&solc, &[("OtherSrs.sol", sources.verifier.as_str())], Some(1)).unwrap();
+    let mut evm = LocalEvm::new();
+    let d = evm.deploy(&compiled[0].bytecode).unwrap();
+    assert_eq!(vk_hash_on_chain(&mut evm, d.address), other_id);
+    assert!(!accepted(
+        &evm.call(d.address, &encode_verify_call(&c.proof, &c.instances)).unwrap()
+    ));
+}
+
 /// Runs one tampered call on the EVM and natively; both must refuse. Returns the EVM outcome.
 fn refuse(c: &Case, evm: &mut LocalEvm, addr: Address, proof: &[u8], instances: &[[u8; 32]], what: &str) -> CallOutcome {
     let out = evm.call(addr, &encode_verify_call(proof, instances)).unwrap();

@@ -215,7 +215,7 @@ fn committed_verifiers_and_fixtures_are_current() {
         let settings = Settings::read(&dir).unwrap();
         let vk = read_vk(&dir.vk(), settings.shape).unwrap();
         let params = srs::read_params(&dir.srs(), Some(settings.k)).unwrap();
-        assert_eq!(f["vk_hash"], vk_hash(&vk), "{} is stale (vk hash)", spec.fixture);
+        assert_eq!(f["vk_hash"], vk_hash(&vk, &params), "{} is stale (vk hash)", spec.fixture);
         let proof = hex::decode(f["proof"].as_str().unwrap().trim_start_matches("0x")).unwrap();
         let inst: Vec<_> = f["instances"]
             .as_array()
@@ -233,7 +233,7 @@ fn committed_verifiers_and_fixtures_are_current() {
         if spec.bind_account {
             assert_eq!(f["bound"]["account"].as_str().unwrap(), format!("0x{:0>64}", &ACCOUNT[2..]));
         }
-        hashes.push(vk_hash(&vk));
+        hashes.push(vk_hash(&vk, &params));
         previous = Some(dir);
     }
     assert_eq!(hashes[0], hashes[1], "the made-up proof is for the same model");

@@ -135,8 +135,10 @@ pub fn prove_with(dir: &BuildDir, input: &Path, out: &Path, bind: &[String], pro
         Ok((srs::read_params(&dir.srs(), Some(settings.k))?, read_pk(&dir.pk(), settings.shape)?))
     });
     let (params, pk) = loaded?;
-    if vk_hash(pk.get_vk()) != setup.vk_hash {
-        return Err(dir.err("pk.bin does not match the verifying key recorded by setup; rerun `zkinfer setup`"));
+    if vk_hash(pk.get_vk(), &params) != setup.vk_hash {
+        return Err(
+            dir.err("pk.bin and kzg.srs do not match the verifying key and SRS recorded by setup (vk hash differs); rerun `zkinfer setup`")
+        );
     }
     let mut plan = Plan::new(&program, Some(&witness), settings.shape);
     plan.bind(bound);

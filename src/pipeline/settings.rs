@@ -178,18 +178,22 @@ pub fn check_key_file(dir: &BuildDir, path: &std::path::Path, expected: &str) ->
     Ok(())
 }
 
-/// Reads `vk.bin` after checking it is the file setup wrote and that it hashes to the recorded
-/// vk hash; returns the key and its hash.
+/// Reads `vk.bin` after checking it is the file setup wrote and that, with the build's SRS
+/// `params`, it has the verifier identity setup recorded ([`crate::proof::vk_hash`]); returns
+/// the key and its identity.
 pub fn load_vk(
     dir: &BuildDir,
     settings: &Settings,
     setup: &SetupInfo,
+    params: &halo2_axiom::poly::kzg::commitment::ParamsKZG<halo2_axiom::halo2curves::bn256::Bn256>,
 ) -> Result<(halo2_axiom::plonk::VerifyingKey<halo2_axiom::halo2curves::bn256::G1Affine>, String), Error> {
     check_key_file(dir, &dir.vk(), &setup.vk_sha256)?;
     let vk = crate::proof::read_vk(&dir.vk(), settings.shape)?;
-    let hash = crate::proof::vk_hash(&vk);
+    let hash = crate::proof::vk_hash(&vk, params);
     if hash != setup.vk_hash {
-        return Err(dir.err("vk.bin does not match the verifying key recorded by setup; rerun `zkinfer setup`"));
+        return Err(
+            dir.err("vk.bin and kzg.srs do not match the verifying key and SRS recorded by setup (vk hash differs); rerun `zkinfer setup`")
+        );
     }
     Ok((vk, hash))
 }

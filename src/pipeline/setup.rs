@@ -53,7 +53,7 @@ pub fn setup(dir: &BuildDir, source: &SrsSource, progress: &dyn Progress) -> Res
     let marker = dir.path().join(INSECURE_MARKER);
     let written = [dir.srs(), dir.vk(), dir.pk(), marker.clone()];
     let _ = std::fs::remove_file(&marker);
-    let hash = vk_hash(pk.get_vk());
+    let hash = vk_hash(pk.get_vk(), &srs.params);
     let srs_source = match source {
         SrsSource::Dev => "development SRS (insecure)".to_string(),
         SrsSource::File(p) => p.display().to_string(),

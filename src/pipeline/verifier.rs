@@ -88,8 +88,8 @@ pub fn build_verifier(dir: &BuildDir, opts: &VerifierOptions, progress: &dyn Pro
         .setup
         .clone()
         .ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
-    let (vk, hash) = super::settings::load_vk(dir, &settings, &setup)?;
     let params = srs::read_params(&dir.srs(), Some(settings.k))?;
+    let (vk, hash) = super::settings::load_vk(dir, &settings, &setup, &params)?;
     let solc = find_solc(opts.solc.as_deref())?;
     let gen = |layout: Layout, note: &str| render(&vk, &params, settings.num_instances, layout, &opts.name, note);
     let (result, _) = step(progress, "generating and compiling the verifier", || -> Result<_, Error> {

@@ -180,7 +180,8 @@ pub fn verify_with(dir: &BuildDir, proof_path: &Path, opts: &VerifyOptions, prog
         }
         .into());
     }
-    let (vk, hash) = super::settings::load_vk(dir, &settings, &setup)?;
+    let params = srs::read_params(&dir.srs(), Some(settings.k))?;
+    let (vk, hash) = super::settings::load_vk(dir, &settings, &setup, &params)?;
     super::settings::check_proof_circuit(&file, &hash)?;
     // The outputs shown are decoded from the verified instances, never taken from the file's
     // free-text `outputs` field; a file whose field disagrees with its instances is refused.
@@ -202,7 +203,6 @@ pub fn verify_with(dir: &BuildDir, proof_path: &Path, opts: &VerifyOptions, prog
         }
         .into());
     }
-    let params = srs::read_params(&dir.srs(), Some(settings.k))?;
     let (result, seconds) = step(progress, "verifying", || proof::verify(&params, &vk, &proof_bytes, &instances));
     result?;
     let model = check_model(&settings, &instances, &opts.models)?;

@@ -5,12 +5,10 @@
 use super::expr::{emit_shallow, fold, fold_with, lit, word, Leaves};
 use super::queries::{omega_pow, Com, Eval, ProofLayout};
 use super::SolidityError;
-use crate::proof::transcript::{point_bytes, scalar_bytes};
-use halo2_axiom::halo2curves::bn256::{Bn256, Fq, Fr, G1Affine, G2Affine};
+use halo2_axiom::halo2curves::bn256::{Bn256, Fr, G1Affine};
 use halo2_axiom::halo2curves::ff::{Field, PrimeField};
 use halo2_axiom::halo2curves::group::prime::PrimeCurveAffine;
 use halo2_axiom::plonk::{Any, VerifyingKey};
-use halo2_axiom::poly::commitment::ParamsProver;
 use halo2_axiom::poly::kzg::commitment::ParamsKZG;
 use std::fmt::Write;
 
@@ -83,26 +81,6 @@ struct Gen<'a> {
     next: usize,
     words: Vec<[u8; 32]>,
     vk_mem: usize,
-}
-
-fn fq_word(f: &Fq) -> [u8; 32] {
-    let mut b = f.to_repr();
-    b.reverse();
-    b
-}
-
-/// The four words of a G2 point in the pairing precompile's order (x.c1, x.c0, y.c1, y.c0).
-fn g2_words(p: &G2Affine) -> [[u8; 32]; 4] {
-    [fq_word(&p.x.c1), fq_word(&p.x.c0), fq_word(&p.y.c1), fq_word(&p.y.c0)]
-}
-
-fn point_words(p: &G1Affine) -> [[u8; 32]; 2] {
-    let b = point_bytes(p);
-    let mut x = [0u8; 32];
-    let mut y = [0u8; 32];
-    x.copy_from_slice(&b[..32]);
-    y.copy_from_slice(&b[32..]);
-    [x, y]
 }
 
 impl Gen<'_> {
@@ -178,22 +156,15 @@ pub fn generate(
     let n = 1u64 << spec.k;
     let n_inv = Fr::from(n).invert().expect("n is invertible");
 
-    // Verifying-key words: digest, fixed commitments, sigma commitments, G1, s·G2, −G2.
-    let mut words = vec![scalar_bytes(&vk.transcript_repr())];
-    let fixed_at = words.len();
-    for c in vk.fixed_commitments() {
-        words.extend(point_words(c));
-    }
-    let sigma_at = words.len();
-    for c in vk.permutation().commitments() {
-        words.extend(point_words(c));
-    }
-    let g1_at = words.len();
-    words.extend(point_words(&params.get_g()[0]));
-    let s_g2_at = words.len();
-    words.extend(g2_words(&params.s_g2()));
-    let neg_g2_at = words.len();
-    words.extend(g2_words(&(-params.g2())));
+    // Verifying-key words: digest, fixed commitments, sigma commitments, G1, s·G2, −G2 (the
+    // words the verifier identity `VK_HASH` covers).
+    let words = crate::proof::keys::verifier_key_words(vk, params);
+    let fixed_at = 1;
+    let sigma_at = fixed_at + 2 * vk.fixed_commitments().len();
+    let g1_at = sigma_at + 2 * vk.permutation().commitments().len();
+    let s_g2_at = g1_at + 2;
+    let neg_g2_at = s_g2_at + 4;
+    debug_assert_eq!(words.len(), neg_g2_at + 4);
 
     let mut g = Gen {
         l: &l,

@@ -157,7 +157,7 @@ fn render_inner(
         num_instances,
         proof_len: parts.proof_len,
         vk_digest: vk_digest.clone(),
-        vk_hash: crate::proof::vk_hash(vk),
+        vk_hash: crate::proof::vk_hash(vk, params),
         layout_note,
         separate,
         calldata_size: h(parts.calldata_size),
