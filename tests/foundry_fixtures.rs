@@ -245,7 +245,7 @@ fn committed_verifiers_and_fixtures_are_current() {
 /// from contracts/ and the pinned OpenZeppelin Contracts in node_modules.
 #[test]
 fn committed_credit_gate_artifact_is_current() {
-    let solc = common::solc();
+    let solc = zkinfer::evm::find_solc(None).expect("solc");
     let oz = root().join("node_modules/@openzeppelin/contracts");
     assert!(oz.is_dir(), "OpenZeppelin Contracts are not installed: run `npm install`");
     let (gate, json) = zkinfer::chain::contracts::credit_gate_artifact(&solc, &root().join("contracts"), &oz).expect("compiles");

@@ -3,14 +3,15 @@
 //
 // Verifies halo2 (KZG on BN254, SHPLONK openings, Keccak transcript) proofs of one circuit.
 // Circuit: k = 14, 2 public instances, proof of 2752 bytes.
-// verifying-key digest: 0x126264ef53dc893e93ae48dc30fa05e4dbbc627cc250b94536f9238680ae99f1
+// verifying-key digest: 0x1106a488bf8895671eebc615a8f28a8903e56c087fb8e661b99b2eae8f77bf6f
 // Layout: embedded: the verifying key is in the verifier's code
 pragma solidity ^0.8.19;
 
 contract CreditModelVerifier {
-    /// zkinfer's hash of the verifying key this contract checks (Keccak-256 of the key bytes,
-    /// as in proof files and settings.json): consumer contracts pin a model by it.
-    bytes32 public constant VK_HASH = 0x331405b2ca03d96f087b94133599d1d039c83acc3196b0da2d58e92c308659f3;
+    /// zkinfer's identity of this verifier (Keccak-256 over a tag, the verifying key and the SRS
+    /// points G1, s·G2, −G2 it checks with, as in proof files and settings.json): consumer
+    /// contracts pin a model by it.
+    bytes32 public constant VK_HASH = 0x8d00230f6ee5ab13e9c6e6bd2a7faa2bf1f66e8c0dffcb54f840b5ca97343fb0;
 
     /// Returns true when `proof` is a valid proof for `instances`. A call whose encoding,
     /// lengths, instances (each must be < r), scalars (< r) or points (on the curve, coordinates
@@ -115,7 +116,7 @@ contract CreditModelVerifier {
             // a lone hash is extended by 0x01. Challenges are the hashes mod r.
             {
                 let buf := 0x3360
-                mstore(buf, 0x126264ef53dc893e93ae48dc30fa05e4dbbc627cc250b94536f9238680ae99f1)
+                mstore(buf, 0x1106a488bf8895671eebc615a8f28a8903e56c087fb8e661b99b2eae8f77bf6f)
                 calldatacopy(add(buf, 0x20), 0xb44, 0x40)
                 calldatacopy(add(buf, 0x60), 0x64, 576)
                 let h := keccak256(buf, 0x2a0)
@@ -222,7 +223,7 @@ contract CreditModelVerifier {
                 barrier()
                 {
                     mstore(0x2000, mulmod(mload(0xfe0), addmod(0x2, sub(R, mload(0xfe0)), R), R))
-                    let e := mulmod(mload(0x2000), addmod(mload(0xd80), sub(R, 0x10000000000000000), R), R)
+                    let e := mulmod(mload(0x2000), addmod(mload(0xd80), sub(R, mload(0xea0)), R), R)
                     mstore(0x2840, e)
                 }
                 barrier()
@@ -246,46 +247,46 @@ contract CreditModelVerifier {
                 barrier()
                 {
                     mstore(0x2000, mulmod(mload(0x1000), addmod(0x2, sub(R, mload(0x1000)), R), R))
-                    mstore(0x2020, addmod(addmod(mload(0xe00), sub(R, mload(0xda0)), R), sub(R, mulmod(mload(0xea0), mload(0xd40), R)), R))
-                    mstore(0x2040, sub(R, addmod(0x1, sub(R, mload(0xea0)), R)))
+                    mstore(0x2020, addmod(addmod(mload(0xe00), sub(R, mload(0xda0)), R), sub(R, mulmod(mload(0xec0), mload(0xd40), R)), R))
+                    mstore(0x2040, sub(R, addmod(0x1, sub(R, mload(0xec0)), R)))
                     let e := mulmod(mload(0x2000), addmod(mload(0x2020), mload(0x2040), R), R)
                     mstore(0x28c0, e)
                 }
                 barrier()
                 {
                     mstore(0x2000, mulmod(mload(0x1000), addmod(0x2, sub(R, mload(0x1000)), R), R))
-                    mstore(0x2020, addmod(addmod(mload(0xe20), sub(R, mload(0xdc0)), R), sub(R, mulmod(mload(0xec0), mload(0xd60), R)), R))
-                    mstore(0x2040, mulmod(mload(0xea0), addmod(0x1, sub(R, mload(0xec0)), R), R))
+                    mstore(0x2020, addmod(addmod(mload(0xe20), sub(R, mload(0xdc0)), R), sub(R, mulmod(mload(0xee0), mload(0xd60), R)), R))
+                    mstore(0x2040, mulmod(mload(0xec0), addmod(0x1, sub(R, mload(0xee0)), R), R))
                     let e := mulmod(mload(0x2000), addmod(mload(0x2020), sub(R, mload(0x2040)), R), R)
                     mstore(0x28e0, e)
                 }
                 barrier()
                 {
                     mstore(0x2000, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
-                    mstore(0x2020, sub(R, mulmod(addmod(mload(0xd80), mload(0xea0), R), addmod(mload(0xd80), mload(0xea0), R), R)))
+                    mstore(0x2020, sub(R, mulmod(addmod(mload(0xd80), mload(0xec0), R), addmod(mload(0xd80), mload(0xec0), R), R)))
                     let e := mulmod(mload(0x2000), addmod(mload(0xd40), mload(0x2020), R), R)
                     mstore(0x2900, e)
                 }
                 barrier()
                 {
                     mstore(0x2000, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
-                    mstore(0x2020, sub(R, mulmod(addmod(mload(0xda0), mload(0xec0), R), addmod(mload(0xda0), mload(0xec0), R), R)))
+                    mstore(0x2020, sub(R, mulmod(addmod(mload(0xda0), mload(0xee0), R), addmod(mload(0xda0), mload(0xee0), R), R)))
                     let e := mulmod(mload(0x2000), addmod(mload(0xd60), mload(0x2020), R), R)
                     mstore(0x2920, e)
                 }
                 barrier()
                 {
                     mstore(0x2000, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
-                    mstore(0x2020, sub(R, mulmod(addmod(mload(0xdc0), mload(0xee0), R), addmod(mload(0xdc0), mload(0xee0), R), R)))
+                    mstore(0x2020, sub(R, mulmod(addmod(mload(0xdc0), mload(0xea0), R), addmod(mload(0xdc0), mload(0xea0), R), R)))
                     let e := mulmod(mload(0x2000), addmod(mload(0xe40), mload(0x2020), R), R)
                     mstore(0x2940, e)
                 }
                 barrier()
                 {
                     mstore(0x2000, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
-                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xea0), R), R), 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, R))
-                    mstore(0x2040, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xda0), mload(0xec0), R), R), 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, R))
-                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xe40), mload(0xe40), R), addmod(mload(0xdc0), mload(0xee0), R), R), 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, R))
+                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, R))
+                    mstore(0x2040, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xda0), mload(0xee0), R), R), 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, R))
+                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xe40), mload(0xe40), R), addmod(mload(0xdc0), mload(0xea0), R), R), 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, R))
                     mstore(0x2080, sub(R, addmod(addmod(mload(0x2020), mload(0x2040), R), mload(0x2060), R)))
                     let e := mulmod(mload(0x2000), addmod(mload(0xde0), mload(0x2080), R), R)
                     mstore(0x2960, e)
@@ -293,9 +294,9 @@ contract CreditModelVerifier {
                 barrier()
                 {
                     mstore(0x2000, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
-                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xea0), R), R), 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, R))
-                    mstore(0x2040, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xda0), mload(0xec0), R), R), 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, R))
-                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xe40), mload(0xe40), R), addmod(mload(0xdc0), mload(0xee0), R), R), 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, R))
+                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, R))
+                    mstore(0x2040, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xda0), mload(0xee0), R), R), 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, R))
+                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xe40), mload(0xe40), R), addmod(mload(0xdc0), mload(0xea0), R), R), 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, R))
                     mstore(0x2080, sub(R, addmod(addmod(mload(0x2020), mload(0x2040), R), mload(0x2060), R)))
                     let e := mulmod(mload(0x2000), addmod(mload(0xe00), mload(0x2080), R), R)
                     mstore(0x2980, e)
@@ -303,9 +304,9 @@ contract CreditModelVerifier {
                 barrier()
                 {
                     mstore(0x2000, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
-                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xea0), R), R), 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, R))
-                    mstore(0x2040, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xda0), mload(0xec0), R), R), 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, R))
-                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xe40), mload(0xe40), R), addmod(mload(0xdc0), mload(0xee0), R), R), 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, R))
+                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, R))
+                    mstore(0x2040, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xda0), mload(0xee0), R), R), 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, R))
+                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xe40), mload(0xe40), R), addmod(mload(0xdc0), mload(0xea0), R), R), 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, R))
                     mstore(0x2080, sub(R, addmod(addmod(mload(0x2020), mload(0x2040), R), mload(0x2060), R)))
                     let e := mulmod(mload(0x2000), addmod(mload(0xe20), mload(0x2080), R), R)
                     mstore(0x29a0, e)
@@ -313,34 +314,34 @@ contract CreditModelVerifier {
                 barrier()
                 {
                     mstore(0x2000, mulmod(mload(0x1000), addmod(0x1, sub(R, mload(0x1000)), R), R))
-                    mstore(0x2020, sub(R, mulmod(addmod(mload(0xd80), mload(0xea0), R), addmod(mload(0xd80), mload(0xea0), R), R)))
+                    mstore(0x2020, sub(R, mulmod(addmod(mload(0xd80), mload(0xec0), R), addmod(mload(0xd80), mload(0xec0), R), R)))
                     let e := mulmod(mload(0x2000), addmod(mload(0xd40), mload(0x2020), R), R)
                     mstore(0x29c0, e)
                 }
                 barrier()
                 {
                     mstore(0x2000, mulmod(mload(0x1000), addmod(0x1, sub(R, mload(0x1000)), R), R))
-                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xea0), R), R), 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, R))
-                    mstore(0x2040, addmod(mload(0x2020), mulmod(addmod(mload(0xda0), mload(0xec0), R), 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, R), R))
-                    mstore(0x2060, addmod(mload(0x2040), mulmod(addmod(mload(0xdc0), mload(0xee0), R), 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, R), R))
+                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, R))
+                    mstore(0x2040, addmod(mload(0x2020), mulmod(addmod(mload(0xda0), mload(0xee0), R), 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, R), R))
+                    mstore(0x2060, addmod(mload(0x2040), mulmod(addmod(mload(0xdc0), mload(0xea0), R), 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, R), R))
                     let e := mulmod(mload(0x2000), addmod(mload(0xde0), sub(R, mload(0x2060)), R), R)
                     mstore(0x29e0, e)
                 }
                 barrier()
                 {
                     mstore(0x2000, mulmod(mload(0x1000), addmod(0x1, sub(R, mload(0x1000)), R), R))
-                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xea0), R), R), 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, R))
-                    mstore(0x2040, addmod(mload(0x2020), mulmod(addmod(mload(0xda0), mload(0xec0), R), 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, R), R))
-                    mstore(0x2060, addmod(mload(0x2040), mulmod(addmod(mload(0xdc0), mload(0xee0), R), 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, R), R))
+                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, R))
+                    mstore(0x2040, addmod(mload(0x2020), mulmod(addmod(mload(0xda0), mload(0xee0), R), 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, R), R))
+                    mstore(0x2060, addmod(mload(0x2040), mulmod(addmod(mload(0xdc0), mload(0xea0), R), 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, R), R))
                     let e := mulmod(mload(0x2000), addmod(mload(0xe00), sub(R, mload(0x2060)), R), R)
                     mstore(0x2a00, e)
                 }
                 barrier()
                 {
                     mstore(0x2000, mulmod(mload(0x1000), addmod(0x1, sub(R, mload(0x1000)), R), R))
-                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xea0), R), R), 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, R))
-                    mstore(0x2040, addmod(mload(0x2020), mulmod(addmod(mload(0xda0), mload(0xec0), R), 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, R), R))
-                    mstore(0x2060, addmod(mload(0x2040), mulmod(addmod(mload(0xdc0), mload(0xee0), R), 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, R), R))
+                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, R))
+                    mstore(0x2040, addmod(mload(0x2020), mulmod(addmod(mload(0xda0), mload(0xee0), R), 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, R), R))
+                    mstore(0x2060, addmod(mload(0x2040), mulmod(addmod(mload(0xdc0), mload(0xea0), R), 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, R), R))
                     let e := mulmod(mload(0x2000), addmod(mload(0xe20), sub(R, mload(0x2060)), R), R)
                     mstore(0x2a20, e)
                 }
@@ -813,9 +814,9 @@ contract CreditModelVerifier {
             ec_mul_acc(mload(0x9e0), mload(0xa00), mload(0x2cc0))
             ec_mul_acc(mload(0xa20), mload(0xa40), mload(0x2ce0))
             ec_mul_acc(mload(0xaa0), mload(0xac0), mload(0x2d00))
-            ec_mul_acc(0x12c02422ef5b0867e50031ef9ea7290402692c95db19717fea074404d11b31b5, 0x27ffc513ed23c89afabe78d9782209b19f396f61a92278769c84c01bdb6876c0, mload(0x2d20))
-            ec_mul_acc(0x25295f1b50cf16855dec3e0814b7cd953940513fe46084e5d3f16c26a308eebd, 0xd7b5d690b697cb1f0f2e65ae3a54bceddba647953fb063de0f9c4b8a4b8bea0, mload(0x2d40))
-            ec_mul_acc(0xc0cd68e15a8c7aa4de60dbf6f8dfec675050bf261a518ddd35c337d39482463, 0x25c19bb9a479b16995ed726164593c32da2895c658c728a7faeb2628dd502e3, mload(0x2d60))
+            ec_mul_acc(0x1cd170dcaccf027b2dad2edd2b40ef3bb17475454648a73758f3256ecc226efe, 0x2475f495e0a966d827efb4994a4e32451a3b90e7a6de4ee6617825210bab6610, mload(0x2d20))
+            ec_mul_acc(0x12c02422ef5b0867e50031ef9ea7290402692c95db19717fea074404d11b31b5, 0x27ffc513ed23c89afabe78d9782209b19f396f61a92278769c84c01bdb6876c0, mload(0x2d40))
+            ec_mul_acc(0x25295f1b50cf16855dec3e0814b7cd953940513fe46084e5d3f16c26a308eebd, 0xd7b5d690b697cb1f0f2e65ae3a54bceddba647953fb063de0f9c4b8a4b8bea0, mload(0x2d60))
             ec_mul_acc(0x1b726b0bef68ede36fc14b5ea1cf56c564143e830a7f55567b8206bdd77e6d1a, 0x859ac06d7824f54f4be46a808de0bde47e4acd1331c9b9f826b0373014abc87, mload(0x2d80))
             ec_mul_acc(0xbb5e210da000b0ef16c1b864ac0ad9a96d83928da99a616832c9999757ca49, 0x3d2727bc1883bc60189c21e2bc9704c2e27697820b75cc4ac74cdbff256fa19, mload(0x2da0))
             ec_mul_acc(0xf477e88fe25f13a3579706f7702b418a39c3eef789dcd950eca14f8817799cc, 0xc10b77dfd2a6b0e442424e3bca960418066bf27d376328f02e38bde64b5dd17, mload(0x2dc0))

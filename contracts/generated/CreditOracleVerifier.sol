@@ -8,9 +8,10 @@
 pragma solidity ^0.8.19;
 
 contract CreditOracleVerifier {
-    /// zkinfer's hash of the verifying key this contract checks (Keccak-256 of the key bytes,
-    /// as in proof files and settings.json): consumer contracts pin a model by it.
-    bytes32 public constant VK_HASH = 0xce7bd90c25591f9321ea158461bba18f711f3d121f9a2b304f3a4dc26bd779b1;
+    /// zkinfer's identity of this verifier (Keccak-256 over a tag, the verifying key and the SRS
+    /// points G1, s·G2, −G2 it checks with, as in proof files and settings.json): consumer
+    /// contracts pin a model by it.
+    bytes32 public constant VK_HASH = 0xb1aaa79ec2523cdf6cd60df6ac9e5dc0f478162f9475c5515698fbc30a5dbdcf;
 
     /// Returns true when `proof` is a valid proof for `instances`. A call whose encoding,
     /// lengths, instances (each must be < r), scalars (< r) or points (on the curve, coordinates

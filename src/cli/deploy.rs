@@ -186,7 +186,11 @@ impl Render for DeployReport {
             rows.push(("input schema".into(), p.schema.clone()));
             rows.push((
                 "data providers".into(),
-                if p.providers.is_empty() { "none".into() } else { p.providers.join(", ") },
+                if p.providers.is_empty() {
+                    "none".into()
+                } else {
+                    p.providers.join(", ")
+                },
             ));
         }
         if let Some(rec) = &self.record {

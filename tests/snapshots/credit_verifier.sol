@@ -8,9 +8,10 @@
 pragma solidity ^0.8.19;
 
 contract ZkinferVerifier {
-    /// zkinfer's hash of the verifying key this contract checks (Keccak-256 of the key bytes,
-    /// as in proof files and settings.json): consumer contracts pin a model by it.
-    bytes32 public constant VK_HASH = 0x92c0ee9c5b995905e51ac0f37900f313b79b4664eaf02f3a7ca2e3d362742742;
+    /// zkinfer's identity of this verifier (Keccak-256 over a tag, the verifying key and the SRS
+    /// points G1, s·G2, −G2 it checks with, as in proof files and settings.json): consumer
+    /// contracts pin a model by it.
+    bytes32 public constant VK_HASH = 0x4aa0d83b6e8e813a682a8b5d8d9133cbf121c2f4144bb61c297ac0c0e32fb8cf;
 
     /// Returns true when `proof` is a valid proof for `instances`. A call whose encoding,
     /// lengths, instances (each must be < r), scalars (< r) or points (on the curve, coordinates
