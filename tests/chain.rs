@@ -427,10 +427,27 @@ fn deploy_and_submit_on_anvil() {
     assert_eq!(client.nonce(borrower).unwrap(), 1);
 
     // Straight to the verifier (a view call sent as a transaction: gas measured on chain).
-    let v = json(&submit(&good, &["--target", "verifier"]));
+    let to_verifier = |proof: &Path| {
+        zkinfer(&[
+            "--json",
+            "submit",
+            s(proof),
+            "--deployment",
+            s(&record),
+            "--rpc-url",
+            url,
+            "--private-key",
+            BORROWER_KEY,
+            "--target",
+            "verifier",
+        ])
+    };
+    // An attestation is for a gate: given with another target it is a mistake, said so.
+    assert_fails(&submit(&good, &["--target", "verifier"]), &["--attestation is for a CreditGate"]);
+    let v = json(&to_verifier(&good));
     assert_eq!(v["target"], "verifier");
     assert_eq!(v["contract"].as_str().unwrap(), format!("{verifier:#x}"));
-    assert_fails(&submit(&tampered, &["--target", "verifier"]), &["the verifier returned false"]);
+    assert_fails(&to_verifier(&tampered), &["the verifier returned false"]);
 
     // An InferenceOracle (deployed and configured through the library): only operators post.
     use alloy::sol_types::SolCall;
