@@ -18,8 +18,11 @@ import {IZkinferVerifier} from "./IZkinferVerifier.sol";
 /// `zkinfer compile --input hashed --bind account`, proved with `--bind account=<borrower>`.
 /// Scores are fixed-point outputs: an instance v encodes v / 2^scale, values above (r − 1) / 2
 /// are negative (r − |v|); `threshold` is in the same units. Each attestation and each proof
-/// approves once. An approval ends at the earlier of `validity` after approval and the
-/// attestation's expiry, and with the provider's revocation.
+/// approves once, and a borrower's attestations are used in the order they were issued. An
+/// approval ends at the earlier of `validity` after approval and the attestation's expiry, and
+/// earlier still when the provider is revoked (re-trusting it later does not revive it), the
+/// provider revokes the attestation, the owner revokes the approval, or the owner pins another
+/// model. A new policy (`setPolicy`) applies to later requests.
 contract CreditGate is Ownable2Step, EIP712 {
     /// Scalar field modulus of BN254.
     uint256 internal constant R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
@@ -51,13 +54,28 @@ contract CreditGate is Ownable2Step, EIP712 {
         uint64 expiresAt;
         /// The provider whose attestation it rests on.
         address provider;
+        /// The provider's trust epoch when approved (see `providerEpoch`).
+        uint64 providerEpoch;
+        /// The model epoch when approved (see `modelEpoch`).
+        uint64 modelEpoch;
         /// The attestation's EIP-712 digest.
         bytes32 attestation;
     }
 
     IZkinferVerifier public verifier;
+    /// Code hash of the pinned verifier, checked on every request.
+    bytes32 public verifierCodeHash;
     bytes32 public vkHash;
     bytes32 public schema;
+    /// Bumped whenever another model (verifier and schema) is pinned: approvals of an earlier
+    /// model lapse.
+    uint64 public modelEpoch;
+    /// Bumped each time a provider is revoked: approvals from an earlier trust period lapse.
+    mapping(address => uint64) public providerEpoch;
+    /// Attestations their provider revoked: revokedAttestations[provider][digest].
+    mapping(address => mapping(bytes32 => bool)) public revokedAttestations;
+    /// The issue time of the last attestation used per borrower: older ones are refused.
+    mapping(address => uint64) public lastIssuedAt;
     int256 public threshold;
     uint64 public validity;
     mapping(address => bool) public providers;
@@ -71,6 +89,8 @@ contract CreditGate is Ownable2Step, EIP712 {
     event PolicySet(int256 threshold, uint64 validity);
     event SchemaSet(bytes32 schema);
     event ProviderSet(address indexed provider, bool trusted);
+    event AttestationRevoked(address indexed provider, bytes32 indexed digest);
+    event ApprovalRevoked(address indexed borrower);
     event Approved(
         address indexed borrower,
         int256 score,
@@ -81,6 +101,11 @@ contract CreditGate is Ownable2Step, EIP712 {
     );
 
     error NoVerifierCode(address verifier);
+    error VerifierCodeChanged(address verifier);
+    error ZeroSchema();
+    error RevokedAttestation(bytes32 digest);
+    error StaleAttestation(uint64 issuedAt, uint64 lastUsedIssuedAt);
+    error RenounceDisabled();
     error WrongModel(bytes32 expected, bytes32 verifierHash);
     error WrongInstanceCount(uint256 got);
     error WrongBorrower(uint256 bound, address sender);
@@ -107,18 +132,19 @@ contract CreditGate is Ownable2Step, EIP712 {
         uint64 validity_,
         address[] memory providers_
     ) Ownable(msg.sender) EIP712("zkinfer CreditGate", "1") {
-        _pin(verifier_, vkHash_);
-        _schema(schema_);
+        _pin(verifier_, vkHash_, schema_);
         _policy(threshold_, validity_);
         for (uint256 i = 0; i < providers_.length; i++) {
             _provider(providers_[i], true);
         }
     }
 
-    /// @notice Pins the verifier of the approved model. The verifier must have code and report
-    /// the identity `vkHash_`.
-    function pinModel(address verifier_, bytes32 vkHash_) external onlyOwner {
-        _pin(verifier_, vkHash_);
+    /// @notice Pins the verifier of the approved model and the input schema its proofs hash
+    /// (they change together: a model reads the attested integers at its own scales). The
+    /// verifier must have code and report the identity `vkHash_`. Approvals of the previous
+    /// model lapse.
+    function pinModel(address verifier_, bytes32 vkHash_, bytes32 schema_) external onlyOwner {
+        _pin(verifier_, vkHash_, schema_);
     }
 
     /// @notice Sets the minimum score and how long an approval lasts (seconds).
@@ -126,15 +152,28 @@ contract CreditGate is Ownable2Step, EIP712 {
         _policy(threshold_, validity_);
     }
 
-    /// @notice Sets the input schema attestations must be made for.
-    function setSchema(bytes32 schema_) external onlyOwner {
-        _schema(schema_);
-    }
-
     /// @notice Trusts (`trusted`) or revokes a data provider. Revoking ends the approvals that
-    /// rest on its attestations.
+    /// rest on its attestations, for good: trusting it again does not revive them.
     function setProvider(address provider, bool trusted) external onlyOwner {
         _provider(provider, trusted);
+    }
+
+    /// @notice A provider withdraws one of its attestations (by EIP-712 digest): it can no
+    /// longer be used, and an approval resting on it ends.
+    function revokeAttestation(bytes32 digest) external {
+        revokedAttestations[msg.sender][digest] = true;
+        emit AttestationRevoked(msg.sender, digest);
+    }
+
+    /// @notice The owner ends a borrower's approval.
+    function revokeApproval(address borrower) external onlyOwner {
+        delete approvals[borrower];
+        emit ApprovalRevoked(borrower);
+    }
+
+    /// @notice Disabled: a gate without an owner could not revoke a compromised provider.
+    function renounceOwnership() public view override onlyOwner {
+        revert RenounceDisabled();
     }
 
     /// @notice The EIP-712 digest a provider signs for `a` (on this chain, for this gate).
@@ -167,13 +206,21 @@ contract CreditGate is Ownable2Step, EIP712 {
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
         if (err != ECDSA.RecoverError.NoError) revert BadSignature();
         if (!providers[signer]) revert UnknownProvider(signer);
+        if (revokedAttestations[signer][digest]) revert RevokedAttestation(digest);
         if (usedAttestations[digest]) revert AttestationAlreadyUsed(digest);
+        if (attestation.issuedAt <= lastIssuedAt[msg.sender]) {
+            revert StaleAttestation(attestation.issuedAt, lastIssuedAt[msg.sender]);
+        }
         bytes32 proofHash = keccak256(proof);
         if (usedProofs[proofHash]) revert ProofAlreadyUsed(proofHash);
 
         address v = address(verifier);
-        // A call to an address without code "succeeds" with no data; refuse it explicitly.
-        if (v.code.length == 0) revert NoVerifierCode(v);
+        // The pinned code, not whatever is at the address now (an address without code would
+        // even "succeed" with no data).
+        if (v.codehash != verifierCodeHash) {
+            if (v.code.length == 0) revert NoVerifierCode(v);
+            revert VerifierCodeChanged(v);
+        }
         bool ok;
         try IZkinferVerifier(v).verifyProof(proof, instances) returns (bool result) {
             ok = result;
@@ -186,16 +233,21 @@ contract CreditGate is Ownable2Step, EIP712 {
 
         usedProofs[proofHash] = true;
         usedAttestations[digest] = true;
+        lastIssuedAt[msg.sender] = attestation.issuedAt;
         uint64 expiresAt = uint64(block.timestamp) + validity;
         if (attestation.expiresAt < expiresAt) expiresAt = attestation.expiresAt;
-        approvals[msg.sender] = Approval(score, uint64(block.timestamp), expiresAt, signer, digest);
+        approvals[msg.sender] = Approval(
+            score, uint64(block.timestamp), expiresAt, signer, providerEpoch[signer], modelEpoch, digest
+        );
         emit Approved(msg.sender, score, expiresAt, proofHash, signer, digest);
     }
 
-    /// @notice Whether `borrower` holds an unexpired approval whose provider is still trusted.
+    /// @notice Whether `borrower` holds an unexpired approval of the pinned model whose provider
+    /// has been trusted throughout and has not revoked the attestation.
     function isApproved(address borrower) external view returns (bool) {
         Approval storage a = approvals[borrower];
-        return a.expiresAt > block.timestamp && providers[a.provider];
+        return a.expiresAt > block.timestamp && providers[a.provider] && a.providerEpoch == providerEpoch[a.provider]
+            && a.modelEpoch == modelEpoch && !revokedAttestations[a.provider][a.attestation];
     }
 
     /// @notice A field element read as a signed fixed-point integer.
@@ -204,7 +256,7 @@ contract CreditGate is Ownable2Step, EIP712 {
         return v > (R - 1) / 2 ? -int256(R - v) : int256(v);
     }
 
-    function _pin(address verifier_, bytes32 vkHash_) internal {
+    function _pin(address verifier_, bytes32 vkHash_, bytes32 schema_) internal {
         if (verifier_.code.length == 0) revert NoVerifierCode(verifier_);
         bytes32 actual;
         try IZkinferVerifier(verifier_).VK_HASH() returns (bytes32 h) {
@@ -213,9 +265,14 @@ contract CreditGate is Ownable2Step, EIP712 {
             actual = bytes32(0);
         }
         if (actual != vkHash_) revert WrongModel(vkHash_, actual);
+        if (schema_ == bytes32(0)) revert ZeroSchema();
         verifier = IZkinferVerifier(verifier_);
+        verifierCodeHash = verifier_.codehash;
         vkHash = vkHash_;
+        schema = schema_;
+        modelEpoch += 1;
         emit ModelPinned(verifier_, vkHash_);
+        emit SchemaSet(schema_);
     }
 
     function _policy(int256 threshold_, uint64 validity_) internal {
@@ -225,13 +282,9 @@ contract CreditGate is Ownable2Step, EIP712 {
         emit PolicySet(threshold_, validity_);
     }
 
-    function _schema(bytes32 schema_) internal {
-        schema = schema_;
-        emit SchemaSet(schema_);
-    }
-
     function _provider(address provider, bool trusted) internal {
         if (provider == address(0)) revert ZeroProvider();
+        if (providers[provider] && !trusted) providerEpoch[provider] += 1;
         providers[provider] = trusted;
         emit ProviderSet(provider, trusted);
     }

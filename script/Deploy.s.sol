@@ -45,6 +45,7 @@ contract Deploy {
         if (!isLocalDevChain(block.chainid)) revert InsecureVerifierOnChain(block.chainid);
         int256 threshold = vm.envOr("THRESHOLD", int256(0));
         uint256 validity = vm.envOr("VALIDITY", uint256(30 days));
+        require(validity <= type(uint64).max, "VALIDITY does not fit 64 bits");
         address[] memory providers = vm.envOr("PROVIDERS", ",", new address[](0));
         // The input schema of the committed verifier's build (written by `zkinfer fixture`).
         bytes32 schema = vm.parseJsonBytes32(

@@ -73,7 +73,7 @@ contract CreditGateTest is Base {
     }
 
     function _notApproved() internal view {
-        (int256 s, uint64 at, uint64 exp, address p,) = gate.approvals(borrower);
+        (int256 s, uint64 at, uint64 exp, address p,,,) = gate.approvals(borrower);
         assertTrue(s == 0 && at == 0 && exp == 0 && p == address(0), "no approval recorded");
         assertTrue(!gate.isApproved(borrower), "not approved");
     }
@@ -110,7 +110,7 @@ contract CreditGateTest is Base {
         (CreditGate.Attestation memory a, bytes memory sig) = _attested();
         int256 s = _request(borrower, fx, a, sig);
         assertTrue(s == score, "returns the proven score");
-        (int256 recorded, uint64 at, uint64 exp, address p, bytes32 digest) = gate.approvals(borrower);
+        (int256 recorded, uint64 at, uint64 exp, address p,,, bytes32 digest) = gate.approvals(borrower);
         assertTrue(recorded == score, "score recorded");
         assertEq(at, block.timestamp, "approval time");
         assertEq(exp, block.timestamp + 30 days, "the gate's validity (the attestation lasts longer)");
@@ -125,7 +125,7 @@ contract CreditGateTest is Base {
     function test_approvalNeverOutlivesTheAttestation() public {
         CreditGate.Attestation memory a = _attestation(borrower, inputHash, uint64(block.timestamp + 2 days));
         _request(borrower, fx, a, _sign(gate, a, PROVIDER_KEY));
-        (,, uint64 exp,,) = gate.approvals(borrower);
+        (,, uint64 exp,,,,) = gate.approvals(borrower);
         assertEq(exp, a.expiresAt, "capped at the attestation's expiry");
         vm.warp(a.expiresAt);
         assertTrue(!gate.isApproved(borrower), "ends with the attestation");
@@ -176,9 +176,97 @@ contract CreditGateTest is Base {
         gate.setProvider(provider, false);
         assertTrue(!gate.isApproved(borrower), "revoking the provider ends the approval");
         CreditGate.Attestation memory b = _attestation(borrower, inputHash, uint64(block.timestamp + 2 days));
+        b.issuedAt = uint64(block.timestamp);
         bytes memory sigB = _sign(gate, b, PROVIDER_KEY);
         vm.expectRevert(abi.encodeWithSelector(CreditGate.UnknownProvider.selector, provider));
         _request(borrower, fx, b, sigB);
+        // Trusting the provider again does not revive approvals from before the revocation.
+        gate.setProvider(provider, true);
+        assertTrue(!gate.isApproved(borrower), "not revived by re-trusting");
+    }
+
+    function test_aProviderRevokesItsAttestation() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        bytes32 digest = gate.attestationDigest(a);
+        // Someone else's revocation is their own business: it does not touch this provider's.
+        vm.prank(address(0xBAD));
+        gate.revokeAttestation(digest);
+        _request(borrower, fx, a, sig);
+        assertTrue(gate.isApproved(borrower), "approved");
+        vm.prank(provider);
+        gate.revokeAttestation(digest);
+        assertTrue(!gate.isApproved(borrower), "the approval ends with the attestation");
+    }
+
+    function test_aRevokedAttestationIsRefused() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        bytes32 digest = gate.attestationDigest(a);
+        vm.prank(provider);
+        gate.revokeAttestation(digest);
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.RevokedAttestation.selector, digest));
+        _request(borrower, fx, a, sig);
+        _notApproved();
+    }
+
+    function test_theOwnerRevokesAnApproval() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        _request(borrower, fx, a, sig);
+        gate.revokeApproval(borrower);
+        _notApproved();
+    }
+
+    /// A borrower cannot fall back on an older (better) attestation once a newer one was used.
+    function test_anOlderAttestationIsRefusedAfterANewerOne() public {
+        CreditGate.Attestation memory newer = _attestation(borrower, inputHash, uint64(block.timestamp + 2 days));
+        CreditGate.Attestation memory older =
+            _attestation(borrower, madeUp.instances[1], uint64(block.timestamp + 2 days));
+        older.issuedAt = newer.issuedAt - 1 days;
+        _request(borrower, fx, newer, _sign(gate, newer, PROVIDER_KEY));
+        bytes memory sigOld = _sign(gate, older, PROVIDER_KEY);
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.StaleAttestation.selector, older.issuedAt, newer.issuedAt));
+        _request(borrower, madeUp, older, sigOld);
+    }
+
+    /// Pinning another model (verifier and schema together) ends the approvals of the old one.
+    function test_pinningAnotherModelEndsApprovals() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        _request(borrower, fx, a, sig);
+        assertTrue(gate.isApproved(borrower), "approved");
+        CreditVerifier again = new CreditVerifier();
+        gate.pinModel(address(again), again.VK_HASH(), fx.inputSchema);
+        assertTrue(!gate.isApproved(borrower), "approvals of the previous pin lapse");
+        assertEq(address(gate.verifier()), address(again), "re-pinned");
+    }
+
+    /// A thief who copies the borrower's proof and claims it with an attestation of their own.
+    function test_aStolenProofWithTheThiefsOwnAttestationIsRefused() public {
+        address thief = address(0x7E1F);
+        CreditGate.Attestation memory a = _attestation(thief, inputHash, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(gate, a, PROVIDER_KEY);
+        uint256[] memory inst = new uint256[](3);
+        inst[0] = fx.instances[0];
+        inst[1] = fx.instances[1];
+        inst[2] = uint256(uint160(thief));
+        vm.prank(thief);
+        vm.expectRevert(CreditGate.InvalidProof.selector);
+        gate.requestCredit(fx.proof, inst, a, sig);
+        (,, uint64 exp,,,,) = gate.approvals(thief);
+        assertEq(exp, 0, "nothing recorded for the thief");
+    }
+
+    /// The input-hash instance plus r is the same field element, but not a valid instance.
+    function test_anInputHashAtOrAboveRIsRefused() public {
+        uint256 aliased = inputHash + R;
+        CreditGate.Attestation memory a = _attestation(borrower, aliased, uint64(block.timestamp + 1 days));
+        bytes memory sig = _sign(gate, a, PROVIDER_KEY);
+        uint256[] memory inst = new uint256[](3);
+        inst[0] = fx.instances[0];
+        inst[1] = aliased;
+        inst[2] = fx.instances[2];
+        vm.prank(borrower);
+        vm.expectRevert(CreditGate.InvalidProof.selector);
+        gate.requestCredit(fx.proof, inst, a, sig);
+        _notApproved();
     }
 
     function test_expiredAttestationIsRefused() public {
@@ -247,6 +335,7 @@ contract CreditGateTest is Base {
         _request(borrower, fx, a, sig);
         // A fresh attestation of the same features does not make the used proof usable again.
         CreditGate.Attestation memory b = _attestation(borrower, inputHash, uint64(block.timestamp + 2 days));
+        b.issuedAt = uint64(block.timestamp);
         bytes memory sigB = _sign(gate, b, PROVIDER_KEY);
         vm.expectRevert(abi.encodeWithSelector(CreditGate.ProofAlreadyUsed.selector, keccak256(fx.proof)));
         _request(borrower, fx, b, sigB);
@@ -323,12 +412,25 @@ contract CreditGateTest is Base {
         _notApproved();
     }
 
+    /// Code swapped under the pinned address (a proxy, a metamorphic contract) is refused.
+    function test_verifierWithOtherCodeIsRefused() public {
+        (CreditGate.Attestation memory a, bytes memory sig) = _attested();
+        vm.etch(address(verifier), address(new CreditOracleVerifier()).code);
+        vm.expectRevert(abi.encodeWithSelector(CreditGate.VerifierCodeChanged.selector, address(verifier)));
+        _request(borrower, fx, a, sig);
+        _notApproved();
+    }
+
     function test_configurationChecks() public {
         vm.expectRevert(abi.encodeWithSelector(CreditGate.NoVerifierCode.selector, address(0x1234)));
-        gate.pinModel(address(0x1234), fx.vkHash);
+        gate.pinModel(address(0x1234), fx.vkHash, fx.inputSchema);
         CreditOracleVerifier wrong = new CreditOracleVerifier();
         vm.expectRevert(abi.encodeWithSelector(CreditGate.WrongModel.selector, fx.vkHash, wrong.VK_HASH()));
-        gate.pinModel(address(wrong), fx.vkHash);
+        gate.pinModel(address(wrong), fx.vkHash, fx.inputSchema);
+        vm.expectRevert(CreditGate.ZeroSchema.selector);
+        gate.pinModel(address(verifier), fx.vkHash, bytes32(0));
+        vm.expectRevert(CreditGate.RenounceDisabled.selector);
+        gate.renounceOwnership();
         vm.expectRevert(abi.encodeWithSelector(CreditGate.BadValidity.selector, uint64(0)));
         gate.setPolicy(0, 0);
         vm.expectRevert(abi.encodeWithSelector(CreditGate.BadValidity.selector, type(uint64).max));
@@ -348,11 +450,13 @@ contract CreditGateTest is Base {
         vm.expectRevert(notOwner);
         gate.setPolicy(0, 1);
         vm.expectRevert(notOwner);
-        gate.pinModel(address(verifier), fx.vkHash);
+        gate.pinModel(address(verifier), fx.vkHash, fx.inputSchema);
         vm.expectRevert(notOwner);
         gate.setProvider(stranger, true);
         vm.expectRevert(notOwner);
-        gate.setSchema(bytes32(0));
+        gate.revokeApproval(borrower);
+        vm.expectRevert(notOwner);
+        gate.renounceOwnership();
         vm.expectRevert(notOwner);
         gate.transferOwnership(stranger);
         vm.stopPrank();

@@ -818,6 +818,30 @@ fn bad_deploy_and_submit_requests_are_named() {
             "this build's instances: output `output` ×1)",
         ],
     );
+    // Nor a build whose weights the prover picks (private params): any score could be proven.
+    let private = tmp.path().join("private");
+    compile(
+        &CompileOptions {
+            model: common::model("credit_mlp.onnx"),
+            data: vec![common::model("credit_mlp.input.json")],
+            out: private.clone(),
+            like: None,
+            calibration: CalibrateOptions {
+                visibility: zkinfer::quantize::Visibility {
+                    input: zkinfer::quantize::Vis::Hashed,
+                    params: zkinfer::quantize::Vis::Private,
+                    ..Default::default()
+                },
+                bound: vec!["account".into()],
+                ..Default::default()
+            },
+        },
+        &Silent,
+    )
+    .unwrap();
+    let mut args = vec!["deploy", s(&private), "--credit-gate", "--threshold", "0"];
+    args.extend_from_slice(&key);
+    assert_fails(&zkinfer(&args), &["its params are private", "cannot back a CreditGate"]);
     let mut args = vec![
         "deploy",
         s(&model.0),

@@ -11,6 +11,12 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::path::Path;
 
+/// Half the secp256k1 group order: OpenZeppelin's ECDSA refuses larger `s`.
+const SECP256K1_HALF_N: U256 = U256::from_be_slice(&[
+    0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4,
+    0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
+]);
+
 /// The gate's EIP-712 domain name.
 pub const DOMAIN_NAME: &str = "zkinfer CreditGate";
 /// The gate's EIP-712 domain version.
@@ -186,6 +192,17 @@ impl AttestationFile {
         if signature.len() != 65 {
             return Err(format!("the signature has {} bytes; an ECDSA signature has 65", signature.len()));
         }
+        // The gate (OpenZeppelin ECDSA) takes v = 27 or 28 and s in the lower half only.
+        if signature[64] != 27 && signature[64] != 28 {
+            return Err(format!(
+                "the signature's v is {}; the gate takes 27 or 28 (re-sign, or add 27 to a 0/1 recovery id)",
+                signature[64]
+            ));
+        }
+        let s = U256::from_be_slice(&signature[32..64]);
+        if s > SECP256K1_HALF_N {
+            return Err("the signature's s is in the upper half of the curve order (malleable form), which the gate refuses; use the low-s twin (n − s, v flipped)".into());
+        }
         let provider = Signature::try_from(signature.as_slice())
             .ok()
             .and_then(|s| s.recover_address_from_prehash(&d).ok())
@@ -263,5 +280,23 @@ mod tests {
         std::fs::write(&p, serde_json::to_string(&h).expect("json")).expect("write");
         let e = AttestationFile::read(&p).expect_err("re-digested").to_string();
         assert!(e.contains("recovers to"), "{e}");
+        // Forms the gate refuses are refused here: v = 0/1 and the high-s twin.
+        let mut v01 = f.clone();
+        let mut raw = sig.clone();
+        raw[64] -= 27;
+        v01.signature = hex0x(&raw);
+        std::fs::write(&p, serde_json::to_string(&v01).expect("json")).expect("write");
+        let e = AttestationFile::read(&p).expect_err("v 0/1").to_string();
+        assert!(e.contains("v is"), "{e}");
+        let n = U256::from_str_radix("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141", 16).expect("n");
+        let mut high = sig.clone();
+        let s = n - U256::from_be_slice(&sig[32..64]);
+        high[32..64].copy_from_slice(&s.to_be_bytes::<32>());
+        high[64] = if sig[64] == 27 { 28 } else { 27 };
+        let mut hs = f.clone();
+        hs.signature = hex0x(&high);
+        std::fs::write(&p, serde_json::to_string(&hs).expect("json")).expect("write");
+        let e = AttestationFile::read(&p).expect_err("high s").to_string();
+        assert!(e.contains("upper half"), "{e}");
     }
 }

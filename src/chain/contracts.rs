@@ -35,6 +35,8 @@ sol! {
         event PolicySet(int256 threshold, uint64 validity);
         event SchemaSet(bytes32 schema);
         event ProviderSet(address indexed provider, bool trusted);
+        event AttestationRevoked(address indexed provider, bytes32 indexed digest);
+        event ApprovalRevoked(address indexed borrower);
         event Approved(address indexed borrower, int256 score, uint64 expiresAt, bytes32 proofHash, address indexed provider, bytes32 attestation);
         event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
         event EIP712DomainChanged();
@@ -43,6 +45,11 @@ sol! {
         error OwnableUnauthorizedAccount(address account);
         error OwnableInvalidOwner(address owner);
         error NoVerifierCode(address verifier);
+        error VerifierCodeChanged(address verifier);
+        error ZeroSchema();
+        error RevokedAttestation(bytes32 digest);
+        error StaleAttestation(uint64 issuedAt, uint64 lastUsedIssuedAt);
+        error RenounceDisabled();
         error WrongModel(bytes32 expected, bytes32 verifierHash);
         error WrongInstanceCount(uint256 got);
         error WrongBorrower(uint256 bound, address sender);
@@ -66,21 +73,27 @@ sol! {
         function owner() external view returns (address);
         function pendingOwner() external view returns (address);
         function verifier() external view returns (address);
+        function verifierCodeHash() external view returns (bytes32);
+        function modelEpoch() external view returns (uint64);
+        function providerEpoch(address provider) external view returns (uint64);
+        function revokedAttestations(address provider, bytes32 digest) external view returns (bool);
+        function lastIssuedAt(address borrower) external view returns (uint64);
         function vkHash() external view returns (bytes32);
         function schema() external view returns (bytes32);
         function threshold() external view returns (int256);
         function validity() external view returns (uint64);
         function providers(address provider) external view returns (bool);
-        function approvals(address borrower) external view returns (int256 score, uint64 approvedAt, uint64 expiresAt, address provider, bytes32 attestation);
+        function approvals(address borrower) external view returns (int256 score, uint64 approvedAt, uint64 expiresAt, address provider, uint64 providerEpoch, uint64 modelEpoch, bytes32 attestation);
         function usedProofs(bytes32 proofHash) external view returns (bool);
         function usedAttestations(bytes32 digest) external view returns (bool);
         function MAX_VALIDITY() external view returns (uint64);
         function ATTESTATION_TYPEHASH() external view returns (bytes32);
         function eip712Domain() external view returns (bytes1 fields, string memory name, string memory version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] memory extensions);
-        function pinModel(address verifier_, bytes32 vkHash_) external;
+        function pinModel(address verifier_, bytes32 vkHash_, bytes32 schema_) external;
         function setPolicy(int256 threshold_, uint64 validity_) external;
-        function setSchema(bytes32 schema_) external;
         function setProvider(address provider, bool trusted) external;
+        function revokeAttestation(bytes32 digest) external;
+        function revokeApproval(address borrower) external;
         function transferOwnership(address newOwner) external;
         function acceptOwnership() external;
         function renounceOwnership() external;
@@ -337,6 +350,12 @@ fn explain_gate(e: &ICreditGate::ICreditGateErrors) -> String {
             u.signer
         ),
         E::AttestationAlreadyUsed(a) => format!("AttestationAlreadyUsed: attestation {} has already been used", a.digest),
+        E::RevokedAttestation(a) => format!("RevokedAttestation: the provider revoked attestation {}", a.digest),
+        E::StaleAttestation(a) => format!(
+            "StaleAttestation: issued at {}, not after the attestation last used for this borrower (issued at {})",
+            a.issuedAt, a.lastUsedIssuedAt
+        ),
+        E::VerifierCodeChanged(v) => format!("VerifierCodeChanged: the code at {} is not the pinned verifier's", v.verifier),
         E::OwnableUnauthorizedAccount(o) => format!("OwnableUnauthorizedAccount: {} is not the owner", o.account),
         other => format!("{other:?}"),
     }

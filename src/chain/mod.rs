@@ -143,7 +143,36 @@ pub fn hex0x(bytes: &[u8]) -> String {
 
 /// Parses a `0x`-prefixed (or bare) 20-byte address.
 pub fn parse_address(what: &str, text: &str) -> Result<Address, ChainError> {
-    text.trim()
+    let t = text.trim();
+    let a = t
         .parse::<Address>()
-        .map_err(|e| ChainError::Usage(format!("{what}: `{text}` is not an address: {e}")))
+        .map_err(|e| ChainError::Usage(format!("{what}: `{text}` is not an address: {e}")))?;
+    // Mixed case is an EIP-55 checksum: a typo in it must not pass as another address.
+    let digits = t.strip_prefix("0x").unwrap_or(t);
+    let mixed = digits.bytes().any(|b| b.is_ascii_uppercase()) && digits.bytes().any(|b| b.is_ascii_lowercase());
+    if mixed && a.to_checksum(None) != format!("0x{digits}") {
+        return Err(ChainError::Usage(format!(
+            "{what}: `{text}` fails its EIP-55 checksum (a typo?); the address with these digits is {}",
+            a.to_checksum(None)
+        )));
+    }
+    Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_in_mixed_case_must_carry_a_valid_checksum() {
+        let good = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+        assert!(parse_address("a", good).is_ok());
+        assert!(
+            parse_address("a", &good.to_lowercase()).is_ok(),
+            "all lower case carries no checksum"
+        );
+        let typo = "0x70997970C51812dc3A010C7d01b50e0d17dc79c8";
+        let e = parse_address("--subject", typo).unwrap_err().to_string();
+        assert!(e.contains("EIP-55") && e.contains(good), "{e}");
+    }
 }

@@ -177,7 +177,7 @@ impl Render for DeployReport {
                 "gate policy".into(),
                 format!(
                     "score ≥ {} ({} at scale {}), approvals last {} days",
-                    p.threshold as f64 / f64::from(1u32 << p.scale.min(31)),
+                    p.threshold as f64 / 2f64.powi(p.scale as i32),
                     p.threshold,
                     p.scale,
                     p.validity_seconds as f64 / 86_400.0

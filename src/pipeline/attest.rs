@@ -3,13 +3,13 @@
 //! for one borrower, one CreditGate on one chain, and the build's input schema.
 
 use super::hash::hash;
-use super::settings::Settings;
+use super::settings::{read_program, Settings};
 use super::{BuildDir, Error, Progress};
 use crate::chain::attest::{sign, AttestationFile};
 use crate::chain::contracts::ICreditGate::Attestation;
 use crate::chain::{hex0x, ChainError, DeploymentRecord, KeySource};
 use crate::proof::artifact::write_atomic;
-use crate::quantize::{Part, Vis};
+use crate::quantize::{Part, Program, Vis};
 use alloy::primitives::{keccak256, Address, B256, U256};
 use alloy::sol_types::SolValue;
 use serde::Serialize;
@@ -73,20 +73,21 @@ pub struct AttestReport {
     pub digest: String,
 }
 
-/// The input schema id of a build: Keccak-256 of the ABI encoding of
-/// `("zkinfer input schema v1", names, shapes, scales)` over its input tensors. Two builds
-/// quantize and hash features alike exactly when their schema ids agree, so an attestation
-/// names the schema it hashed under and a gate requires its own.
-pub fn input_schema(settings: &Settings) -> B256 {
-    let names: Vec<String> = settings.inputs.iter().map(|t| t.name.clone()).collect();
-    let shapes: Vec<Vec<u64>> = settings
-        .inputs
-        .iter()
-        .map(|t| t.shape.iter().map(|&d| d as u64).collect())
-        .collect();
-    let scales: Vec<u32> = settings.inputs.iter().map(|t| t.scale).collect();
-    keccak256(("zkinfer input schema v1".to_string(), names, shapes, scales).abi_encode_params())
+/// The input schema id of a build's program: Keccak-256 of the ABI encoding of
+/// `("zkinfer input schema v2", names, shapes, scales)` over its input tensors ("v2": inputs
+/// hashed in Poseidon's input domain). Two builds quantize and hash features alike exactly when
+/// their schema ids agree, so an attestation names the schema it hashed under and a gate
+/// requires its own.
+pub fn input_schema(program: &Program) -> B256 {
+    let names: Vec<String> = program.inputs.iter().map(|t| t.name.clone()).collect();
+    let shapes: Vec<Vec<u64>> = program.inputs.iter().map(|t| t.shape.iter().map(|&d| d as u64).collect()).collect();
+    let scales: Vec<u32> = program.inputs.iter().map(|t| t.scale).collect();
+    keccak256(("zkinfer input schema v2".to_string(), names, shapes, scales).abi_encode_params())
 }
+
+/// The longest an attestation may be valid: ten years (a larger expiry is most likely
+/// milliseconds given as seconds).
+pub const MAX_VALIDITY_SECONDS: u64 = 3650 * 86_400;
 
 /// Seconds since the Unix epoch.
 pub fn now() -> u64 {
@@ -104,7 +105,8 @@ pub fn parse_time(text: &str, now: u64) -> Result<u64, String> {
         return Ok(v);
     }
     let d = t.strip_prefix('+').unwrap_or(t);
-    let (num, unit) = d.split_at(d.len().saturating_sub(1));
+    let cut = d.char_indices().last().map(|(i, _)| i).unwrap_or(0);
+    let (num, unit) = d.split_at(cut);
     let mult = match unit {
         "d" => 86_400,
         "h" => 3_600,
@@ -160,6 +162,12 @@ pub fn attest(dir: &BuildDir, opts: &AttestOptions, _progress: &dyn Progress) ->
             opts.expires_at
         )));
     }
+    if opts.expires_at - issued_at > MAX_VALIDITY_SECONDS {
+        return Err(Error::Usage(format!(
+            "the attestation would be valid for {} days; at most 3650 are allowed (milliseconds given as seconds?)",
+            (opts.expires_at - issued_at) / 86_400
+        )));
+    }
     if opts.subject == Address::ZERO {
         return Err(Error::Usage("--subject is the zero address".into()));
     }
@@ -170,7 +178,7 @@ pub fn attest(dir: &BuildDir, opts: &AttestOptions, _progress: &dyn Progress) ->
     let a = Attestation {
         subject: opts.subject,
         inputHash: input_hash,
-        schema: input_schema(&settings),
+        schema: input_schema(&read_program(dir, &settings)?),
         issuedAt: issued_at,
         expiresAt: opts.expires_at,
     };
@@ -229,5 +237,7 @@ mod tests {
         assert!(parse_time("tomorrow", 0).is_err());
         assert!(parse_time("5w", 0).is_err());
         assert!(parse_time("99999999999999999999d", 0).is_err());
+        assert!(parse_time("5é", 0).is_err(), "no panic on a non-ASCII unit");
+        assert!(parse_time("", 0).is_err());
     }
 }

@@ -173,7 +173,7 @@ fn parse_b256(what: &str, s: &str) -> Result<B256, Error> {
 
 /// The fixed-point threshold of a score in output units, refusing values that do not fit.
 pub fn fixed_threshold(threshold: f64, scale: u32) -> Result<i64, Error> {
-    let v = (threshold * f64::from(1u32 << scale.min(31))).round();
+    let v = (threshold * 2f64.powi(scale as i32)).round();
     if !threshold.is_finite() || v.abs() >= 2f64.powi(62) {
         return Err(Error::Usage(format!(
             "--threshold {threshold} does not fit a fixed-point score at scale {scale}"
@@ -188,6 +188,12 @@ fn check_gate_shape(dir: &BuildDir, settings: &Settings) -> Result<u32, Error> {
     let program = read_program(dir, settings)?;
     let kinds: Vec<(InstanceKind, usize)> = settings.instance_layout.iter().map(|s| (s.kind, s.len)).collect();
     let want = [(InstanceKind::Output, 1), (InstanceKind::InputHash, 1), (InstanceKind::Bound, 1)];
+    if settings.visibility.params != crate::quantize::Vis::Fixed {
+        return Err(dir.err(format!(
+            "its params are {}: the verifier would accept proofs of any weights (a made-up model scores anything), so it cannot back a CreditGate. Compile with --params fixed (the default)",
+            settings.visibility.params
+        )));
+    }
     if program.bound != ["account"] || kinds != want {
         let layout: Vec<String> = settings
             .instance_layout
@@ -255,10 +261,6 @@ pub fn model_advice(params: Vis, layout: &[InstanceSlot], params_hash: Option<&s
 /// Runs `deploy`.
 pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> Result<DeployReport, Error> {
     let settings = Settings::read(dir)?;
-    let setup = settings
-        .setup
-        .clone()
-        .ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
     let gate = match &opts.credit_gate {
         Some(g) => {
             let scale = check_gate_shape(dir, &settings)?;
@@ -272,12 +274,16 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
                 threshold: fixed_threshold(g.threshold, scale)?,
                 scale,
                 validity_seconds: g.validity_seconds,
-                schema: super::attest::input_schema(&settings).to_string(),
+                schema: super::attest::input_schema(&read_program(dir, &settings)?).to_string(),
                 providers: g.providers.iter().map(|p| p.to_checksum(None)).collect(),
             })
         }
         None => None,
     };
+    let setup = settings
+        .setup
+        .clone()
+        .ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
     let signer: PrivateKeySigner = opts.chain.key.signer()?;
     let from = signer.address();
     let rpc = Rpc::connect(opts.chain.rpc.clone())?;
@@ -729,6 +735,10 @@ mod tests {
     fn thresholds_convert_at_the_output_scale() {
         assert_eq!(fixed_threshold(0.5, 7).expect("fits"), 64);
         assert_eq!(fixed_threshold(-1.25, 4).expect("fits"), -20);
+        // Outputs are not rescaled: a final layer's scale can pass 31 bits (input + weights).
+        assert_eq!(fixed_threshold(0.5, 38).expect("fits"), 1 << 37);
+        assert_eq!(fixed_threshold(-0.25, 32).expect("fits"), -(1 << 30));
+        assert!(fixed_threshold(1.0, 63).is_err(), "2^63 does not fit");
         assert!(fixed_threshold(f64::NAN, 7).is_err());
         assert!(fixed_threshold(1e30, 7).is_err());
     }

@@ -65,7 +65,7 @@ pub fn fixture(dir: &BuildDir, proof_path: &Path, out: &Path) -> Result<Fixture,
         outputs: file.outputs.clone(),
         insecure_dev_srs: file.insecure_dev_srs,
         input_schema: (settings.visibility.input == crate::quantize::Vis::Hashed)
-            .then(|| super::attest::input_schema(&settings).to_string()),
+            .then(|| super::attest::input_schema(&program).to_string()),
     };
     let json = serde_json::to_string_pretty(&f).expect("serialisable") + "\n";
     write_atomic(out, json.as_bytes())?;

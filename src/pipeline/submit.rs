@@ -256,7 +256,7 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
     let score_scale = file.outputs.first().map(|o| o.scale);
     let score_of = |v: alloy::primitives::I256| {
         let s: f64 = v.to_string().parse().unwrap_or(f64::NAN);
-        (v.to_string(), score_scale.map(|sc| s / f64::from(1u32 << sc.min(31))))
+        (v.to_string(), score_scale.map(|sc| s / 2f64.powi(sc as i32)))
     };
     let mut report = SubmitReport {
         target,
@@ -296,7 +296,8 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
         })
     });
     let mined = mined?;
-    for log in &mined.logs {
+    // Only the target's own events count (a verifier or token it calls could emit look-alikes).
+    for log in mined.logs.iter().filter(|l| l.address() == to) {
         if let Ok(e) = ICreditGate::Approved::decode_log_data(log.data()) {
             let (fixed, score) = score_of(e.score);
             report.score_fixed = Some(fixed);
