@@ -83,14 +83,24 @@ fn start_anvil(chain_id: u64) -> Anvil {
     anvil
 }
 
-fn build(tmp: &Path, name: &str, scale: Option<u32>) -> BuildDir {
-    let out = tmp.join(name);
+/// The credit model compiled into `out` with `calibration`.
+fn compile_credit(out: &Path, calibration: CalibrateOptions) {
     let opts = CompileOptions {
         model: common::model("credit_mlp.onnx"),
         data: vec![common::model("credit_mlp.input.json")],
-        out: out.clone(),
+        out: out.to_path_buf(),
         like: None,
-        calibration: CalibrateOptions {
+        calibration,
+    };
+    compile(&opts, &Silent).expect("compiles");
+}
+
+/// The credit model for a CreditGate (`--input hashed --bind account`), set up.
+fn build(tmp: &Path, name: &str, scale: Option<u32>) -> BuildDir {
+    let out = tmp.join(name);
+    compile_credit(
+        &out,
+        CalibrateOptions {
             scale,
             visibility: zkinfer::quantize::Visibility {
                 input: zkinfer::quantize::Vis::Hashed,
@@ -99,8 +109,7 @@ fn build(tmp: &Path, name: &str, scale: Option<u32>) -> BuildDir {
             bound: vec!["account".into()],
             ..Default::default()
         },
-    };
-    compile(&opts, &Silent).expect("compiles");
+    );
     let dir = BuildDir(out);
     setup(&dir, &zkinfer::proof::SrsSource::Dev, &Silent).expect("setup");
     dir
@@ -795,17 +804,7 @@ fn bad_deploy_and_submit_requests_are_named() {
     let proof = prove_for(&model, BORROWER, &tmp.path().join("p.json"));
     // A build without the bound account cannot back a CreditGate (checked before connecting).
     let plain = tmp.path().join("plain");
-    compile(
-        &CompileOptions {
-            model: common::model("credit_mlp.onnx"),
-            data: vec![common::model("credit_mlp.input.json")],
-            out: plain.clone(),
-            like: None,
-            calibration: CalibrateOptions::default(),
-        },
-        &Silent,
-    )
-    .unwrap();
+    compile_credit(&plain, CalibrateOptions::default());
     setup(&BuildDir(plain.clone()), &zkinfer::proof::SrsSource::Dev, &Silent).unwrap();
     let key = ["--private-key", DEPLOYER_KEY];
     let mut args = vec!["deploy", s(&plain), "--credit-gate", "--threshold", "0"];
@@ -820,25 +819,18 @@ fn bad_deploy_and_submit_requests_are_named() {
     );
     // Nor a build whose weights the prover picks (private params): any score could be proven.
     let private = tmp.path().join("private");
-    compile(
-        &CompileOptions {
-            model: common::model("credit_mlp.onnx"),
-            data: vec![common::model("credit_mlp.input.json")],
-            out: private.clone(),
-            like: None,
-            calibration: CalibrateOptions {
-                visibility: zkinfer::quantize::Visibility {
-                    input: zkinfer::quantize::Vis::Hashed,
-                    params: zkinfer::quantize::Vis::Private,
-                    ..Default::default()
-                },
-                bound: vec!["account".into()],
+    compile_credit(
+        &private,
+        CalibrateOptions {
+            visibility: zkinfer::quantize::Visibility {
+                input: zkinfer::quantize::Vis::Hashed,
+                params: zkinfer::quantize::Vis::Private,
                 ..Default::default()
             },
+            bound: vec!["account".into()],
+            ..Default::default()
         },
-        &Silent,
-    )
-    .unwrap();
+    );
     let mut args = vec!["deploy", s(&private), "--credit-gate", "--threshold", "0"];
     args.extend_from_slice(&key);
     assert_fails(&zkinfer(&args), &["its params are private", "cannot back a CreditGate"]);
@@ -953,23 +945,16 @@ fn bad_deploy_and_submit_requests_are_named() {
     // A build with hashed params: deploy says its verifier accepts any model of the
     // architecture and how to pin the approved one.
     let hashed = tmp.path().join("hashed");
-    compile(
-        &CompileOptions {
-            model: common::model("credit_mlp.onnx"),
-            data: vec![common::model("credit_mlp.input.json")],
-            out: hashed.clone(),
-            like: None,
-            calibration: CalibrateOptions {
-                visibility: zkinfer::quantize::Visibility {
-                    params: zkinfer::quantize::Vis::Hashed,
-                    ..Default::default()
-                },
+    compile_credit(
+        &hashed,
+        CalibrateOptions {
+            visibility: zkinfer::quantize::Visibility {
+                params: zkinfer::quantize::Vis::Hashed,
                 ..Default::default()
             },
+            ..Default::default()
         },
-        &Silent,
-    )
-    .unwrap();
+    );
     setup(&BuildDir(hashed.clone()), &zkinfer::proof::SrsSource::Dev, &Silent).unwrap();
     let plan = json(&zkinfer(&[
         "--json",
