@@ -1,8 +1,8 @@
 //! `zkinfer bench`: benchmark models, one child process each (for per-model peak memory), and
-//! write the figures as JSON.
+//! write the figures as JSON; `--hashing` and `--srs` measure hashed inputs and SRS imports.
 
 use super::report::{Render, Reporter};
-use crate::pipeline::bench::{bench_hashing, bench_one, BenchResult, HashBench};
+use crate::pipeline::bench::{bench_hashing, bench_one, srs_bench_input, srs_bench_step, BenchResult, HashBench, SrsBench, SrsStep};
 use crate::pipeline::Silent;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -24,6 +24,17 @@ pub struct Args {
     /// Input sizes of `--hashing`.
     #[arg(long, value_delimiter = ',', default_value = "10,100,1000")]
     pub hash_sizes: Vec<usize>,
+    /// Measure `srs import` and `srs check` instead (time and peak memory, one child process
+    /// each) on halo2 params of a known secret with 2^P powers for each P of `--srs-powers`
+    /// (generated once in the work directory); writes `bench/srs.json`.
+    #[arg(long)]
+    pub srs: bool,
+    /// Powers of `--srs`.
+    #[arg(long, value_delimiter = ',', default_value = "16,20")]
+    pub srs_powers: Vec<u32>,
+    /// Internal: with --srs --single, the step to run in this process (import or check).
+    #[arg(long, hide = true)]
+    pub srs_step: Option<String>,
     /// Prove/verify repetitions per model (the best time is kept).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
@@ -119,8 +130,122 @@ impl Render for HashBenchReport {
     }
 }
 
+/// The SRS benchmark's report.
+#[derive(Serialize)]
+pub struct SrsBenchReport {
+    /// zkinfer version.
+    pub zkinfer_version: String,
+    /// Per power.
+    pub results: Vec<SrsBench>,
+    /// Where they were written.
+    pub out: String,
+}
+
+fn run_srs(a: &Args, r: &Reporter) -> anyhow::Result<()> {
+    use crate::pipeline::Progress;
+    let work = if a.work == std::path::Path::new("build/bench") {
+        PathBuf::from("build/bench-srs")
+    } else {
+        a.work.clone()
+    };
+    std::fs::create_dir_all(&work)?;
+    if a.single {
+        let (power, step) = match (a.srs_powers.as_slice(), &a.srs_step) {
+            ([p], Some(s)) => (*p, s.as_str()),
+            _ => anyhow::bail!("--single --srs needs one --srs-powers and --srs-step"),
+        };
+        println!("{}", serde_json::to_string(&srs_bench_step(&work, power, step)?)?);
+        return Ok(());
+    }
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("bench/srs.json"));
+    let exe = std::env::current_exe()?;
+    let mut results = Vec::new();
+    for &power in &a.srs_powers {
+        if !(2..=crate::proof::ceremony::MAX_POWER).contains(&power) {
+            anyhow::bail!("--srs-powers: {power} is not between 2 and 28");
+        }
+        let what = format!("writing halo2 params of a known secret, 2^{power} powers");
+        r.start(&what);
+        let t = std::time::Instant::now();
+        let (input, generation) = srs_bench_input(&work, power)?;
+        r.done(&what, t.elapsed().as_secs_f64());
+        let mut steps = Vec::new();
+        for step in ["import", "check"] {
+            let what = format!("srs {step}, 2^{power} powers");
+            r.start(&what);
+            let t = std::time::Instant::now();
+            let o = std::process::Command::new(&exe)
+                .args([
+                    "bench",
+                    "--srs",
+                    "--single",
+                    "--srs-step",
+                    step,
+                    "--srs-powers",
+                    &power.to_string(),
+                    "--work",
+                ])
+                .arg(&work)
+                .output()?;
+            r.done(&what, t.elapsed().as_secs_f64());
+            if !o.status.success() {
+                anyhow::bail!(
+                    "srs {step} benchmark at 2^{power} failed: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                );
+            }
+            steps.push(serde_json::from_slice::<SrsStep>(&o.stdout)?);
+        }
+        let check = steps.pop().expect("two steps");
+        let import = steps.pop().expect("two steps");
+        results.push(SrsBench {
+            power,
+            input_format: "halo2-raw".into(),
+            input_bytes: std::fs::metadata(&input)?.len(),
+            input_generation_seconds: generation,
+            import,
+            check,
+        });
+    }
+    let report = SrsBenchReport {
+        zkinfer_version: crate::pipeline::VERSION.into(),
+        results,
+        out: out.display().to_string(),
+    };
+    crate::proof::artifact::write_atomic(&out, serde_json::to_string_pretty(&report)?.as_bytes())?;
+    r.emit(&report);
+    Ok(())
+}
+
+impl Render for SrsBenchReport {
+    fn title(&self) -> String {
+        format!("SRS benchmark written to {}", self.out)
+    }
+    fn rows(&self) -> Vec<(String, String)> {
+        self.results
+            .iter()
+            .map(|b| {
+                (
+                    format!("2^{} powers", b.power),
+                    format!(
+                        "{} MB  import {:.2}s, peak {:.0} MB  check {:.2}s, peak {:.0} MB",
+                        b.input_bytes / 1_000_000,
+                        b.import.seconds,
+                        b.import.peak_rss_mb,
+                        b.check.seconds,
+                        b.check.peak_rss_mb
+                    ),
+                )
+            })
+            .collect()
+    }
+}
+
 /// Runs `bench`.
 pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
+    if a.srs {
+        return run_srs(&a, r);
+    }
     if a.hashing {
         return run_hashing(&a, r);
     }

@@ -15,6 +15,7 @@ pub mod mock;
 pub mod prove;
 pub mod report;
 pub mod setup;
+pub mod srs;
 pub mod submit;
 pub mod verifier;
 pub mod verify;
@@ -44,6 +45,8 @@ pub enum Command {
     Compile(compile::Args),
     /// Load or generate the SRS and write the proving and verifying keys.
     Setup(setup::Args),
+    /// Import, check and describe production SRS files (.ptau ceremony files, halo2 params).
+    Srs(srs::Args),
     /// Prove an inference on an input file.
     Prove(prove::Args),
     /// Verify a proof file.
@@ -94,6 +97,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Compile(a) => compile::run(a, &r),
         Command::Setup(a) => setup::run(a, &r),
+        Command::Srs(a) => srs::run(a, &r),
         Command::Prove(a) => prove::run(a, &r),
         Command::Verify(a) => verify::run(a, &r),
         Command::Mock(a) => mock::run(a, &r),

@@ -110,6 +110,19 @@ impl Progress for Reporter {
             eprintln!("✗ {what} ({seconds:.2}s)");
         }
     }
+    fn advance(&self, done: u64, total: u64) {
+        let spinner = self.spinner.borrow();
+        let Some(pb) = spinner.as_ref() else { return };
+        if pb.length() != Some(total) {
+            pb.set_style(
+                ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {percent}% ({elapsed}, {eta} left)")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            pb.set_length(total);
+        }
+        pb.set_position(done);
+    }
     fn note(&self, message: &str) {
         if self.quiet {
             return;

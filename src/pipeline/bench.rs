@@ -241,3 +241,68 @@ pub fn bench_hashing(inputs: usize, runs: usize) -> Result<HashBench, Error> {
     }
     Ok(out)
 }
+
+/// One measured step of the SRS benchmark, run in a child process of its own.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SrsStep {
+    /// Seconds, the file's hashing included.
+    pub seconds: f64,
+    /// Peak resident memory of the process, MB.
+    pub peak_rss_mb: f64,
+}
+
+/// The cost of bringing in a production SRS of 2^power powers (`zkinfer bench --srs`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SrsBench {
+    /// log2 of the number of powers.
+    pub power: u32,
+    /// The input: halo2 params of a known secret (raw points), written beforehand.
+    pub input_format: String,
+    /// Its size.
+    pub input_bytes: u64,
+    /// Seconds to generate the input (`ParamsKZG::setup`; not part of the figures).
+    pub input_generation_seconds: f64,
+    /// `srs import` of the input: hashing, the checks, the Lagrange basis check, writing.
+    pub import: SrsStep,
+    /// `srs check` of the imported file.
+    pub check: SrsStep,
+}
+
+/// The benchmark's input of 2^power powers in `work`: halo2 params of a known secret (a seeded
+/// generator, not the development SRS's), written once; returns it and the seconds it took
+/// (0 when it was there).
+pub fn srs_bench_input(work: &Path, power: u32) -> Result<(std::path::PathBuf, f64), Error> {
+    use rand::SeedableRng;
+    let path = work.join(format!("known-secret-k{power}.srs"));
+    if std::fs::metadata(&path).ok().map(|m| m.len()) == Some(crate::proof::srs::file_len(power)) {
+        return Ok((path, 0.0));
+    }
+    let t = std::time::Instant::now();
+    let params = halo2_axiom::poly::kzg::commitment::ParamsKZG::<halo2_axiom::halo2curves::bn256::Bn256>::setup(
+        power,
+        rand_chacha::ChaCha20Rng::seed_from_u64(1_000 + power as u64),
+    );
+    crate::proof::srs::write_params(&path, &params)?;
+    Ok((path, t.elapsed().as_secs_f64()))
+}
+
+/// Runs one step of the SRS benchmark in this process: `import` the input of 2^power powers
+/// (to `work/imported-k{power}.srs`) or `check` the imported file.
+pub fn srs_bench_step(work: &Path, power: u32, step: &str) -> Result<SrsStep, Error> {
+    let input = work.join(format!("known-secret-k{power}.srs"));
+    let imported = work.join(format!("imported-k{power}.srs"));
+    let t = std::time::Instant::now();
+    match step {
+        "import" => {
+            super::srs::import(&input, &imported, Some(power), false, &Silent)?;
+        }
+        "check" => {
+            super::srs::check(&imported, None, false, &Silent)?;
+        }
+        other => return Err(Error::Usage(format!("unknown SRS benchmark step {other}"))),
+    }
+    Ok(SrsStep {
+        seconds: t.elapsed().as_secs_f64(),
+        peak_rss_mb: peak_rss_mb(),
+    })
+}

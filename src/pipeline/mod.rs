@@ -19,6 +19,7 @@ pub mod mock;
 pub mod prove;
 pub mod settings;
 pub mod setup;
+pub mod srs;
 pub mod submit;
 pub mod verifier;
 pub mod verify;
@@ -85,6 +86,8 @@ pub trait Progress {
     fn failed(&self, _what: &str, _seconds: f64) {}
     /// A line for the user about what is happening (what will be sent, what was found).
     fn note(&self, _message: &str) {}
+    /// The current step advanced to `done` of `total` units (a progress bar on a terminal).
+    fn advance(&self, _done: u64, _total: u64) {}
 }
 
 /// A [`Progress`] that shows nothing.

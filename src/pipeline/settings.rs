@@ -41,6 +41,21 @@ pub struct SetupInfo {
     pub pk_sha256: String,
     /// SHA-256 of `vk.bin`, checked before it is parsed.
     pub vk_sha256: String,
+    /// SHA-256 of the SRS file given to setup (the `.ptau` or params file as given to
+    /// `--srs`; with `--dev-srs` alone, the cached development SRS file of size k). Empty in
+    /// settings written before zkinfer recorded it.
+    #[serde(default)]
+    pub srs_sha256: String,
+    /// Blake2b-512 of the same file (snarkjs publishes its `.ptau` files' hashes in Blake2b).
+    #[serde(default)]
+    pub srs_blake2b: String,
+    /// Its format: `ptau`, `halo2-raw`, `halo2-compressed` or `dev`.
+    #[serde(default)]
+    pub srs_format: String,
+    /// The known public ceremony file the SRS is (by its published hash) or was imported from
+    /// (recorded by `srs import` on this machine); absent for any other SRS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srs_known_ceremony: Option<String>,
 }
 
 /// The circuit settings.

@@ -2,10 +2,12 @@
 //! Keccak transcript, and the files that carry them.
 
 pub mod artifact;
+pub mod ceremony;
 pub mod keys;
 pub mod proof_file;
 pub mod prover;
 pub mod srs;
+pub mod srs_check;
 pub mod transcript;
 
 pub use keys::{keygen, read_pk, read_vk, vk_hash, write_pk, write_vk};

@@ -1,7 +1,11 @@
 //! The KZG structured reference string: a cached, deterministic development SRS (insecure:
-//! its secret is derived from a public seed) or a params file in halo2's own serialisation.
+//! its secret is derived from a public seed) or a file: a snarkjs powers-of-tau file or a
+//! halo2 KZG params file, checked before use ([`super::srs_check`]). The build directory's
+//! `kzg.srs` is halo2's raw serialisation, written and read here.
 
 use super::artifact::write_atomic;
+use super::ceremony::hash_file;
+use super::srs_check::{check_file, open_for, phase, DevPolicy, SrsIdentity, Tick};
 use super::ProofError;
 use halo2_axiom::halo2curves::bn256::{Bn256, Fr, G1Affine, G2Affine};
 use halo2_axiom::halo2curves::ff::Field;
@@ -21,8 +25,8 @@ const DEV_SEED: u64 = 0x7a6b_696e_6665_7231;
 pub enum SrsSource {
     /// The deterministic development SRS (insecure).
     Dev,
-    /// A params file in halo2's serialisation; refused when it is the development SRS (see
-    /// [`is_dev`]).
+    /// A snarkjs `.ptau` file or a halo2 KZG params file; refused when it is the development
+    /// SRS (see [`is_dev`]).
     File(PathBuf),
     /// A params file the user declares to be the development SRS (`--srs FILE --dev-srs`):
     /// loaded from the file and labelled insecure; refused when it is not the development SRS.
@@ -36,7 +40,18 @@ pub struct Srs {
     pub params: ParamsKZG<Bn256>,
     /// Whether this is the insecure development SRS.
     pub insecure: bool,
+    /// The SRS file's hashes, format and known ceremony (for `--dev-srs` alone: the cached
+    /// development SRS file of size `k`, format `dev`).
+    pub identity: SrsIdentity,
+    /// Whether a record of an earlier full check vouched for the file (see
+    /// [`super::srs_check`]); false when the checks ran now, or for the built-in development SRS.
+    pub from_record: bool,
 }
+
+/// Why the development SRS is refused as a production SRS.
+pub(crate) const DEV_REFUSAL: &str = "is the development SRS, whose secret is public (anyone can forge proofs against keys made with it); refusing to label its keys secure. Pass --dev-srs (alone, or with --srs FILE) to use it for development (keys labelled insecure), or give a ceremony SRS";
+/// Why a file declared as the development SRS is refused when it is not.
+pub(crate) const NOT_DEV: &str = "is not the development SRS, but --dev-srs says it is; drop --dev-srs to use it as a production SRS";
 
 /// The cache directory: `$ZKINFER_CACHE`, else `$XDG_CACHE_HOME/zkinfer`, else `~/.cache/zkinfer`.
 pub fn cache_dir() -> PathBuf {
@@ -58,32 +73,43 @@ pub fn file_len(k: u32) -> u64 {
 impl Srs {
     /// Loads an SRS for circuits of size `k`.
     pub fn load(source: &SrsSource, k: u32) -> Result<Srs, ProofError> {
-        match source {
-            SrsSource::Dev => Ok(Srs {
-                params: dev(k)?,
-                insecure: true,
-            }),
-            SrsSource::File(p) => {
-                let params = read_params(p, Some(k))?;
-                if is_dev(&params) {
-                    return Err(ProofError::Srs {
-                        path: p.display().to_string(),
-                        reason: "is the development SRS, whose secret is public (anyone can forge proofs against keys made with it); refusing to label its keys secure. Pass --dev-srs (alone, or with --srs FILE) to use it for development (keys labelled insecure), or give a ceremony SRS".into(),
-                    });
-                }
-                Ok(Srs { params, insecure: false })
+        Self::load_with(source, k, &|_, _, _| {})
+    }
+
+    /// Loads an SRS for circuits of size `k`, reporting progress. A file (a snarkjs `.ptau` or
+    /// a halo2 params file) is hashed and its first 2^k powers checked (see
+    /// [`super::srs_check`]): fully the first time, then on the strength of the record of
+    /// that check. The development SRS is refused as a file unless declared
+    /// ([`SrsSource::DevFile`]).
+    pub fn load_with(source: &SrsSource, k: u32, tick: Tick) -> Result<Srs, ProofError> {
+        let (path, dev) = match source {
+            SrsSource::Dev => {
+                let params = dev(k)?;
+                let h = hash_file(&dev_path(k), &|d, t| tick(phase::HASH, d, t))?;
+                return Ok(Srs {
+                    params,
+                    insecure: true,
+                    identity: SrsIdentity {
+                        sha256: h.sha256,
+                        blake2b: h.blake2b,
+                        format: "dev".into(),
+                        known_ceremony: None,
+                    },
+                    from_record: false,
+                });
             }
-            SrsSource::DevFile(p) => {
-                let params = read_params(p, Some(k))?;
-                if !is_dev(&params) {
-                    return Err(ProofError::Srs {
-                        path: p.display().to_string(),
-                        reason: "is not the development SRS, but --dev-srs says it is; drop --dev-srs to use it as a production SRS".into(),
-                    });
-                }
-                Ok(Srs { params, insecure: true })
-            }
-        }
+            SrsSource::File(p) => (p, DevPolicy::Refuse),
+            SrsSource::DevFile(p) => (p, DevPolicy::Require),
+        };
+        let file = open_for(path, k, "the circuit needs k")?;
+        let checked = check_file(file, k, dev, true, true, tick)?;
+        let (insecure, from_record, identity) = (checked.scan.is_dev, checked.from_record, checked.identity.clone());
+        Ok(Srs {
+            params: checked.into_params(),
+            insecure,
+            identity,
+            from_record,
+        })
     }
 }
 
@@ -101,9 +127,14 @@ pub fn is_dev(params: &ParamsKZG<Bn256>) -> bool {
     params.get_g().get(1) == Some(&dev_s_g1())
 }
 
+/// Where the development SRS of size `k` is cached.
+pub fn dev_path(k: u32) -> PathBuf {
+    cache_dir().join("srs").join(format!("dev-insecure-k{k}.srs"))
+}
+
 /// The development SRS of size `k`, generated once and cached.
 pub fn dev(k: u32) -> Result<ParamsKZG<Bn256>, ProofError> {
-    let path = cache_dir().join("srs").join(format!("dev-insecure-k{k}.srs"));
+    let path = dev_path(k);
     if path.exists() {
         if let Ok(p) = read_params(&path, Some(k)) {
             return Ok(p);
