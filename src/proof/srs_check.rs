@@ -672,15 +672,24 @@ pub fn import(path: &Path, out: &Path, k: Option<u32>, dev: DevPolicy, tick: Tic
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&dir).map_err(out_err)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".zkinfer-srs-")
-        .tempfile_in(&dir)
-        .map_err(out_err)?;
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp_path = dir.join(format!(".{name}.tmp.{}", std::process::id()));
+    // the temporary file goes on any error below; at the end it is renamed over `out`
+    struct RemoveUnlessKept<'p>(&'p Path, bool);
+    impl Drop for RemoveUnlessKept<'_> {
+        fn drop(&mut self) {
+            if !self.1 {
+                let _ = std::fs::remove_file(self.0);
+            }
+        }
+    }
+    let mut guard = RemoveUnlessKept(&tmp_path, false);
+    let tmp = std::fs::File::create(&tmp_path).map_err(out_err)?;
     let total = super::srs::file_len(k);
     tick(phase::WRITE, 0, total);
     let (out_hashes, out_bytes) = {
         let mut w = HashingWriter {
-            inner: std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()),
+            inner: std::io::BufWriter::with_capacity(1 << 20, &tmp),
             sha: sha2::Sha256::default(),
             blake: blake2b_simd::Params::new().hash_length(64).to_state(),
             written: 0,
@@ -697,8 +706,10 @@ pub fn import(path: &Path, out: &Path, k: Option<u32>, dev: DevPolicy, tick: Tic
         (hashes, written)
     };
     drop(params);
-    tmp.as_file().sync_all().map_err(out_err)?;
-    tmp.persist(out).map_err(|e| out_err(e.error))?;
+    tmp.sync_all().map_err(out_err)?;
+    drop(tmp);
+    std::fs::rename(&tmp_path, out).map_err(out_err)?;
+    guard.1 = true;
     let s = &source.identity;
     let out_record = CheckRecord {
         check_version: CHECK_VERSION,
