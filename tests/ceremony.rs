@@ -264,6 +264,9 @@ fn a_snarkjs_ceremony_sets_up_the_credit_model_whose_proofs_verify_natively_and_
             s(&proof),
         ],
     );
+    let pf: Value = serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
+    assert_eq!(pf["srs_sha256"], sha256_hex(&c.ptau), "the proof file names the SRS");
+    assert_eq!(pf["insecure_dev_srs"], false);
     let verified = zk_json(&cache, &["verify", s(&build), s(&proof)]);
     assert_eq!(verified["verified"], true, "{verified}");
     let sol_dir = tmp.path().join("sol");
@@ -323,6 +326,16 @@ fn a_snarkjs_ceremony_sets_up_the_credit_model_whose_proofs_verify_natively_and_
     assert_eq!(checked["checked"]["lagrange"], "file");
     let info2 = zk_json(&cache, &["srs", "info", s(&imported)]);
     assert_eq!(info2["checked"]["imported_from"]["sha256"], sha256_hex(&c.ptau), "{info2}");
+
+    // the same ceremony before `prepare phase2` (no Lagrange sections): the basis is computed,
+    // and the params are the same
+    let unprepared = tmp.path().join("unprepared.srs");
+    let r = zk_json(
+        &cache,
+        &["srs", "import", s(&c.dir.join("pot_beacon.ptau")), "--out", s(&unprepared)],
+    );
+    assert_eq!(r["checked"]["lagrange"], "computed", "{r}");
+    assert!(std::fs::read(&unprepared).unwrap() == std::fs::read(&imported).unwrap());
 
     // fewer powers: a smaller circuit's SRS, the first 2^(k−2) powers
     let small = tmp.path().join("small.srs");

@@ -179,6 +179,8 @@ pub fn prove_with(dir: &BuildDir, input: &Path, out: &Path, bind: &[String], pro
         vk_hash: setup.vk_hash.clone(),
         k: settings.k,
         insecure_dev_srs: setup.insecure_dev_srs,
+        srs_sha256: setup.srs_sha256.clone(),
+        srs_known_ceremony: setup.srs_known_ceremony.clone(),
     };
     file.write(out)?;
     Ok(ProveReport {

@@ -41,6 +41,14 @@ pub struct ProofFile {
     pub k: u32,
     /// True when made with the insecure development SRS.
     pub insecure_dev_srs: bool,
+    /// SHA-256 of the SRS file the keys were made from (settings.json's `setup.srs_sha256`);
+    /// absent in files made before zkinfer recorded it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub srs_sha256: String,
+    /// The known public ceremony file that SRS is or was imported from (settings.json's
+    /// `setup.srs_known_ceremony`); absent for any other SRS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srs_known_ceremony: Option<String>,
 }
 
 /// Reads a field element as a signed integer: values above (r − 1)/2 are negative. `None` when
@@ -133,6 +141,8 @@ mod tests {
             vk_hash: "0x".into(),
             k: 4,
             insecure_dev_srs: true,
+            srs_sha256: String::new(),
+            srs_known_ceremony: None,
         }
     }
 
