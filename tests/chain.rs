@@ -571,6 +571,7 @@ fn public_chains_stopped_nodes_and_the_separate_layout() {
     let proof = prove_for(&model, BORROWER, &tmp.path().join("p.json"));
     let anvil = start_anvil(99);
     let url = anvil.url.clone();
+    let url2 = url.clone();
     let record = tmp.path().join("sep.json");
     let deploy = |extra: &[&str]| deploy_separate(&model, &url, &record, extra);
     // A development-SRS verifier is refused on a chain that is not a local one.
@@ -602,6 +603,41 @@ fn public_chains_stopped_nodes_and_the_separate_layout() {
     ]));
     assert_eq!(v["target"], "verifier");
     assert_eq!(v["chain_id"], 99);
+
+    // An SRS that is no known ceremony file (here: halo2 params of a secret only this test
+    // knows) is refused off local chains unless accepted by its SHA-256.
+    let own = build(tmp.path(), "credit_own_srs", None);
+    let srs_file = tmp.path().join("private_ceremony.srs");
+    {
+        use halo2_axiom::halo2curves::bn256::Bn256;
+        use halo2_axiom::poly::commitment::Params;
+        use halo2_axiom::poly::kzg::commitment::ParamsKZG;
+        use rand::SeedableRng;
+        let k = zkinfer::pipeline::Settings::read(&own).unwrap().k;
+        let params = ParamsKZG::<Bn256>::setup(k, rand_chacha::ChaCha20Rng::seed_from_u64(7));
+        let mut f = std::fs::File::create(&srs_file).unwrap();
+        params.write(&mut f).unwrap();
+    }
+    let out = zkinfer(&["--json", "setup", s(&own.0), "--srs", s(&srs_file)]);
+    let set = json(&out);
+    let sha = zkinfer::pipeline::Settings::read(&own).unwrap().setup.unwrap().srs_sha256;
+    assert!(!sha.is_empty(), "{set}");
+    let fresh = tmp.path().join("unknown.json");
+    let deploy_unknown = |extra: &[&str]| deploy_separate(&own, &url2, &fresh, extra);
+    assert_fails(
+        &deploy_unknown(&["--dry-run"]),
+        &[
+            "refusing to deploy to chain 99",
+            "not a known public ceremony",
+            &format!("--accept-srs {sha}"),
+        ],
+    );
+    assert_fails(
+        &deploy_unknown(&["--dry-run", "--accept-srs", &"00".repeat(32)]),
+        &["not a known public ceremony"],
+    );
+    let plan = json(&deploy_unknown(&["--dry-run", "--accept-srs", &sha]));
+    assert_eq!(plan["dry_run"], true);
 
     // A stopped node: a clear error after the bounded retries, exit code 1.
     drop(anvil);

@@ -118,6 +118,10 @@ pub struct Args {
     /// (31337, 1337): anyone can forge proofs for it.
     #[arg(long)]
     pub allow_insecure_srs: bool,
+    /// On a chain other than a local one, accept the build's SRS although it is no known public
+    /// ceremony file: give its SHA-256 (settings.json's setup.srs_sha256, `zkinfer srs info`).
+    #[arg(long, value_name = "SHA256")]
+    pub accept_srs: Option<String>,
 }
 
 /// Runs `deploy`.
@@ -143,6 +147,7 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
         dry_run: a.dry_run,
         force: a.force,
         allow_insecure_srs: a.allow_insecure_srs,
+        accept_srs: a.accept_srs,
     };
     let report = deploy(&BuildDir(a.build_dir), &opts, r)?;
     r.emit(&report);

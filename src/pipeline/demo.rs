@@ -232,6 +232,7 @@ fn on_chain(dir: &BuildDir, input: &Path, proof: &Path, url: &str, progress: &dy
             dry_run: false,
             force: false,
             allow_insecure_srs: false,
+            accept_srs: None,
         },
         progress,
     )?;

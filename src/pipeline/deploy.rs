@@ -66,6 +66,9 @@ pub struct DeployOptions {
     pub force: bool,
     /// Allow a development-SRS verifier on a chain that is not a local development chain.
     pub allow_insecure_srs: bool,
+    /// SHA-256 of an SRS file the user vouches for, though it is no known public ceremony file
+    /// (needed on chains other than local development chains).
+    pub accept_srs: Option<String>,
 }
 
 /// One contract of the deployment.
@@ -296,6 +299,9 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
             )));
         }
         warnings.push(super::INSECURE_SRS_WARNING.to_string());
+    }
+    if let Some(why) = srs_refusal(&setup, chain_id, opts.accept_srs.as_deref()) {
+        return Err(Error::Usage(why));
     }
     if matches!(&opts.credit_gate, Some(g) if g.providers.is_empty()) {
         warnings.push(
@@ -702,6 +708,29 @@ fn check_config(
     })
 }
 
+/// Why a verifier on `chain_id` must not rest on this build's SRS, if it must not: on a chain
+/// other than a local development chain the SRS must be a known public ceremony file or one the
+/// user accepted by its SHA-256 (`--accept-srs`). The development SRS has its own rule
+/// (`--allow-insecure-srs`).
+pub fn srs_refusal(setup: &super::settings::SetupInfo, chain_id: u64, accepted: Option<&str>) -> Option<String> {
+    if setup.insecure_dev_srs || LOCAL_CHAIN_IDS.contains(&chain_id) || setup.srs_known_ceremony.is_some() {
+        return None;
+    }
+    let norm = |h: &str| h.trim().trim_start_matches("0x").to_ascii_lowercase();
+    if setup.srs_sha256.is_empty() {
+        return Some(format!(
+            "refusing to deploy to chain {chain_id}: this build's settings do not name its SRS (set up by an older zkinfer); run `zkinfer setup --srs FILE` again"
+        ));
+    }
+    if accepted.map(norm) == Some(norm(&setup.srs_sha256)) {
+        return None;
+    }
+    Some(format!(
+        "refusing to deploy to chain {chain_id}: this build's SRS (SHA-256 {}) is not a known public ceremony file, so nothing says its secret was destroyed. Set up with a ceremony file (see `zkinfer srs info FILE`), or pass --accept-srs {} if you vouch for it",
+        setup.srs_sha256, setup.srs_sha256
+    ))
+}
+
 /// The providers of a gate policy as addresses.
 fn gate_providers(policy: &GatePolicy) -> Result<Vec<Address>, Error> {
     policy
@@ -730,6 +759,41 @@ pub fn default_record(dir: &BuildDir, chain_id: u64) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_srs_needs_accepting_off_local_chains() {
+        let mut setup = super::super::settings::SetupInfo {
+            insecure_dev_srs: false,
+            srs_source: "file".into(),
+            vk_hash: "0x00".into(),
+            pk_sha256: String::new(),
+            vk_sha256: String::new(),
+            srs_sha256: "ab".repeat(32),
+            srs_blake2b: String::new(),
+            srs_format: "halo2-raw".into(),
+            srs_known_ceremony: None,
+        };
+        assert_eq!(srs_refusal(&setup, 31337, None), None, "local chains take any SRS");
+        let e = srs_refusal(&setup, 1, None).expect("refused on mainnet");
+        assert!(
+            e.contains("not a known public ceremony") && e.contains(&format!("--accept-srs {}", "ab".repeat(32))),
+            "{e}"
+        );
+        assert_eq!(
+            srs_refusal(&setup, 1, Some(&format!("0x{}", "AB".repeat(32)))),
+            None,
+            "accepted by hash"
+        );
+        assert!(
+            srs_refusal(&setup, 1, Some(&"cd".repeat(32))).is_some(),
+            "another hash accepts nothing"
+        );
+        setup.srs_known_ceremony = Some("powersOfTau28_hez_final_12.ptau".into());
+        assert_eq!(srs_refusal(&setup, 1, None), None, "a known ceremony");
+        setup.srs_known_ceremony = None;
+        setup.srs_sha256.clear();
+        assert!(srs_refusal(&setup, 1, None).expect("unnamed").contains("older zkinfer"));
+    }
 
     #[test]
     fn thresholds_convert_at_the_output_scale() {
