@@ -638,6 +638,8 @@ fn public_chains_stopped_nodes_and_the_separate_layout() {
     );
     let plan = json(&deploy_unknown(&["--dry-run", "--accept-srs", &sha]));
     assert_eq!(plan["dry_run"], true);
+    assert_eq!(plan["srs_sha256"], sha.as_str(), "the deployment names its SRS");
+    assert!(plan.get("srs_known_ceremony").is_none());
 
     // A stopped node: a clear error after the bounded retries, exit code 1.
     drop(anvil);

@@ -164,6 +164,14 @@ impl Render for DeployReport {
     }
     fn rows(&self) -> Vec<(String, String)> {
         let mut rows = vec![("deployer".into(), self.deployer.clone()), ("vk hash".into(), self.vk_hash.clone())];
+        rows.push((
+            "SRS".into(),
+            match (&self.srs_known_ceremony, self.srs_sha256.as_str()) {
+                (Some(c), h) => format!("{c} (known public ceremony; SHA-256 {h})"),
+                (None, "") => "not recorded (set up by an older zkinfer)".into(),
+                (None, h) => format!("SHA-256 {h} (not a known public ceremony file)"),
+            },
+        ));
         for c in &self.contracts {
             let mut v = format!("{}: {}", c.name, c.action);
             if let Some(a) = &c.address {

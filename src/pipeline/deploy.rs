@@ -123,6 +123,11 @@ pub struct DeployReport {
     pub vk_hash: String,
     /// Verifier layout.
     pub layout: String,
+    /// SHA-256 of the SRS file the keys were made with (empty for settings of older versions).
+    pub srs_sha256: String,
+    /// The known public ceremony file the SRS is or came from, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub srs_known_ceremony: Option<String>,
     /// The record file (none in a dry run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<String>,
@@ -655,6 +660,8 @@ pub fn deploy(dir: &BuildDir, opts: &DeployOptions, progress: &dyn Progress) -> 
         deployer: hex0x(from.as_slice()),
         vk_hash: built.vk_hash.clone(),
         layout,
+        srs_sha256: setup.srs_sha256.clone(),
+        srs_known_ceremony: setup.srs_known_ceremony.clone(),
         record: (!opts.dry_run).then(|| record_path.display().to_string()),
         dry_run: opts.dry_run,
         transactions: sent,
