@@ -72,6 +72,15 @@ contract CreditGateTest is Base {
         return gate.requestCredit(f.proof, f.instances, a, sig);
     }
 
+    /// A copy of the fixture's instances with instance `i` replaced by `value`.
+    function _instancesWith(uint256 i, uint256 value) internal view returns (uint256[] memory inst) {
+        inst = new uint256[](fx.instances.length);
+        for (uint256 j = 0; j < inst.length; j++) {
+            inst[j] = fx.instances[j];
+        }
+        inst[i] = value;
+    }
+
     function _notApproved() internal view {
         (int256 s, uint64 at, uint64 exp, address p,,,) = gate.approvals(borrower);
         assertTrue(s == 0 && at == 0 && exp == 0 && p == address(0), "no approval recorded");
@@ -243,10 +252,7 @@ contract CreditGateTest is Base {
         address thief = address(0x7E1F);
         CreditGate.Attestation memory a = _attestation(thief, inputHash, uint64(block.timestamp + 1 days));
         bytes memory sig = _sign(gate, a, PROVIDER_KEY);
-        uint256[] memory inst = new uint256[](3);
-        inst[0] = fx.instances[0];
-        inst[1] = fx.instances[1];
-        inst[2] = uint256(uint160(thief));
+        uint256[] memory inst = _instancesWith(2, uint256(uint160(thief)));
         vm.prank(thief);
         vm.expectRevert(CreditGate.InvalidProof.selector);
         gate.requestCredit(fx.proof, inst, a, sig);
@@ -259,10 +265,7 @@ contract CreditGateTest is Base {
         uint256 aliased = inputHash + R;
         CreditGate.Attestation memory a = _attestation(borrower, aliased, uint64(block.timestamp + 1 days));
         bytes memory sig = _sign(gate, a, PROVIDER_KEY);
-        uint256[] memory inst = new uint256[](3);
-        inst[0] = fx.instances[0];
-        inst[1] = aliased;
-        inst[2] = fx.instances[2];
+        uint256[] memory inst = _instancesWith(1, aliased);
         vm.prank(borrower);
         vm.expectRevert(CreditGate.InvalidProof.selector);
         gate.requestCredit(fx.proof, inst, a, sig);
@@ -486,10 +489,7 @@ contract CreditGateTest is Base {
         vm.assume(value != fx.instances[0]);
         (CreditGate.Attestation memory a, bytes memory sig) = _attested();
         Fixture memory t = fx;
-        t.instances = new uint256[](3);
-        t.instances[0] = value;
-        t.instances[1] = fx.instances[1];
-        t.instances[2] = fx.instances[2];
+        t.instances = _instancesWith(0, value);
         vm.expectRevert(CreditGate.InvalidProof.selector);
         _request(borrower, t, a, sig);
         _notApproved();

@@ -134,6 +134,22 @@ fn zk_json(cache: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&o.stdout).expect("JSON")
 }
 
+/// Compiles the credit model into `out` (`zkinfer compile`, which must succeed); returns its
+/// report.
+fn compile_credit(cache: &Path, out: &Path) -> Value {
+    zk_json(
+        cache,
+        &[
+            "compile",
+            s(&model("credit_mlp.onnx")),
+            "--data",
+            s(&model("credit_mlp.input.json")),
+            "--out",
+            s(out),
+        ],
+    )
+}
+
 /// The sections of a `.ptau` file: (id, data offset, size), read here independently of zkinfer.
 fn sections(bytes: &[u8]) -> Vec<(u32, usize, usize)> {
     let n = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
@@ -222,17 +238,7 @@ fn a_snarkjs_ceremony_sets_up_the_credit_model_whose_proofs_verify_natively_and_
 
     // setup straight from the .ptau: the full check the first time, the record afterwards
     let build = tmp.path().join("build");
-    let compiled = zk_json(
-        &cache,
-        &[
-            "compile",
-            s(&model("credit_mlp.onnx")),
-            "--data",
-            s(&model("credit_mlp.input.json")),
-            "--out",
-            s(&build),
-        ],
-    );
+    let compiled = compile_credit(&cache, &build);
     assert_eq!(compiled["k"], k);
     let setup = zk_json(&cache, &["setup", s(&build), "--srs", s(&c.ptau)]);
     assert_eq!(setup["insecure_dev_srs"], false, "{setup}");
@@ -304,17 +310,7 @@ fn a_snarkjs_ceremony_sets_up_the_credit_model_whose_proofs_verify_natively_and_
     assert_eq!(report["out_sha256"], sha256_hex(&imported));
     assert_eq!(std::fs::metadata(&imported).unwrap().len(), zkinfer::proof::srs::file_len(k));
     let build2 = tmp.path().join("build2");
-    zk_json(
-        &cache,
-        &[
-            "compile",
-            s(&model("credit_mlp.onnx")),
-            "--data",
-            s(&model("credit_mlp.input.json")),
-            "--out",
-            s(&build2),
-        ],
-    );
+    compile_credit(&cache, &build2);
     let setup2 = zk_json(&cache, &["setup", s(&build2), "--srs", s(&imported)]);
     assert!(
         setup2["srs_checks"].as_str().unwrap().starts_with("recorded"),
@@ -413,18 +409,7 @@ fn refused_by(file: &Path, needles: &[&str], setup: bool) {
     }
     // setup with it: no keys
     let build = tmp.path().join("build");
-    let compiled = zk(
-        &cache,
-        &[
-            "compile",
-            s(&model("credit_mlp.onnx")),
-            "--data",
-            s(&model("credit_mlp.input.json")),
-            "--out",
-            s(&build),
-        ],
-    );
-    assert!(compiled.status.success());
+    compile_credit(&cache, &build);
     let o = zk(&cache, &["setup", s(&build), "--srs", s(file)]);
     common::assert_fails(&o, &all);
     for f in ["kzg.srs", "pk.bin", "vk.bin"] {
@@ -547,17 +532,7 @@ fn the_development_srs_as_a_file_is_recognised_and_refused_without_dev_srs() {
     assert!(r["warnings"][0].as_str().unwrap().contains("INSECURE"));
     // the imported copy is still the development SRS: refused by setup without --dev-srs
     let build = tmp.path().join("build");
-    zk_json(
-        &cache,
-        &[
-            "compile",
-            s(&model("credit_mlp.onnx")),
-            "--data",
-            s(&model("credit_mlp.input.json")),
-            "--out",
-            s(&build),
-        ],
-    );
+    compile_credit(&cache, &build);
     let o = zk(&cache, &["setup", s(&build), "--srs", s(&out)]);
     common::assert_fails(&o, &["out.srs", "development SRS", "--dev-srs"]);
     let v = zk_json(&cache, &["setup", s(&build), "--srs", s(&out), "--dev-srs"]);

@@ -325,7 +325,7 @@ fn deploy_and_submit_on_anvil() {
     json(&attest(DEPLOYER_KEY, &untrusted));
 
     // Refusals: simulated first, nothing sent, nothing recorded.
-    let submit_with = |proof: &Path, attestation: &Path, extra: &[&str]| {
+    let submit_plain = |proof: &Path, extra: &[&str]| {
         let mut v = vec![
             "--json",
             "submit",
@@ -336,12 +336,12 @@ fn deploy_and_submit_on_anvil() {
             url,
             "--private-key",
             BORROWER_KEY,
-            "--attestation",
-            s(attestation),
         ];
         v.extend_from_slice(extra);
         zkinfer(&v)
     };
+    let submit_with =
+        |proof: &Path, attestation: &Path, extra: &[&str]| submit_plain(proof, &[&["--attestation", s(attestation)], extra].concat());
     let submit = |proof: &Path, extra: &[&str]| submit_with(proof, &attestation, extra);
     // The point: a valid proof on made-up features is refused, with the reason.
     let out = submit(&made_up, &[]);
@@ -354,19 +354,7 @@ fn deploy_and_submit_on_anvil() {
         "the made-up proof itself is valid"
     );
     assert_fails(&submit_with(&good, &untrusted, &[]), &["UnknownProvider", "0xf39F"]);
-    assert_fails(
-        &zkinfer(&[
-            "submit",
-            s(&good),
-            "--deployment",
-            s(&record),
-            "--rpc-url",
-            url,
-            "--private-key",
-            BORROWER_KEY,
-        ]),
-        &["--attestation FILE"],
-    );
+    assert_fails(&submit_plain(&good, &[]), &["--attestation FILE"]);
     assert_fails(&submit(&tampered, &[]), &["requestCredit", "would revert", "InvalidProof"]);
     assert_fails(&submit(&others, &[]), &["WrongBorrower", &OTHER_BORROWER[2..].to_lowercase()]);
     assert_fails(&submit(&foreign, &[]), &["was made for verifying key", "would be refused"]);
@@ -436,21 +424,7 @@ fn deploy_and_submit_on_anvil() {
     assert_eq!(client.nonce(borrower).unwrap(), 1);
 
     // Straight to the verifier (a view call sent as a transaction: gas measured on chain).
-    let to_verifier = |proof: &Path| {
-        zkinfer(&[
-            "--json",
-            "submit",
-            s(proof),
-            "--deployment",
-            s(&record),
-            "--rpc-url",
-            url,
-            "--private-key",
-            BORROWER_KEY,
-            "--target",
-            "verifier",
-        ])
-    };
+    let to_verifier = |proof: &Path| submit_plain(proof, &["--target", "verifier"]);
     // An attestation is for a gate: given with another target it is a mistake, said so.
     assert_fails(&submit(&good, &["--target", "verifier"]), &["--attestation is for a CreditGate"]);
     let v = json(&to_verifier(&good));

@@ -13,7 +13,7 @@ use zkinfer::pipeline::setup::setup;
 use zkinfer::pipeline::verifier::{build_verifier, VerifierOptions};
 use zkinfer::pipeline::{BuildDir, Settings, Silent};
 use zkinfer::proof::{read_vk, srs, vk_hash};
-use zkinfer::quantize::CalibrateOptions;
+use zkinfer::quantize::{CalibrateOptions, Vis};
 
 /// The borrower the committed credit fixtures are made for.
 const ACCOUNT: &str = "0xb0b0000000000000000000000000000000000b0b";
@@ -23,17 +23,16 @@ struct Spec {
     verifier: Option<&'static str>,
     scale: Option<u32>,
     bind_account: bool,
-    public_input: bool,
-    /// `--params hashed`.
-    hashed_params: bool,
+    /// `--input`.
+    input_vis: Vis,
+    /// `--params`.
+    params_vis: Vis,
     /// The credit model with one weight changed, compiled `--like` the previous spec's build.
     changed_weight: bool,
-    /// `--input hashed`.
-    hashed_input: bool,
     /// The previous spec's build, proved on another input.
     reuse_previous: bool,
     /// The proof's input file (under models/).
-    input: &'static str,
+    data: &'static str,
 }
 
 const SPECS: [Spec; 6] = [
@@ -44,12 +43,11 @@ const SPECS: [Spec; 6] = [
         verifier: Some("CreditVerifier"),
         scale: None,
         bind_account: true,
-        public_input: false,
-        hashed_params: false,
+        input_vis: Vis::Hashed,
+        params_vis: Vis::Fixed,
         changed_weight: false,
-        hashed_input: true,
         reuse_previous: false,
-        input: "credit_mlp.input.json",
+        data: "credit_mlp.input.json",
     },
     // The same build and borrower, proved on made-up features that score higher.
     Spec {
@@ -57,12 +55,11 @@ const SPECS: [Spec; 6] = [
         verifier: None,
         scale: None,
         bind_account: true,
-        public_input: false,
-        hashed_params: false,
+        input_vis: Vis::Hashed,
+        params_vis: Vis::Fixed,
         changed_weight: false,
-        hashed_input: true,
         reuse_previous: true,
-        input: "credit_mlp.madeup.json",
+        data: "credit_mlp.madeup.json",
     },
     // The same architecture quantized differently: another model (another vk), same layout.
     Spec {
@@ -70,12 +67,11 @@ const SPECS: [Spec; 6] = [
         verifier: None,
         scale: Some(8),
         bind_account: true,
-        public_input: false,
-        hashed_params: false,
+        input_vis: Vis::Hashed,
+        params_vis: Vis::Fixed,
         changed_weight: false,
-        hashed_input: true,
         reuse_previous: false,
-        input: "credit_mlp.input.json",
+        data: "credit_mlp.input.json",
     },
     // For the oracle: instances [score, 10 public inputs].
     Spec {
@@ -83,12 +79,11 @@ const SPECS: [Spec; 6] = [
         verifier: Some("CreditOracleVerifier"),
         scale: None,
         bind_account: false,
-        public_input: true,
-        hashed_params: false,
+        input_vis: Vis::Public,
+        params_vis: Vis::Fixed,
         changed_weight: false,
-        hashed_input: false,
         reuse_previous: false,
-        input: "credit_mlp.input.json",
+        data: "credit_mlp.input.json",
     },
     // Hashed params: instances [score, params hash]; one verifier for the architecture.
     Spec {
@@ -96,12 +91,11 @@ const SPECS: [Spec; 6] = [
         verifier: Some("CreditModelVerifier"),
         scale: None,
         bind_account: false,
-        public_input: false,
-        hashed_params: true,
+        input_vis: Vis::Private,
+        params_vis: Vis::Hashed,
         changed_weight: false,
-        hashed_input: false,
         reuse_previous: false,
-        input: "credit_mlp.input.json",
+        data: "credit_mlp.input.json",
     },
     // Another model of that architecture (one weight changed), compiled --like it: same vk,
     // another params hash.
@@ -110,12 +104,11 @@ const SPECS: [Spec; 6] = [
         verifier: None,
         scale: None,
         bind_account: false,
-        public_input: false,
-        hashed_params: true,
+        input_vis: Vis::Private,
+        params_vis: Vis::Hashed,
         changed_weight: true,
-        hashed_input: false,
         reuse_previous: false,
-        input: "credit_mlp.input.json",
+        data: "credit_mlp.input.json",
     },
 ];
 
@@ -140,18 +133,8 @@ fn build(spec: &Spec, tmp: &Path, previous: Option<&BuildDir>) -> BuildDir {
         calibration: CalibrateOptions {
             scale: spec.scale,
             visibility: zkinfer::quantize::Visibility {
-                input: if spec.public_input {
-                    zkinfer::quantize::Vis::Public
-                } else if spec.hashed_input {
-                    zkinfer::quantize::Vis::Hashed
-                } else {
-                    zkinfer::quantize::Vis::Private
-                },
-                params: if spec.hashed_params {
-                    zkinfer::quantize::Vis::Hashed
-                } else {
-                    zkinfer::quantize::Vis::Fixed
-                },
+                input: spec.input_vis,
+                params: spec.params_vis,
                 ..Default::default()
             },
             bound: if spec.bind_account { vec!["account".into()] } else { vec![] },
@@ -206,7 +189,7 @@ fn committed_verifiers_and_fixtures_are_current() {
             } else {
                 vec![]
             };
-            prove_with(&dir, &common::model(spec.input), &proof, &bind, &Silent).expect("proves");
+            prove_with(&dir, &common::model(spec.data), &proof, &bind, &Silent).expect("proves");
             std::fs::create_dir_all(fixture_path.parent().unwrap()).unwrap();
             fixture(&dir, &proof, &fixture_path).expect("fixture");
         }

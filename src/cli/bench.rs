@@ -3,7 +3,7 @@
 
 use super::report::{Render, Reporter};
 use crate::pipeline::bench::{bench_hashing, bench_one, srs_bench_input, srs_bench_step, BenchResult, HashBench, SrsBench, SrsStep};
-use crate::pipeline::Silent;
+use crate::pipeline::{step, Silent};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -74,21 +74,13 @@ pub struct HashBenchReport {
 }
 
 fn run_hashing(a: &Args, r: &Reporter) -> anyhow::Result<()> {
-    use crate::pipeline::Progress;
     let out = a.out.clone().unwrap_or_else(|| PathBuf::from("bench/hashing.json"));
     let mut results = Vec::new();
     for &n in &a.hash_sizes {
         if n == 0 || n > 100_000 {
             anyhow::bail!("--hash-sizes: {n} is not between 1 and 100000");
         }
-        let what = format!("hashing {n} inputs");
-        r.start(&what);
-        let t = std::time::Instant::now();
-        let res = bench_hashing(n, a.runs);
-        match &res {
-            Ok(_) => r.done(&what, t.elapsed().as_secs_f64()),
-            Err(_) => r.failed(&what, t.elapsed().as_secs_f64()),
-        }
+        let (res, _) = step(r, &format!("hashing {n} inputs"), || bench_hashing(n, a.runs));
         results.push(res?);
     }
     let report = HashBenchReport {
@@ -142,7 +134,6 @@ pub struct SrsBenchReport {
 }
 
 fn run_srs(a: &Args, r: &Reporter) -> anyhow::Result<()> {
-    use crate::pipeline::Progress;
     let work = if a.work == std::path::Path::new("build/bench") {
         PathBuf::from("build/bench-srs")
     } else {
@@ -150,11 +141,11 @@ fn run_srs(a: &Args, r: &Reporter) -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&work)?;
     if a.single {
-        let (power, step) = match (a.srs_powers.as_slice(), &a.srs_step) {
+        let (power, kind) = match (a.srs_powers.as_slice(), &a.srs_step) {
             ([p], Some(s)) => (*p, s.as_str()),
             _ => anyhow::bail!("--single --srs needs one --srs-powers and --srs-step"),
         };
-        println!("{}", serde_json::to_string(&srs_bench_step(&work, power, step)?)?);
+        println!("{}", serde_json::to_string(&srs_bench_step(&work, power, kind)?)?);
         return Ok(());
     }
     let out = a.out.clone().unwrap_or_else(|| PathBuf::from("bench/srs.json"));
@@ -165,36 +156,32 @@ fn run_srs(a: &Args, r: &Reporter) -> anyhow::Result<()> {
             anyhow::bail!("--srs-powers: {power} is not between 2 and 28");
         }
         let what = format!("writing halo2 params of a known secret, 2^{power} powers");
-        r.start(&what);
-        let t = std::time::Instant::now();
-        let (input, generation) = srs_bench_input(&work, power)?;
-        r.done(&what, t.elapsed().as_secs_f64());
+        let (input, generation) = step(r, &what, || srs_bench_input(&work, power)).0?;
         let mut steps = Vec::new();
-        for step in ["import", "check"] {
-            let what = format!("srs {step}, 2^{power} powers");
-            r.start(&what);
-            let t = std::time::Instant::now();
-            let o = std::process::Command::new(&exe)
-                .args([
-                    "bench",
-                    "--srs",
-                    "--single",
-                    "--srs-step",
-                    step,
-                    "--srs-powers",
-                    &power.to_string(),
-                    "--work",
-                ])
-                .arg(&work)
-                .output()?;
-            r.done(&what, t.elapsed().as_secs_f64());
-            if !o.status.success() {
-                anyhow::bail!(
-                    "srs {step} benchmark at 2^{power} failed: {}",
-                    String::from_utf8_lossy(&o.stderr).trim()
-                );
-            }
-            steps.push(serde_json::from_slice::<SrsStep>(&o.stdout)?);
+        for kind in ["import", "check"] {
+            let (stdout, _) = step(r, &format!("srs {kind}, 2^{power} powers"), || -> anyhow::Result<Vec<u8>> {
+                let o = std::process::Command::new(&exe)
+                    .args([
+                        "bench",
+                        "--srs",
+                        "--single",
+                        "--srs-step",
+                        kind,
+                        "--srs-powers",
+                        &power.to_string(),
+                        "--work",
+                    ])
+                    .arg(&work)
+                    .output()?;
+                if !o.status.success() {
+                    anyhow::bail!(
+                        "srs {kind} benchmark at 2^{power} failed: {}",
+                        String::from_utf8_lossy(&o.stderr).trim()
+                    );
+                }
+                Ok(o.stdout)
+            });
+            steps.push(serde_json::from_slice::<SrsStep>(&stdout?)?);
         }
         let check = steps.pop().expect("two steps");
         let import = steps.pop().expect("two steps");
@@ -268,27 +255,26 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
     let exe = std::env::current_exe()?;
     let mut results = Vec::new();
     for m in &models {
-        use crate::pipeline::Progress;
-        r.start(&format!("benchmarking {}", m.display()));
-        let t = std::time::Instant::now();
-        let out = std::process::Command::new(&exe)
-            .arg("bench")
-            .arg("--single")
-            .arg("--runs")
-            .arg(a.runs.to_string())
-            .arg("--work")
-            .arg(&a.work)
-            .arg(m)
-            .output()?;
-        r.done(&format!("benchmarking {}", m.display()), t.elapsed().as_secs_f64());
-        if !out.status.success() {
-            anyhow::bail!(
-                "benchmark of {} failed: {}",
-                m.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
-        results.push(serde_json::from_slice::<BenchResult>(&out.stdout)?);
+        let (stdout, _) = step(r, &format!("benchmarking {}", m.display()), || -> anyhow::Result<Vec<u8>> {
+            let out = std::process::Command::new(&exe)
+                .arg("bench")
+                .arg("--single")
+                .arg("--runs")
+                .arg(a.runs.to_string())
+                .arg("--work")
+                .arg(&a.work)
+                .arg(m)
+                .output()?;
+            if !out.status.success() {
+                anyhow::bail!(
+                    "benchmark of {} failed: {}",
+                    m.display(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+            }
+            Ok(out.stdout)
+        });
+        results.push(serde_json::from_slice::<BenchResult>(&stdout?)?);
     }
     let report = BenchReport {
         zkinfer_version: crate::pipeline::VERSION.into(),

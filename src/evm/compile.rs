@@ -40,20 +40,17 @@ impl Compiled {
         }
         Ok(code)
     }
+}
 
-    /// Whether `code` (found on chain) is this contract's runtime code, byte for byte outside
-    /// its immutables (whose values depend on the deployment: an EIP-712 domain's chain id and
-    /// address, for instance).
-    pub fn matches_runtime(&self, code: &[u8]) -> bool {
-        if code.len() != self.deployed_bytecode.len() {
-            return false;
-        }
-        let in_slot = |i: usize| self.immutable_slots.iter().any(|&(s, l)| i >= s && i < s + l);
-        code.iter()
-            .zip(&self.deployed_bytecode)
-            .enumerate()
-            .all(|(i, (a, b))| a == b || in_slot(i))
+/// Whether `code` (found on chain) is the runtime code `expected`, byte for byte outside the
+/// `immutables` slots (byte offset, length), whose values the deployment decides (an EIP-712
+/// domain's chain id and address, for instance).
+pub fn runtime_matches(expected: &[u8], immutables: &[(usize, usize)], code: &[u8]) -> bool {
+    if code.len() != expected.len() {
+        return false;
     }
+    let in_slot = |i: usize| immutables.iter().any(|&(s, l)| i >= s && i < s + l);
+    code.iter().zip(expected).enumerate().all(|(i, (a, b))| a == b || in_slot(i))
 }
 
 /// Removes terminal colour codes (solc formats its messages for a terminal).

@@ -5,7 +5,7 @@
 use super::hash::hash;
 use super::settings::{read_program, Settings};
 use super::{BuildDir, Error, Progress};
-use crate::chain::attest::{sign, AttestationFile};
+use crate::chain::attest::{sign, AttestationFile, Attested};
 use crate::chain::contracts::ICreditGate::Attestation;
 use crate::chain::{hex0x, ChainError, DeploymentRecord, KeySource};
 use crate::proof::artifact::write_atomic;
@@ -200,27 +200,36 @@ pub fn attest(dir: &BuildDir, opts: &AttestOptions, _progress: &dyn Progress) ->
     })
 }
 
-/// Reads an attestation for a proof going to the gate `gate` (on `chain_id`, when known),
-/// refusing one made for another chain or gate (the gate would recover another signer and name
-/// it an unknown provider, which says less).
-pub fn attestation_for(path: &Path, chain_id: Option<u64>, gate: Address) -> Result<crate::chain::attest::Attested, Error> {
+/// Reads an attestation for a proof going to the gate `gate`, refusing one made for another
+/// gate (the gate would recover another signer and name it an unknown provider, which says
+/// less). Its chain is checked with [`check_attestation_chain`] once the node has said which
+/// chain it serves.
+pub fn attestation_for(path: &Path, gate: Address) -> Result<Attested, Error> {
     let a = AttestationFile::read(path)?;
-    let bad = |reason: String| ChainError::Attestation {
-        path: path.display().to_string(),
-        reason,
-    };
-    if let Some(chain_id) = chain_id.filter(|c| *c != a.chain_id) {
-        return Err(bad(format!("is for chain {}, but the gate is on chain {chain_id}", a.chain_id)).into());
-    }
     if a.gate != gate {
-        return Err(bad(format!(
-            "is for the gate at {}, not for {}",
-            a.gate.to_checksum(None),
-            gate.to_checksum(None)
-        ))
+        return Err(ChainError::Attestation {
+            path: path.display().to_string(),
+            reason: format!(
+                "is for the gate at {}, not for {}",
+                a.gate.to_checksum(None),
+                gate.to_checksum(None)
+            ),
+        }
         .into());
     }
     Ok(a)
+}
+
+/// Refuses the attestation read from `path` when it was made for another chain than `chain_id`.
+pub fn check_attestation_chain(path: &Path, a: &Attested, chain_id: u64) -> Result<(), Error> {
+    if a.chain_id != chain_id {
+        return Err(ChainError::Attestation {
+            path: path.display().to_string(),
+            reason: format!("is for chain {}, but the gate is on chain {chain_id}", a.chain_id),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -157,14 +157,7 @@ struct Planned {
 impl Planned {
     /// Whether `code` found on chain is this contract's runtime code.
     fn matches(&self, code: &[u8]) -> bool {
-        Compiled {
-            name: self.name.clone(),
-            bytecode: vec![],
-            deployed_bytecode: self.runtime.clone(),
-            abi: serde_json::Value::Null,
-            immutable_slots: self.immutables.clone(),
-        }
-        .matches_runtime(code)
+        crate::evm::compile::runtime_matches(&self.runtime, &self.immutables, code)
     }
 }
 

@@ -150,7 +150,7 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
     // The attestation a CreditGate needs: intact and made for this gate, checked before
     // anything goes to the node (its chain once the node says which chain it serves).
     let attested = match (target, &opts.attestation) {
-        (Target::CreditGate, Some(path)) => Some((path, super::attest::attestation_for(path, None, to)?)),
+        (Target::CreditGate, Some(path)) => Some((path, super::attest::attestation_for(path, to)?)),
         (Target::CreditGate, None) => {
             return Err(Error::Usage(
                 "a CreditGate takes the proof with the data provider's attestation of the features: pass --attestation FILE (from `zkinfer attest`)".into(),
@@ -169,7 +169,10 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
     let rpc = Rpc::connect(opts.chain.rpc.clone())?;
     let chain_id = step(progress, "connecting", || rpc.check_chain(opts.chain.chain_id)).0?;
     let attested = match attested {
-        Some((path, a)) => Some(super::attest::attestation_for(path, Some(chain_id), to).map(|_| a)?),
+        Some((path, a)) => {
+            super::attest::check_attestation_chain(path, &a, chain_id)?;
+            Some(a)
+        }
         None => None,
     };
     if let Some(r) = &record {
@@ -209,7 +212,7 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
             Abi::Verifier,
         ),
         Target::CreditGate => {
-            let a = attested.clone().expect("read above for a CreditGate");
+            let a = attested.expect("read above for a CreditGate");
             let data = ICreditGate::requestCreditCall {
                 proof,
                 instances,
