@@ -230,7 +230,13 @@ impl Activation {
             Activation::ToInteger { bits, signed } => {
                 let m = 2f64.powi(bits as i32);
                 let lo = if signed { -m / 2.0 } else { 0.0 };
-                (x.trunc() - lo).rem_euclid(m) + lo
+                let t = x.trunc();
+                // in range: as it is (for 64-bit types `t − lo` would lose t's low bits)
+                if t >= lo && t < lo + m {
+                    t
+                } else {
+                    (t - lo).rem_euclid(m) + lo
+                }
             }
         }
     }
@@ -283,6 +289,54 @@ pub enum Source {
     Const(f32),
 }
 
+/// How a [`Check`] compares a value with its threshold (ONNX tree ensembles' `nodes_modes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Cmp {
+    /// `x ≤ t` (`BRANCH_LEQ`)
+    Le,
+    /// `x < t` (`BRANCH_LT`)
+    Lt,
+    /// `x ≥ t` (`BRANCH_GTE`)
+    Ge,
+    /// `x > t` (`BRANCH_GT`)
+    Gt,
+    /// `x = t` (`BRANCH_EQ`)
+    Eq,
+    /// `x ≠ t` (`BRANCH_NEQ`)
+    Ne,
+}
+
+impl Cmp {
+    /// The decision on floats, as ONNX runtimes take it (in single precision).
+    pub fn holds(self, x: f64, t: f32) -> bool {
+        let x = x as f32;
+        match self {
+            Cmp::Le => x <= t,
+            Cmp::Lt => x < t,
+            Cmp::Ge => x >= t,
+            Cmp::Gt => x > t,
+            Cmp::Eq => x == t,
+            Cmp::Ne => x != t,
+        }
+    }
+
+    /// For the order comparisons: whether the flag is 1 on the low side (`x ≤ cut`).
+    pub fn low_side(self) -> bool {
+        matches!(self, Cmp::Le | Cmp::Lt | Cmp::Eq)
+    }
+}
+
+/// One 0/1 decision of an [`Op::Threshold`]: `x[index] cmp threshold`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// Flat index into operand 0.
+    pub index: usize,
+    /// The threshold (single precision, as the model stores it).
+    pub threshold: f32,
+    /// The comparison.
+    pub cmp: Cmp,
+}
+
 /// A lowered operation. Every output element is defined over flat indices of the variable
 /// operands named in [`Node::inputs`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -312,6 +366,40 @@ pub enum Op {
         /// Source of each output element.
         sources: Vec<Source>,
     },
+    /// A 0/1 flag (scale 0) per check of operand 0 against a constant threshold: the splits of
+    /// decision trees. Quantization chooses each threshold's integer cut so that calibration
+    /// samples fall on the side the float model puts them on.
+    Threshold {
+        /// One check per output element.
+        checks: Vec<Check>,
+    },
+}
+
+impl Op {
+    /// Evaluates the op in floating point on its variable operands' values.
+    pub fn eval_float(&self, x: &[&[f64]]) -> Vec<f64> {
+        match self {
+            Op::Linear { rows, bias, .. } => rows
+                .iter()
+                .zip(bias)
+                .map(|(r, &b)| r.iter().map(|t| t.coeff as f64 * x[t.operand][t.index]).sum::<f64>() + b as f64)
+                .collect(),
+            Op::Product { pairs } => pairs.iter().map(|&(i, j)| x[0][i] * x[1][j]).collect(),
+            Op::Activation(f) => x[0].iter().map(|&v| f.eval(v)).collect(),
+            Op::View => x[0].to_vec(),
+            Op::Select { sources } => sources
+                .iter()
+                .map(|s| match *s {
+                    Source::Wire { operand, index } => x[operand][index],
+                    Source::Const(c) => c as f64,
+                })
+                .collect(),
+            Op::Threshold { checks } => checks
+                .iter()
+                .map(|c| if c.cmp.holds(x[0][c.index], c.threshold) { 1.0 } else { 0.0 })
+                .collect(),
+        }
+    }
 }
 
 /// A node of the lowered graph.
@@ -360,4 +448,21 @@ pub struct Graph {
     pub outputs: Vec<(String, Vec<usize>)>,
     /// Nodes in topological order.
     pub nodes: Vec<Node>,
+}
+
+impl Graph {
+    /// Evaluates the lowered graph in floating point on one sample (a flat list per input):
+    /// the value of every tensor, by name. This is zkinfer's own reading of the model, used
+    /// where the quantizer needs intermediate values (tree thresholds) and as the float
+    /// reference when no runtime can run the model.
+    pub fn eval_float(&self, sample: &[Vec<f64>]) -> std::collections::HashMap<String, Vec<f64>> {
+        let mut env: std::collections::HashMap<String, Vec<f64>> =
+            self.inputs.iter().zip(sample).map(|(i, v)| (i.name.clone(), v.clone())).collect();
+        for n in &self.nodes {
+            let x: Vec<&[f64]> = n.inputs.iter().map(|i| env.get(i).map(|v| v.as_slice()).unwrap_or(&[])).collect();
+            let y = n.op.eval_float(&x);
+            env.insert(n.output.clone(), y);
+        }
+        env
+    }
 }

@@ -8,8 +8,10 @@
 pub mod data;
 pub mod elem;
 pub mod graph;
+pub mod ml;
 pub mod onnx;
 pub mod ops;
+pub mod reference;
 
 pub use data::InputData;
 pub use graph::{Graph, LinTerm, Node, Op, Tensor};
@@ -76,6 +78,9 @@ pub enum ModelError {
     /// Shape or type inference failed in tract.
     #[error("shape inference failed: {0}")]
     Shape(String),
+    /// Float reference inference with onnxruntime failed (models with `ai.onnx.ml` operators).
+    #[error("reference inference with onnxruntime failed: {0}")]
+    Reference(String),
     /// Float reference inference with tract failed.
     #[error("reference inference with tract failed: {0}")]
     Tract(String),

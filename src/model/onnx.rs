@@ -11,13 +11,23 @@ use tract_onnx::pb;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::infer::Factoid;
 
-/// A loaded model: the lowered graph plus tract's runnable float model for reference outputs.
+/// A loaded model: the lowered graph plus what computes its float reference outputs.
 pub struct LoadedModel {
     /// Lowered graph.
     pub graph: Graph,
     /// Raw bytes' SHA-256 (hex).
     pub sha256: String,
-    runnable: Arc<TypedRunnableModel>,
+    runner: Runner,
+}
+
+/// What runs the float model: tract, or onnxruntime for models with `ai.onnx.ml` operators.
+enum Runner {
+    Tract(Arc<TypedRunnableModel>),
+    Onnxruntime {
+        bytes: Arc<Vec<u8>>,
+        /// The runtime's version once it has run.
+        version: std::sync::OnceLock<String>,
+    },
 }
 
 impl std::fmt::Debug for LoadedModel {
@@ -92,7 +102,7 @@ impl LoadedModel {
         // knows but zkinfer does not are accepted only if tract folds them to constants (checked
         // after the analysis below).
         for (i, n) in graph_proto.node.iter().enumerate() {
-            if ops::lookup(&n.op_type).is_none() && !onnx.op_register.0.contains_key(&n.op_type) {
+            if ops::lookup(&n.op_type).is_none() && (super::ml::is_ml(n) || !onnx.op_register.0.contains_key(&n.op_type)) {
                 return Err(ModelError::UnsupportedOp {
                     op_type: n.op_type.clone(),
                     node: node_name(n, i),
@@ -103,8 +113,15 @@ impl LoadedModel {
         let types = check_forms(graph_proto)?;
         // tract lacks the narrow element types: translate a copy in which they are floats
         let widened = widen_narrow_types(&proto, &types, origin)?;
+        // tract neither runs nor always translates the ai.onnx.ml operators: it sees stand-ins
+        let ml = super::ml::has_ml(&proto);
+        let standins = if ml {
+            Some(super::ml::with_standins(widened.as_ref().unwrap_or(&proto), node_name)?)
+        } else {
+            None
+        };
         let mut model = onnx
-            .model_for_proto_model(widened.as_ref().unwrap_or(&proto))
+            .model_for_proto_model(standins.as_ref().or(widened.as_ref()).unwrap_or(&proto))
             .map_err(|e| malformed(format!("translation failed ({})", tract_msg(&e))))?;
         let mut inputs = Vec::new();
         for (ix, vi) in real_inputs.iter().enumerate() {
@@ -254,18 +271,85 @@ impl LoadedModel {
             }
         }
         let graph = Graph { inputs, outputs, nodes };
+        let sha256 = hex::encode(sha2::Sha256::digest(bytes));
+        if ml {
+            return Ok(LoadedModel {
+                graph,
+                sha256,
+                runner: Runner::Onnxruntime {
+                    bytes: Arc::new(bytes.to_vec()),
+                    version: std::sync::OnceLock::new(),
+                },
+            });
+        }
 
         let typed = model.into_typed().map_err(|e| ModelError::Shape(tract_msg(&e)))?;
         let runnable = typed
             .into_optimized()
             .and_then(|m| m.into_runnable())
             .map_err(|e| ModelError::Tract(tract_msg(&e)))?;
-        let sha256 = hex::encode(sha2::Sha256::digest(bytes));
-        Ok(LoadedModel { graph, sha256, runnable })
+        Ok(LoadedModel {
+            graph,
+            sha256,
+            runner: Runner::Tract(runnable),
+        })
     }
 
-    /// Runs tract's float inference on one sample (one flat list per input).
+    /// What computes the float reference outputs: `tract`, or `onnxruntime <version>` for
+    /// models with `ai.onnx.ml` operators.
+    pub fn reference(&self) -> String {
+        match &self.runner {
+            Runner::Tract(_) => "tract".into(),
+            Runner::Onnxruntime { version, .. } => version.get().cloned().unwrap_or_else(|| "onnxruntime".into()),
+        }
+    }
+
+    /// The float outputs on each sample (one flat list per input and per output).
+    pub fn run_float_batch(&self, samples: &[Vec<Vec<f64>>]) -> Result<Vec<Vec<Vec<f64>>>, ModelError> {
+        let Runner::Onnxruntime { bytes, version } = &self.runner else {
+            return samples.iter().map(|s| self.run_float(s)).collect();
+        };
+        for s in samples {
+            self.check_sample(s)?;
+        }
+        let inputs: Vec<(String, Vec<usize>)> = self.graph.inputs.iter().map(|i| (i.name.clone(), i.shape.clone())).collect();
+        let names: Vec<String> = self.graph.outputs.iter().map(|(n, _)| n.clone()).collect();
+        let (v, outs) = super::reference::run(bytes, &inputs, &names, samples)?;
+        let _ = version.set(v);
+        for o in &outs {
+            for ((name, shape), values) in self.graph.outputs.iter().zip(o) {
+                let n: usize = shape.iter().product();
+                if values.len() != n {
+                    return Err(ModelError::Reference(format!(
+                        "output `{name}` has {} values in onnxruntime but {n} (shape {shape:?}) in zkinfer's reading of the model",
+                        values.len()
+                    )));
+                }
+            }
+        }
+        Ok(outs)
+    }
+
+    fn check_sample(&self, sample: &[Vec<f64>]) -> Result<(), ModelError> {
+        for (input, values) in self.graph.inputs.iter().zip(sample) {
+            if values.len() != input.len() {
+                return Err(ModelError::Data {
+                    path: "<sample>".into(),
+                    reason: format!("input `{}` takes {} values, got {}", input.name, input.len(), values.len()),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the float model on one sample (one flat list per input).
     pub fn run_float(&self, sample: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, ModelError> {
+        let runnable = match &self.runner {
+            Runner::Tract(r) => r,
+            Runner::Onnxruntime { .. } => {
+                return Ok(self.run_float_batch(&[sample.to_vec()])?.pop().unwrap_or_default());
+            }
+        };
         let mut tv = TVec::new();
         for (input, values) in self.graph.inputs.iter().zip(sample) {
             if values.len() != input.len() {
@@ -278,7 +362,7 @@ impl LoadedModel {
             let t = tract_ndarray::ArrayD::from_shape_vec(input.shape.clone(), data).map_err(|e| ModelError::Tract(e.to_string()))?;
             tv.push(Tensor_::from(t).into_tvalue());
         }
-        let out = self.runnable.run(tv).map_err(|e| ModelError::Tract(tract_msg(&e)))?;
+        let out = runnable.run(tv).map_err(|e| ModelError::Tract(tract_msg(&e)))?;
         out.iter()
             .map(|t| {
                 let t = t.cast_to::<f32>().map_err(|e| ModelError::Tract(tract_msg(&e)))?;
@@ -538,12 +622,23 @@ fn check_forms(graph: &pb::GraphProto) -> Result<HashMap<String, i32>, ModelErro
             },
             op if BOOLEAN_OUTPUT.contains(&op) => Some(super::elem::ty::BOOL),
             "Where" => type_of(1),
+            // the classifiers' first output is the label; their scores are floats
+            "LinearClassifier" | "SVMClassifier" | "TreeEnsembleClassifier" if super::ml::is_ml(n) => Some(super::elem::ty::INT64),
+            "ArrayFeatureExtractor" => type_of(0),
             op if TYPE_FOLLOWING.contains(&op) => type_of(0),
             _ => None,
         };
         if let Some(t) = out_type {
-            for o in n.output.iter().filter(|o| !o.is_empty()) {
+            let outs: &[String] = if ["LinearClassifier", "SVMClassifier", "TreeEnsembleClassifier"].contains(&n.op_type.as_str()) {
+                &n.output[..1]
+            } else {
+                &n.output
+            };
+            for o in outs.iter().filter(|o| !o.is_empty()) {
                 types.insert(o.clone(), t);
+            }
+            if let Some(o) = n.output.get(1).filter(|o| !o.is_empty() && outs.len() == 1) {
+                types.insert(o.clone(), super::elem::ty::FLOAT);
             }
         }
     }

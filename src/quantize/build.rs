@@ -3,9 +3,9 @@
 use super::program::{ParamUse, ProgInput, ProgOutput, Program, Step, StepKind, Visibility, Wire};
 use super::tables::{TableKind, TableSpec};
 use super::QuantizeError;
-use crate::model::graph::{Activation, Graph, Node, Op, Source};
+use crate::model::graph::{Activation, Check, Cmp, Graph, Node, Op, Source};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Largest power-of-two divisor of a rescale (remainder tables stay small and shifts fit i64).
 pub const MAX_SHIFT: u32 = 40;
@@ -28,6 +28,46 @@ pub struct QuantConfig {
     /// this many bits (see [`super::remainder`]); `None`: one table per shift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rem_bits: Option<u32>,
+    /// The integer cut of each check of each [`Op::Threshold`] node (by output tensor), chosen
+    /// by calibration so that the samples fall on the float model's side of every split (see
+    /// [`CutSite`]); a node without an entry uses [`default_cut`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cuts: BTreeMap<String, Vec<i64>>,
+}
+
+/// A split of an [`Op::Threshold`] node as built: the wire holding its quantized operand, for
+/// calibration to place the cut between the samples.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CutSite {
+    /// The node's output tensor (the key of [`QuantConfig::cuts`]).
+    pub tensor: String,
+    /// ONNX node name.
+    pub node: String,
+    /// The operand tensor (float values by name in [`crate::model::Graph::eval_float`]).
+    pub operand: String,
+    /// Which check of the node.
+    pub check: usize,
+    /// The check.
+    pub spec: Check,
+    /// The wire holding the quantized operand element.
+    pub wire: Wire,
+    /// Its scale.
+    pub scale: u32,
+    /// The cut the program uses.
+    pub cut: i64,
+}
+
+/// The integer cut of a check on a value at `scale` without sample data: the flag is
+/// `[x ≤ cut]` (order comparisons on the low side), `[x > cut]` (high side) or `[x = cut]`,
+/// with the cut at the threshold rounded the way the comparison leans.
+pub fn default_cut(c: &Check, scale: u32) -> Option<i64> {
+    let t = c.threshold as f64 * 2f64.powi(scale as i32);
+    let cut = match c.cmp {
+        Cmp::Le | Cmp::Gt => t.floor(),
+        Cmp::Lt | Cmp::Ge => t.ceil() - 1.0,
+        Cmp::Eq | Cmp::Ne => t.round(),
+    };
+    (cut.is_finite() && cut.abs() < 2f64.powi(62)).then_some(cut as i64)
 }
 
 impl QuantConfig {
@@ -40,6 +80,7 @@ impl QuantConfig {
             max_extra_bits: 4,
             visibility,
             rem_bits: None,
+            cuts: BTreeMap::new(),
         }
     }
 }
@@ -62,6 +103,8 @@ struct Builder<'a> {
     consumers: HashMap<String, Vec<usize>>,
     /// Constant wires by (value bits, scale).
     constants: HashMap<(u32, u32), Wire>,
+    /// The splits of threshold nodes, in build order.
+    sites: Vec<CutSite>,
 }
 
 /// Most extra coefficient bits [`small_coefficient_bits`] gives a node.
@@ -223,6 +266,95 @@ impl Builder<'_> {
         })
     }
 
+    /// The 0/1 flags of a threshold node: per check `cut − x`, `x − cut − 1` or `x − cut`
+    /// through the `≥ 0` or `= 0` flag table (an integer comparison of the quantized operand
+    /// with the check's cut), `1 − flag` for `≠`.
+    fn threshold(&mut self, node: &Node, x: &QTensor, checks: &[Check]) -> Result<QTensor, QuantizeError> {
+        let err = |reason: String| QuantizeError::Node {
+            node: node.name.clone(),
+            reason,
+        };
+        let x = if x.scale > self.cfg.input_scale {
+            self.lookup(&node.name, x, None)?
+        } else {
+            x.clone()
+        };
+        let cuts = self.cfg.cuts.get(&node.output);
+        if let Some(c) = cuts.filter(|c| c.len() != checks.len()) {
+            return Err(err(format!(
+                "has {} splits but the configuration gives {} cuts",
+                checks.len(),
+                c.len()
+            )));
+        }
+        let mut wires = Vec::with_capacity(checks.len());
+        for (i, c) in checks.iter().enumerate() {
+            let xw = *x
+                .wires
+                .get(c.index)
+                .ok_or_else(|| err(format!("split #{i} reads element {} of {}", c.index, x.wires.len())))?;
+            let cut = match cuts {
+                Some(v) => v[i],
+                None => default_cut(c, x.scale).ok_or_else(|| {
+                    err(format!(
+                        "threshold {} of split #{i} is too large for scale 2^{}",
+                        c.threshold, x.scale
+                    ))
+                })?,
+            };
+            self.sites.push(CutSite {
+                tensor: node.output.clone(),
+                node: node.name.clone(),
+                operand: node.inputs[0].clone(),
+                check: i,
+                spec: *c,
+                wire: xw,
+                scale: x.scale,
+                cut,
+            });
+            let (w, bias, flag) = match c.cmp {
+                Cmp::Le | Cmp::Lt => (-1, cut as i128, Activation::NonNegative),
+                Cmp::Ge | Cmp::Gt => (1, -(cut as i128) - 1, Activation::NonNegative),
+                Cmp::Eq | Cmp::Ne => (1, -(cut as i128), Activation::Zero),
+            };
+            let d = self.wires(1)[0];
+            self.steps.push(Step {
+                node: node.name.clone(),
+                kind: StepKind::Linear {
+                    out: d,
+                    terms: vec![(xw, w)],
+                    bias,
+                    params: None,
+                },
+            });
+            let d = QTensor {
+                wires: vec![d],
+                scale: 0,
+                pre_rounded: None,
+            };
+            let mut f = self.lookup(&node.name, &d, Some(flag))?.wires[0];
+            if c.cmp == Cmp::Ne {
+                let g = self.wires(1)[0];
+                self.steps.push(Step {
+                    node: node.name.clone(),
+                    kind: StepKind::Linear {
+                        out: g,
+                        terms: vec![(f, -1)],
+                        bias: 1,
+                        params: None,
+                    },
+                });
+                f = g;
+            }
+            wires.push(f);
+        }
+        Ok(QTensor {
+            wires,
+            scale: 0,
+            pre_rounded: None,
+        })
+    }
+
     /// A wire holding the constant `c` at `scale` (one per value and scale).
     fn constant(&mut self, node: &str, c: f32, scale: u32) -> Result<Wire, QuantizeError> {
         if let Some(w) = self.constants.get(&(c.to_bits(), scale)) {
@@ -298,6 +430,7 @@ impl Builder<'_> {
                 }
             }
             Op::Activation(a) => self.lookup(&node.name, &operands[0], Some(*a))?,
+            Op::Threshold { checks } => self.threshold(node, &operands[0], checks)?,
             Op::Product { pairs } => {
                 let (a, b) = (&operands[0], &operands[1]);
                 let scale = a.scale + b.scale;
@@ -392,6 +525,11 @@ impl Builder<'_> {
 /// Lowers `graph` to a program with the given scales. Table ranges other than remainders are
 /// left empty for [`super::calibrate`] to set.
 pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError> {
+    build_with_sites(graph, cfg).map(|(p, _)| p)
+}
+
+/// [`build`], also returning where each threshold split's operand lives.
+pub fn build_with_sites(graph: &Graph, cfg: &QuantConfig) -> Result<(Program, Vec<CutSite>), QuantizeError> {
     let mut consumers: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, n) in graph.nodes.iter().enumerate() {
         for inp in &n.inputs {
@@ -410,6 +548,7 @@ pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError>
         tensors: HashMap::new(),
         consumers,
         constants: HashMap::new(),
+        sites: Vec::new(),
     };
     let mut inputs = Vec::new();
     for gi in &graph.inputs {
@@ -459,7 +598,7 @@ pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError>
     if let Some(bits) = cfg.rem_bits {
         super::remainder::split_remainders(&mut program, bits);
     }
-    Ok(program)
+    Ok((program, b.sites))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Calibration: choose scales, lookup ranges and the circuit size from sample data, and report
 //! the fidelity of the quantized outputs against tract's float outputs.
 
-use super::build::{build, QuantConfig};
+use super::build::{build, build_with_sites, CutSite, QuantConfig};
 use super::eval::{evaluate, quantize_inputs};
 use super::program::{Program, Visibility};
 use super::tables::TableKind;
@@ -96,6 +96,28 @@ pub struct FidelityReport {
     pub tolerance: f64,
     /// Whether every output is within the tolerance.
     pub within_tolerance: bool,
+    /// Tree splits at which some calibration sample still falls on the other side than in the
+    /// float model (two samples on either side of the threshold quantize to the same value).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub split_changes: Vec<SplitChange>,
+    /// What computed the float outputs compared with.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reference: String,
+}
+
+/// A tree split whose decision differs from the float model's on some calibration samples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SplitChange {
+    /// ONNX node.
+    pub node: String,
+    /// Split number within the node (after merging equal splits).
+    pub split: usize,
+    /// Feature index (flat index into the split's operand).
+    pub feature: usize,
+    /// The threshold.
+    pub threshold: f32,
+    /// Samples (0-based) whose decision changed.
+    pub samples: Vec<usize>,
 }
 
 /// One candidate considered by the search.
@@ -141,7 +163,8 @@ pub fn calibrate(
     if samples.is_empty() {
         return Err(QuantizeError::Calibration("no samples given".into()));
     }
-    let floats = samples.iter().map(|s| model.run_float(s)).collect::<Result<Vec<_>, _>>()?;
+    let floats = model.run_float_batch(samples)?;
+    let splits = split_operands(model, samples);
     let scales: Vec<u32> = match opts.scale {
         Some(s) => vec![s],
         None => (2..=14).collect(),
@@ -149,7 +172,7 @@ pub fn calibrate(
     let mut results: Vec<Calibrated> = Vec::new();
     let mut last_err = None;
     for s in scales {
-        match candidate(model, samples, &floats, s, opts, size) {
+        match candidate(model, samples, &floats, &splits, s, opts, size) {
             Ok(c) => results.push(c),
             Err(e) => last_err = Some(e),
         }
@@ -219,7 +242,7 @@ pub fn calibrate_like(
     if let Some(difference) = base.architecture_difference(&program) {
         return Err(QuantizeError::Architecture { difference });
     }
-    let floats = samples.iter().map(|s| model.run_float(s)).collect::<Result<Vec<_>, _>>()?;
+    let floats = model.run_float_batch(samples)?;
     let mut quants = Vec::new();
     for s in samples {
         let q = quantize_inputs(&program, s)?;
@@ -227,7 +250,8 @@ pub fn calibrate_like(
         quants.push(w.dequantized_outputs(&program));
     }
     super::bounds::check_bounds(&program)?;
-    let report = fidelity(&program, config, &floats, &quants, opts.tolerance, opts.decision_threshold);
+    let mut report = fidelity(&program, config, &floats, &quants, opts.tolerance, opts.decision_threshold);
+    report.reference = model.reference().to_string();
     let (k, rows) = size(&program);
     Ok(Calibrated {
         program,
@@ -243,16 +267,132 @@ fn worst(r: &FidelityReport) -> f64 {
     r.outputs.iter().map(|o| o.max_rel_error).fold(0.0, f64::max)
 }
 
+/// The float values of every tree split's operand, per sample (empty when the model has no
+/// splits).
+type SplitOperands = Vec<std::collections::HashMap<String, Vec<f64>>>;
+
+fn split_operands(model: &LoadedModel, samples: &[Vec<Vec<f64>>]) -> SplitOperands {
+    use crate::model::graph::Op;
+    let names: std::collections::HashSet<&String> = model
+        .graph
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, Op::Threshold { .. }))
+        .map(|n| &n.inputs[0])
+        .collect();
+    if names.is_empty() {
+        return Vec::new();
+    }
+    samples
+        .iter()
+        .map(|s| model.graph.eval_float(s).into_iter().filter(|(k, _)| names.contains(k)).collect())
+        .collect()
+}
+
+/// Places each split's cut between the samples: `[x ≤ cut]` must hold exactly for the samples
+/// the float model sends to the low side. When two samples on either side quantize to the same
+/// value no cut separates them; the cut then changes the fewest decisions, and those are
+/// returned.
+fn choose_cuts(
+    sites: &[CutSite],
+    splits: &SplitOperands,
+    quantized: &[Vec<i128>],
+) -> (std::collections::BTreeMap<String, Vec<i64>>, Vec<SplitChange>) {
+    use crate::model::graph::Cmp;
+    let mut cuts: std::collections::BTreeMap<String, Vec<i64>> = std::collections::BTreeMap::new();
+    let mut changes = Vec::new();
+    for site in sites {
+        let points: Vec<(i128, bool)> = splits
+            .iter()
+            .zip(quantized)
+            .map(|(f, q)| {
+                let x = f.get(&site.operand).and_then(|v| v.get(site.spec.index)).copied().unwrap_or(0.0);
+                let holds = site.spec.cmp.holds(x, site.spec.threshold);
+                // low: the float model puts the sample at or below the cut
+                let low = if site.spec.cmp.low_side() { holds } else { !holds };
+                (q[site.wire as usize], low)
+            })
+            .collect();
+        let wrong = |cut: i128| -> Vec<usize> {
+            points
+                .iter()
+                .enumerate()
+                .filter(|(_, &(x, low))| match site.spec.cmp {
+                    Cmp::Eq | Cmp::Ne => (x == cut) != low,
+                    _ => (x <= cut) != low,
+                })
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let default = site.cut as i128;
+        let cut = if matches!(site.spec.cmp, Cmp::Eq | Cmp::Ne) {
+            default
+        } else {
+            let lo = points.iter().filter(|p| p.1).map(|p| p.0).max();
+            let hi = points.iter().filter(|p| !p.1).map(|p| p.0).min();
+            match (lo, hi) {
+                (Some(l), Some(h)) if l >= h => {
+                    // no separating cut: the fewest changes, nearest the threshold
+                    let mut best = (wrong(default).len(), 0i128, default);
+                    for &(x, _) in &points {
+                        for c in [x - 1, x] {
+                            let key = (wrong(c).len(), (c - default).abs(), c);
+                            if key < best {
+                                best = key;
+                            }
+                        }
+                    }
+                    best.2
+                }
+                (l, h) => {
+                    let lo = l.unwrap_or(i128::MIN);
+                    let hi = h.map(|h| h - 1).unwrap_or(i128::MAX);
+                    default.clamp(lo, hi)
+                }
+            }
+        };
+        let w = wrong(cut);
+        if !w.is_empty() {
+            changes.push(SplitChange {
+                node: site.node.clone(),
+                split: site.check,
+                feature: site.spec.index,
+                threshold: site.spec.threshold,
+                samples: w,
+            });
+        }
+        let entry = cuts.entry(site.tensor.clone()).or_default();
+        if entry.len() <= site.check {
+            entry.resize(site.check + 1, 0);
+        }
+        entry[site.check] = cut as i64;
+    }
+    (cuts, changes)
+}
+
 fn candidate(
     model: &LoadedModel,
     samples: &[Vec<Vec<f64>>],
     floats: &[Vec<Vec<f64>>],
+    splits: &SplitOperands,
     scale: u32,
     opts: &CalibrateOptions,
     size: SizeFn,
 ) -> Result<Calibrated, QuantizeError> {
     let mut config = QuantConfig::with_scale(scale, opts.visibility);
-    let mut program = build(&model.graph, &config)?;
+    let (mut program, sites) = build_with_sites(&model.graph, &config)?;
+    let mut split_changes = Vec::new();
+    if !sites.is_empty() {
+        let mut values = Vec::with_capacity(samples.len());
+        for s in samples {
+            let q = quantize_inputs(&program, s)?;
+            values.push(evaluate(&program, &q, false)?.0.values);
+        }
+        let (cuts, changes) = choose_cuts(&sites, splits, &values);
+        config.cuts = cuts;
+        split_changes = changes;
+        program = build(&model.graph, &config)?;
+    }
     program.bound = opts.bound.clone();
     let mut seen: Vec<Option<(i128, i128)>> = vec![None; program.tables.len()];
     let mut quant_outs = Vec::new();
@@ -295,7 +435,9 @@ fn candidate(
         super::remainder::split_remainders(&mut program, bits);
     }
     super::bounds::check_bounds(&program).map_err(|e| QuantizeError::Calibration(format!("scale {scale}: {e}")))?;
-    let report = fidelity(&program, &config, floats, &quant_outs, opts.tolerance, opts.decision_threshold);
+    let mut report = fidelity(&program, &config, floats, &quant_outs, opts.tolerance, opts.decision_threshold);
+    report.split_changes = split_changes;
+    report.reference = model.reference().to_string();
     let (k, rows) = size(&program);
     Ok(Calibrated {
         program,
@@ -367,6 +509,8 @@ pub fn fidelity(
         outputs,
         tolerance,
         within_tolerance: within,
+        split_changes: Vec::new(),
+        reference: String::new(),
     }
 }
 /// Index of the first largest value.

@@ -21,14 +21,26 @@ pub fn lower(ctx: &LowerCtx, max: bool) -> Result<Lowered, ModelError> {
     let n = xs[axis];
     let total: usize = xs.iter().product();
     ctx.check_terms(total.saturating_mul(3 * ROWS_PER_MAX))?;
-    let (groups, group_of) = groups_over(&xs, &[axis]);
     let out = ctx.out_shape.clone();
-    if out.iter().product::<usize>() != groups.len() {
-        return Err(ctx.err(format!("output shape {out:?} does not match {} groups", groups.len())));
+    let groups = total / n.max(1);
+    if out.iter().product::<usize>() != groups {
+        return Err(ctx.err(format!("output shape {out:?} does not match {groups} groups")));
     }
-    let gshape = vec![groups.len()];
     let mut c = Composite::new(ctx);
-    let m = compose::extreme(&mut c, &x, &groups, &gshape, max);
+    index_of_extreme(&mut c, &x, &xs, axis, max, last, &out);
+    Ok(c.finish())
+}
+
+/// Adds the index of the extreme of `x` (shape `xs`) along `axis` to `c` (the first one, or
+/// the last with `last`); returns the tensor (shape `out`).
+pub(super) fn index_of_extreme(c: &mut Composite, x: &str, xs: &[usize], axis: usize, max: bool, last: bool, out: &[usize]) -> String {
+    let x = x.to_string();
+    let xs = xs.to_vec();
+    let n = xs[axis];
+    let total: usize = xs.iter().product();
+    let (groups, group_of) = groups_over(&xs, &[axis]);
+    let gshape = vec![groups.len()];
+    let m = compose::extreme(c, &x, &groups, &gshape, max);
     let s = if max { 1.0 } else { -1.0 };
     let term = |operand, index, coeff| LinTerm { operand, index, coeff };
     let rows = group_of
@@ -65,8 +77,7 @@ pub fn lower(ctx: &LowerCtx, max: bool) -> Result<Lowered, ModelError> {
         })
         .unzip();
     let cand = c.add(Op::Linear { exact: true, rows, bias }, vec![flags], xs.clone());
-    compose::extreme(&mut c, &cand, &groups, &out, last);
-    Ok(c.finish())
+    compose::extreme(c, &cand, &groups, out, last)
 }
 
 #[cfg(test)]

@@ -7,13 +7,17 @@
 
 mod abs;
 mod add;
+mod and;
 mod arg_extreme;
 mod argmax;
 mod argmin;
+mod array_feature_extractor;
 mod average_pool;
 mod batch_normalization;
+mod binarizer;
 mod broadcast;
 pub(crate) mod cast;
+mod classify;
 mod clip;
 mod compare;
 mod compose;
@@ -41,13 +45,18 @@ mod greater_or_equal;
 mod hard_sigmoid;
 mod hard_swish;
 mod identity;
+mod imputer;
 mod instance_normalization;
+mod label_encoder;
 mod layer_normalization;
 mod leaky_relu;
 mod less;
 mod less_or_equal;
+mod linear_classifier;
+mod linear_regressor;
 mod log;
 mod log_softmax;
+mod logic;
 mod matmul;
 mod max;
 mod max_pool;
@@ -55,6 +64,9 @@ mod min;
 mod mul;
 mod neg;
 mod normalize;
+mod normalizer;
+mod not;
+mod or;
 mod pad;
 mod pool;
 mod pow;
@@ -67,6 +79,7 @@ mod reduce_min;
 mod reduce_sum;
 mod relu;
 mod reshape;
+mod scaler;
 mod selu;
 mod shape;
 mod shrink;
@@ -84,8 +97,13 @@ mod sum;
 mod tanh;
 mod tile;
 mod transpose;
+mod tree;
+mod tree_ensemble_classifier;
+mod tree_ensemble_regressor;
 mod unsqueeze;
 mod where_op;
+mod xor;
+mod zip_map;
 
 use super::graph::{Activation, Op, Tensor};
 use super::ModelError;
@@ -346,6 +364,30 @@ impl LowerCtx<'_> {
         Ok(a as usize)
     }
 
+    /// Float list attribute, or its double-precision `<name>_as_tensor` form (`None` when
+    /// both are absent).
+    pub fn attr_floats(&self, name: &str) -> Result<Option<Vec<f64>>, ModelError> {
+        if let Some(a) = self.proto.attribute.iter().find(|a| a.name == name) {
+            return Ok(Some(a.floats.iter().map(|&v| v as f64).collect()));
+        }
+        let tensor = format!("{name}_as_tensor");
+        match self.proto.attribute.iter().find(|a| a.name == tensor).and_then(|a| a.t.as_ref()) {
+            Some(t) => super::elem::tensor_values(t, &tensor)
+                .map(Some)
+                .map_err(|e| self.err(format!("attribute `{tensor}`: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// String list attribute (`None` when absent).
+    pub fn attr_strs(&self, name: &str) -> Option<Vec<String>> {
+        self.proto
+            .attribute
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.strings.iter().map(|s| String::from_utf8_lossy(s).into_owned()).collect())
+    }
+
     /// Float attribute with a default.
     pub fn attr_float(&self, name: &str, default: f32) -> f32 {
         self.proto.attribute.iter().find(|a| a.name == name).map(|a| a.f).unwrap_or(default)
@@ -372,10 +414,13 @@ pub type LowerFn = fn(&LowerCtx) -> Result<Lowered, ModelError>;
 pub const REGISTRY: &[(&str, LowerFn)] = &[
     ("Abs", abs::lower),
     ("Add", add::lower),
+    ("And", and::lower),
     ("ArgMax", argmax::lower),
     ("ArgMin", argmin::lower),
+    ("ArrayFeatureExtractor", array_feature_extractor::lower),
     ("AveragePool", average_pool::lower),
     ("BatchNormalization", batch_normalization::lower),
+    ("Binarizer", binarizer::lower),
     ("Cast", cast::lower),
     ("Clip", clip::lower),
     ("Concat", concat::lower),
@@ -400,11 +445,15 @@ pub const REGISTRY: &[(&str, LowerFn)] = &[
     ("HardSigmoid", hard_sigmoid::lower),
     ("HardSwish", hard_swish::lower),
     ("Identity", identity::lower),
+    ("Imputer", imputer::lower),
     ("InstanceNormalization", instance_normalization::lower),
+    ("LabelEncoder", label_encoder::lower),
     ("LayerNormalization", layer_normalization::lower),
     ("LeakyRelu", leaky_relu::lower),
     ("Less", less::lower),
     ("LessOrEqual", less_or_equal::lower),
+    ("LinearClassifier", linear_classifier::lower),
+    ("LinearRegressor", linear_regressor::lower),
     ("Log", log::lower),
     ("LogSoftmax", log_softmax::lower),
     ("MatMul", matmul::lower),
@@ -413,6 +462,9 @@ pub const REGISTRY: &[(&str, LowerFn)] = &[
     ("Min", min::lower),
     ("Mul", mul::lower),
     ("Neg", neg::lower),
+    ("Normalizer", normalizer::lower),
+    ("Not", not::lower),
+    ("Or", or::lower),
     ("PRelu", prelu::lower),
     ("Pad", pad::lower),
     ("Pow", pow::lower),
@@ -423,15 +475,16 @@ pub const REGISTRY: &[(&str, LowerFn)] = &[
     ("ReduceSum", reduce_sum::lower),
     ("Relu", relu::lower),
     ("Reshape", reshape::lower),
+    ("Scaler", scaler::lower),
     ("Selu", selu::lower),
     ("Shrink", shrink::lower),
     ("Sigmoid", sigmoid::lower),
     ("Sign", sign::lower),
     ("Slice", slice::lower),
-    ("Split", split::lower),
     ("Softmax", softmax::lower),
     ("Softplus", softplus::lower),
     ("Softsign", softsign::lower),
+    ("Split", split::lower),
     ("Sqrt", sqrt::lower),
     ("Squeeze", squeeze::lower),
     ("Sub", sub::lower),
@@ -439,8 +492,12 @@ pub const REGISTRY: &[(&str, LowerFn)] = &[
     ("Tanh", tanh::lower),
     ("Tile", tile::lower),
     ("Transpose", transpose::lower),
+    ("TreeEnsembleClassifier", tree_ensemble_classifier::lower),
+    ("TreeEnsembleRegressor", tree_ensemble_regressor::lower),
     ("Unsqueeze", unsqueeze::lower),
     ("Where", where_op::lower),
+    ("Xor", xor::lower),
+    ("ZipMap", zip_map::lower),
 ];
 
 /// Looks an op type up in the registry.
@@ -602,6 +659,7 @@ pub(crate) mod test_util {
             Op::Activation(_) => "Activation",
             Op::View => "View",
             Op::Select { .. } => "Select",
+            Op::Threshold { .. } => "Threshold",
         }
     }
 
@@ -642,7 +700,6 @@ pub(crate) mod test_util {
     /// Evaluates a lowering in floating point: `inputs` holds the values of the variable
     /// operands by tensor name; returns the node's output.
     pub fn eval_lowered(l: &Lowered, inputs: &[(&str, Vec<f64>)]) -> Vec<f64> {
-        use crate::model::graph::Source;
         use std::collections::HashMap;
         let mut env: HashMap<String, Vec<f64>> = inputs.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
         let nodes: Vec<(Op, Vec<String>, String)> = match l {
@@ -652,24 +709,8 @@ pub(crate) mod test_util {
         };
         let mut last = Vec::new();
         for (op, ins, out) in nodes {
-            let x: Vec<&Vec<f64>> = ins.iter().map(|n| &env[n]).collect();
-            let y: Vec<f64> = match &op {
-                Op::Linear { rows, bias, .. } => rows
-                    .iter()
-                    .zip(bias)
-                    .map(|(r, &b)| r.iter().map(|t| t.coeff as f64 * x[t.operand][t.index]).sum::<f64>() + b as f64)
-                    .collect(),
-                Op::Product { pairs } => pairs.iter().map(|&(i, j)| x[0][i] * x[1][j]).collect(),
-                Op::Activation(f) => x[0].iter().map(|&v| f.eval(v)).collect(),
-                Op::View => x[0].clone(),
-                Op::Select { sources } => sources
-                    .iter()
-                    .map(|s| match *s {
-                        Source::Wire { operand, index } => x[operand][index],
-                        Source::Const(c) => c as f64,
-                    })
-                    .collect(),
-            };
+            let x: Vec<&[f64]> = ins.iter().map(|n| env[n].as_slice()).collect();
+            let y = op.eval_float(&x);
             env.insert(out, y.clone());
             last = y;
         }

@@ -1,0 +1,82 @@
+//! `ai.onnx.ml` `ArrayFeatureExtractor`: elements of the last axis of `X` picked by the
+//! indices `Y`. Constant indices of a computed `X` only rewire (a select); a computed index
+//! into constant data (scikit-learn's label lookup `classes_[argmax]`) is `Σ [y = k]·X[k]`.
+
+use super::{Composite, LowerCtx, Lowered, Operand};
+use crate::model::graph::{Check, Cmp, LinTerm, Op, Source};
+use crate::model::ModelError;
+
+/// Lowers an `ArrayFeatureExtractor` node.
+pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
+    let out = ctx.out_shape.clone();
+    let total: usize = out.iter().product();
+    match (ctx.input(0)?, ctx.input(1)?) {
+        (Operand::Var { name, shape }, Operand::Const(idx)) => {
+            let last = shape.last().copied().unwrap_or(1);
+            let rows: usize = shape.iter().product::<usize>() / last.max(1);
+            let k = idx.data.len();
+            if rows * k != total {
+                return Err(ctx.err(format!("{rows} rows × {k} indices do not fill the output shape {out:?}")));
+            }
+            let mut sources = Vec::with_capacity(total);
+            for r in 0..rows {
+                for &i in &idx.data {
+                    let i = i as i64;
+                    if i < 0 || i as usize >= last {
+                        return Err(ctx.err(format!("index {i} is out of range for an axis of {last}")));
+                    }
+                    sources.push(Source::Wire {
+                        operand: 0,
+                        index: r * last + i as usize,
+                    });
+                }
+            }
+            Ok(Lowered::Op(Op::Select { sources }, vec![name.clone()]))
+        }
+        (Operand::Const(data), Operand::Var { name, shape }) => {
+            if data.shape.len() > 1 {
+                return Err(ctx.unsupported_form("a computed index into constant data of more than one axis"));
+            }
+            let n: usize = shape.iter().product();
+            if n != total {
+                return Err(ctx.err(format!("{n} indices for an output of shape {out:?}")));
+            }
+            let k = data.data.len();
+            let mut c = Composite::new(ctx);
+            let checks = (0..n)
+                .flat_map(|i| {
+                    (0..k).map(move |j| Check {
+                        index: i,
+                        threshold: j as f32,
+                        cmp: Cmp::Eq,
+                    })
+                })
+                .collect();
+            let flags = c.add(Op::Threshold { checks }, vec![name.clone()], vec![n * k]);
+            let integral = data.data.iter().all(|v| v.fract() == 0.0);
+            let rows = (0..n)
+                .map(|i| {
+                    (0..k)
+                        .map(|j| LinTerm {
+                            operand: 0,
+                            index: i * k + j,
+                            coeff: data.data[j],
+                        })
+                        .collect()
+                })
+                .collect();
+            c.add(
+                Op::Linear {
+                    exact: integral,
+                    rows,
+                    bias: vec![0.0; n],
+                },
+                vec![flags],
+                out,
+            );
+            Ok(c.finish())
+        }
+        (Operand::Var { .. }, Operand::Var { .. }) => Err(ctx.unsupported_form("computed indices into computed data")),
+        _ => Err(ctx.err("both operands are constant")),
+    }
+}

@@ -1,0 +1,69 @@
+//! `ai.onnx.ml` `LabelEncoder` on numeric categories: each element equal to a key becomes its
+//! value, any other the default, as `default + Σ_k [x = key_k]·(value_k − default)`. String
+//! keys or values are refused (a proof carries numbers).
+
+use super::{Composite, LowerCtx, Lowered};
+use crate::model::graph::{Check, Cmp, LinTerm, Op};
+use crate::model::ModelError;
+
+/// Lowers a `LabelEncoder` node.
+pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
+    let (x, xs) = ctx.var(0)?;
+    for a in ["keys_strings", "values_strings"] {
+        if ctx.attr_strs(a).is_some_and(|s| !s.is_empty()) {
+            return Err(ctx.unsupported_form(format!("string categories (`{a}`) are not supported; encode them as integers")));
+        }
+    }
+    let keys: Vec<f64> = match ctx.attr_ints("keys_int64s") {
+        Some(k) if !k.is_empty() => k.iter().map(|&v| v as f64).collect(),
+        _ => ctx
+            .attr_floats("keys_floats")?
+            .ok_or_else(|| ctx.err("missing attribute `keys_int64s` (or `keys_floats`)"))?,
+    };
+    let (values, default): (Vec<f64>, f64) = match ctx.attr_ints("values_int64s") {
+        Some(v) if !v.is_empty() => (v.iter().map(|&v| v as f64).collect(), ctx.attr_int("default_int64", -1) as f64),
+        _ => (
+            ctx.attr_floats("values_floats")?
+                .ok_or_else(|| ctx.err("missing attribute `values_int64s` (or `values_floats`)"))?,
+            ctx.attr_float("default_float", -0.0) as f64,
+        ),
+    };
+    if keys.len() != values.len() || keys.is_empty() {
+        return Err(ctx.err(format!("{} keys and {} values", keys.len(), values.len())));
+    }
+    let n: usize = xs.iter().product();
+    let k = keys.len();
+    let mut c = Composite::new(ctx);
+    let checks = (0..n)
+        .flat_map(|i| {
+            keys.iter().map(move |&t| Check {
+                index: i,
+                threshold: t as f32,
+                cmp: Cmp::Eq,
+            })
+        })
+        .collect();
+    let flags = c.add(Op::Threshold { checks }, vec![x], vec![n * k]);
+    let integral = values.iter().chain([&default]).all(|v| v.fract() == 0.0);
+    let rows = (0..n)
+        .map(|i| {
+            (0..k)
+                .map(|j| LinTerm {
+                    operand: 0,
+                    index: i * k + j,
+                    coeff: (values[j] - default) as f32,
+                })
+                .collect()
+        })
+        .collect();
+    c.add(
+        Op::Linear {
+            exact: integral,
+            rows,
+            bias: vec![default as f32; n],
+        },
+        vec![flags],
+        xs,
+    );
+    Ok(c.finish())
+}
