@@ -96,6 +96,7 @@ pub(crate) mod tests {
                 scale: 0,
                 wires: (0..n_inputs as u32).collect(),
                 table: 0,
+                split: None,
             }],
             steps: steps.into_iter().map(|kind| Step { node: "step".into(), kind }).collect(),
             outputs: vec![ProgOutput {

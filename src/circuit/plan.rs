@@ -234,7 +234,10 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
     for input in &program.inputs {
         b.node = node_index(&input.name, &mut nodes);
         for w in &input.wires {
-            chips::lookup::layout_input(&mut b, *w, input.table as u64 + 1);
+            match input.split {
+                Some(s) => chips::lookup::layout_split_input(&mut b, *w, s.bits, input.table as u64 + 1, s.rem_table as u64 + 1),
+                None => chips::lookup::layout_input(&mut b, *w, input.table as u64 + 1),
+            }
         }
     }
     let uses = program.use_counts();

@@ -164,6 +164,7 @@ fn sum_program(inputs: usize, visibility: crate::quantize::Visibility) -> crate:
             scale: 0,
             wires: (0..n).collect(),
             table: 0,
+            split: None,
         }],
         steps: vec![Step {
             node: "sum".into(),

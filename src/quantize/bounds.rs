@@ -30,7 +30,10 @@ pub fn check_bounds(program: &Program) -> Result<f64, QuantizeError> {
     let mut bound = vec![0f64; program.num_wires];
     let mut worst = 0f64;
     for input in &program.inputs {
-        let b = output_bound(&program.tables[input.table]);
+        let b = match input.split {
+            Some(s) => (output_bound(&program.tables[input.table]) + 1.0) * 2f64.powi(s.bits as i32),
+            None => output_bound(&program.tables[input.table]),
+        };
         for w in &input.wires {
             bound[*w as usize] = b;
         }
@@ -87,6 +90,7 @@ mod tests {
                 scale: 0,
                 wires: vec![0],
                 table: 0,
+                split: None,
             }],
             steps,
             outputs: vec![ProgOutput {

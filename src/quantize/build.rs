@@ -132,6 +132,16 @@ fn small_coefficient_bits(rows: &[Vec<crate::model::graph::LinTerm>]) -> u32 {
     extra.clamp(0.0, MAX_COEFF_EXTRA_BITS as f64) as u32
 }
 
+/// Extra coefficient bits for a weighted sum of integers (0/1 flags, tree leaf indicators):
+/// its rounding errors add up over the terms of a row (a tree ensemble's output sums one leaf
+/// value per tree), so the weights get `⌈log2(terms)⌉ + 1` more bits, at most
+/// [`MAX_COEFF_EXTRA_BITS`], keeping the sum's error within a quarter of the output's last bit.
+/// The consumer's rescale takes the bits off again.
+fn integer_sum_bits(rows: &[Vec<crate::model::graph::LinTerm>]) -> u32 {
+    let terms = rows.iter().map(|r| r.len()).max().unwrap_or(0).max(1);
+    ((terms as f64).log2().ceil() as u32 + 1).min(MAX_COEFF_EXTRA_BITS)
+}
+
 fn round_i64(node: &str, x: f64) -> Result<i64, QuantizeError> {
     let r = x.round();
     if !r.is_finite() || r.abs() >= 2f64.powi(62) {
@@ -327,12 +337,36 @@ impl Builder<'_> {
                     params: None,
                 },
             });
-            let d = QTensor {
-                wires: vec![d],
-                scale: 0,
-                pre_rounded: None,
+            let mut f = if flag == Activation::NonNegative && x.scale > 0 {
+                // d ≥ 0 ⟺ ⌊d / 2^s⌋ ≥ 0: the flag table spans the real range of the difference
+                // (not 2^s times it) and the remainder table 2^s is shared with the rescales
+                let table = self.table(TableKind::Func {
+                    f: flag,
+                    input_scale: 0,
+                    output_scale: 0,
+                });
+                let rem_table = self.table(TableKind::Remainder { bits: x.scale });
+                let out = self.wires(1)[0];
+                self.steps.push(Step {
+                    node: node.name.clone(),
+                    kind: StepKind::Lookup {
+                        out,
+                        input: d,
+                        shift: x.scale,
+                        table,
+                        rem_table,
+                        rem_high: Vec::new(),
+                    },
+                });
+                out
+            } else {
+                let d = QTensor {
+                    wires: vec![d],
+                    scale: 0,
+                    pre_rounded: None,
+                };
+                self.lookup(&node.name, &d, Some(flag))?.wires[0]
             };
-            let mut f = self.lookup(&node.name, &d, Some(flag))?.wires[0];
             if c.cmp == Cmp::Ne {
                 let g = self.wires(1)[0];
                 self.steps.push(Step {
@@ -468,6 +502,8 @@ impl Builder<'_> {
                 } else {
                     let extra = if self.cfg.visibility.params_in_advice() {
                         0
+                    } else if operands.iter().all(|t| t.scale == 0) {
+                        integer_sum_bits(rows)
                     } else {
                         small_coefficient_bits(rows)
                     };
@@ -568,6 +604,7 @@ pub fn build_with_sites(graph: &Graph, cfg: &QuantConfig) -> Result<(Program, Ve
             scale: cfg.input_scale,
             wires,
             table,
+            split: None,
         });
     }
     for node in &graph.nodes {

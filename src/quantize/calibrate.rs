@@ -238,6 +238,9 @@ pub fn calibrate_like(
     program.bound = base.bound.clone();
     if program.tables.len() == base.tables.len() && program.tables.iter().zip(&base.tables).all(|(a, b)| a.kind == b.kind) {
         program.tables = base.tables.clone();
+        for (i, b) in program.inputs.iter_mut().zip(&base.inputs) {
+            i.split = b.split;
+        }
     }
     if let Some(difference) = base.architecture_difference(&program) {
         return Err(QuantizeError::Architecture { difference });
@@ -424,10 +427,13 @@ fn candidate(
         // Function tables keep to the observed side of zero (eˣ of x − max ≤ 0, 1/Σ of a
         // positive sum): half the rows for the same margin. Inputs, rescales and relu keep a
         // symmetric range.
-        let one_sided = matches!(t.kind, TableKind::Func { .. });
+        // Flags stay two-sided: a split that every sample passes one way must still be
+        // provable the other way.
+        let one_sided = matches!(t.kind, TableKind::Func { f, .. } if !f.is_flag());
         t.lo = if one_sided && lo >= 0 { 0 } else { -(l as i64) };
         t.hi = if one_sided && hi <= 0 { 0 } else { l as i64 };
     }
+    split_wide_inputs(&mut program);
     // large remainders in chunks when that makes the circuit smaller (`build` with the same
     // `rem_bits` repeats the split, e.g. for `calibrate_like`)
     config.rem_bits = super::remainder::choose_rem_bits(&program, size);
@@ -447,6 +453,34 @@ fn candidate(
         report,
         candidates: vec![],
     })
+}
+
+/// Bits above which an input range table is split in two (see [`InputSplit`]).
+pub const INPUT_TABLE_BITS: u32 = 12;
+
+/// Checks inputs whose calibrated range needs more than 2^[`INPUT_TABLE_BITS`] table rows in
+/// two parts of about half the bits each, so a feature's magnitude (an income in dollars, at a
+/// scale fine enough for the model's thresholds) does not set the circuit's size.
+fn split_wide_inputs(program: &mut Program) {
+    use super::program::InputSplit;
+    use super::tables::TableSpec;
+    let Some(t) = program.inputs.first().map(|i| i.table) else { return };
+    if program.inputs.iter().any(|i| i.table != t || i.split.is_some()) {
+        return;
+    }
+    let (lo, hi) = (program.tables[t].lo, program.tables[t].hi);
+    let total = ((hi - lo + 1).max(1) as f64).log2().ceil() as u32;
+    if total <= INPUT_TABLE_BITS {
+        return;
+    }
+    let bits = total / 2;
+    let rem_table = TableSpec::find_or_add(&mut program.tables, TableKind::Remainder { bits });
+    let spec = &mut program.tables[t];
+    spec.lo = lo.div_euclid(1i64 << bits);
+    spec.hi = hi.div_euclid(1i64 << bits);
+    for i in &mut program.inputs {
+        i.split = Some(InputSplit { bits, rem_table });
+    }
 }
 
 /// Compares dequantized outputs with float outputs.

@@ -89,7 +89,11 @@ pub fn evaluate(program: &Program, inputs: &[Vec<i128>], check_ranges: bool) -> 
     };
     for (input, vals) in program.inputs.iter().zip(inputs) {
         for (w, v) in input.wires.iter().zip(vals) {
-            note(input.table, *v, &input.name)?;
+            let (q, r) = input.parts(*v);
+            note(input.table, q, &input.name)?;
+            if let Some(s) = input.split {
+                note(s.rem_table, r, &input.name)?;
+            }
             values[*w as usize] = *v;
         }
     }

@@ -1,6 +1,7 @@
 //! The fixed-point program: wires holding integers and the steps that compute them.
 
-use super::tables::TableSpec;
+use super::build::MAX_SHIFT;
+use super::tables::{TableKind, TableSpec};
 use serde::{Deserialize, Serialize};
 
 /// Index of a value in the program.
@@ -17,8 +18,37 @@ pub struct ProgInput {
     pub scale: u32,
     /// One wire per element.
     pub wires: Vec<Wire>,
-    /// Range-check table (an identity table over the calibrated input range).
+    /// Range-check table (an identity table over the calibrated input range, or over its
+    /// high part when `split` is set).
     pub table: usize,
+    /// Inputs whose range is too wide for one table are checked in two parts,
+    /// `v = 2^bits·q + r` with `q` in `table` and `r` in a remainder table (see
+    /// [`InputSplit`]); `None`: `v` itself is looked up in `table`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<InputSplit>,
+}
+
+/// The two-part range check of wide inputs: the bound on `v` becomes
+/// `[2^bits·lo, 2^bits·(hi + 1))` for `q ∈ [lo, hi]`, with tables of about √ the rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputSplit {
+    /// Bits of the low part.
+    pub bits: u32,
+    /// The remainder table (`[0, 2^bits)`) checking the low part.
+    pub rem_table: usize,
+}
+
+impl ProgInput {
+    /// The high part and the low part `v` is checked as (`(v, 0)` without a split).
+    pub fn parts(&self, v: i128) -> (i128, i128) {
+        match self.split {
+            Some(s) => {
+                let q = v.div_euclid(1i128 << s.bits);
+                (q, v - (q << s.bits))
+            }
+            None => (v, 0),
+        }
+    }
 }
 
 /// A model output: its wires and scale.
@@ -368,6 +398,12 @@ impl Program {
         for i in &self.inputs {
             if i.table >= self.tables.len() {
                 return Err(format!("input `{}` names table {} of {}", i.name, i.table, self.tables.len()));
+            }
+            if let Some(s) = i.split {
+                match self.tables.get(s.rem_table).map(|t| t.kind) {
+                    Some(TableKind::Remainder { bits }) if bits == s.bits && (1..=MAX_SHIFT).contains(&bits) => {}
+                    _ => return Err(format!("input `{}` splits off {} bits without their remainder table", i.name, s.bits)),
+                }
             }
             for w in &i.wires {
                 define(&mut defined, *w, &format!("input `{}`", i.name))?;

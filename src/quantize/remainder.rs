@@ -80,6 +80,11 @@ pub fn split_remainders(program: &mut Program, max_bits: u32) {
             keep[*t] = true;
         }
     }
+    for input in &program.inputs {
+        if let Some(s) = input.split {
+            keep[s.rem_table] = true;
+        }
+    }
     let mut new_index = vec![usize::MAX; tables.len()];
     let mut kept = Vec::new();
     for (i, t) in tables.into_iter().enumerate() {
@@ -90,6 +95,9 @@ pub fn split_remainders(program: &mut Program, max_bits: u32) {
     }
     for input in &mut program.inputs {
         input.table = new_index[input.table];
+        if let Some(s) = input.split.as_mut() {
+            s.rem_table = new_index[s.rem_table];
+        }
     }
     for step in &mut program.steps {
         for t in lookup_tables(&mut step.kind) {

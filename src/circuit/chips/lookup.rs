@@ -56,6 +56,19 @@ pub fn layout_input(b: &mut PlanBuilder, wire: Wire, tag: u64) {
     b.set_home_x(wire);
 }
 
+/// Lays out the two-part range check of a wide input `v = 2^bits·q + r`: a row holding `v` in
+/// `acc` (its home), the rescale row with `q` looked up in the input table, and `r`'s row
+/// looked up in the remainder table; the rescale gate ties the three together.
+pub fn layout_split_input(b: &mut PlanBuilder, wire: Wire, bits: u32, tag: u64, rem_tag: u64) {
+    let v = b.value(wire);
+    let q = v.div_euclid(1i128 << bits);
+    let r = v - (q << bits);
+    b.push(Sel::None, 0, 0, Cell::free(0), Cell::free(v));
+    b.set_home_acc(wire);
+    b.push(Sel::Rescale, 1i128 << bits, tag, Cell::free(q), Cell::free(q));
+    b.push(Sel::None, 0, rem_tag, Cell::free(r), Cell::free(r));
+}
+
 /// Lays out `out = f(floor(input / 2^shift))`. With `fused`, the previous row's `acc` already
 /// holds the input; otherwise a row copying it is added first. The output's home is `x`.
 /// `rem` lists the remainder's chunks from the top down as `(table tag, bits)`; one chunk of
