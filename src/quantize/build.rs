@@ -58,14 +58,15 @@ pub struct CutSite {
 }
 
 /// The integer cut of a check on a value at `scale` without sample data: the flag is
-/// `[x ≤ cut]` (order comparisons on the low side), `[x > cut]` (high side) or `[x = cut]`,
-/// with the cut at the threshold rounded the way the comparison leans.
+/// `[x ≤ cut]` (order comparisons on the low side), `[x > cut]` (high side) or `[x = cut]`.
+/// A value equal to the threshold quantizes exactly as the threshold does (`round(t·2^s)`),
+/// so it lands on the comparison's side: the cut is that integer for `≤` and `>`, one below
+/// for `<` and `≥` (XGBoost's thresholds are data values, and integer features meet them).
 pub fn default_cut(c: &Check, scale: u32) -> Option<i64> {
-    let t = c.threshold as f64 * 2f64.powi(scale as i32);
+    let t = (c.threshold as f64 * 2f64.powi(scale as i32)).round();
     let cut = match c.cmp {
-        Cmp::Le | Cmp::Gt => t.floor(),
-        Cmp::Lt | Cmp::Ge => t.ceil() - 1.0,
-        Cmp::Eq | Cmp::Ne => t.round(),
+        Cmp::Le | Cmp::Gt | Cmp::Eq | Cmp::Ne => t,
+        Cmp::Lt | Cmp::Ge => t - 1.0,
     };
     (cut.is_finite() && cut.abs() < 2f64.powi(62)).then_some(cut as i64)
 }
@@ -276,15 +277,19 @@ impl Builder<'_> {
         })
     }
 
-    /// The 0/1 flags of a threshold node: per check `cut − x`, `x − cut − 1` or `x − cut`
-    /// through the `≥ 0` or `= 0` flag table (an integer comparison of the quantized operand
-    /// with the check's cut), `1 − flag` for `≠`.
+    /// The 0/1 flags of a threshold node. Each check compares the quantized operand `x` with
+    /// its integer cut exactly: `[cut − x ≥ 0]` (low side), `[x − cut − 1 ≥ 0]` (high side),
+    /// `[x − cut ≥ 0] − [x − cut − 1 ≥ 0]` for `=` and one minus that for `≠`. A sign is read
+    /// as the sign of `⌊d / 2^m⌋` with `m = min(scale, SPLIT_INPUT_SCALE)`, so the flag table
+    /// spans the difference at a few bits of precision, not at the operand's scale, and no
+    /// rounding can move a value across the cut.
     fn threshold(&mut self, node: &Node, x: &QTensor, checks: &[Check]) -> Result<QTensor, QuantizeError> {
         let err = |reason: String| QuantizeError::Node {
             node: node.name.clone(),
             reason,
         };
-        let x = if x.scale > self.cfg.input_scale {
+        // a value far finer than the splits need (products of products) is rescaled first
+        let x = if x.scale > SPLIT_INPUT_SCALE + 8 {
             self.lookup(&node.name, x, None)?
         } else {
             x.clone()
@@ -297,6 +302,7 @@ impl Builder<'_> {
                 c.len()
             )));
         }
+        let m = x.scale.min(SPLIT_INPUT_SCALE);
         let mut wires = Vec::with_capacity(checks.len());
         for (i, c) in checks.iter().enumerate() {
             let xw = *x
@@ -322,64 +328,27 @@ impl Builder<'_> {
                 scale: x.scale,
                 cut,
             });
-            let (w, bias, flag) = match c.cmp {
-                Cmp::Le | Cmp::Lt => (-1, cut as i128, Activation::NonNegative),
-                Cmp::Ge | Cmp::Gt => (1, -(cut as i128) - 1, Activation::NonNegative),
-                Cmp::Eq | Cmp::Ne => (1, -(cut as i128), Activation::Zero),
+            let cut = cut as i128;
+            let f = match c.cmp {
+                Cmp::Le | Cmp::Lt => self.nonnegative(&node.name, xw, -1, cut, m),
+                Cmp::Ge | Cmp::Gt => self.nonnegative(&node.name, xw, 1, -cut - 1, m),
+                Cmp::Eq | Cmp::Ne => {
+                    let ge = self.nonnegative(&node.name, xw, 1, -cut, m);
+                    let gt = self.nonnegative(&node.name, xw, 1, -cut - 1, m);
+                    let (sign, bias) = if c.cmp == Cmp::Eq { (1, 0) } else { (-1, 1) };
+                    let out = self.wires(1)[0];
+                    self.steps.push(Step {
+                        node: node.name.clone(),
+                        kind: StepKind::Linear {
+                            out,
+                            terms: vec![(ge, sign), (gt, -sign)],
+                            bias,
+                            params: None,
+                        },
+                    });
+                    out
+                }
             };
-            let d = self.wires(1)[0];
-            self.steps.push(Step {
-                node: node.name.clone(),
-                kind: StepKind::Linear {
-                    out: d,
-                    terms: vec![(xw, w)],
-                    bias,
-                    params: None,
-                },
-            });
-            let mut f = if flag == Activation::NonNegative && x.scale > 0 {
-                // d ≥ 0 ⟺ ⌊d / 2^s⌋ ≥ 0: the flag table spans the real range of the difference
-                // (not 2^s times it) and the remainder table 2^s is shared with the rescales
-                let table = self.table(TableKind::Func {
-                    f: flag,
-                    input_scale: 0,
-                    output_scale: 0,
-                });
-                let rem_table = self.table(TableKind::Remainder { bits: x.scale });
-                let out = self.wires(1)[0];
-                self.steps.push(Step {
-                    node: node.name.clone(),
-                    kind: StepKind::Lookup {
-                        out,
-                        input: d,
-                        shift: x.scale,
-                        table,
-                        rem_table,
-                        rem_high: Vec::new(),
-                    },
-                });
-                out
-            } else {
-                let d = QTensor {
-                    wires: vec![d],
-                    scale: 0,
-                    pre_rounded: None,
-                };
-                self.lookup(&node.name, &d, Some(flag))?.wires[0]
-            };
-            if c.cmp == Cmp::Ne {
-                let g = self.wires(1)[0];
-                self.steps.push(Step {
-                    node: node.name.clone(),
-                    kind: StepKind::Linear {
-                        out: g,
-                        terms: vec![(f, -1)],
-                        bias: 1,
-                        params: None,
-                    },
-                });
-                f = g;
-            }
             wires.push(f);
         }
         Ok(QTensor {
@@ -387,6 +356,39 @@ impl Builder<'_> {
             scale: 0,
             pre_rounded: None,
         })
+    }
+
+    /// `[w·x + bias ≥ 0]`, read as the sign of `⌊(w·x + bias) / 2^m⌋`.
+    fn nonnegative(&mut self, node: &str, x: Wire, w: i64, bias: i128, m: u32) -> Wire {
+        let d = self.wires(1)[0];
+        self.steps.push(Step {
+            node: node.to_string(),
+            kind: StepKind::Linear {
+                out: d,
+                terms: vec![(x, w)],
+                bias,
+                params: None,
+            },
+        });
+        let table = self.table(TableKind::Func {
+            f: Activation::NonNegative,
+            input_scale: 0,
+            output_scale: 0,
+        });
+        let rem_table = self.table(TableKind::Remainder { bits: m });
+        let out = self.wires(1)[0];
+        self.steps.push(Step {
+            node: node.to_string(),
+            kind: StepKind::Lookup {
+                out,
+                input: d,
+                shift: m,
+                table,
+                rem_table,
+                rem_high: Vec::new(),
+            },
+        });
+        out
     }
 
     /// A wire holding the constant `c` at `scale` (one per value and scale).
@@ -558,6 +560,35 @@ impl Builder<'_> {
     }
 }
 
+/// The scale inputs that tree splits compare directly are quantized at, at least: splits
+/// decide on the input's own value, so its quantum bounds how close to a threshold a sample
+/// may lie and still fall on the float model's side (2^-10 resolves the third decimal). The
+/// comparisons cost no table rows at this scale (see [`Builder::threshold`]); other consumers
+/// rescale the inputs to the base scale as they would any finer value.
+pub const SPLIT_INPUT_SCALE: u32 = 10;
+
+/// The inputs' scale: the base scale, or [`SPLIT_INPUT_SCALE`] when a split reads an input
+/// (through views and selections only).
+fn input_scale(graph: &Graph, cfg: &QuantConfig) -> u32 {
+    let mut raw: std::collections::HashSet<&str> = graph.inputs.iter().map(|i| i.name.as_str()).collect();
+    let mut split = false;
+    for n in &graph.nodes {
+        let reads_raw = n.inputs.iter().all(|i| raw.contains(i.as_str()));
+        match &n.op {
+            Op::View | Op::Select { .. } if reads_raw => {
+                raw.insert(&n.output);
+            }
+            Op::Threshold { .. } if n.inputs.first().is_some_and(|i| raw.contains(i.as_str())) => split = true,
+            _ => {}
+        }
+    }
+    if split && !cfg.visibility.params_in_advice() {
+        cfg.input_scale.max(SPLIT_INPUT_SCALE)
+    } else {
+        cfg.input_scale
+    }
+}
+
 /// Lowers `graph` to a program with the given scales. Table ranges other than remainders are
 /// left empty for [`super::calibrate`] to set.
 pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError> {
@@ -587,6 +618,7 @@ pub fn build_with_sites(graph: &Graph, cfg: &QuantConfig) -> Result<(Program, Ve
         sites: Vec::new(),
     };
     let mut inputs = Vec::new();
+    let in_scale = input_scale(graph, cfg);
     for gi in &graph.inputs {
         let wires = b.wires(gi.len());
         let table = b.table(TableKind::Input);
@@ -594,14 +626,14 @@ pub fn build_with_sites(graph: &Graph, cfg: &QuantConfig) -> Result<(Program, Ve
             gi.name.clone(),
             QTensor {
                 wires: wires.clone(),
-                scale: cfg.input_scale,
+                scale: in_scale,
                 pre_rounded: None,
             },
         );
         inputs.push(ProgInput {
             name: gi.name.clone(),
             shape: gi.shape.clone(),
-            scale: cfg.input_scale,
+            scale: in_scale,
             wires,
             table,
             split: None,

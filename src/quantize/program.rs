@@ -402,7 +402,12 @@ impl Program {
             if let Some(s) = i.split {
                 match self.tables.get(s.rem_table).map(|t| t.kind) {
                     Some(TableKind::Remainder { bits }) if bits == s.bits && (1..=MAX_SHIFT).contains(&bits) => {}
-                    _ => return Err(format!("input `{}` splits off {} bits without their remainder table", i.name, s.bits)),
+                    _ => {
+                        return Err(format!(
+                            "input `{}` splits off {} bits without their remainder table",
+                            i.name, s.bits
+                        ))
+                    }
                 }
             }
             for w in &i.wires {
