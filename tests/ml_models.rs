@@ -223,3 +223,178 @@ fn xgboost_classifier() {
 fn lightgbm_classifier() {
     check("lgbm", Expect { tolerance: 0.01 });
 }
+
+/// A one-tree TreeEnsembleRegressor over `[income in dollars, debt ratio]` written by hand:
+/// income ≤ 85 000.5 ? (debt < 0.35 ? 1 : 2) : 3.
+fn dollar_tree(extra: impl Fn(&mut tract_onnx::pb::NodeProto)) -> Vec<u8> {
+    use prost::Message;
+    use tract_onnx::pb;
+    let ints = |name: &str, v: &[i64]| pb::AttributeProto {
+        name: name.into(),
+        r#type: pb::attribute_proto::AttributeType::Ints as i32,
+        ints: v.to_vec(),
+        ..Default::default()
+    };
+    let floats = |name: &str, v: &[f32]| pb::AttributeProto {
+        name: name.into(),
+        r#type: pb::attribute_proto::AttributeType::Floats as i32,
+        floats: v.to_vec(),
+        ..Default::default()
+    };
+    let strings = |name: &str, v: &[&str]| pb::AttributeProto {
+        name: name.into(),
+        r#type: pb::attribute_proto::AttributeType::Strings as i32,
+        strings: v.iter().map(|s| s.as_bytes().to_vec()).collect(),
+        ..Default::default()
+    };
+    let mut n = common::node("trees", "TreeEnsembleRegressor", &["x"], &["y"]);
+    n.domain = "ai.onnx.ml".into();
+    n.attribute = vec![
+        ints("nodes_treeids", &[0; 5]),
+        ints("nodes_nodeids", &[0, 1, 2, 3, 4]),
+        ints("nodes_featureids", &[0, 1, 0, 0, 0]),
+        strings("nodes_modes", &["BRANCH_LEQ", "BRANCH_LT", "LEAF", "LEAF", "LEAF"]),
+        floats("nodes_values", &[85_000.5, 0.35, 0.0, 0.0, 0.0]),
+        ints("nodes_truenodeids", &[1, 3, 0, 0, 0]),
+        ints("nodes_falsenodeids", &[2, 4, 0, 0, 0]),
+        ints("target_treeids", &[0, 0, 0]),
+        ints("target_nodeids", &[2, 3, 4]),
+        ints("target_ids", &[0, 0, 0]),
+        floats("target_weights", &[3.0, 1.0, 2.0]),
+        pb::AttributeProto {
+            name: "n_targets".into(),
+            r#type: pb::attribute_proto::AttributeType::Int as i32,
+            i: 1,
+            ..Default::default()
+        },
+    ];
+    extra(&mut n);
+    let bytes = common::onnx_model(("x", &[-1, 2]), ("y", &[-1, 1]), vec![n], vec![]);
+    let mut m = pb::ModelProto::decode(bytes.as_slice()).unwrap();
+    m.opset_import.push(pb::OperatorSetIdProto {
+        domain: "ai.onnx.ml".into(),
+        version: 1,
+    });
+    m.encode_to_vec()
+}
+
+#[test]
+fn a_split_on_a_dollar_amount_stays_small_and_exact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("dollars.onnx");
+    std::fs::write(&model, dollar_tree(|_| {})).unwrap();
+    // incomes from 20 000 to 200 000, some at the threshold's neighbours
+    let mut data = Vec::new();
+    for (i, income) in [20_000.0, 85_000.0, 85_001.0, 85_000.5, 120_000.0, 199_999.0, 45_250.0, 85_000.25]
+        .iter()
+        .enumerate()
+    {
+        data.push(*income);
+        data.push([0.1, 0.35, 0.34, 0.9][i % 4]);
+    }
+    let input = tmp.path().join("input.json");
+    std::fs::write(&input, serde_json::json!({ "input_data": [data.clone()] }).to_string()).unwrap();
+    let out = tmp.path().join("build");
+    let opts = CompileOptions {
+        model: model.clone(),
+        data: vec![input.clone()],
+        out: out.clone(),
+        like: None,
+        calibration: CalibrateOptions::default(),
+    };
+    let report = compile(&opts, &Silent).unwrap();
+    assert!(
+        report.k <= 12,
+        "k = {} (the input and split tables must not scale with the dollar range)",
+        report.k
+    );
+    let fidelity = &report.fidelity;
+    assert!(fidelity.split_changes.is_empty(), "{:?}", fidelity.split_changes);
+    assert_eq!(fidelity.outputs[0].max_abs_error, 0.0, "leaf values are exact");
+}
+
+#[test]
+fn forms_a_proof_cannot_carry_are_refused_with_the_node_and_attribute() {
+    use tract_onnx::pb;
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("input.json");
+    std::fs::write(&input, serde_json::json!({ "input_data": [[50_000.0, 0.2]] }).to_string()).unwrap();
+    type Edit = Box<dyn Fn(&mut pb::NodeProto)>;
+    let cases: Vec<(Edit, &str)> = vec![
+        (
+            Box::new(|n: &mut pb::NodeProto| {
+                let a = n.attribute.iter_mut().find(|a| a.name == "nodes_modes").unwrap();
+                a.strings[0] = b"BRANCH_MEMBER".to_vec();
+            }),
+            "`nodes_modes` \"BRANCH_MEMBER\"",
+        ),
+        (
+            Box::new(|n: &mut pb::NodeProto| {
+                n.attribute.push(pb::AttributeProto {
+                    name: "aggregate_function".into(),
+                    s: b"MIN".to_vec(),
+                    ..Default::default()
+                })
+            }),
+            "`aggregate_function` MIN is not supported",
+        ),
+        (
+            Box::new(|n: &mut pb::NodeProto| {
+                let a = n.attribute.iter_mut().find(|a| a.name == "nodes_featureids").unwrap();
+                a.ints[1] = 7;
+            }),
+            "feature 7 (`nodes_featureids`)",
+        ),
+    ];
+    for (i, (edit, needle)) in cases.into_iter().enumerate() {
+        let model = tmp.path().join(format!("bad{i}.onnx"));
+        std::fs::write(&model, dollar_tree(edit)).unwrap();
+        let out = tmp.path().join(format!("build{i}"));
+        let run = common::zkinfer(&[
+            "compile",
+            model.to_str().unwrap(),
+            "--data",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        common::assert_fails(&run, &["trees", needle]);
+        assert!(!out.join("settings.json").exists(), "no partial build");
+    }
+}
+
+#[test]
+fn string_labels_are_refused_naming_the_attribute() {
+    // the exported random forest, its integer labels replaced by strings
+    use prost::Message;
+    let dir = models();
+    let mut m = tract_onnx::pb::ModelProto::decode(std::fs::read(dir.join("rf.onnx")).unwrap().as_slice()).unwrap();
+    let node = m
+        .graph
+        .as_mut()
+        .unwrap()
+        .node
+        .iter_mut()
+        .find(|n| n.op_type == "TreeEnsembleClassifier")
+        .unwrap();
+    node.attribute.retain(|a| a.name != "classlabels_int64s");
+    node.attribute.push(tract_onnx::pb::AttributeProto {
+        name: "classlabels_strings".into(),
+        strings: vec![b"repaid".to_vec(), b"default".to_vec()],
+        ..Default::default()
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("rf_strings.onnx");
+    std::fs::write(&model, m.encode_to_vec()).unwrap();
+    let out = tmp.path().join("build");
+    let data = dir.join("rf.input.json");
+    let run = common::zkinfer(&[
+        "compile",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    common::assert_fails(&run, &["TreeEnsembleClassifier", "`classlabels_strings`"]);
+}

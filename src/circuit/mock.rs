@@ -209,6 +209,40 @@ pub(crate) mod tests {
         }
     }
 
+    /// Inputs checked in two parts (`v = 8·q + r`, q ∈ [−4, 3], r ∈ [0, 7]) feeding
+    /// `out_i = 2·v_i + 1`.
+    pub fn split_input_program(xs: &[i128]) -> (Program, Witness) {
+        use crate::quantize::program::InputSplit;
+        let n = xs.len() as u32;
+        let steps = (0..n)
+            .map(|i| StepKind::Linear {
+                out: n + i,
+                terms: vec![(i, 2)],
+                bias: 1,
+                params: None,
+            })
+            .collect();
+        let tables = vec![
+            TableSpec {
+                kind: TableKind::Input,
+                lo: -4,
+                hi: 3,
+            },
+            TableSpec {
+                kind: TableKind::Remainder { bits: 3 },
+                lo: 0,
+                hi: 7,
+            },
+        ];
+        let mut p = program(xs.len(), steps, tables, (n..2 * n).collect(), (2 * n) as usize);
+        p.inputs[0].split = Some(InputSplit {
+            bits: 3,
+            rem_table: 1,
+            rem_high: Vec::new(),
+        });
+        with_witness(p, xs.to_vec())
+    }
+
     /// Mock-proves an honest witness.
     pub fn mock_single(program: &Program, witness: &Witness) -> Result<(), String> {
         run(Plan::new(program, Some(witness), Default::default()), program)

@@ -234,8 +234,16 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
     for input in &program.inputs {
         b.node = node_index(&input.name, &mut nodes);
         for w in &input.wires {
-            match input.split {
-                Some(s) => chips::lookup::layout_split_input(&mut b, *w, s.bits, input.table as u64 + 1, s.rem_table as u64 + 1),
+            match &input.split {
+                Some(s) => {
+                    let rem: Vec<(u64, u32)> = program
+                        .rem_chunks(s.rem_table, &s.rem_high)
+                        .expect("checked program")
+                        .into_iter()
+                        .map(|(t, bits)| (t as u64 + 1, bits))
+                        .collect();
+                    chips::lookup::layout_split_input(&mut b, *w, s.bits, input.table as u64 + 1, &rem)
+                }
                 None => chips::lookup::layout_input(&mut b, *w, input.table as u64 + 1),
             }
         }

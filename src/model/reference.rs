@@ -52,6 +52,9 @@ pub fn python() -> PathBuf {
     PathBuf::from("python3")
 }
 
+/// Float outputs per sample: one flat list per output.
+pub type Outputs = Vec<Vec<Vec<f64>>>;
+
 /// The float outputs of `model` (ONNX bytes) on each sample, named outputs in order, with the
 /// runtime's version string.
 pub fn run(
@@ -59,7 +62,7 @@ pub fn run(
     inputs: &[(String, Vec<usize>)],
     outputs: &[String],
     samples: &[Vec<Vec<f64>>],
-) -> Result<(String, Vec<Vec<Vec<f64>>>), ModelError> {
+) -> Result<(String, Outputs), ModelError> {
     let fail = |reason: String| ModelError::Reference(reason);
     let mut file = tempfile::Builder::new()
         .prefix("zkinfer-reference-")

@@ -30,7 +30,7 @@ pub fn check_bounds(program: &Program) -> Result<f64, QuantizeError> {
     let mut bound = vec![0f64; program.num_wires];
     let mut worst = 0f64;
     for input in &program.inputs {
-        let b = match input.split {
+        let b = match &input.split {
             Some(s) => (output_bound(&program.tables[input.table]) + 1.0) * 2f64.powi(s.bits as i32),
             None => output_bound(&program.tables[input.table]),
         };

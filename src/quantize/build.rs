@@ -33,6 +33,14 @@ pub struct QuantConfig {
     /// [`CutSite`]); a node without an entry uses [`default_cut`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub cuts: BTreeMap<String, Vec<i64>>,
+    /// Extra bits splits shift off their differences before reading the sign, so that the
+    /// flag table stays small for wide operands (a feature in dollars); set by calibration.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub split_shift: u32,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
 }
 
 /// A split of an [`Op::Threshold`] node as built: the wire holding its quantized operand, for
@@ -82,6 +90,7 @@ impl QuantConfig {
             visibility,
             rem_bits: None,
             cuts: BTreeMap::new(),
+            split_shift: 0,
         }
     }
 }
@@ -302,7 +311,7 @@ impl Builder<'_> {
                 c.len()
             )));
         }
-        let m = x.scale.min(SPLIT_INPUT_SCALE);
+        let m = (x.scale.min(SPLIT_INPUT_SCALE) + self.cfg.split_shift).min(MAX_SHIFT);
         let mut wires = Vec::with_capacity(checks.len());
         for (i, c) in checks.iter().enumerate() {
             let xw = *x
@@ -582,7 +591,7 @@ fn input_scale(graph: &Graph, cfg: &QuantConfig) -> u32 {
             _ => {}
         }
     }
-    if split && !cfg.visibility.params_in_advice() {
+    if split {
         cfg.input_scale.max(SPLIT_INPUT_SCALE)
     } else {
         cfg.input_scale
@@ -597,6 +606,17 @@ pub fn build(graph: &Graph, cfg: &QuantConfig) -> Result<Program, QuantizeError>
 
 /// [`build`], also returning where each threshold split's operand lives.
 pub fn build_with_sites(graph: &Graph, cfg: &QuantConfig) -> Result<(Program, Vec<CutSite>), QuantizeError> {
+    if cfg.visibility.params_in_advice() {
+        if let Some(n) = graph.nodes.iter().find(|n| matches!(n.op, Op::Threshold { .. })) {
+            return Err(QuantizeError::Node {
+                node: n.name.clone(),
+                reason: format!(
+                    "its splits' thresholds are part of the circuit, so parameters in advice (--params {}) cannot stand for another model of this architecture; tree models take --params fixed (a retrained forest gets its own verifier)",
+                    cfg.visibility.params
+                ),
+            });
+        }
+    }
     let mut consumers: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, n) in graph.nodes.iter().enumerate() {
         for inp in &n.inputs {
@@ -675,6 +695,57 @@ mod tests {
     use super::*;
     use crate::model::graph::{GraphInput, LinTerm};
     use crate::quantize::Vis;
+
+    /// x (n values) → one split per (element, comparison) at `t`.
+    fn splits(n: usize, t: f32) -> Graph {
+        let cmps = [Cmp::Le, Cmp::Lt, Cmp::Ge, Cmp::Gt, Cmp::Eq, Cmp::Ne];
+        let checks: Vec<Check> = (0..n)
+            .flat_map(|index| cmps.iter().map(move |&cmp| Check { index, threshold: t, cmp }))
+            .collect();
+        let len = checks.len();
+        Graph {
+            inputs: vec![GraphInput {
+                name: "x".into(),
+                shape: vec![n],
+            }],
+            outputs: vec![("f".into(), vec![len])],
+            nodes: vec![Node {
+                name: "split".into(),
+                op_type: "TreeEnsembleRegressor".into(),
+                op: Op::Threshold { checks },
+                inputs: vec!["x".into()],
+                output: "f".into(),
+                shape: vec![len],
+            }],
+        }
+    }
+
+    #[test]
+    fn splits_decide_as_floats_do_at_and_around_the_threshold() {
+        use crate::quantize::eval::{evaluate, quantize_inputs};
+        for t in [0.3f32, -1.25, 7.0, 0.0009765625] {
+            let g = splits(5, t);
+            let step = 2f64.powi(-(SPLIT_INPUT_SCALE as i32));
+            let xs: Vec<f64> = vec![t as f64, t as f64 - step, t as f64 + step, t as f64 - 0.01, t as f64 + 0.01];
+            for scale in [2, 6, 12] {
+                let cfg = QuantConfig::with_scale(scale, Visibility::default());
+                let p = build(&g, &cfg).unwrap();
+                assert_eq!(
+                    p.inputs[0].scale,
+                    scale.max(SPLIT_INPUT_SCALE),
+                    "inputs compared by splits are quantized finely"
+                );
+                let q = quantize_inputs(&p, std::slice::from_ref(&xs)).unwrap();
+                let (w, _) = evaluate(&p, &q, false).unwrap();
+                let got = &w.dequantized_outputs(&p)[0];
+                let Op::Threshold { checks } = &g.nodes[0].op else { unreachable!() };
+                for (c, f) in checks.iter().zip(got) {
+                    let want = c.cmp.holds(xs[c.index], c.threshold) as u8 as f64;
+                    assert_eq!(*f, want, "t = {t}, scale {scale}: {:?} of {}", c.cmp, xs[c.index]);
+                }
+            }
+        }
+    }
 
     /// x (2 values) → Gemm-like layer with weights `w` and bias → Add of a constant.
     fn graph(w: [f32; 2], b: f32, c: f32) -> Graph {

@@ -239,7 +239,7 @@ pub fn calibrate_like(
     if program.tables.len() == base.tables.len() && program.tables.iter().zip(&base.tables).all(|(a, b)| a.kind == b.kind) {
         program.tables = base.tables.clone();
         for (i, b) in program.inputs.iter_mut().zip(&base.inputs) {
-            i.split = b.split;
+            i.split = b.split.clone();
         }
     }
     if let Some(difference) = base.architecture_difference(&program) {
@@ -373,6 +373,30 @@ fn choose_cuts(
     (cuts, changes)
 }
 
+/// Largest flag-table half-range splits may use before they shift more bits off.
+const SPLIT_TABLE_BITS: u32 = 9;
+
+/// The extra bits splits shift off (see [`QuantConfig::split_shift`]): enough that the
+/// largest difference of an operand from its cut, with the range margin, reads within
+/// ±2^[`SPLIT_TABLE_BITS`] in the flag table.
+fn split_shift(sites: &[CutSite], cuts: &std::collections::BTreeMap<String, Vec<i64>>, quantized: &[Vec<i128>], margin: f64) -> u32 {
+    let mut widest = 0f64;
+    for s in sites {
+        let cut = cuts.get(&s.tensor).and_then(|c| c.get(s.check)).copied().unwrap_or(s.cut) as i128;
+        let m = s.scale.min(super::build::SPLIT_INPUT_SCALE);
+        for q in quantized {
+            let d = ((cut - q[s.wire as usize]).abs() + 1) as f64 / 2f64.powi(m as i32);
+            widest = widest.max(d);
+        }
+    }
+    let bits = (widest * margin.max(1.0)).log2().ceil();
+    if bits.is_finite() && bits > SPLIT_TABLE_BITS as f64 {
+        (bits as u32 - SPLIT_TABLE_BITS).min(super::build::MAX_SHIFT)
+    } else {
+        0
+    }
+}
+
 fn candidate(
     model: &LoadedModel,
     samples: &[Vec<Vec<f64>>],
@@ -392,6 +416,7 @@ fn candidate(
             values.push(evaluate(&program, &q, false)?.0.values);
         }
         let (cuts, changes) = choose_cuts(&sites, splits, &values);
+        config.split_shift = split_shift(&sites, &cuts, &values, opts.range_margin);
         config.cuts = cuts;
         split_changes = changes;
         program = build(&model.graph, &config)?;
@@ -456,7 +481,7 @@ fn candidate(
 }
 
 /// Bits above which an input range table is split in two (see [`InputSplit`]).
-pub const INPUT_TABLE_BITS: u32 = 12;
+pub const INPUT_TABLE_BITS: u32 = 10;
 
 /// Checks inputs whose calibrated range needs more than 2^[`INPUT_TABLE_BITS`] table rows in
 /// two parts of about half the bits each, so a feature's magnitude (an income in dollars, at a
@@ -473,13 +498,30 @@ fn split_wide_inputs(program: &mut Program) {
     if total <= INPUT_TABLE_BITS {
         return;
     }
-    let bits = total / 2;
-    let rem_table = TableSpec::find_or_add(&mut program.tables, TableKind::Remainder { bits });
+    // the split with the fewest table rows: the high part's table plus the low part's chunks
+    // (at most INPUT_TABLE_BITS each)
+    let rows = |bits: u32| -> u64 {
+        (1u64 << (total - bits))
+            + super::remainder::chunk_bits(bits, INPUT_TABLE_BITS)
+                .iter()
+                .map(|c| 1u64 << c)
+                .sum::<u64>()
+    };
+    let bits = (1..total).min_by_key(|&b| (rows(b), b)).expect("total > 1");
+    let mut idx: Vec<usize> = super::remainder::chunk_bits(bits, INPUT_TABLE_BITS)
+        .into_iter()
+        .map(|b| TableSpec::find_or_add(&mut program.tables, TableKind::Remainder { bits: b }))
+        .collect();
+    let rem_table = idx.pop().expect("a chunk");
     let spec = &mut program.tables[t];
     spec.lo = lo.div_euclid(1i64 << bits);
     spec.hi = hi.div_euclid(1i64 << bits);
     for i in &mut program.inputs {
-        i.split = Some(InputSplit { bits, rem_table });
+        i.split = Some(InputSplit {
+            bits,
+            rem_table,
+            rem_high: idx.clone(),
+        });
     }
 }
 
@@ -580,6 +622,41 @@ mod tests {
             tables: vec![],
             visibility: Default::default(),
             bound: vec![],
+        }
+    }
+
+    #[test]
+    fn cuts_separate_the_samples_or_report_the_changes() {
+        use crate::model::graph::{Check, Cmp};
+        let site = |cmp| CutSite {
+            tensor: "f".into(),
+            node: "trees".into(),
+            operand: "x".into(),
+            check: 0,
+            spec: Check {
+                index: 0,
+                threshold: 0.5,
+                cmp,
+            },
+            wire: 0,
+            scale: 2,
+            cut: 2,
+        };
+        let floats = |xs: &[f64]| -> SplitOperands { xs.iter().map(|&x| [("x".to_string(), vec![x])].into()).collect() };
+        // quantized 0.45 and 0.55 both 2 at scale 2: the float model splits them, the default
+        // cut (2) does not; the samples below (≤ 1) and above (≥ 3) leave no room either way
+        let xs = [0.1, 0.45, 0.55, 0.9];
+        let q: Vec<Vec<i128>> = [0, 2, 2, 4].iter().map(|&v| vec![v]).collect();
+        let (cuts, changes) = choose_cuts(&[site(Cmp::Le)], &floats(&xs), &q);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].samples.len(), 1, "one sample cannot be separated: {changes:?}");
+        assert!(cuts["f"][0] == 1 || cuts["f"][0] == 2);
+        // separable samples: the cut moves between them
+        let q: Vec<Vec<i128>> = [0, 1, 3, 4].iter().map(|&v| vec![v]).collect();
+        for cmp in [Cmp::Le, Cmp::Lt, Cmp::Gt, Cmp::Ge] {
+            let (cuts, changes) = choose_cuts(&[site(cmp)], &floats(&xs), &q);
+            assert!(changes.is_empty(), "{cmp:?}: {changes:?}");
+            assert!((1..=2).contains(&cuts["f"][0]), "{cmp:?}: {:?}", cuts["f"]);
         }
     }
 

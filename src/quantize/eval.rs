@@ -91,8 +91,15 @@ pub fn evaluate(program: &Program, inputs: &[Vec<i128>], check_ranges: bool) -> 
         for (w, v) in input.wires.iter().zip(vals) {
             let (q, r) = input.parts(*v);
             note(input.table, q, &input.name)?;
-            if let Some(s) = input.split {
-                note(s.rem_table, r, &input.name)?;
+            if let Some(s) = &input.split {
+                let chunks = program.rem_chunks(s.rem_table, &s.rem_high).map_err(|reason| QuantizeError::Node {
+                    node: input.name.clone(),
+                    reason,
+                })?;
+                let bits: Vec<u32> = chunks.iter().map(|c| c.1).collect();
+                for ((t, _), part) in chunks.iter().zip(super::remainder::split_value(r, &bits)) {
+                    note(*t, part, &input.name)?;
+                }
             }
             values[*w as usize] = *v;
         }

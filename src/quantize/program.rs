@@ -1,7 +1,7 @@
 //! The fixed-point program: wires holding integers and the steps that compute them.
 
 use super::build::MAX_SHIFT;
-use super::tables::{TableKind, TableSpec};
+use super::tables::TableSpec;
 use serde::{Deserialize, Serialize};
 
 /// Index of a value in the program.
@@ -29,19 +29,23 @@ pub struct ProgInput {
 }
 
 /// The two-part range check of wide inputs: the bound on `v` becomes
-/// `[2^bits·lo, 2^bits·(hi + 1))` for `q ∈ [lo, hi]`, with tables of about √ the rows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `[2^bits·lo, 2^bits·(hi + 1))` for `q ∈ [lo, hi]`; the low part is checked in chunks of at
+/// most 12 bits, so no table grows with the input's range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputSplit {
     /// Bits of the low part.
     pub bits: u32,
-    /// The remainder table (`[0, 2^bits)`) checking the low part.
+    /// The remainder table checking the low part (its lowest chunk when `rem_high` is set).
     pub rem_table: usize,
+    /// The low part's higher chunks, from the top down (as [`StepKind::Lookup`]'s).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rem_high: Vec<usize>,
 }
 
 impl ProgInput {
     /// The high part and the low part `v` is checked as (`(v, 0)` without a split).
     pub fn parts(&self, v: i128) -> (i128, i128) {
-        match self.split {
+        match &self.split {
             Some(s) => {
                 let q = v.div_euclid(1i128 << s.bits);
                 (q, v - (q << s.bits))
@@ -399,9 +403,9 @@ impl Program {
             if i.table >= self.tables.len() {
                 return Err(format!("input `{}` names table {} of {}", i.name, i.table, self.tables.len()));
             }
-            if let Some(s) = i.split {
-                match self.tables.get(s.rem_table).map(|t| t.kind) {
-                    Some(TableKind::Remainder { bits }) if bits == s.bits && (1..=MAX_SHIFT).contains(&bits) => {}
+            if let Some(s) = &i.split {
+                match self.rem_chunks(s.rem_table, &s.rem_high) {
+                    Ok(c) if c.iter().map(|c| c.1).sum::<u32>() == s.bits && (1..=MAX_SHIFT).contains(&s.bits) => {}
                     _ => {
                         return Err(format!(
                             "input `{}` splits off {} bits without their remainder table",
@@ -434,6 +438,9 @@ impl Program {
                     let bits: u32 = chunks.iter().map(|c| c.1).sum();
                     if bits != *shift {
                         return Err(format!("{what}: its remainder tables cover {bits} bits, its shift is {shift}"));
+                    }
+                    if *shift > MAX_SHIFT {
+                        return Err(format!("{what}: its shift {shift} exceeds the supported {MAX_SHIFT} bits"));
                     }
                     vec![*input]
                 }

@@ -81,8 +81,10 @@ pub fn split_remainders(program: &mut Program, max_bits: u32) {
         }
     }
     for input in &program.inputs {
-        if let Some(s) = input.split {
-            keep[s.rem_table] = true;
+        if let Some(s) = &input.split {
+            for t in s.rem_high.iter().chain([&s.rem_table]) {
+                keep[*t] = true;
+            }
         }
     }
     let mut new_index = vec![usize::MAX; tables.len()];
@@ -97,6 +99,9 @@ pub fn split_remainders(program: &mut Program, max_bits: u32) {
         input.table = new_index[input.table];
         if let Some(s) = input.split.as_mut() {
             s.rem_table = new_index[s.rem_table];
+            for t in s.rem_high.iter_mut() {
+                *t = new_index[*t];
+            }
         }
     }
     for step in &mut program.steps {

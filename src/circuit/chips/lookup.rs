@@ -57,16 +57,35 @@ pub fn layout_input(b: &mut PlanBuilder, wire: Wire, tag: u64) {
 }
 
 /// Lays out the two-part range check of a wide input `v = 2^bits·q + r`: a row holding `v` in
-/// `acc` (its home), the rescale row with `q` looked up in the input table, and `r`'s row
-/// looked up in the remainder table; the rescale gate ties the three together.
-pub fn layout_split_input(b: &mut PlanBuilder, wire: Wire, bits: u32, tag: u64, rem_tag: u64) {
+/// `acc` (its home), the rescale row with `q` looked up in the input table, and `r`'s rows,
+/// chunk by chunk from the top down as in [`layout`]; the rescale gates tie them together.
+pub fn layout_split_input(b: &mut PlanBuilder, wire: Wire, bits: u32, tag: u64, rem: &[(u64, u32)]) {
+    assert_eq!(rem.iter().map(|r| r.1).sum::<u32>(), bits, "remainder chunks must cover the split");
     let v = b.value(wire);
-    let q = v.div_euclid(1i128 << bits);
-    let r = v - (q << bits);
     b.push(Sel::None, 0, 0, Cell::free(0), Cell::free(v));
     b.set_home_acc(wire);
+    let q = v.div_euclid(1i128 << bits);
     b.push(Sel::Rescale, 1i128 << bits, tag, Cell::free(q), Cell::free(q));
-    b.push(Sel::None, 0, rem_tag, Cell::free(r), Cell::free(r));
+    remainder_rows(b, v - (q << bits), rem);
+}
+
+/// The rows checking a remainder `rest` in the chunks `rem` (`(table tag, bits)`, top down):
+/// each higher chunk splits what is left with the rescale gate, the lowest is looked up.
+fn remainder_rows(b: &mut PlanBuilder, mut rest: i128, rem: &[(u64, u32)]) {
+    let bits: Vec<u32> = rem.iter().map(|r| r.1).collect();
+    let parts = split_value(rest, &bits);
+    let mut below: u32 = bits.iter().sum();
+    for (i, (&(rem_tag, b_i), &part)) in rem.iter().zip(&parts).enumerate() {
+        below -= b_i;
+        if i + 1 < rem.len() {
+            // R = 2^below·part + (what is left below), stated by the gate on the part's row
+            b.push(Sel::None, 0, 0, Cell::free(0), Cell::free(rest));
+            b.push(Sel::Rescale, 1i128 << below, rem_tag, Cell::free(part), Cell::free(part));
+            rest -= part << below;
+        } else {
+            b.push(Sel::None, 0, rem_tag, Cell::free(part), Cell::free(part));
+        }
+    }
 }
 
 /// Lays out `out = f(floor(input / 2^shift))`. With `fused`, the previous row's `acc` already
@@ -84,30 +103,34 @@ pub fn layout(b: &mut PlanBuilder, out: Wire, input: Wire, shift: u32, kind: Tab
         b.push(Sel::None, 0, 0, Cell::free(0), Cell::copy(input, v));
     }
     let q = v.div_euclid(1i128 << shift);
-    let mut rest = v - (q << shift);
     let f = i64::try_from(q).map(|q| kind.apply(q) as i128).unwrap_or(0);
     b.push(Sel::Rescale, 1i128 << shift, tag, Cell::free(f), Cell::free(q));
     b.set_home_x(out);
-    let bits: Vec<u32> = rem.iter().map(|r| r.1).collect();
-    let parts = split_value(rest, &bits);
-    let mut below: u32 = bits.iter().sum();
-    for (i, (&(rem_tag, b_i), &part)) in rem.iter().zip(&parts).enumerate() {
-        below -= b_i;
-        if i + 1 < rem.len() {
-            // R = 2^below·part + (what is left below), stated by the gate on the part's row
-            b.push(Sel::None, 0, 0, Cell::free(0), Cell::free(rest));
-            b.push(Sel::Rescale, 1i128 << below, rem_tag, Cell::free(part), Cell::free(part));
-            rest -= part << below;
-        } else {
-            b.push(Sel::None, 0, rem_tag, Cell::free(part), Cell::free(part));
-        }
-    }
+    remainder_rows(b, v - (q << shift), rem);
 }
 
 #[cfg(test)]
 mod tests {
     use crate::circuit::mock::tests::*;
     use crate::circuit::plan::Sel;
+
+    #[test]
+    fn split_inputs_are_bound_to_their_parts() {
+        use crate::circuit::mock::tests::split_input_program;
+        let (program, witness) = split_input_program(&[17, -20, 31, -32]);
+        mock_single(&program, &witness).expect("satisfied");
+        // another input value under the same parts breaks the rescale gate
+        let home = |row: &crate::circuit::plan::Row| row.sel == Sel::None && row.tag == 0 && row.acc.value == 17;
+        let err = tamper_acc(&program, &witness, home).unwrap_err();
+        assert!(err.contains("rescale"), "{err}");
+        // a high part moved into the low part leaves the remainder table
+        let err = shift_quotient(&program, &witness).unwrap_err();
+        assert!(err.contains("lookup"), "{err}");
+        // a value beyond the parts' range is refused when the witness is made
+        let p = split_input_program(&[1]).0;
+        let e = crate::quantize::eval::evaluate(&p, &[vec![32]], true).unwrap_err();
+        assert!(e.to_string().contains("in"), "{e}");
+    }
 
     #[test]
     fn honest_rescale_and_relu_pass() {

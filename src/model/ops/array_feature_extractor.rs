@@ -80,3 +80,37 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
         _ => Err(ctx.err("both operands are constant")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    #[test]
+    fn constant_indices_select_and_a_computed_index_looks_up_constants() {
+        let l = run(
+            super::lower,
+            "ArrayFeatureExtractor",
+            vec![var("x", &[2, 3]), konst(&[2], &[2.0, 0.0])],
+            &[2, 2],
+        )
+        .unwrap();
+        assert_eq!(selected(&l), vec![2, 0, 5, 3]);
+        let l = run(
+            super::lower,
+            "ArrayFeatureExtractor",
+            vec![konst(&[3], &[4.0, 5.0, 6.0]), var("i", &[1])],
+            &[1],
+        )
+        .unwrap();
+        assert_eq!(eval_lowered(&l, &[("i", vec![2.0])]), vec![6.0]);
+        assert_eq!(eval_lowered(&l, &[("i", vec![0.0])]), vec![4.0]);
+        let e = run(
+            super::lower,
+            "ArrayFeatureExtractor",
+            vec![var("x", &[1, 3]), konst(&[1], &[3.0])],
+            &[1, 1],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("index 3 is out of range"), "{e}");
+    }
+}

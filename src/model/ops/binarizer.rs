@@ -19,3 +19,18 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
         .collect();
     Ok(Lowered::Op(Op::Threshold { checks }, vec![x]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    #[test]
+    fn above_the_threshold_is_one() {
+        let mut n = ctx_with("Binarizer", vec![var("x", &[3])], &[3]);
+        n.float("threshold", 1.0);
+        assert_eq!(
+            eval_lowered(&n.run(super::lower).unwrap(), &[("x", vec![0.5, 1.0, 1.5])]),
+            vec![0.0, 0.0, 1.0]
+        );
+    }
+}

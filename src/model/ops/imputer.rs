@@ -64,3 +64,21 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     );
     Ok(c.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    #[test]
+    fn a_numeric_replaced_value_is_imputed_and_nan_is_the_identity() {
+        let mut n = ctx_with("Imputer", vec![var("x", &[1, 2])], &[1, 2]);
+        n.floats("imputed_value_floats", &[5.0, 7.0]);
+        n.float("replaced_value_float", -1.0);
+        let l = n.run(super::lower).unwrap();
+        assert_eq!(eval_lowered(&l, &[("x", vec![-1.0, 2.0])]), vec![5.0, 2.0]);
+        assert_eq!(eval_lowered(&l, &[("x", vec![3.0, -1.0])]), vec![3.0, 7.0]);
+        let mut n = ctx_with("Imputer", vec![var("x", &[1, 2])], &[1, 2]);
+        n.floats("imputed_value_floats", &[5.0]);
+        assert_eq!(graph_ops(&n.run(super::lower).unwrap()), vec!["View"]);
+    }
+}

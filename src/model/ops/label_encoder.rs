@@ -67,3 +67,21 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     );
     Ok(c.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    #[test]
+    fn keys_map_to_values_and_others_to_the_default() {
+        let mut n = ctx_with("LabelEncoder", vec![var("x", &[3])], &[3]);
+        n.ints("keys_int64s", &[1, 2]);
+        n.ints("values_int64s", &[10, 20]);
+        n.int("default_int64", -1);
+        let l = n.run(super::lower).unwrap();
+        assert_eq!(eval_lowered(&l, &[("x", vec![2.0, 1.0, 5.0])]), vec![20.0, 10.0, -1.0]);
+        n.strings("keys_strings", &["a", "b"]);
+        let e = n.run(super::lower).unwrap_err().to_string();
+        assert!(e.contains("string categories (`keys_strings`)"), "{e}");
+    }
+}

@@ -62,3 +62,50 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     }
     Ok(c.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    fn node(coef: &[f32], intercepts: &[f32], labels: &[i64], post: &str, classes: usize) -> TestNode {
+        let mut n = ctx_with("LinearClassifier", vec![var("x", &[1, 2])], &[1]);
+        n.outputs(&[&[1], &[1, classes]]);
+        n.floats("coefficients", coef);
+        n.floats("intercepts", intercepts);
+        n.ints("classlabels_ints", labels);
+        n.string("post_transform", post);
+        n
+    }
+
+    #[test]
+    fn one_score_column_is_widened_as_onnxruntime_does() {
+        // s = x0 − 2·x1 + 0.5; label by its sign; scores [1 − s, s] whatever the transform
+        let l = node(&[1.0, -2.0], &[0.5], &[3, 5], "LOGISTIC", 2).run(super::lower).unwrap();
+        let env = eval_all(&l, &[("x", vec![1.0, 1.0])]);
+        assert_eq!(env["y"], vec![3.0]);
+        assert_eq!(env["y1"], vec![1.5, -0.5]);
+        let env = eval_all(&l, &[("x", vec![2.0, 0.0])]);
+        assert_eq!(env["y"], vec![5.0]);
+    }
+
+    #[test]
+    fn two_rows_take_the_argmax_and_the_logistic_per_score() {
+        // scikit-learn's binary LogisticRegression: rows −w and w
+        let l = node(&[-1.0, 0.5, 1.0, -0.5], &[-0.25, 0.25], &[0, 1], "LOGISTIC", 2)
+            .run(super::lower)
+            .unwrap();
+        let env = eval_all(&l, &[("x", vec![1.0, 0.0])]);
+        assert_eq!(env["y"], vec![1.0]);
+        let s: f64 = 1.25;
+        assert!((env["y1"][1] - 1.0 / (1.0 + (-s).exp())).abs() < 1e-6);
+        assert!((env["y1"][0] - 1.0 / (1.0 + s.exp())).abs() < 1e-6);
+    }
+
+    #[test]
+    fn mismatched_coefficients_are_named() {
+        let e = node(&[1.0, 2.0, 3.0], &[0.0, 1.0], &[0, 1], "NONE", 2)
+            .run(super::lower)
+            .unwrap_err();
+        assert!(e.to_string().contains("`coefficients` has 3 values"), "{e}");
+    }
+}

@@ -37,7 +37,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     let bias = intercepts.iter().map(|&b| b as f32).collect();
     let s = c.add(Op::Linear { exact: false, rows, bias }, vec![x], vec![1, t]);
     let y = if t == 1 { s } else { classify::transform(&mut c, &s, t, post) };
-    let (name, shape) = classify::output(ctx, 0).ok_or_else(|| ctx.err("its output is unnamed"))?;
+    let (name, shape) = classify::output(ctx, 0).unwrap_or_else(|| (ctx.output.to_string(), ctx.out_shape.clone()));
     classify::write(&mut c, &y, &name, &shape);
     Ok(c.finish())
 }

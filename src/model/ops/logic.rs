@@ -71,3 +71,30 @@ pub fn lower(ctx: &LowerCtx, op: Logic) -> Result<Lowered, ModelError> {
     }
     Ok(c.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    #[test]
+    fn truth_tables_with_variables_and_constants() {
+        let cases: [(super::super::LowerFn, &str, [f64; 4]); 3] = [
+            (super::super::and::lower, "And", [0.0, 0.0, 0.0, 1.0]),
+            (super::super::or::lower, "Or", [0.0, 1.0, 1.0, 1.0]),
+            (super::super::xor::lower, "Xor", [0.0, 1.0, 1.0, 0.0]),
+        ];
+        for (f, op, want) in cases {
+            let l = run(f, op, vec![var("a", &[4]), var("b", &[4])], &[4]).unwrap();
+            assert_eq!(
+                eval_lowered(&l, &[("a", vec![0.0, 0.0, 1.0, 1.0]), ("b", vec![0.0, 1.0, 0.0, 1.0])]),
+                want,
+                "{op}"
+            );
+            // b constant
+            let l = run(f, op, vec![var("a", &[4]), konst(&[4], &[0.0, 1.0, 0.0, 1.0])], &[4]).unwrap();
+            assert_eq!(eval_lowered(&l, &[("a", vec![0.0, 0.0, 1.0, 1.0])]), want, "{op} with a constant");
+        }
+        let l = run(super::super::not::lower, "Not", vec![var("a", &[2])], &[2]).unwrap();
+        assert_eq!(eval_lowered(&l, &[("a", vec![0.0, 1.0])]), vec![1.0, 0.0]);
+    }
+}

@@ -611,6 +611,22 @@ pub(crate) mod test_util {
                 ..Default::default()
             });
         }
+        /// Sets a float list attribute.
+        pub fn floats(&mut self, name: &str, v: &[f32]) {
+            self.set(tract_onnx::pb::AttributeProto {
+                name: name.into(),
+                floats: v.to_vec(),
+                ..Default::default()
+            });
+        }
+        /// Sets a string list attribute.
+        pub fn strings(&mut self, name: &str, v: &[&str]) {
+            self.set(tract_onnx::pb::AttributeProto {
+                name: name.into(),
+                strings: v.iter().map(|s| s.as_bytes().to_vec()).collect(),
+                ..Default::default()
+            });
+        }
         /// Sets a string attribute.
         pub fn string(&mut self, name: &str, v: &str) {
             self.set(tract_onnx::pb::AttributeProto {
@@ -715,6 +731,24 @@ pub(crate) mod test_util {
             last = y;
         }
         last
+    }
+
+    /// Evaluates a lowering in floating point; returns every tensor it computes, by name
+    /// (outputs written with `Composite::add_output` under their own names, a single op's
+    /// output as `y`).
+    pub fn eval_all(l: &Lowered, inputs: &[(&str, Vec<f64>)]) -> std::collections::HashMap<String, Vec<f64>> {
+        let mut env: std::collections::HashMap<String, Vec<f64>> = inputs.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+        let nodes: Vec<(Op, Vec<String>, String)> = match l {
+            Lowered::Op(op, ins) => vec![(op.clone(), ins.clone(), "y".into())],
+            Lowered::Graph(g) => g.iter().map(|n| (n.op.clone(), n.inputs.clone(), n.output.clone())).collect(),
+            Lowered::Const(t) => return [("y".to_string(), t.data.iter().map(|&v| v as f64).collect())].into(),
+        };
+        for (op, ins, out) in nodes {
+            let x: Vec<&[f64]> = ins.iter().map(|n| env[n].as_slice()).collect();
+            let y = op.eval_float(&x);
+            env.insert(out, y);
+        }
+        env
     }
 
     /// The operand-0 indices of a single Select lowering.

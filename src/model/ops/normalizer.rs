@@ -47,3 +47,25 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     );
     Ok(c.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    #[test]
+    fn each_norm_divides_each_row() {
+        let x = vec![3.0, -4.0, 1.0, 2.0];
+        for (norm, want) in [
+            ("L1", [3.0 / 7.0, -4.0 / 7.0, 1.0 / 3.0, 2.0 / 3.0]),
+            ("L2", [0.6, -0.8, 1.0 / 5f64.sqrt(), 2.0 / 5f64.sqrt()]),
+            ("MAX", [1.0, -4.0 / 3.0, 0.5, 1.0]),
+        ] {
+            let mut n = ctx_with("Normalizer", vec![var("x", &[2, 2])], &[2, 2]);
+            n.string("norm", norm);
+            let got = eval_lowered(&n.run(super::lower).unwrap(), &[("x", x.clone())]);
+            for (g, w) in got.iter().zip(want) {
+                assert!((g - w).abs() < 1e-6, "{norm}: {got:?}");
+            }
+        }
+    }
+}

@@ -31,3 +31,23 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     let bias = (0..n).map(|i| (-at(&offset, i) * at(&scale, i)) as f32).collect();
     Ok(Lowered::Op(Op::Linear { exact: false, rows, bias }, vec![x]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    #[test]
+    fn offset_then_scale_per_feature_or_shared() {
+        let mut n = ctx_with("Scaler", vec![var("x", &[1, 3])], &[1, 3]);
+        n.floats("offset", &[1.0, 2.0, 3.0]);
+        n.floats("scale", &[0.5]);
+        let l = n.run(super::lower).unwrap();
+        assert_eq!(eval_lowered(&l, &[("x", vec![3.0, 2.0, 1.0])]), vec![1.0, 0.0, -1.0]);
+        n.floats("scale", &[0.5, 0.25]);
+        assert!(n
+            .run(super::lower)
+            .unwrap_err()
+            .to_string()
+            .contains("`scale` has 2 values for 3 features"));
+    }
+}

@@ -234,6 +234,12 @@ pub fn parse(ctx: &LowerCtx, prefix: &str, features: usize, outputs: usize) -> R
             stack.push(no);
         }
     }
+    if let Some(i) = seen.iter().position(|s| !s) {
+        return Err(ctx.err(format!(
+            "node {} of tree {} is not reachable from the tree's root: the trees are not trees",
+            node_ids[i], tree_ids[i]
+        )));
+    }
     Ok(Forest { nodes, roots: root_list })
 }
 

@@ -75,3 +75,109 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     }
     Ok(c.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    /// One stump on feature 0 at 0.5 (≤: leaf weight `lo`, else `hi`), weights for class 0.
+    fn stump(lo: f32, hi: f32, post: &str, base: &[f32]) -> TestNode {
+        let mut n = ctx_with("TreeEnsembleClassifier", vec![var("x", &[1, 1])], &[1]);
+        n.outputs(&[&[1], &[1, 2]]);
+        n.ints("nodes_treeids", &[0, 0, 0]);
+        n.ints("nodes_nodeids", &[0, 1, 2]);
+        n.ints("nodes_featureids", &[0, 0, 0]);
+        n.strings("nodes_modes", &["BRANCH_LEQ", "LEAF", "LEAF"]);
+        n.floats("nodes_values", &[0.5, 0.0, 0.0]);
+        n.ints("nodes_truenodeids", &[1, 0, 0]);
+        n.ints("nodes_falsenodeids", &[2, 0, 0]);
+        n.ints("class_treeids", &[0, 0]);
+        n.ints("class_nodeids", &[1, 2]);
+        n.ints("class_ids", &[0, 0]);
+        n.floats("class_weights", &[lo, hi]);
+        n.ints("classlabels_int64s", &[0, 1]);
+        n.string("post_transform", post);
+        if !base.is_empty() {
+            n.floats("base_values", base);
+        }
+        n
+    }
+
+    fn outputs(n: &TestNode, x: f64) -> (Vec<f64>, Vec<f64>) {
+        let l = n.run(super::lower).unwrap();
+        let env = eval_all(&l, &[("x", vec![x])]);
+        (env["y"].clone(), env["y1"].clone())
+    }
+
+    fn sigmoid(s: f64) -> f64 {
+        1.0 / (1.0 + (-s).exp())
+    }
+
+    #[test]
+    fn binary_scores_follow_onnxruntime() {
+        // mixed weights + LOGISTIC (XGBoost, LightGBM, GradientBoosting): label s > 0,
+        // probabilities [σ(−s), σ(s)]
+        let n = stump(-0.8, 0.6, "LOGISTIC", &[0.1]);
+        for (x, s) in [(0.0, -0.7), (1.0, 0.7)] {
+            let (label, p) = outputs(&n, x);
+            assert_eq!(label, vec![if s > 0.0 { 1.0 } else { 0.0 }]);
+            assert!((p[0] - sigmoid(-s)).abs() < 1e-6 && (p[1] - sigmoid(s)).abs() < 1e-6, "{p:?}");
+        }
+        // non-negative weights, NONE (random forests): label s > 0.5, probabilities [1 − s, s]
+        let n = stump(0.3, 0.7, "NONE", &[]);
+        let (label, p) = outputs(&n, 0.0);
+        assert_eq!(label, vec![0.0]);
+        assert!((p[0] - 0.7).abs() < 1e-6 && (p[1] - 0.3).abs() < 1e-6, "{p:?}");
+        let (label, _) = outputs(&n, 1.0);
+        assert_eq!(label, vec![1.0]);
+        // mixed weights, NONE: [−s, s]
+        let n = stump(-0.5, 0.5, "NONE", &[]);
+        let (_, p) = outputs(&n, 1.0);
+        assert_eq!(p, vec![-0.5, 0.5]);
+    }
+
+    #[test]
+    fn unsupported_forms_name_the_attribute() {
+        let mut n = stump(0.3, 0.7, "NONE", &[]);
+        n.ints("class_ids", &[0, 1]);
+        let e = n.run(super::lower).unwrap_err().to_string();
+        assert!(e.contains("`class_ids` 0 and 1"), "{e}");
+        let mut n = stump(0.3, 0.7, "PROBIT", &[]);
+        n.string("post_transform", "PROBIT");
+        let e = n.run(super::lower).unwrap_err().to_string();
+        assert!(e.contains("`post_transform` PROBIT is not supported"), "{e}");
+        let mut n = stump(0.3, 0.7, "NONE", &[]);
+        n.strings("classlabels_strings", &["good", "bad"]);
+        let e = n.run(super::lower).unwrap_err().to_string();
+        assert!(e.contains("`classlabels_strings`"), "{e}");
+    }
+
+    #[test]
+    fn several_classes_take_the_label_of_the_largest_score() {
+        let mut n = ctx_with("TreeEnsembleClassifier", vec![var("x", &[1, 1])], &[1]);
+        n.outputs(&[&[1], &[1, 3]]);
+        n.ints("nodes_treeids", &[0, 0, 0]);
+        n.ints("nodes_nodeids", &[0, 1, 2]);
+        n.ints("nodes_featureids", &[0, 0, 0]);
+        n.strings("nodes_modes", &["BRANCH_LT", "LEAF", "LEAF"]);
+        n.floats("nodes_values", &[0.5, 0.0, 0.0]);
+        n.ints("nodes_truenodeids", &[1, 0, 0]);
+        n.ints("nodes_falsenodeids", &[2, 0, 0]);
+        n.ints("class_treeids", &[0, 0, 0, 0]);
+        n.ints("class_nodeids", &[1, 1, 2, 2]);
+        n.ints("class_ids", &[0, 2, 1, 2]);
+        n.floats("class_weights", &[2.0, 1.0, 3.0, 0.5]);
+        n.ints("classlabels_int64s", &[7, 8, 9]);
+        n.string("post_transform", "SOFTMAX");
+        let l = n.run(super::lower).unwrap();
+        let env = eval_all(&l, &[("x", vec![0.0])]);
+        assert_eq!(env["y"], vec![7.0]);
+        let e = [2f64.exp(), 1.0, 1f64.exp()];
+        let sum: f64 = e.iter().sum();
+        for (p, q) in env["y1"].iter().zip(e) {
+            assert!((p - q / sum).abs() < 1e-6, "{:?}", env["y1"]);
+        }
+        let env = eval_all(&l, &[("x", vec![1.0])]);
+        assert_eq!(env["y"], vec![8.0]);
+    }
+}
