@@ -107,6 +107,13 @@ fn demo_command_runs_and_reports_json() {
     assert!(v["relative_error"].as_f64().unwrap() < 0.01);
     assert_eq!(v["insecure_dev_srs"], true);
     assert!(String::from_utf8_lossy(&o.stderr).contains("INSECURE"));
+    // the gradient-boosted model beside the MLP, against onnxruntime (scripts/test fills .venv)
+    let t = &v["trees"];
+    assert_eq!(t["verified"], true, "{v}");
+    assert!(t["k"].as_u64().unwrap() <= 12);
+    assert_eq!(t["label"], t["reference_label"]);
+    assert!((t["p_default"].as_f64().unwrap() - t["reference_p_default"].as_f64().unwrap()).abs() < 0.01);
+    assert!(t["reference"].as_str().unwrap().starts_with("onnxruntime"));
 }
 
 #[test]

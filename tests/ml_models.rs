@@ -398,3 +398,50 @@ fn string_labels_are_refused_naming_the_attribute() {
     ]);
     common::assert_fails(&run, &["TreeEnsembleClassifier", "`classlabels_strings`"]);
 }
+
+/// The gradient-boosted credit model as the attested CreditGate takes it: the probability of
+/// repayment as the score, the features hashed, the account bound: `[score, inputHash,
+/// account]`, verified in revm.
+#[test]
+fn a_selected_probability_is_the_gate_score() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let build = tmp.path().join("build");
+    let (b, m, d) = (
+        build.to_str().unwrap(),
+        root.join("models/credit_gbdt.onnx"),
+        root.join("models/credit_gbdt.input.json"),
+    );
+    let o = common::zkinfer(&[
+        "--json",
+        "compile",
+        m.to_str().unwrap(),
+        "--data",
+        d.to_str().unwrap(),
+        "-o",
+        b,
+        "--input",
+        "hashed",
+        "--bind",
+        "account",
+        "--select-output",
+        "probabilities[0]",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let settings = Settings::read(&BuildDir(build.clone())).unwrap();
+    assert_eq!(settings.num_instances, 3, "[score, inputHash, account]");
+    // a name or element the model does not have is refused, naming it
+    for (spec, needle) in [("probs[0]", "no output `probs`"), ("probabilities[2]", "has 2 elements")] {
+        let o = common::zkinfer(&[
+            "compile",
+            m.to_str().unwrap(),
+            "--data",
+            d.to_str().unwrap(),
+            "-o",
+            b,
+            "--select-output",
+            spec,
+        ]);
+        common::assert_fails(&o, &["--select-output", needle]);
+    }
+}

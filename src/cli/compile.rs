@@ -63,6 +63,11 @@ pub struct Args {
     /// compared by their arg-max.
     #[arg(long, value_name = "T")]
     pub decision_threshold: Option<f64>,
+    /// Prove only these model outputs, in this order: a whole output (`label`) or one element
+    /// of it (`probabilities[1]`, an exported classifier's probability of the positive class:
+    /// the score a CreditGate reads). Repeat for several; default: every output.
+    #[arg(long = "select-output", value_name = "NAME[I]")]
+    pub select_output: Vec<String>,
 }
 
 /// Runs `compile`.
@@ -109,6 +114,7 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
         bound: a.bind.clone(),
         max_k: a.max_k,
         decision_threshold: a.decision_threshold,
+        outputs: a.select_output.clone(),
     };
     let report = compile(
         &CompileOptions {

@@ -72,12 +72,42 @@ impl Render for DemoReport {
             ));
             rows.push(("  refused".into(), format!("{} (nothing sent)", c.made_up.refused)));
         }
+        if let Some(t) = &self.trees {
+            rows.push((String::new(), format!("the gradient-boosted credit model: {}", t.model)));
+            rows.push(("  k / rows".into(), format!("{} / {}", t.k, t.rows)));
+            rows.push((
+                "  compile / setup / prove / verify".into(),
+                format!(
+                    "{} / {} / {} / {}",
+                    secs(t.compile_seconds),
+                    secs(t.setup_seconds),
+                    secs(t.prove_seconds),
+                    secs(t.verify_seconds)
+                ),
+            ));
+            rows.push(("  proof size".into(), format!("{} bytes", t.proof_bytes)));
+            rows.push((
+                "  applicant (proven)".into(),
+                format!("label {}, P(default) {:.4}", t.label, t.p_default),
+            ));
+            rows.push((
+                format!("  applicant ({})", t.reference),
+                format!("label {}, P(default) {:.4}", t.reference_label, t.reference_p_default),
+            ));
+            rows.push(("  verified".into(), if t.verified { "yes".into() } else { "NO".into() }));
+            if let Some(g) = &t.gas {
+                rows.extend(g.rows().into_iter().map(|(l, v)| (format!("  {l}"), v)));
+            }
+        }
         rows
     }
     fn warnings(&self) -> Vec<String> {
         let mut w = vec![self.warning.clone()];
         if let Some(s) = &self.evm_skipped {
             w.push(format!("skipped the Solidity verifier and gas report: {s}"));
+        }
+        if let Some(s) = &self.trees_skipped {
+            w.push(format!("skipped the gradient-boosted model: {s}"));
         }
         w
     }

@@ -67,6 +67,14 @@ pub enum ModelError {
         /// What is not supported.
         reason: String,
     },
+    /// An output selection (`compile --select-output`) names no output or element of the model.
+    #[error("--select-output {spec}: {reason}")]
+    Output {
+        /// The selection as given.
+        spec: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A model input cannot be given a concrete shape.
     #[error("model input `{name}`: {reason}")]
     Input {

@@ -18,6 +18,11 @@ pub struct LoadedModel {
     /// Raw bytes' SHA-256 (hex).
     pub sha256: String,
     runner: Runner,
+    /// The model's own outputs (names), in order.
+    model_outputs: Vec<String>,
+    /// For each output of `graph`: which model output it is, and which element of it (see
+    /// [`LoadedModel::select_outputs`]).
+    selected: Vec<(usize, Option<usize>)>,
 }
 
 /// What runs the float model: tract, or onnxruntime for models with `ai.onnx.ml` operators.
@@ -270,6 +275,8 @@ impl LoadedModel {
                 None => return Err(malformed(format!("output `{}` is not produced by any node", o.name))),
             }
         }
+        let model_outputs: Vec<String> = outputs.iter().map(|(n, _)| n.clone()).collect();
+        let selected = (0..outputs.len()).map(|i| (i, None)).collect();
         let graph = Graph { inputs, outputs, nodes };
         let sha256 = hex::encode(sha2::Sha256::digest(bytes));
         if ml {
@@ -280,6 +287,8 @@ impl LoadedModel {
                     bytes: Arc::new(bytes.to_vec()),
                     version: std::sync::OnceLock::new(),
                 },
+                model_outputs,
+                selected,
             });
         }
 
@@ -292,7 +301,89 @@ impl LoadedModel {
             graph,
             sha256,
             runner: Runner::Tract(runnable),
+            model_outputs,
+            selected,
         })
+    }
+
+    /// Keeps only the named outputs, each whole (`probabilities`) or one element of it
+    /// (`probabilities[1]`: an exported classifier's probability of the positive class, the
+    /// score a gate reads), in the order given. An empty list keeps every output.
+    pub fn select_outputs(&mut self, specs: &[String]) -> Result<(), ModelError> {
+        if specs.is_empty() {
+            return Ok(());
+        }
+        let bad = |spec: &str, why: String| ModelError::Output {
+            spec: spec.to_string(),
+            reason: why,
+        };
+        let names: Vec<String> = self.model_outputs.clone();
+        let mut outputs = Vec::new();
+        let mut selected = Vec::new();
+        for spec in specs {
+            let (name, element) = match spec.strip_suffix(']').and_then(|s| s.split_once('[')) {
+                Some((n, i)) => (
+                    n,
+                    Some(
+                        i.parse::<usize>()
+                            .map_err(|_| bad(spec, format!("`{i}` is not an element index")))?,
+                    ),
+                ),
+                None => (spec.as_str(), None),
+            };
+            let Some(k) = names.iter().position(|n| n == name) else {
+                return Err(bad(
+                    spec,
+                    format!("the model has no output `{name}` (its outputs: {})", names.join(", ")),
+                ));
+            };
+            let shape = self
+                .graph
+                .outputs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| s.clone())
+                .unwrap_or_default();
+            match element {
+                None => outputs.push((name.to_string(), shape)),
+                Some(i) => {
+                    let len: usize = shape.iter().product();
+                    if i >= len {
+                        return Err(bad(spec, format!("output `{name}` has {len} elements")));
+                    }
+                    let out = spec.to_string();
+                    self.graph.nodes.push(super::graph::Node {
+                        name: out.clone(),
+                        op_type: "select_outputs".into(),
+                        op: super::graph::Op::Select {
+                            sources: vec![super::graph::Source::Wire { operand: 0, index: i }],
+                        },
+                        inputs: vec![name.to_string()],
+                        output: out.clone(),
+                        shape: vec![1],
+                    });
+                    outputs.push((out, vec![1]));
+                }
+            }
+            if outputs[..outputs.len() - 1].iter().any(|(n, _)| *n == outputs[outputs.len() - 1].0) {
+                return Err(bad(spec, "is selected twice".into()));
+            }
+            selected.push((k, element));
+        }
+        self.graph.outputs = outputs;
+        self.selected = selected;
+        Ok(())
+    }
+
+    /// The selected outputs of the model's own outputs.
+    fn select(&self, all: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
+        self.selected
+            .iter()
+            .map(|&(k, e)| match e {
+                None => all.get(k).cloned().unwrap_or_default(),
+                Some(i) => all.get(k).and_then(|v| v.get(i)).map(|v| vec![*v]).unwrap_or_default(),
+            })
+            .collect()
     }
 
     /// What computes the float reference outputs: `tract`, or `onnxruntime <version>` for
@@ -313,9 +404,9 @@ impl LoadedModel {
             self.check_sample(s)?;
         }
         let inputs: Vec<(String, Vec<usize>)> = self.graph.inputs.iter().map(|i| (i.name.clone(), i.shape.clone())).collect();
-        let names: Vec<String> = self.graph.outputs.iter().map(|(n, _)| n.clone()).collect();
-        let (v, outs) = super::reference::run(bytes, &inputs, &names, samples)?;
+        let (v, outs) = super::reference::run(bytes, &inputs, &self.model_outputs, samples)?;
         let _ = version.set(v);
+        let outs: Vec<Vec<Vec<f64>>> = outs.into_iter().map(|o| self.select(o)).collect();
         for o in &outs {
             for ((name, shape), values) in self.graph.outputs.iter().zip(o) {
                 let n: usize = shape.iter().product();
@@ -363,13 +454,15 @@ impl LoadedModel {
             tv.push(Tensor_::from(t).into_tvalue());
         }
         let out = runnable.run(tv).map_err(|e| ModelError::Tract(tract_msg(&e)))?;
-        out.iter()
+        let all = out
+            .iter()
             .map(|t| {
                 let t = t.cast_to::<f32>().map_err(|e| ModelError::Tract(tract_msg(&e)))?;
                 let v = t.to_plain_array_view::<f32>().map_err(|e| ModelError::Tract(tract_msg(&e)))?;
                 Ok(v.iter().map(|&v| v as f64).collect())
             })
-            .collect()
+            .collect::<Result<Vec<Vec<f64>>, ModelError>>()?;
+        Ok(self.select(all))
     }
 }
 

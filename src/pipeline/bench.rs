@@ -84,6 +84,22 @@ pub fn bench_one(model: &Path, input: &Path, work: &Path, runs: usize, progress:
     };
     let c = compile(&opts, progress)?;
     let dir = BuildDir(work.to_path_buf());
+    // calibrated on every sample of the file, proved on the first
+    let settings = super::Settings::read(&dir)?;
+    let program = super::settings::read_program(&dir, &settings)?;
+    let sizes: Vec<usize> = program.inputs.iter().map(|i| i.wires.len()).collect();
+    let data = crate::model::InputData::from_file(input)?;
+    let samples = data.samples(&sizes, &input.display().to_string())?;
+    let first = work.join("sample0.json");
+    let input = if samples.len() > 1 {
+        let one = crate::model::InputData {
+            inputs: samples[0].clone(),
+        };
+        crate::proof::artifact::write_atomic(&first, one.to_json().as_bytes())?;
+        first.as_path()
+    } else {
+        input
+    };
     // generate the SRS outside the measured setup
     crate::proof::srs::dev(c.k)?;
     let s = setup(&dir, &SrsSource::Dev, progress)?;

@@ -81,7 +81,8 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
     let data = opts.data.iter().map(|p| InputData::from_file(p)).collect::<Result<Vec<_>, _>>()?;
     let hints: Vec<usize> = data[0].inputs.iter().map(|l| l.len()).collect();
     let (model, _) = step(progress, "loading model", || LoadedModel::load(&opts.model, Some(&hints)));
-    let model = model?;
+    let mut model = model?;
+    model.select_outputs(&opts.calibration.outputs)?;
     let sizes: Vec<usize> = model.graph.inputs.iter().map(|i| i.len()).collect();
     let mut samples = Vec::new();
     for (d, p) in data.iter().zip(&opts.data) {

@@ -27,6 +27,52 @@ pub const CREDIT_INPUT: &str = include_str!("../../models/credit_mlp.input.json"
 /// Features the borrower makes up to score higher: a valid proof, on data nobody attested.
 pub const MADE_UP_INPUT: &str = include_str!("../../models/credit_mlp.madeup.json");
 
+/// The gradient-boosted credit model (XGBoost, exported with onnxmltools by
+/// `scripts/ml_models.py`): its calibration samples and one applicant.
+pub const TREES_MODEL: &[u8] = include_bytes!("../../models/credit_gbdt.onnx");
+/// Its calibration samples (32 held-out applicants).
+pub const TREES_SAMPLES: &str = include_str!("../../models/credit_gbdt.input.json");
+/// The applicant the demo proves for.
+pub const TREES_APPLICANT: &str = include_str!("../../models/credit_gbdt.applicant.json");
+
+/// The demo's second model: gradient-boosted trees, the model credit teams ship.
+#[derive(Clone, Debug, Serialize)]
+pub struct DemoTrees {
+    /// Model description.
+    pub model: String,
+    /// Circuit size.
+    pub k: u32,
+    /// Rows used.
+    pub rows: usize,
+    /// Scale exponent of the weights and activations (inputs compared by splits are finer).
+    pub input_scale: u32,
+    /// Seconds: compile (import + calibration against the reference).
+    pub compile_seconds: f64,
+    /// Seconds: SRS + key generation.
+    pub setup_seconds: f64,
+    /// Seconds: proving.
+    pub prove_seconds: f64,
+    /// Seconds: verification.
+    pub verify_seconds: f64,
+    /// Proof size.
+    pub proof_bytes: usize,
+    /// The proven label (1: default predicted).
+    pub label: f64,
+    /// The proven probability of default.
+    pub p_default: f64,
+    /// The reference runtime's label and probability of default on the same applicant.
+    pub reference_label: f64,
+    /// See `reference_label`.
+    pub reference_p_default: f64,
+    /// What computed the reference (onnxruntime and its version).
+    pub reference: String,
+    /// Whether the proof verified.
+    pub verified: bool,
+    /// The generated Solidity verifier run on the proof in revm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gas: Option<GasReport>,
+}
+
 /// What the demo did.
 #[derive(Clone, Debug, Serialize)]
 pub struct DemoReport {
@@ -78,6 +124,12 @@ pub struct DemoReport {
     /// The on-chain half (with `--rpc-url`): deployment and the borrower's submission.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chain: Option<DemoChain>,
+    /// The gradient-boosted credit model, proved beside the MLP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trees: Option<DemoTrees>,
+    /// Why the trees part was skipped, when it was (no onnxruntime for the reference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trees_skipped: Option<String>,
 }
 
 /// The demo's on-chain half.
@@ -183,6 +235,14 @@ pub fn demo(out: &Path, rpc_url: Option<&str>, progress: &dyn Progress) -> Resul
     let data = InputData::parse(CREDIT_INPUT, "credit_mlp.input.json")?;
     let float_score = loaded.run_float(&data.inputs)?[0][0];
     let score = p.outputs[0].values[0];
+    let (trees, trees_skipped) = match trees(&out.join("gbdt"), evm_skipped.is_none(), progress) {
+        Ok(t) => (Some(t), None),
+        Err(Error::Model(e @ crate::model::ModelError::Reference(_)))
+        | Err(Error::Quantize(crate::quantize::QuantizeError::Model(e @ crate::model::ModelError::Reference(_)))) => {
+            (None, Some(format!("{e}; `bash scripts/demo` installs onnxruntime into .venv")))
+        }
+        Err(e) => return Err(e),
+    };
     Ok(DemoReport {
         build_dir: out.display().to_string(),
         model: "credit_mlp (Gemm 10→32, Relu, Gemm 32→1)".into(),
@@ -206,6 +266,67 @@ pub fn demo(out: &Path, rpc_url: Option<&str>, progress: &dyn Progress) -> Resul
         evm_skipped,
         borrower: DEMO_BORROWER.into(),
         chain,
+        trees,
+        trees_skipped,
+    })
+}
+
+/// The gradient-boosted credit model: compile on its calibration samples (onnxruntime as the
+/// float reference), set up, prove one applicant, verify, and run the Solidity verifier in
+/// revm when `evm`.
+fn trees(out: &Path, evm: bool, progress: &dyn Progress) -> Result<DemoTrees, Error> {
+    let dir = BuildDir(out.to_path_buf());
+    std::fs::create_dir_all(out).map_err(|e| dir.err(format!("cannot create: {e}")))?;
+    let model = out.join("credit_gbdt.onnx");
+    let samples = out.join("credit_gbdt.input.json");
+    let applicant = out.join("credit_gbdt.applicant.json");
+    write_atomic(&model, TREES_MODEL)?;
+    write_atomic(&samples, TREES_SAMPLES.as_bytes())?;
+    write_atomic(&applicant, TREES_APPLICANT.as_bytes())?;
+    let opts = CompileOptions {
+        model,
+        data: vec![samples],
+        out: out.to_path_buf(),
+        like: None,
+        calibration: CalibrateOptions::default(),
+    };
+    let c = compile(&opts, progress)?;
+    let s = setup(&dir, &SrsSource::Dev, progress)?;
+    let proof = out.join("proof.json");
+    let p = prove_with(&dir, &applicant, &proof, &[], progress)?;
+    let v = verify(&dir, &proof, progress)?;
+    let gas = if evm {
+        Some(gas(&dir, &proof, &VerifierOptions::default(), progress)?)
+    } else {
+        None
+    };
+    let loaded = LoadedModel::from_bytes(TREES_MODEL, "credit_gbdt.onnx", None)?;
+    let data = InputData::parse(TREES_APPLICANT, "credit_gbdt.applicant.json")?;
+    let reference = loaded.run_float(&data.inputs)?;
+    let value = |name: &str, i: usize| {
+        p.outputs
+            .iter()
+            .find(|o| o.name == name)
+            .and_then(|o| o.values.get(i).copied())
+            .unwrap_or(f64::NAN)
+    };
+    Ok(DemoTrees {
+        model: "credit_gbdt (XGBoost, 30 trees of depth ≤ 4, exported with onnxmltools)".into(),
+        k: c.k,
+        rows: c.rows,
+        input_scale: c.input_scale,
+        compile_seconds: c.seconds,
+        setup_seconds: s.srs_seconds + s.keygen_seconds,
+        prove_seconds: p.prove_seconds,
+        verify_seconds: v.seconds,
+        proof_bytes: p.proof_bytes,
+        label: value("label", 0),
+        p_default: value("probabilities", 1),
+        reference_label: reference[0][0],
+        reference_p_default: reference[1][1],
+        reference: loaded.reference(),
+        verified: v.verified,
+        gas,
     })
 }
 

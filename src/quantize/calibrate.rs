@@ -40,6 +40,9 @@ pub struct CalibrateOptions {
     /// fidelity report counts samples whose quantized output falls on the other side of it.
     /// Outputs with several values are compared by their arg-max instead.
     pub decision_threshold: Option<f64>,
+    /// The model outputs the proof carries, whole (`probabilities`) or one element
+    /// (`probabilities[1]`); empty: every output (see [`LoadedModel::select_outputs`]).
+    pub outputs: Vec<String>,
 }
 
 impl Default for CalibrateOptions {
@@ -53,6 +56,7 @@ impl Default for CalibrateOptions {
             bound: Vec::new(),
             max_k: 20,
             decision_threshold: None,
+            outputs: Vec::new(),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! `ai.onnx.ml` `ArrayFeatureExtractor`: elements of the last axis of `X` picked by the
 //! indices `Y`. Constant indices of a computed `X` only rewire (a select); a computed index
-//! into constant data (scikit-learn's label lookup `classes_[argmax]`) is `Σ [y = k]·X[k]`.
+//! into constant data (scikit-learn's label lookup `classes_[argmax]`) is `Σ [y = k]·X[k]`, and
+//! a computed index into computed data `Σ [y = k]·x[k]` with one product per position (an
+//! index outside the axis selects nothing: 0).
 
 use super::{Composite, LowerCtx, Lowered, Operand};
 use crate::model::graph::{Check, Cmp, LinTerm, Op, Source};
@@ -76,7 +78,53 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
             );
             Ok(c.finish())
         }
-        (Operand::Var { .. }, Operand::Var { .. }) => Err(ctx.unsupported_form("computed indices into computed data")),
+        (Operand::Var { name: x, shape: xs }, Operand::Var { name: idx, shape: is }) => {
+            // out[r, j] = Σ_k [idx_j = k]·x[r, k]: one flag per (index, position), one product
+            // per (row, index, position), one sum per output
+            let last = xs.last().copied().unwrap_or(1);
+            let rows: usize = xs.iter().product::<usize>() / last.max(1);
+            let n: usize = is.iter().product();
+            if rows * n != total {
+                return Err(ctx.err(format!("{rows} rows × {n} indices do not fill the output shape {out:?}")));
+            }
+            ctx.check_terms(rows.saturating_mul(n).saturating_mul(last).saturating_mul(4))?;
+            let mut c = Composite::new(ctx);
+            let checks = (0..n)
+                .flat_map(|j| {
+                    (0..last).map(move |k| Check {
+                        index: j,
+                        threshold: k as f32,
+                        cmp: Cmp::Eq,
+                    })
+                })
+                .collect();
+            let flags = c.add(Op::Threshold { checks }, vec![idx.clone()], vec![n * last]);
+            let pairs: Vec<(usize, usize)> = (0..rows)
+                .flat_map(|r| (0..n).flat_map(move |j| (0..last).map(move |k| (r * last + k, j * last + k))))
+                .collect();
+            let p = c.add(Op::Product { pairs }, vec![x.clone(), flags], vec![rows * n * last]);
+            let sums = (0..rows * n)
+                .map(|o| {
+                    (0..last)
+                        .map(|k| LinTerm {
+                            operand: 0,
+                            index: o * last + k,
+                            coeff: 1.0,
+                        })
+                        .collect()
+                })
+                .collect();
+            c.add(
+                Op::Linear {
+                    exact: true,
+                    rows: sums,
+                    bias: vec![0.0; total],
+                },
+                vec![p],
+                out,
+            );
+            Ok(c.finish())
+        }
         _ => Err(ctx.err("both operands are constant")),
     }
 }
@@ -112,5 +160,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("index 3 is out of range"), "{e}");
+        let l = run(
+            super::lower,
+            "ArrayFeatureExtractor",
+            vec![var("x", &[2, 3]), var("i", &[2])],
+            &[2, 2],
+        )
+        .unwrap();
+        assert_eq!(
+            eval_lowered(&l, &[("x", vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]), ("i", vec![2.0, 0.0])]),
+            vec![3.0, 1.0, 6.0, 4.0]
+        );
     }
 }
