@@ -151,7 +151,7 @@ def build(name: str, seed: int):
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import LinearSVC
+    from sklearn.svm import SVC, SVR, LinearSVC
 
     def scaled(m):
         return Pipeline([("scaler", StandardScaler()), ("model", m)])
@@ -170,6 +170,11 @@ def build(name: str, seed: int):
         return _skl(GradientBoostingRegressor(n_estimators=20, max_depth=3, random_state=seed), "reg")
     if name == "svm":
         return _skl(scaled(LinearSVC(random_state=seed)), "cls")
+    if name == "svc":
+        # a kernel SVM with the linear kernel: exported as SVMClassifier with support vectors
+        return _skl(scaled(SVC(kernel="linear", C=0.5)), "cls")
+    if name == "svr":
+        return _skl(scaled(SVR(kernel="linear", C=1.0)), "reg")
     if name == "xgb":
         return _xgb(20, 3, seed)
     if name == "credit_gbdt":
@@ -185,7 +190,7 @@ def build(name: str, seed: int):
     raise SystemExit(f"unknown model {name!r} (see --list)")
 
 
-DEFAULT_MODELS = ["logreg", "mlp", "linreg", "gb", "rf", "xgb", "lgbm", "gb_reg", "svm", "credit_gbdt"]
+DEFAULT_MODELS = ["logreg", "mlp", "linreg", "gb", "rf", "xgb", "lgbm", "gb_reg", "svm", "svc", "svr", "credit_gbdt"]
 BENCH_MODELS = [f"{k}_{t}_d{d}" for k in ("xgb", "lgbm") for t, d in BENCH_SIZES]
 
 
@@ -200,8 +205,11 @@ def convert(converter, model, name):
         # others (LinearSVC) output plain tensors and have no such option, but a Pipeline hands
         # {"zipmap": True} to any classifier step that has no options of its own, which fails
         # for them: so the options go to the final step, empty for those.
+        from sklearn.svm import SVC
+
         est = model.steps[-1][1] if hasattr(model, "steps") else model
-        options = {id(est): {"zipmap": False} if hasattr(est, "predict_proba") else {}}
+        zipmap = hasattr(est, "predict_proba") or isinstance(est, SVC)
+        options = {id(est): {"zipmap": False} if zipmap else {}}
         return convert_sklearn(model, name=name, initial_types=types, options=options, target_opset=SKL_OPSET)
     from onnxmltools import convert_lightgbm, convert_xgboost
     from onnxmltools.convert.common.data_types import FloatTensorType as OmtFloat

@@ -1,5 +1,6 @@
 //! The models credit teams ship, as their exporters write them: scikit-learn pipelines
-//! (StandardScaler + LogisticRegression / MLPClassifier / LinearRegression / LinearSVC),
+//! (StandardScaler + LogisticRegression / MLPClassifier / LinearRegression / LinearSVC /
+//! SVC and SVR with the linear kernel),
 //! GradientBoosting and RandomForest (skl2onnx), XGBoost and LightGBM (onnxmltools).
 //! `scripts/ml_models.py` (pinned packages in `.venv`, installed by `scripts/test`) trains and
 //! exports them with a fixed seed and writes onnxruntime's outputs on held-out samples.
@@ -197,6 +198,16 @@ fn sklearn_linear_regression_pipeline() {
 #[test]
 fn sklearn_linear_svc_pipeline() {
     check("svm", Expect { tolerance: 0.08 });
+}
+
+#[test]
+fn sklearn_svc_with_the_linear_kernel() {
+    check("svc", Expect { tolerance: 0.05 });
+}
+
+#[test]
+fn sklearn_svr_with_the_linear_kernel() {
+    check("svr", Expect { tolerance: 0.02 });
 }
 
 #[test]

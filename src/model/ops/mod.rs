@@ -94,6 +94,9 @@ mod sqrt;
 mod squeeze;
 mod sub;
 mod sum;
+mod svm;
+mod svm_classifier;
+mod svm_regressor;
 mod tanh;
 mod tile;
 mod transpose;
@@ -475,6 +478,8 @@ pub const REGISTRY: &[(&str, LowerFn)] = &[
     ("ReduceSum", reduce_sum::lower),
     ("Relu", relu::lower),
     ("Reshape", reshape::lower),
+    ("SVMClassifier", svm_classifier::lower),
+    ("SVMRegressor", svm_regressor::lower),
     ("Scaler", scaler::lower),
     ("Selu", selu::lower),
     ("Shrink", shrink::lower),
