@@ -170,6 +170,17 @@ def build(name: str, seed: int):
         return _skl(GradientBoostingRegressor(n_estimators=20, max_depth=3, random_state=seed), "reg")
     if name == "svm":
         return _skl(scaled(LinearSVC(random_state=seed)), "cls")
+    if name == "ohe_logreg":
+        # categorical columns one-hot encoded, the rest standardised: the usual credit pipeline
+        from sklearn.compose import ColumnTransformer
+        from sklearn.preprocessing import OneHotEncoder
+
+        cat, num = [5, 7], [0, 1, 2, 3, 4, 6]
+        prep = ColumnTransformer([
+            ("cat", OneHotEncoder(handle_unknown="ignore", categories=[list(range(11)), list(range(6))]), cat),
+            ("num", StandardScaler(), num),
+        ])
+        return _skl(Pipeline([("prep", prep), ("model", LogisticRegression(max_iter=1000, random_state=seed))]), "cls")
     if name == "svc":
         # a kernel SVM with the linear kernel: exported as SVMClassifier with support vectors
         return _skl(scaled(SVC(kernel="linear", C=0.5)), "cls")
@@ -190,7 +201,7 @@ def build(name: str, seed: int):
     raise SystemExit(f"unknown model {name!r} (see --list)")
 
 
-DEFAULT_MODELS = ["logreg", "mlp", "linreg", "gb", "rf", "xgb", "lgbm", "gb_reg", "svm", "svc", "svr", "credit_gbdt"]
+DEFAULT_MODELS = ["logreg", "mlp", "linreg", "gb", "rf", "xgb", "lgbm", "gb_reg", "svm", "svc", "svr", "ohe_logreg", "credit_gbdt"]
 BENCH_MODELS = [f"{k}_{t}_d{d}" for k in ("xgb", "lgbm") for t, d in BENCH_SIZES]
 
 

@@ -1,6 +1,7 @@
 //! The models credit teams ship, as their exporters write them: scikit-learn pipelines
 //! (StandardScaler + LogisticRegression / MLPClassifier / LinearRegression / LinearSVC /
-//! SVC and SVR with the linear kernel),
+//! SVC and SVR with the linear kernel; a ColumnTransformer one-hot encoding two categorical
+//! columns and standardising the rest),
 //! GradientBoosting and RandomForest (skl2onnx), XGBoost and LightGBM (onnxmltools).
 //! `scripts/ml_models.py` (pinned packages in `.venv`, installed by `scripts/test`) trains and
 //! exports them with a fixed seed and writes onnxruntime's outputs on held-out samples.
@@ -198,6 +199,11 @@ fn sklearn_linear_regression_pipeline() {
 #[test]
 fn sklearn_linear_svc_pipeline() {
     check("svm", Expect { tolerance: 0.08 });
+}
+
+#[test]
+fn sklearn_column_transformer_with_one_hot_categories() {
+    check("ohe_logreg", Expect { tolerance: 0.05 });
 }
 
 #[test]

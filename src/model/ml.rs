@@ -53,6 +53,8 @@ enum Out {
     SameAs(i32),
     /// `Gather` of input 0 by input 1 along the last axis (ArrayFeatureExtractor).
     Gathered,
+    /// The input's shape with one more axis of `c` floats (OneHotEncoder).
+    OneHot(usize),
 }
 
 /// The shapes of `n`'s outputs, by op type.
@@ -80,6 +82,14 @@ fn outputs_of(n: &pb::NodeProto, name: &str) -> Result<Vec<Out>, ModelError> {
         "TreeEnsembleRegressor" => vec![Out::Columns(attr(n, "n_targets").map(|a| a.i.max(1) as usize).unwrap_or(1))],
         "LinearClassifier" | "SVMClassifier" | "TreeEnsembleClassifier" => vec![Out::Label, Out::Columns(classes()?)],
         "ArrayFeatureExtractor" => vec![Out::Gathered],
+        "OneHotEncoder" => match attr(n, "cats_int64s").map(|a| a.ints.len()).filter(|&c| c > 0) {
+            Some(c) => vec![Out::OneHot(c)],
+            None => {
+                return Err(form(
+                    "its categories are strings (`cats_strings`) or missing; only integer categories (`cats_int64s`) are supported".into(),
+                ))
+            }
+        },
         "LabelEncoder" => {
             let t = if attr(n, "values_int64s").is_some() {
                 ty::INT64
@@ -158,6 +168,22 @@ pub fn with_standins(proto: &pb::ModelProto, node_name: impl Fn(&pb::NodeProto, 
                     inits.push(int_const(idx.clone(), vec![], vec![0]));
                     nodes.push(node("Gather", vec![xf.clone(), idx], col.clone(), vec![int_attr("axis", 1)]));
                     nodes.push(node("Cast", vec![col], out.clone(), vec![int_attr("to", ty::INT64 as i64)]));
+                }
+                Out::OneHot(c) => {
+                    // [..] → [.., 1] → times ones[c] → [.., c]
+                    let shape = tmp("onehot_shape");
+                    let col = tmp("onehot_col");
+                    let ones = tmp("onehot_ones");
+                    inits.push(int_const(shape.clone(), vec![3], vec![0, -1, 1]));
+                    inits.push(pb::TensorProto {
+                        name: ones.clone(),
+                        dims: vec![c as i64],
+                        data_type: ty::FLOAT,
+                        float_data: vec![1.0; c],
+                        ..Default::default()
+                    });
+                    nodes.push(node("Reshape", vec![xf.clone(), shape], col.clone(), vec![]));
+                    nodes.push(node("Mul", vec![col, ones], out.clone(), vec![]));
                 }
                 Out::Gathered => {
                     let Some(ix) = n.input.get(1) else {

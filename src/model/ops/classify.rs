@@ -41,7 +41,13 @@ pub fn labels(ctx: &LowerCtx, attr: &str) -> Result<Vec<i64>, ModelError> {
         ));
     }
     match ctx.attr_ints(attr) {
-        Some(l) if !l.is_empty() => Ok(l),
+        Some(l) if !l.is_empty() => {
+            // labels are computed as small integers: beyond 2^24 a float would round them
+            if let Some(bad) = l.iter().find(|v| v.unsigned_abs() > 1 << 24) {
+                return Err(ctx.unsupported_form(format!("class label {bad} in `{attr}` is beyond ±2^24")));
+            }
+            Ok(l)
+        }
         _ => Err(ctx.err(format!("missing attribute `{attr}` (the class labels)"))),
     }
 }
@@ -99,8 +105,23 @@ pub fn second_class(c: &mut Composite, s: &str, at: usize, how: Second, post: Po
     }
 }
 
-/// The label of the largest of the `n` scores of `s` (the first on ties), shape `out`.
+/// The label of the largest of the `n` scores of `s` (the first on ties), shape `out`. Two
+/// scores need no running maximum: the label is the side of 0 of their difference, a split
+/// whose flag table spans the difference at a few bits (see `quantize::build`).
 pub fn label_of_max(c: &mut Composite, s: &str, n: usize, labels: &[i64], out: &[usize]) -> String {
+    if n == 2 {
+        let t = |index, coeff| LinTerm { operand: 0, index, coeff };
+        let d = c.add(
+            Op::Linear {
+                exact: true,
+                rows: vec![vec![t(1, 1.0), t(0, -1.0)]],
+                bias: vec![0.0],
+            },
+            vec![s.to_string()],
+            vec![1],
+        );
+        return label_above(c, &d, 0, 0.0, [labels[0], labels[1]], out);
+    }
     let idx = index_of_extreme(c, s, &[1, n], 1, true, false, &[1]);
     map_labels(c, &idx, labels, out)
 }

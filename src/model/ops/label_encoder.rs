@@ -31,6 +31,13 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     if keys.len() != values.len() || keys.is_empty() {
         return Err(ctx.err(format!("{} keys and {} values", keys.len(), values.len())));
     }
+    // keys are compared as single-precision values: two that round alike would both match
+    let mut seen = std::collections::HashSet::new();
+    for &k in &keys {
+        if (k as f32) as f64 != k || !seen.insert((k as f32).to_bits()) {
+            return Err(ctx.unsupported_form(format!("key {k} is not a distinct single-precision value")));
+        }
+    }
     let n: usize = xs.iter().product();
     let k = keys.len();
     let mut c = Composite::new(ctx);

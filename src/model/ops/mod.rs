@@ -66,6 +66,7 @@ mod neg;
 mod normalize;
 mod normalizer;
 mod not;
+mod one_hot_encoder;
 mod or;
 mod pad;
 mod pool;
@@ -467,6 +468,7 @@ pub const REGISTRY: &[(&str, LowerFn)] = &[
     ("Neg", neg::lower),
     ("Normalizer", normalizer::lower),
     ("Not", not::lower),
+    ("OneHotEncoder", one_hot_encoder::lower),
     ("Or", or::lower),
     ("PRelu", prelu::lower),
     ("Pad", pad::lower),

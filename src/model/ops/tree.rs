@@ -148,7 +148,7 @@ pub fn parse(ctx: &LowerCtx, prefix: &str, features: usize, outputs: usize) -> R
                 node_ids[i], tree_ids[i]
             )));
         }
-        let threshold = values[i] as f32;
+        let threshold = f32_threshold(values[i], cmp);
         if !threshold.is_finite() {
             return Err(ctx.err(format!("node {} of tree {} has threshold {}", node_ids[i], tree_ids[i], values[i])));
         }
@@ -243,7 +243,67 @@ pub fn parse(ctx: &LowerCtx, prefix: &str, features: usize, outputs: usize) -> R
     Ok(Forest { nodes, roots: root_list })
 }
 
+/// The single-precision threshold that decides every single-precision input as `t` (a double,
+/// from `nodes_values_as_tensor`) does: `x ≤ t` ⟺ `x ≤ t↓` (the largest float at most `t`),
+/// `x < t` ⟺ `x < t↑` (the smallest float at least `t`); `=` keeps the nearest float (a
+/// double between floats equals no input, the nearest float at most one).
+fn f32_threshold(t: f64, cmp: Cmp) -> f32 {
+    let near = t as f32;
+    if near as f64 == t || !t.is_finite() {
+        return near;
+    }
+    match cmp {
+        Cmp::Le | Cmp::Gt if near as f64 > t => f32_before(near),
+        Cmp::Lt | Cmp::Ge if (near as f64) < t => f32_after(near),
+        _ => near,
+    }
+}
+
+/// The float just below `v` (finite, non-zero neighbourhood handled by the bit pattern).
+fn f32_before(v: f32) -> f32 {
+    if v == 0.0 {
+        -f32::from_bits(1)
+    } else if v > 0.0 {
+        f32::from_bits(v.to_bits() - 1)
+    } else {
+        f32::from_bits(v.to_bits() + 1)
+    }
+}
+
+/// The float just above `v`.
+fn f32_after(v: f32) -> f32 {
+    -f32_before(-v)
+}
+
 /// A linear form over single elements of named tensors, plus a constant.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn double_thresholds_decide_single_precision_inputs_as_the_double_does() {
+        for t in [0.300000000001f64, -0.300000000001, 2.5e-8, -7.123456789, 1e-40] {
+            for cmp in [Cmp::Le, Cmp::Lt] {
+                let f = f32_threshold(t, cmp);
+                let x0 = t as f32;
+                for x in [
+                    f32_before(f32_before(x0)),
+                    f32_before(x0),
+                    x0,
+                    f32_after(x0),
+                    f32_after(f32_after(x0)),
+                ] {
+                    let want = match cmp {
+                        Cmp::Le => (x as f64) <= t,
+                        _ => (x as f64) < t,
+                    };
+                    assert_eq!(cmp.holds(x as f64, f), want, "t = {t}, {cmp:?}, x = {x}");
+                }
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 struct Form {
     terms: Vec<(String, usize, f64)>,
