@@ -372,6 +372,11 @@ pub enum Op {
     Threshold {
         /// One check per output element.
         checks: Vec<Check>,
+        /// Keep the cuts where the thresholds round to (decisions on computed scores, such as
+        /// a classifier's label: quantized ties then go as the quantized scores say) instead of
+        /// letting calibration move them between the samples (splits on features).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        fixed: bool,
     },
 }
 
@@ -394,7 +399,7 @@ impl Op {
                     Source::Const(c) => c as f64,
                 })
                 .collect(),
-            Op::Threshold { checks } => checks
+            Op::Threshold { checks, .. } => checks
                 .iter()
                 .map(|c| if c.cmp.holds(x[0][c.index], c.threshold) { 1.0 } else { 0.0 })
                 .collect(),

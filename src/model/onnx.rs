@@ -18,8 +18,8 @@ pub struct LoadedModel {
     /// Raw bytes' SHA-256 (hex).
     pub sha256: String,
     runner: Runner,
-    /// The model's own outputs (names), in order.
-    model_outputs: Vec<String>,
+    /// The model's own outputs (names and shapes), in order.
+    model_outputs: Vec<(String, Vec<usize>)>,
     /// For each output of `graph`: which model output it is, and which element of it (see
     /// [`LoadedModel::select_outputs`]).
     selected: Vec<(usize, Option<usize>)>,
@@ -275,7 +275,7 @@ impl LoadedModel {
                 None => return Err(malformed(format!("output `{}` is not produced by any node", o.name))),
             }
         }
-        let model_outputs: Vec<String> = outputs.iter().map(|(n, _)| n.clone()).collect();
+        let model_outputs = outputs.clone();
         let selected = (0..outputs.len()).map(|i| (i, None)).collect();
         let graph = Graph { inputs, outputs, nodes };
         let sha256 = hex::encode(sha2::Sha256::digest(bytes));
@@ -317,11 +317,11 @@ impl LoadedModel {
             spec: spec.to_string(),
             reason: why,
         };
-        let names: Vec<String> = self.model_outputs.clone();
+        let names: Vec<String> = self.model_outputs.iter().map(|(n, _)| n.clone()).collect();
         let mut outputs = Vec::new();
         let mut selected = Vec::new();
         for spec in specs {
-            let (name, element) = match spec.strip_suffix(']').and_then(|s| s.split_once('[')) {
+            let (name, element) = match spec.strip_suffix(']').and_then(|s| s.rsplit_once('[')) {
                 Some((n, i)) => (
                     n,
                     Some(
@@ -337,13 +337,7 @@ impl LoadedModel {
                     format!("the model has no output `{name}` (its outputs: {})", names.join(", ")),
                 ));
             };
-            let shape = self
-                .graph
-                .outputs
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, s)| s.clone())
-                .unwrap_or_default();
+            let shape = self.model_outputs[k].1.clone();
             match element {
                 None => outputs.push((name.to_string(), shape)),
                 Some(i) => {
@@ -352,6 +346,10 @@ impl LoadedModel {
                         return Err(bad(spec, format!("output `{name}` has {len} elements")));
                     }
                     let out = spec.to_string();
+                    let taken = self.graph.nodes.iter().any(|n| n.output == out) || self.graph.inputs.iter().any(|i| i.name == out);
+                    if taken {
+                        return Err(bad(spec, "names a tensor the model already has".into()));
+                    }
                     self.graph.nodes.push(super::graph::Node {
                         name: out.clone(),
                         op_type: "select_outputs".into(),
@@ -404,11 +402,11 @@ impl LoadedModel {
             self.check_sample(s)?;
         }
         let inputs: Vec<(String, Vec<usize>)> = self.graph.inputs.iter().map(|i| (i.name.clone(), i.shape.clone())).collect();
-        let (v, outs) = super::reference::run(bytes, &inputs, &self.model_outputs, samples)?;
+        let names: Vec<String> = self.model_outputs.iter().map(|(n, _)| n.clone()).collect();
+        let (v, outs) = super::reference::run(bytes, &inputs, &names, samples)?;
         let _ = version.set(v);
-        let outs: Vec<Vec<Vec<f64>>> = outs.into_iter().map(|o| self.select(o)).collect();
         for o in &outs {
-            for ((name, shape), values) in self.graph.outputs.iter().zip(o) {
+            for ((name, shape), values) in self.model_outputs.iter().zip(o) {
                 let n: usize = shape.iter().product();
                 if values.len() != n {
                     return Err(ModelError::Reference(format!(
@@ -418,7 +416,7 @@ impl LoadedModel {
                 }
             }
         }
-        Ok(outs)
+        Ok(outs.into_iter().map(|o| self.select(o)).collect())
     }
 
     fn check_sample(&self, sample: &[Vec<f64>]) -> Result<(), ModelError> {

@@ -292,7 +292,7 @@ impl Builder<'_> {
     /// as the sign of `⌊d / 2^m⌋` with `m = min(scale, SPLIT_INPUT_SCALE)`, so the flag table
     /// spans the difference at a few bits of precision, not at the operand's scale, and no
     /// rounding can move a value across the cut.
-    fn threshold(&mut self, node: &Node, x: &QTensor, checks: &[Check]) -> Result<QTensor, QuantizeError> {
+    fn threshold(&mut self, node: &Node, x: &QTensor, checks: &[Check], fixed: bool) -> Result<QTensor, QuantizeError> {
         let err = |reason: String| QuantizeError::Node {
             node: node.name.clone(),
             reason,
@@ -327,16 +327,18 @@ impl Builder<'_> {
                     ))
                 })?,
             };
-            self.sites.push(CutSite {
-                tensor: node.output.clone(),
-                node: node.name.clone(),
-                operand: node.inputs[0].clone(),
-                check: i,
-                spec: *c,
-                wire: xw,
-                scale: x.scale,
-                cut,
-            });
+            if !fixed {
+                self.sites.push(CutSite {
+                    tensor: node.output.clone(),
+                    node: node.name.clone(),
+                    operand: node.inputs[0].clone(),
+                    check: i,
+                    spec: *c,
+                    wire: xw,
+                    scale: x.scale,
+                    cut,
+                });
+            }
             let cut = cut as i128;
             let f = match c.cmp {
                 Cmp::Le | Cmp::Lt => self.nonnegative(&node.name, xw, -1, cut, m),
@@ -475,7 +477,7 @@ impl Builder<'_> {
                 }
             }
             Op::Activation(a) => self.lookup(&node.name, &operands[0], Some(*a))?,
-            Op::Threshold { checks } => self.threshold(node, &operands[0], checks)?,
+            Op::Threshold { checks, fixed } => self.threshold(node, &operands[0], checks, *fixed)?,
             Op::Product { pairs } => {
                 let (a, b) = (&operands[0], &operands[1]);
                 let scale = a.scale + b.scale;
@@ -712,7 +714,7 @@ mod tests {
             nodes: vec![Node {
                 name: "split".into(),
                 op_type: "TreeEnsembleRegressor".into(),
-                op: Op::Threshold { checks },
+                op: Op::Threshold { checks, fixed: false },
                 inputs: vec!["x".into()],
                 output: "f".into(),
                 shape: vec![len],
@@ -738,7 +740,9 @@ mod tests {
                 let q = quantize_inputs(&p, std::slice::from_ref(&xs)).unwrap();
                 let (w, _) = evaluate(&p, &q, false).unwrap();
                 let got = &w.dequantized_outputs(&p)[0];
-                let Op::Threshold { checks } = &g.nodes[0].op else { unreachable!() };
+                let Op::Threshold { checks, .. } = &g.nodes[0].op else {
+                    unreachable!()
+                };
                 for (c, f) in checks.iter().zip(got) {
                     let want = c.cmp.holds(xs[c.index], c.threshold) as u8 as f64;
                     assert_eq!(*f, want, "t = {t}, scale {scale}: {:?} of {}", c.cmp, xs[c.index]);

@@ -54,7 +54,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
                     })
                 })
                 .collect();
-            let flags = c.add(Op::Threshold { checks }, vec![name.clone()], vec![n * k]);
+            let flags = c.add(Op::Threshold { checks, fixed: false }, vec![name.clone()], vec![n * k]);
             let integral = data.data.iter().all(|v| v.fract() == 0.0);
             let rows = (0..n)
                 .map(|i| {
@@ -98,7 +98,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
                     })
                 })
                 .collect();
-            let flags = c.add(Op::Threshold { checks }, vec![idx.clone()], vec![n * last]);
+            let flags = c.add(Op::Threshold { checks, fixed: false }, vec![idx.clone()], vec![n * last]);
             let pairs: Vec<(usize, usize)> = (0..rows)
                 .flat_map(|r| (0..n).flat_map(move |j| (0..last).map(move |k| (r * last + k, j * last + k))))
                 .collect();

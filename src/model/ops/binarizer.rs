@@ -17,7 +17,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
             cmp: Cmp::Gt,
         })
         .collect();
-    Ok(Lowered::Op(Op::Threshold { checks }, vec![x]))
+    Ok(Lowered::Op(Op::Threshold { checks, fixed: false }, vec![x]))
 }
 
 #[cfg(test)]

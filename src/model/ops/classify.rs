@@ -43,8 +43,9 @@ pub fn labels(ctx: &LowerCtx, attr: &str) -> Result<Vec<i64>, ModelError> {
     match ctx.attr_ints(attr) {
         Some(l) if !l.is_empty() => {
             // labels are computed as small integers: beyond 2^24 a float would round them
-            if let Some(bad) = l.iter().find(|v| v.unsigned_abs() > 1 << 24) {
-                return Err(ctx.unsupported_form(format!("class label {bad} in `{attr}` is beyond ±2^24")));
+            // and their differences, within single precision
+            if let Some(bad) = l.iter().find(|v| v.unsigned_abs() > 1 << 23) {
+                return Err(ctx.unsupported_form(format!("class label {bad} in `{attr}` is beyond ±2^23")));
             }
             Ok(l)
         }
@@ -139,7 +140,7 @@ fn map_labels(c: &mut Composite, idx: &str, labels: &[i64], out: &[usize]) -> St
             cmp: Cmp::Eq,
         })
         .collect();
-    let flags = c.add(Op::Threshold { checks }, vec![idx.to_string()], vec![labels.len()]);
+    let flags = c.add(Op::Threshold { checks, fixed: false }, vec![idx.to_string()], vec![labels.len()]);
     let row = labels
         .iter()
         .enumerate()
@@ -167,7 +168,14 @@ pub fn label_above(c: &mut Composite, s: &str, at: usize, threshold: f32, labels
         threshold,
         cmp: Cmp::Gt,
     };
-    let flag = c.add(Op::Threshold { checks: vec![check] }, vec![s.to_string()], vec![1]);
+    let flag = c.add(
+        Op::Threshold {
+            checks: vec![check],
+            fixed: true,
+        },
+        vec![s.to_string()],
+        vec![1],
+    );
     c.add(
         Op::Linear {
             exact: true,

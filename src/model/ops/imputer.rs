@@ -36,7 +36,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
             cmp: Cmp::Eq,
         })
         .collect();
-    let flags = c.add(Op::Threshold { checks }, vec![x.clone()], xs.clone());
+    let flags = c.add(Op::Threshold { checks, fixed: false }, vec![x.clone()], xs.clone());
     let rows = (0..n)
         .map(|i| {
             vec![

@@ -50,7 +50,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
             })
         })
         .collect();
-    let flags = c.add(Op::Threshold { checks }, vec![x], vec![n * k]);
+    let flags = c.add(Op::Threshold { checks, fixed: false }, vec![x], vec![n * k]);
     let integral = values.iter().chain([&default]).all(|v| v.fract() == 0.0);
     let rows = (0..n)
         .map(|i| {

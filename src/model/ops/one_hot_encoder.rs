@@ -10,6 +10,20 @@ use crate::model::ModelError;
 /// Lowers a `OneHotEncoder` node.
 pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     let (x, xs) = ctx.var(0)?;
+    if xs.len() != 2 {
+        return Err(ctx.unsupported_form(format!("an input of rank {} (onnxruntime takes [N, F])", xs.len())));
+    }
+    // onnxruntime truncates float inputs to integers; zkinfer compares exactly, so it takes
+    // integer inputs (skl2onnx casts the columns first)
+    let integer = ctx
+        .input_types
+        .first()
+        .copied()
+        .flatten()
+        .is_some_and(|t| crate::model::elem::integer_range(t).is_some() && t != crate::model::elem::ty::BOOL);
+    if !integer {
+        return Err(ctx.unsupported_form("its input is not of an integer type (cast the categorical columns to int64 first)"));
+    }
     let cats = ctx
         .attr_ints("cats_int64s")
         .filter(|c| !c.is_empty())
@@ -32,7 +46,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
             })
         })
         .collect();
-    Ok(Lowered::Op(Op::Threshold { checks }, vec![x]))
+    Ok(Lowered::Op(Op::Threshold { checks, fixed: false }, vec![x]))
 }
 
 #[cfg(test)]
@@ -43,6 +57,8 @@ mod tests {
     fn one_flag_per_category_on_a_new_axis() {
         let mut n = ctx_with("OneHotEncoder", vec![var("x", &[1, 2])], &[1, 2, 3]);
         n.ints("cats_int64s", &[1, 5, 7]);
+        assert!(n.run(super::lower).unwrap_err().to_string().contains("integer type"));
+        n.input_types(&[Some(crate::model::elem::ty::INT64)]);
         let l = n.run(super::lower).unwrap();
         assert_eq!(eval_lowered(&l, &[("x", vec![5.0, 2.0])]), vec![0.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
         n.int("zeros", 0);

@@ -19,7 +19,7 @@ pub fn linear_kernel(ctx: &LowerCtx) -> Result<(), ModelError> {
 
 /// `Σ_i coef[i]·sv_i` over `n` support vectors of `features` values each (`sv` row-major).
 pub fn collapse(ctx: &LowerCtx, coef: &[f64], sv: &[f64], n: usize, features: usize) -> Result<Vec<f64>, ModelError> {
-    if sv.len() != n * features || coef.len() < n {
+    if n.checked_mul(features) != Some(sv.len()) || coef.len() < n {
         return Err(ctx.err(format!(
             "`support_vectors` has {} values and `coefficients` {}: expected {n} vectors of {features} features",
             sv.len(),

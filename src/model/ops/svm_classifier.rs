@@ -32,7 +32,10 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
             labels.len()
         )));
     }
-    let n: usize = per_class.iter().map(|&v| v.max(0) as usize).sum();
+    if per_class.iter().any(|&v| v < 0) {
+        return Err(ctx.err(format!("`vectors_per_class` {per_class:?} has a negative count")));
+    }
+    let n: usize = per_class.iter().map(|&v| v as usize).sum();
     let coef = ctx
         .attr_floats("coefficients")?
         .ok_or_else(|| ctx.err("missing attribute `coefficients`"))?;

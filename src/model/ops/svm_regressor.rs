@@ -55,7 +55,14 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
             threshold: 0.0,
             cmp: Cmp::Gt,
         };
-        let f = c.add(Op::Threshold { checks: vec![check] }, vec![s], vec![1]);
+        let f = c.add(
+            Op::Threshold {
+                checks: vec![check],
+                fixed: true,
+            },
+            vec![s],
+            vec![1],
+        );
         c.add(
             Op::Linear {
                 exact: true,

@@ -381,7 +381,14 @@ pub fn scores(
         String::new()
     } else {
         let n = checks.len();
-        c.add(Op::Threshold { checks: checks.clone() }, vec![x.to_string()], vec![n])
+        c.add(
+            Op::Threshold {
+                checks: checks.clone(),
+                fixed: false,
+            },
+            vec![x.to_string()],
+            vec![n],
+        )
     };
     let flag_of = |check: &Check| check_of[&(check.index, check.threshold.to_bits(), check.cmp)];
 
