@@ -494,7 +494,9 @@ fn split_wide_inputs(program: &mut Program) {
     use super::program::InputSplit;
     use super::tables::TableSpec;
     let Some(t) = program.inputs.first().map(|i| i.table) else { return };
-    if program.inputs.iter().any(|i| i.table != t || i.split.is_some()) {
+    // parameters in advice: `compile --like` must rebuild the same tables from the skeleton,
+    // so those programs keep one input table
+    if program.visibility.params_in_advice() || program.inputs.iter().any(|i| i.table != t || i.split.is_some()) {
         return;
     }
     let (lo, hi) = (program.tables[t].lo, program.tables[t].hi);
