@@ -191,6 +191,40 @@ pub fn label_above(c: &mut Composite, s: &str, at: usize, threshold: f32, labels
     )
 }
 
+/// `X·Wᵀ + b` over the input row `x`: `coef` holds `bias.len()` rows of `features` weights
+/// (row-major); shape `[1, rows]`.
+pub fn dense(c: &mut Composite, x: &str, coef: &[f64], bias: &[f64], features: usize) -> String {
+    let n = bias.len();
+    let rows = (0..n)
+        .map(|k| {
+            (0..features)
+                .map(|j| LinTerm {
+                    operand: 0,
+                    index: j,
+                    coeff: coef[k * features + j] as f32,
+                })
+                .collect()
+        })
+        .collect();
+    let bias = bias.iter().map(|&b| b as f32).collect();
+    c.add(Op::Linear { exact: false, rows, bias }, vec![x.to_string()], vec![1, n])
+}
+
+/// Writes a classifier's label (output 0) and scores (output 1), those the model uses.
+pub fn write_classifier(c: &mut Composite, ctx: &LowerCtx, label: &str, scores: &str) {
+    for (k, t) in [(0, label), (1, scores)] {
+        if let Some((name, shape)) = output(ctx, k) {
+            write(c, t, &name, &shape);
+        }
+    }
+}
+
+/// Writes a regressor's value to its output.
+pub fn write_regressor(c: &mut Composite, ctx: &LowerCtx, y: &str) {
+    let (name, shape) = output(ctx, 0).unwrap_or_else(|| (ctx.output.to_string(), ctx.out_shape.clone()));
+    write(c, y, &name, &shape);
+}
+
 /// The name and shape of output `k` of the node, when the model uses it.
 pub fn output(ctx: &LowerCtx, k: usize) -> Option<(String, Vec<usize>)> {
     let name = ctx.proto.output.get(k).filter(|n| !n.is_empty())?;

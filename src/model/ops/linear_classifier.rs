@@ -5,7 +5,6 @@
 
 use super::classify::{self, Second};
 use super::{Composite, LowerCtx, Lowered};
-use crate::model::graph::{LinTerm, Op};
 use crate::model::ModelError;
 
 /// Lowers a `LinearClassifier` node.
@@ -25,19 +24,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     }
     let post = classify::post(ctx)?;
     let mut c = Composite::new(ctx);
-    let rows = (0..e)
-        .map(|k| {
-            (0..features)
-                .map(|j| LinTerm {
-                    operand: 0,
-                    index: j,
-                    coeff: coef[k * features + j] as f32,
-                })
-                .collect()
-        })
-        .collect();
-    let bias = intercepts.iter().map(|&b| b as f32).collect();
-    let s = c.add(Op::Linear { exact: false, rows, bias }, vec![x], vec![1, e]);
+    let s = classify::dense(&mut c, &x, &coef, &intercepts, features);
     let (label, probs) = if e == 1 {
         let pair = if labels.len() == 2 { [labels[0], labels[1]] } else { [0, 1] };
         let label = classify::label_above(&mut c, &s, 0, 0.0, pair, &[1]);
@@ -54,12 +41,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
         let label = classify::label_of_max(&mut c, &s, e, &labels, &[1]);
         (label, classify::transform(&mut c, &s, e, post))
     };
-    if let Some((name, shape)) = classify::output(ctx, 0) {
-        classify::write(&mut c, &label, &name, &shape);
-    }
-    if let Some((name, shape)) = classify::output(ctx, 1) {
-        classify::write(&mut c, &probs, &name, &shape);
-    }
+    classify::write_classifier(&mut c, ctx, &label, &probs);
     Ok(c.finish())
 }
 

@@ -3,7 +3,6 @@
 
 use super::classify;
 use super::{Composite, LowerCtx, Lowered};
-use crate::model::graph::{LinTerm, Op};
 use crate::model::ModelError;
 
 /// Lowers a `LinearRegressor` node.
@@ -23,21 +22,8 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     }
     let post = classify::post(ctx)?;
     let mut c = Composite::new(ctx);
-    let rows = (0..t)
-        .map(|k| {
-            (0..features)
-                .map(|j| LinTerm {
-                    operand: 0,
-                    index: j,
-                    coeff: coef[k * features + j] as f32,
-                })
-                .collect()
-        })
-        .collect();
-    let bias = intercepts.iter().map(|&b| b as f32).collect();
-    let s = c.add(Op::Linear { exact: false, rows, bias }, vec![x], vec![1, t]);
+    let s = classify::dense(&mut c, &x, &coef, &intercepts, features);
     let y = if t == 1 { s } else { classify::transform(&mut c, &s, t, post) };
-    let (name, shape) = classify::output(ctx, 0).unwrap_or_else(|| (ctx.output.to_string(), ctx.out_shape.clone()));
-    classify::write(&mut c, &y, &name, &shape);
+    classify::write_regressor(&mut c, ctx, &y);
     Ok(c.finish())
 }

@@ -7,7 +7,6 @@
 
 use super::classify::{self, Post, Second};
 use super::{svm, Composite, LowerCtx, Lowered};
-use crate::model::graph::{LinTerm, Op};
 use crate::model::ModelError;
 
 /// Lowers an `SVMClassifier` node.
@@ -46,33 +45,11 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     let w = svm::collapse(ctx, &coef, &sv, n, features)?;
     let post = classify::post(ctx)?;
     let mut c = Composite::new(ctx);
-    let row = w
-        .iter()
-        .enumerate()
-        .map(|(j, &v)| LinTerm {
-            operand: 0,
-            index: j,
-            coeff: v as f32,
-        })
-        .collect();
-    let s = c.add(
-        Op::Linear {
-            exact: false,
-            rows: vec![row],
-            bias: vec![rho as f32],
-        },
-        vec![x],
-        vec![1, 1],
-    );
+    let s = classify::dense(&mut c, &x, &w, &[rho], features);
     let label = classify::label_above(&mut c, &s, 0, 0.0, [labels[1], labels[0]], &[1]);
     let how = if post == Post::None { Second::Mirror } else { Second::Complement };
     let probs = classify::second_class(&mut c, &s, 0, how, Post::None);
-    if let Some((name, shape)) = classify::output(ctx, 0) {
-        classify::write(&mut c, &label, &name, &shape);
-    }
-    if let Some((name, shape)) = classify::output(ctx, 1) {
-        classify::write(&mut c, &probs, &name, &shape);
-    }
+    classify::write_classifier(&mut c, ctx, &label, &probs);
     Ok(c.finish())
 }
 

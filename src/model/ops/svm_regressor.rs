@@ -5,7 +5,6 @@
 
 use super::classify;
 use super::{svm, Composite, LowerCtx, Lowered};
-use crate::model::graph::{Check, Cmp, LinTerm, Op};
 use crate::model::ModelError;
 
 /// Lowers an `SVMRegressor` node.
@@ -31,56 +30,13 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
         return Err(ctx.err(format!("`coefficients` has {} values for {features} features", coef.len())));
     };
     let mut c = Composite::new(ctx);
-    let row = w
-        .iter()
-        .enumerate()
-        .map(|(j, &v)| LinTerm {
-            operand: 0,
-            index: j,
-            coeff: v as f32,
-        })
-        .collect();
-    let s = c.add(
-        Op::Linear {
-            exact: false,
-            rows: vec![row],
-            bias: vec![rho as f32],
-        },
-        vec![x],
-        vec![1, 1],
-    );
+    let s = classify::dense(&mut c, &x, &w, &[rho], features);
     let y = if ctx.attr_int("one_class", 0) != 0 {
-        let check = Check {
-            index: 0,
-            threshold: 0.0,
-            cmp: Cmp::Gt,
-        };
-        let f = c.add(
-            Op::Threshold {
-                checks: vec![check],
-                fixed: true,
-            },
-            vec![s],
-            vec![1],
-        );
-        c.add(
-            Op::Linear {
-                exact: true,
-                rows: vec![vec![LinTerm {
-                    operand: 0,
-                    index: 0,
-                    coeff: 2.0,
-                }]],
-                bias: vec![-1.0],
-            },
-            vec![f],
-            vec![1, 1],
-        )
+        classify::label_above(&mut c, &s, 0, 0.0, [-1, 1], &[1, 1])
     } else {
         s
     };
-    let (name, shape) = classify::output(ctx, 0).unwrap_or_else(|| (ctx.output.to_string(), ctx.out_shape.clone()));
-    classify::write(&mut c, &y, &name, &shape);
+    classify::write_regressor(&mut c, ctx, &y);
     Ok(c.finish())
 }
 

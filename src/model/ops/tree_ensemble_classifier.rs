@@ -67,12 +67,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
         };
         (label, probs)
     };
-    if let Some((name, shape)) = classify::output(ctx, 0) {
-        classify::write(&mut c, &label, &name, &shape);
-    }
-    if let Some((name, shape)) = classify::output(ctx, 1) {
-        classify::write(&mut c, &probs, &name, &shape);
-    }
+    classify::write_classifier(&mut c, ctx, &label, &probs);
     Ok(c.finish())
 }
 

@@ -28,8 +28,7 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     let mut c = Composite::new(ctx);
     let s = tree::scores(ctx, &mut c, &x, &forest, n, factor, &base)?;
     let y = if n == 1 { s } else { classify::transform(&mut c, &s, n, post) };
-    let (name, shape) = classify::output(ctx, 0).unwrap_or_else(|| (ctx.output.to_string(), ctx.out_shape.clone()));
-    classify::write(&mut c, &y, &name, &shape);
+    classify::write_regressor(&mut c, ctx, &y);
     Ok(c.finish())
 }
 
