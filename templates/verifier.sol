@@ -92,12 +92,10 @@ contract {{ name }} {
                 )
             ) { fail(27, "zkinfer: bad proof encoding") }
 
-            // Instances and proof scalars below r; points on the curve, coordinates below q.
+            // Proof scalars below r; points on the curve, coordinates below q (instances are checked
+            // below r where the instance evaluation reads them).
             {
             let Q := 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47
-            for { let p := {{ instances_cd }} } lt(p, {{ instances_end }}) { p := add(p, 0x20) } {
-                if iszero(lt(calldataload(p), R)) { fail(29, "zkinfer: instance not below r") }
-            }
             for { let p := {{ scalars_start }} } lt(p, {{ scalars_end }}) { p := add(p, 0x20) } {
                 if iszero(lt(calldataload(p), R)) { fail(27, "zkinfer: scalar not below r") }
             }

@@ -90,6 +90,7 @@ fn compile_credit(out: &Path, calibration: CalibrateOptions) {
         data: vec![common::model("credit_mlp.input.json")],
         out: out.to_path_buf(),
         like: None,
+        batch: 1,
         calibration,
     };
     compile(&opts, &Silent).expect("compiles");

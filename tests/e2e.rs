@@ -134,6 +134,7 @@ fn calibration_uses_every_sample_and_targets_differ() {
             data: vec![d1.clone(), model("credit_mlp.input.json")],
             out: tmp.path().join(out),
             like: None,
+            batch: 1,
             calibration: CalibrateOptions {
                 target,
                 ..Default::default()

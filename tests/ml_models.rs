@@ -76,6 +76,7 @@ fn check(name: &str, expect: Expect) {
         data: vec![dir.join(format!("{name}.input.json"))],
         out: build.path().to_path_buf(),
         like: None,
+        batch: 1,
         calibration: CalibrateOptions {
             max_k: 12,
             tolerance: expect.tolerance,
@@ -317,6 +318,7 @@ fn a_split_on_a_dollar_amount_stays_small_and_exact() {
         data: vec![input.clone()],
         out: out.clone(),
         like: None,
+        batch: 1,
         calibration: CalibrateOptions::default(),
     };
     let report = compile(&opts, &Silent).unwrap();

@@ -108,6 +108,7 @@ pub(crate) mod tests {
             tables,
             visibility: Default::default(),
             bound: Vec::new(),
+            batch: 1,
         }
     }
 

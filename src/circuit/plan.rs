@@ -323,8 +323,20 @@ pub fn count_hash_rows(program: &Program) -> usize {
 }
 
 impl Plan {
-    /// Builds the layout of `program`, with cell values from `witness` when given.
+    /// Builds the layout of `program`, with cell values from `witness` when given. A batch
+    /// program (`batch > 1`) is laid out as `batch` members, each on `witness` (all real);
+    /// [`Plan::batch`] lays out members on witnesses of their own.
     pub fn new(program: &Program, witness: Option<&Witness>, shape: CircuitShape) -> Plan {
+        if program.batch > 1 {
+            let member = program.member();
+            let plans = (0..program.batch).map(|_| Plan::single(&member, witness, shape)).collect();
+            return Plan::batch(plans, program.batch);
+        }
+        Plan::single(program, witness, shape)
+    }
+
+    /// The layout of one inference.
+    fn single(program: &Program, witness: Option<&Witness>, shape: CircuitShape) -> Plan {
         let (mut b, nodes) = layout_rows(program, witness, shape);
         let n = b.rows.len();
         let bound_rows: Vec<usize> = (n - program.bound.len()..n).collect();
@@ -356,6 +368,75 @@ impl Plan {
             bound_values: vec![Fr::ZERO; bound_rows.len()],
             bound_rows,
         }
+    }
+
+    /// Lays out the members of a batch one after the other over one set of lookup tables:
+    /// each member's wires are renumbered past the previous members', and the first instance
+    /// is `real`, the number of real members, held in a free cell of its own after the
+    /// members' rows. Each member keeps its own instances (in member order) and bound values.
+    pub fn batch(members: Vec<Plan>, real: usize) -> Plan {
+        let first = members.first().expect("a batch has members");
+        let (table, shape, has_witness) = (first.table.clone(), first.shape, first.has_witness);
+        let mut out = Plan {
+            rows: Vec::new(),
+            homes: Vec::new(),
+            public: Vec::new(),
+            poseidon: Vec::new(),
+            table,
+            nodes: Vec::new(),
+            has_witness,
+            shape,
+            bound_rows: Vec::new(),
+            bound_values: Vec::new(),
+        };
+        let mut member_public = Vec::new();
+        for (m, mut p) in members.into_iter().enumerate() {
+            let wires = out.homes.len() as Wire;
+            let rows = out.rows.len();
+            let sponge = out.poseidon.len();
+            let bound = out.bound_values.len();
+            let nodes = out.nodes.len() as u32;
+            let shift = |c: &mut Cell| c.copy_of = c.copy_of.map(|w| w + wires);
+            for r in &mut p.rows {
+                shift(&mut r.x);
+                shift(&mut r.acc);
+                shift(&mut r.y);
+                r.node += nodes;
+            }
+            for r in &mut p.poseidon {
+                r.copies.iter_mut().for_each(|c| *c = c.map(|w| w + wires));
+            }
+            out.homes.extend(p.homes.iter().map(|h| h.map(|(c, r)| (c, r + rows))));
+            member_public.extend(p.public.iter().map(|c| match *c {
+                PublicCell::Wire(w) => PublicCell::Wire(w + wires),
+                PublicCell::Digest { row, value } => PublicCell::Digest { row: row + sponge, value },
+                PublicCell::Bound(i) => PublicCell::Bound(i + bound),
+            }));
+            out.bound_rows.extend(p.bound_rows.iter().map(|r| r + rows));
+            out.bound_values.extend(p.bound_values);
+            out.nodes.extend(p.nodes.into_iter().map(|n| format!("{n} (member {m})")));
+            out.rows.extend(p.rows);
+            out.poseidon.extend(p.poseidon);
+        }
+        // the member count: a free cell copied to instance 0
+        let count = out.bound_values.len();
+        out.nodes.push("members".into());
+        out.rows.push(Row {
+            sel: Sel::None,
+            w: 0,
+            tag: 0,
+            x: Cell::free(0),
+            acc: Cell::free(real as i128),
+            y: Cell::free(0),
+            w2: 0,
+            p: 0,
+            node: (out.nodes.len() - 1) as u32,
+        });
+        out.bound_rows.push(out.rows.len() - 1);
+        out.bound_values.push(Fr::from(real as u64));
+        out.public.push(PublicCell::Bound(count));
+        out.public.extend(member_public);
+        out
     }
 
     /// Sets the bound public values (one per [`Program::bound`] name, in order).

@@ -68,6 +68,11 @@ pub struct Args {
     /// the score a CreditGate reads). Repeat for several; default: every output.
     #[arg(long = "select-output", value_name = "NAME[I]")]
     pub select_output: Vec<String>,
+    /// Prove N inferences of the model in one proof (one verification on chain for all of
+    /// them): `prove` then takes up to N samples and pads the rest, and the first instance says
+    /// how many are real.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub batch: usize,
 }
 
 /// Runs `compile`.
@@ -123,6 +128,7 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
             out: a.out,
             calibration,
             like: a.like,
+            batch: a.batch,
         },
         r,
     )?;
@@ -159,6 +165,12 @@ impl Render for CompileReport {
             ),
             ("public instances".into(), self.num_instances.to_string()),
         ];
+        if self.batch > 1 {
+            rows.push((
+                "batch".into(),
+                format!("{} inferences per proof ({} instances each, after the member count)", self.batch, (self.num_instances - 1) / self.batch),
+            ));
+        }
         if self.visibility.params != crate::quantize::Vis::Fixed {
             rows.push(("parameters".into(), format!("{} (advice cells)", self.num_params)));
         }

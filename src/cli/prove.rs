@@ -52,8 +52,18 @@ impl Render for ProveReport {
             ("prove time".into(), secs(self.prove_seconds)),
             ("verified natively".into(), format!("yes ({})", secs(self.verify_seconds))),
         ];
+        if self.batch > 1 {
+            rows.push((
+                "batch".into(),
+                format!("{} real members of {} (the rest repeat the last and are marked padding)", self.members, self.batch),
+            ));
+        }
         for o in &self.outputs {
-            rows.push((format!("output `{}`", o.name), values(&o.values)));
+            match o.member {
+                Some(m) if m >= self.members => continue,
+                Some(m) => rows.push((format!("output `{}`, member {m}", o.name), values(&o.values))),
+                None => rows.push((format!("output `{}`", o.name), values(&o.values))),
+            }
         }
         for (name, h) in &self.hashes {
             rows.push((format!("hash of the {name}"), h.clone()));

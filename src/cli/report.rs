@@ -153,7 +153,8 @@ pub fn instance_range(s: &crate::quantize::InstanceSlot) -> String {
 pub fn instance_meaning(s: &crate::quantize::InstanceSlot) -> String {
     use crate::quantize::InstanceKind;
     let scale = s.scale.map(|k| format!(" (fixed point, scale 2^{k})")).unwrap_or_default();
-    match s.kind {
+    let member = s.member.map(|m| format!(", member {m}")).unwrap_or_default();
+    let what = match s.kind {
         InstanceKind::Output => format!("output `{}`{scale}", s.name),
         InstanceKind::Input => format!("input `{}`{scale}", s.name),
         InstanceKind::OutputHash => "Poseidon hash of the outputs".into(),
@@ -161,5 +162,7 @@ pub fn instance_meaning(s: &crate::quantize::InstanceSlot) -> String {
         InstanceKind::ParamsHash => "Poseidon hash of the model parameters (`zkinfer hash --part params`)".into(),
         InstanceKind::Params => "the model parameters (quantized integers, in program order)".into(),
         InstanceKind::Bound => format!("bound value `{}`", s.name),
-    }
+        InstanceKind::Members => "number of real members of the batch (the rest are padding)".into(),
+    };
+    format!("{what}{member}")
 }

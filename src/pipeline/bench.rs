@@ -80,6 +80,7 @@ pub fn bench_one(model: &Path, input: &Path, work: &Path, runs: usize, progress:
         data: vec![input.to_path_buf()],
         out: work.to_path_buf(),
         like: None,
+        batch: 1,
         calibration: CalibrateOptions::default(),
     };
     let c = compile(&opts, progress)?;
@@ -204,6 +205,7 @@ fn sum_program(inputs: usize, visibility: crate::quantize::Visibility) -> crate:
         }],
         visibility,
         bound: Vec::new(),
+        batch: 1,
     }
 }
 

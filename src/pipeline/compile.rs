@@ -25,7 +25,12 @@ pub struct CompileOptions {
     /// A build (with hashed params) whose scales, table ranges and visibility to reuse, so this
     /// model of the same architecture gets the same circuit and verifying key.
     pub like: Option<PathBuf>,
+    /// Inferences per proof (`--batch N`, 1: a single inference).
+    pub batch: usize,
 }
+
+/// Most inferences one batch proof takes.
+pub const MAX_BATCH: usize = 1024;
 
 /// What `compile` did.
 #[derive(Clone, Debug, Serialize)]
@@ -54,6 +59,8 @@ pub struct CompileReport {
     pub visibility: crate::quantize::Visibility,
     /// Public instances per proof.
     pub num_instances: usize,
+    /// Inferences per proof.
+    pub batch: usize,
     /// The params hash (model commitment) of this build's model, with hashed or public params.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub params_hash: Option<String>,
@@ -78,6 +85,12 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
             "compile needs sample data: --data FILE (EZKL format {\"input_data\": [[...]]})".into(),
         ));
     }
+    if !(1..=MAX_BATCH).contains(&opts.batch) {
+        return Err(Error::Usage(format!(
+            "--batch {}: a batch proves between 1 and {MAX_BATCH} inferences",
+            opts.batch
+        )));
+    }
     let data = opts.data.iter().map(|p| InputData::from_file(p)).collect::<Result<Vec<_>, _>>()?;
     let hints: Vec<usize> = data[0].inputs.iter().map(|l| l.len()).collect();
     let (model, _) = step(progress, "loading model", || LoadedModel::load(&opts.model, Some(&hints)));
@@ -88,11 +101,17 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
     for (d, p) in data.iter().zip(&opts.data) {
         samples.extend(d.samples(&sizes, &p.display().to_string())?);
     }
+    // candidates are sized as the batch circuit they become
+    let batch = opts.batch;
     let size_fn = |p: &crate::quantize::Program| {
-        let s = circuit::size(p);
+        let s = if batch == p.batch {
+            circuit::size(p)
+        } else {
+            circuit::size(&crate::quantize::Program { batch, ..p.clone() })
+        };
         (s.k, s.rows)
     };
-    let cal = match &opts.like {
+    let mut cal = match &opts.like {
         None => {
             let (cal, _) = step(progress, "calibrating scales and lookup ranges", || {
                 calibrate(&model, &samples, &opts.calibration, &size_fn)
@@ -101,11 +120,12 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         }
         Some(like) => {
             let (cal, _) = step(progress, "quantizing like the reference build", || {
-                compile_like(like, &model, &samples, &opts.calibration, &size_fn)
+                compile_like(like, &model, &samples, &opts.calibration, batch, &size_fn)
             });
             cal?
         }
     };
+    cal.program.batch = batch;
     if cal.k > circuit::MAX_K {
         return Err(circuit::CircuitError::TooLarge {
             rows: cal.rows,
@@ -153,6 +173,7 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         param_scale: cal.config.param_scale,
         visibility: settings.visibility,
         num_instances: settings.num_instances,
+        batch,
         params_hash: settings.params_hash.clone(),
         num_params: cal.program.part_wires(crate::quantize::Part::Params).len(),
         like: opts.like.as_ref().map(|p| p.display().to_string()),
@@ -169,11 +190,18 @@ fn compile_like(
     model: &LoadedModel,
     samples: &[Vec<Vec<f64>>],
     opts: &CalibrateOptions,
+    batch: usize,
     size: SizeFn,
 ) -> Result<Calibrated, Error> {
     let base_dir = BuildDir(like.to_path_buf());
     let base_settings = Settings::read(&base_dir)?;
     let base = super::settings::read_program(&base_dir, &base_settings)?;
+    if base.batch != batch {
+        return Err(base_dir.err(format!(
+            "proves batches of {} inferences; pass --batch {} to share its circuit",
+            base.batch, base.batch
+        )));
+    }
     if !base.visibility.params_in_advice() {
         return Err(base_dir.err(format!(
             "--like needs a build compiled with --params hashed (its params are {}: its weights are constants of its circuit, so no other model shares it)",
@@ -197,7 +225,8 @@ fn compile_like(
         rem_bits: base_settings.rem_bits,
         ..QuantConfig::with_scale(base_settings.input_scale, base.visibility)
     };
-    let cal = calibrate_like(model, samples, &base, &config, opts, size)?;
+    let mut cal = calibrate_like(model, samples, &base, &config, opts, size)?;
+    cal.program.batch = batch;
     let sizing = circuit::size(&cal.program);
     if sizing.k != base_settings.k || sizing.shape != base_settings.shape {
         return Err(base_dir.err(format!(

@@ -507,6 +507,7 @@ fn attempt(
         data: vec![input.clone()],
         out: dir.0.clone(),
         like: None,
+        batch: 1,
         calibration: CalibrateOptions {
             target,
             // the per-element check below is stricter than calibration's default 1% of the

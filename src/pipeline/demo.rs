@@ -188,6 +188,7 @@ pub fn demo(out: &Path, rpc_url: Option<&str>, progress: &dyn Progress) -> Resul
         data: vec![input.clone()],
         out: out.to_path_buf(),
         like: None,
+        batch: 1,
         calibration: CalibrateOptions {
             // the input is hashed: the proof carries the hash a data provider attests
             visibility: crate::quantize::Visibility {
@@ -288,6 +289,7 @@ fn trees(out: &Path, evm: bool, progress: &dyn Progress) -> Result<DemoTrees, Er
         data: vec![samples],
         out: out.to_path_buf(),
         like: None,
+        batch: 1,
         calibration: CalibrateOptions::default(),
     };
     let c = compile(&opts, progress)?;

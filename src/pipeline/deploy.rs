@@ -814,6 +814,7 @@ mod tests {
             scale: None,
             start,
             len,
+            member: None,
         }
     }
 

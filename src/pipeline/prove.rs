@@ -33,6 +33,10 @@ pub struct ProveReport {
     pub outputs: Vec<OutputValues>,
     /// The hash instances, by name (`outputs`, `inputs`, `params`), as `0x` hex.
     pub hashes: Vec<(String, String)>,
+    /// Inferences per proof (1 unless compiled with `--batch`).
+    pub batch: usize,
+    /// Real members of a batch proof (the samples given); the rest are padding.
+    pub members: usize,
     /// True for the development SRS.
     pub insecure_dev_srs: bool,
     /// Warning when insecure.
@@ -45,7 +49,13 @@ pub fn instance_hashes(layout: &[InstanceSlot], instances: &[Fr]) -> Vec<(String
     layout
         .iter()
         .filter(|s| s.kind.is_hash())
-        .map(|s| (s.name.clone(), encode_instance(&instances[s.start])))
+        .map(|s| {
+            let name = match s.member {
+                Some(m) => format!("{} (member {m})", s.name),
+                None => s.name.clone(),
+            };
+            (name, encode_instance(&instances[s.start]))
+        })
         .collect()
 }
 
@@ -63,6 +73,49 @@ pub fn witness_for(program: &Program, input: &Path) -> Result<Witness, Error> {
     }
     let q = quantize_inputs(program, &samples[0])?;
     Ok(evaluate(program, &q, true)?.0)
+}
+
+/// Reads the samples of an input file for a batch of `batch` inferences (at least one, at most
+/// `batch`) and evaluates the program on each.
+pub fn batch_witnesses(member: &Program, input: &Path, batch: usize) -> Result<Vec<Witness>, Error> {
+    let data = InputData::from_file(input)?;
+    let sizes: Vec<usize> = member.inputs.iter().map(|i| i.wires.len()).collect();
+    let samples = data.samples(&sizes, &input.display().to_string())?;
+    if samples.is_empty() || samples.len() > batch {
+        return Err(Error::Usage(format!(
+            "{} holds {} samples; this build proves batches of 1 to {batch}",
+            input.display(),
+            samples.len()
+        )));
+    }
+    samples
+        .iter()
+        .map(|s| {
+            let q = quantize_inputs(member, s)?;
+            Ok(evaluate(member, &q, true)?.0)
+        })
+        .collect()
+}
+
+/// Bound values of each real member of a batch: `NAME=V1,V2,…` with one value per member.
+pub fn parse_batch_bindings(program: &Program, given: &[String], members: usize) -> Result<Vec<Vec<Fr>>, Error> {
+    let mut per: Vec<Vec<String>> = vec![Vec::new(); members];
+    for g in given {
+        let (name, values) = g
+            .split_once('=')
+            .ok_or_else(|| Error::Usage(format!("--bind {g:?}: expected NAME=VALUE[,VALUE…]")))?;
+        let values: Vec<&str> = values.split(',').collect();
+        if values.len() != members {
+            return Err(Error::Usage(format!(
+                "--bind {name}: {} values for {members} batch members; give one per sample, comma-separated",
+                values.len()
+            )));
+        }
+        for (p, v) in per.iter_mut().zip(values) {
+            p.push(format!("{name}={v}"));
+        }
+    }
+    per.iter().map(|g| parse_bindings(program, g)).collect()
 }
 
 /// Proves the model on the input in `input` and writes the proof file to `out`.
@@ -127,9 +180,22 @@ pub fn prove_with(dir: &BuildDir, input: &Path, out: &Path, bind: &[String], pro
         .clone()
         .ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
     let program = read_program(dir, &settings)?;
-    let bound = parse_bindings(&program, bind)?;
-    let (witness, witness_seconds) = step(progress, "computing the witness", || witness_for(&program, input));
-    let witness = witness?;
+    let member = program.member();
+    let batch = program.batch.max(1);
+    let (witnesses, witness_seconds) = step(progress, "computing the witness", || {
+        if batch > 1 {
+            batch_witnesses(&member, input, batch)
+        } else {
+            witness_for(&program, input).map(|w| vec![w])
+        }
+    });
+    let witnesses = witnesses?;
+    let members = witnesses.len();
+    let bound = if batch > 1 {
+        parse_batch_bindings(&member, bind, members)?
+    } else {
+        vec![parse_bindings(&program, bind)?]
+    };
     super::settings::check_key_file(dir, &dir.pk(), &setup.pk_sha256)?;
     let (loaded, _) = step(progress, "loading SRS and proving key", || -> Result<_, Error> {
         Ok((srs::read_params(&dir.srs(), Some(settings.k))?, read_pk(&dir.pk(), settings.shape)?))
@@ -140,8 +206,20 @@ pub fn prove_with(dir: &BuildDir, input: &Path, out: &Path, bind: &[String], pro
             dir.err("pk.bin and kzg.srs do not match the verifying key and SRS recorded by setup (vk hash differs); rerun `zkinfer setup`")
         );
     }
-    let mut plan = Plan::new(&program, Some(&witness), settings.shape);
-    plan.bind(bound);
+    // a batch's padding members repeat the last real member
+    let mut plans: Vec<Plan> = (0..batch)
+        .map(|m| {
+            let i = m.min(members - 1);
+            let mut plan = Plan::new(&member, Some(&witnesses[i]), settings.shape);
+            plan.bind(bound[i].clone());
+            plan
+        })
+        .collect();
+    let plan = if batch > 1 {
+        Plan::batch(plans, members)
+    } else {
+        plans.pop().expect("one plan")
+    };
     let instances = plan.instance_values();
     let circuit = ModelCircuit::new(plan);
     let (proof, prove_seconds) = step(progress, "proving", || {
@@ -152,15 +230,20 @@ pub fn prove_with(dir: &BuildDir, input: &Path, out: &Path, bind: &[String], pro
         proof::verify(&params, pk.get_vk(), &proof, &instances)
     });
     checked?;
-    let outputs: Vec<OutputValues> = program
-        .outputs
-        .iter()
-        .zip(witness.dequantized_outputs(&program))
-        .map(|(o, values)| OutputValues {
-            name: o.name.clone(),
-            shape: o.shape.clone(),
-            scale: o.scale,
-            values,
+    let outputs: Vec<OutputValues> = (0..batch)
+        .flat_map(|m| {
+            let w = &witnesses[m.min(members - 1)];
+            program
+                .outputs
+                .iter()
+                .zip(w.dequantized_outputs(&member))
+                .map(move |(o, values)| OutputValues {
+                    name: o.name.clone(),
+                    shape: o.shape.clone(),
+                    scale: o.scale,
+                    values,
+                    member: (batch > 1).then_some(m),
+                })
         })
         .collect();
     let layout = program.instance_layout();
@@ -193,6 +276,8 @@ pub fn prove_with(dir: &BuildDir, input: &Path, out: &Path, bind: &[String], pro
         verify_seconds,
         outputs,
         hashes,
+        batch,
+        members,
         insecure_dev_srs: setup.insecure_dev_srs,
         warning: setup.insecure_dev_srs.then(|| INSECURE_SRS_WARNING.to_string()),
     })

@@ -3,7 +3,7 @@
 
 use super::settings::Settings;
 use super::{step, BuildDir, Error, Progress};
-use crate::evm::{compile, find_solc, Compiled};
+use crate::evm::{find_solc, Compiled};
 use crate::proof::srs;
 use crate::solidity::{render, Layout, VerifierSources};
 use serde::Serialize;
@@ -66,7 +66,7 @@ fn compile_sources(solc: &Path, s: &VerifierSources, runs: usize) -> Result<(Com
     if let (Some(f), Some((_, src))) = (&vk_file, &s.vk_contract) {
         sources.push((f.as_str(), src.as_str()));
     }
-    let out = compile(solc, &sources, runs)?;
+    let out = crate::evm::compile::compile_verifier(solc, &sources, runs)?;
     let find = |name: &str| {
         out.iter()
             .find(|c| c.name == name)

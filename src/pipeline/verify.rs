@@ -151,6 +151,7 @@ pub fn outputs_from_instances(settings: &Settings, instances: &[Fr]) -> Result<V
             shape: o.shape.clone(),
             scale: o.scale,
             values,
+            member: slot.member,
         });
     }
     Ok(out)

@@ -19,6 +19,9 @@ pub struct OutputValues {
     pub scale: u32,
     /// Dequantized values.
     pub values: Vec<f64>,
+    /// The batch member (batch proofs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<usize>,
 }
 
 /// A proof and what it proves.

@@ -106,6 +106,7 @@ mod tests {
             }],
             visibility: Default::default(),
             bound: Vec::new(),
+            batch: 1,
         }
     }
 

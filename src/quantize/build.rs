@@ -685,6 +685,7 @@ pub fn build_with_sites(graph: &Graph, cfg: &QuantConfig) -> Result<(Program, Ve
         tables: b.tables,
         visibility: cfg.visibility,
         bound: Vec::new(),
+        batch: 1,
     };
     if let Some(bits) = cfg.rem_bits {
         super::remainder::split_remainders(&mut program, bits);

@@ -240,6 +240,7 @@ pub fn calibrate_like(
     }
     let mut program = build(&model.graph, config)?;
     program.bound = base.bound.clone();
+    program.batch = base.batch;
     if program.tables.len() == base.tables.len() && program.tables.iter().zip(&base.tables).all(|(a, b)| a.kind == b.kind) {
         program.tables = base.tables.clone();
         for (i, b) in program.inputs.iter_mut().zip(&base.inputs) {
@@ -628,6 +629,7 @@ mod tests {
             tables: vec![],
             visibility: Default::default(),
             bound: vec![],
+            batch: 1,
         }
     }
 

@@ -167,6 +167,19 @@ pub struct Program {
     /// circuit copies each into a cell, so a proof holds for exactly those values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bound: Vec<String>,
+    /// Inferences proved together (`compile --batch N`): the circuit lays the program out
+    /// `batch` times over shared lookup tables. The instances are then the number of real
+    /// members first, and each member's instances after it (see [`Program::instance_layout`]).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub batch: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 impl Program {
@@ -319,9 +332,43 @@ impl Program {
 
     /// What each public instance is, in order: the outputs (their values when public, one
     /// hash when hashed), the inputs likewise, the parameters likewise, then the bound values.
+    ///
+    /// A batch (`batch > 1`) starts with the `members` instance, the number of real members
+    /// `m` (members `m..batch` are padding: copies of a real member that no consumer may take
+    /// for a result); then each member's instances in this order, with `member` set.
     pub fn instance_layout(&self) -> Vec<InstanceSlot> {
+        if self.batch <= 1 {
+            return self.member_layout(0, None);
+        }
+        let mut slots = vec![InstanceSlot {
+            name: "members".into(),
+            kind: InstanceKind::Members,
+            scale: None,
+            start: 0,
+            len: 1,
+            member: None,
+        }];
+        let per = self.member_instances();
+        for m in 0..self.batch {
+            slots.extend(self.member_layout(1 + m * per, Some(m)));
+        }
+        slots
+    }
+
+    /// Public instances of one inference (one member of a batch).
+    pub fn member_instances(&self) -> usize {
+        self.member_layout(0, None).iter().map(|s| s.len).sum()
+    }
+
+    /// The program of one member of a batch (`self` when it is not one).
+    pub fn member(&self) -> Program {
+        Program { batch: 1, ..self.clone() }
+    }
+
+    /// One inference's slots, from instance `start`.
+    fn member_layout(&self, start: usize, member: Option<usize>) -> Vec<InstanceSlot> {
         let mut slots = Vec::new();
-        let mut start = 0;
+        let mut start = start;
         let mut push = |name: &str, kind: InstanceKind, scale: Option<u32>, len: usize| {
             slots.push(InstanceSlot {
                 name: name.to_string(),
@@ -329,6 +376,7 @@ impl Program {
                 scale,
                 start,
                 len,
+                member,
             });
             start += len;
         };
@@ -359,7 +407,9 @@ impl Program {
         slots
     }
 
-    /// Where each public instance comes from, in order (see [`Program::instance_layout`]).
+    /// Where each public instance of one inference comes from, in order (see
+    /// [`Program::instance_layout`]; a batch repeats them per member after its `members`
+    /// instance).
     pub fn public_sources(&self) -> Vec<PublicSource> {
         let mut out = Vec::new();
         let mut hash = 0;
@@ -632,6 +682,8 @@ pub enum InstanceKind {
     Params,
     /// A value the prover binds the proof to (`compile --bind`).
     Bound,
+    /// The number of real members of a batch proof (the rest are padding).
+    Members,
 }
 
 impl InstanceKind {
@@ -656,6 +708,9 @@ pub struct InstanceSlot {
     pub start: usize,
     /// Number of instances.
     pub len: usize,
+    /// The batch member the values belong to (batch proofs only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub member: Option<usize>,
 }
 
 /// Where one public instance comes from.

@@ -244,13 +244,16 @@ pub fn generate(
             .expect("super rotation")
     };
 
-    // Batch inversion: xⁿ − 1, x, z_diff_0, x − ω⁻ʲ (j = 1..=b+1), x − ωⁱ (instance rows).
+    // Batch inversion: xⁿ − 1, x, z_diff_0, x − ω⁻ʲ (j = 1..=b+1), x − 1 (for l_0), and
+    // P = Π (x − ωⁱ) over the instance rows, whose prefix products are kept so that one
+    // backward pass yields each 1/(x − ωⁱ) (two words and ~120 gas per instance).
     let b = spec.blinding_factors;
-    let rows = num_instances.max(1);
-    let count = 3 + (b + 1) + rows;
+    let m = num_instances;
+    let count = 3 + (b + 1) + 2;
     let den = g.alloc(count);
     let den_at = |i: usize| format!("{:#x}", den + 32 * i);
     let prefix = g.alloc(count);
+    let inst_prefix = g.alloc(m.max(1));
     let set0 = &l.sets[0];
     let z_diff_0: Vec<String> = l.super_rots.iter().filter(|r| !set0.rots.contains(r)).map(|&r| umx_of(r)).collect();
     line!("mstore({}, addmod(xn, sub(R, 1), R))", den_at(0));
@@ -261,14 +264,16 @@ pub fn generate(
         line!("mstore({}, addmod(x, sub(R, {}), R))", den_at(2 + j), lit(&w));
     }
     let rows_at = 3 + b + 1;
+    line!("mstore({}, addmod(x, sub(R, 1), R))", den_at(rows_at));
     line!("{{");
     line!("    let w := 1");
+    line!("    let acc := 1");
     line!(
-        "    for {{ let p := {} }} lt(p, {}) {{ p := add(p, 0x20) }} {{ mstore(p, addmod(x, sub(R, w), R)) w := mulmod(w, {}, R) }}",
-        den_at(rows_at),
-        den_at(count),
+        "    for {{ let p := {inst_prefix:#x} }} lt(p, {:#x}) {{ p := add(p, 0x20) }} {{ mstore(p, acc) acc := mulmod(acc, addmod(x, sub(R, w), R), R) w := mulmod(w, {}, R) }}",
+        inst_prefix + 32 * m,
         lit(&omega)
     );
+    line!("    mstore({}, acc)", den_at(rows_at + 1));
     line!("}}");
     line!("}}");
     line!("batch_invert({:#x}, {:#x}, {count})", den, prefix);
@@ -304,19 +309,28 @@ pub fn generate(
         fold("s", "addmod", &blind_terms, "0", scratch)
     );
     line!("mstore({active}, addmod(1, sub(R, addmod(mload({l_last}), mload({l_blind}), R)), R))");
+    // Σ instᵢ·ωⁱ/(x − ωⁱ) backwards from the last row (1/(x − ωⁱ) = 1/P · prefixᵢ, then
+    // 1/P·(x − ωⁱ) is the inverse of the next prefix), times (xⁿ − 1)/n.
+    let omega_last = omega_pow(omega, omega_inv, m.max(1) as i32 - 1);
     line!("{{");
+    line!("    let x := mload({x})");
     line!("    let acc := 0");
-    line!("    let w := common");
-    line!("    let d := {}", den_at(rows_at));
+    line!("    let inv := mload({})", den_at(rows_at + 1));
+    line!("    let w := {}", lit(&omega_last));
+    line!("    let c := {:#x}", instances_cd + 32 * m);
     line!(
-        "    for {{ let p := {instances_cd:#x} }} lt(p, {:#x}) {{ p := add(p, 0x20) }} {{",
-        instances_cd + 32 * num_instances
+        "    for {{ let p := {:#x} }} gt(p, {inst_prefix:#x}) {{}} {{",
+        inst_prefix + 32 * m
     );
-    line!("        acc := addmod(acc, mulmod(calldataload(p), mulmod(w, mload(d), R), R), R)");
-    line!("        w := mulmod(w, {}, R)", lit(&omega));
-    line!("        d := add(d, 0x20)");
+    line!("        p := sub(p, 0x20)");
+    line!("        c := sub(c, 0x20)");
+    line!("        let v := calldataload(c)");
+    line!("        if iszero(lt(v, R)) {{ fail(29, \"zkinfer: instance not below r\") }}");
+    line!("        acc := addmod(acc, mulmod(v, mulmod(w, mulmod(inv, mload(p), R), R), R), R)");
+    line!("        inv := mulmod(inv, addmod(x, sub(R, w), R), R)");
+    line!("        w := mulmod(w, {}, R)", lit(&omega_inv));
     line!("    }}");
-    line!("    mstore({inst_eval}, acc)");
+    line!("    mstore({inst_eval}, mulmod(acc, mload({common}), R))");
     line!("}}");
     line!("}}");
 
