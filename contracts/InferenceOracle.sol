@@ -9,6 +9,10 @@ import {IZkinferVerifier} from "./IZkinferVerifier.sol";
 /// inputs, their commitment); the oracle verifies it with the verifier registered for the model
 /// and stores the outputs under (model id, input key) with the block number.
 /// @dev input key = keccak256(abi.encodePacked(instances[numOutputs:])), see `inputKey`.
+/// A model registered with `registerBatchModel` takes batch proofs (`compile --batch N`) through
+/// `postBatch`: one verification for up to N inferences, whose instances are the number of
+/// real members followed by N runs of one inference's instances; each real member is stored
+/// under its own key and the padding members after them never are.
 contract InferenceOracle {
     struct Model {
         IZkinferVerifier verifier;
@@ -31,11 +35,14 @@ contract InferenceOracle {
     /// Proofs already posted (keccak256 of the proof bytes): re-posting one cannot refresh a
     /// result's block number.
     mapping(bytes32 => bool) public usedProofs;
+    /// Inferences per proof of a batch model (0 for a model registered with `registerModel`).
+    mapping(bytes32 => uint32) public batchSize;
 
     event ModelRegistered(bytes32 indexed modelId, address verifier, bytes32 vkHash, uint32 numOutputs, uint32 numInstances);
     event OperatorSet(address indexed operator, bool allowed);
     event OutputPosted(bytes32 indexed modelId, bytes32 indexed inputKey, uint256[] outputs, uint64 blockNumber, address operator);
     event OwnershipTransferred(address indexed from, address indexed to);
+    event BatchPosted(bytes32 indexed modelId, bytes32 indexed proofHash, uint256 members, address operator);
 
     error NotOwner(address caller);
     error NotOperator(address caller);
@@ -48,6 +55,10 @@ contract InferenceOracle {
     error InvalidProof();
     error ProofAlreadyUsed(bytes32 proofHash);
     error StaleResult(bytes32 modelId, bytes32 inputKey, bytes32 vkHash);
+    error BatchModel(bytes32 modelId, uint32 batch);
+    error NotABatchModel(bytes32 modelId);
+    error BadBatch(uint32 batch);
+    error BadMemberCount(uint256 members, uint32 batch);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner(msg.sender);
@@ -71,6 +82,27 @@ contract InferenceOracle {
         external
         onlyOwner
     {
+        _register(modelId, verifier, vkHash, numOutputs, numInstances, 0);
+    }
+
+    /// @notice Registers (or replaces) the verifier of a batch model: its proofs carry `batch`
+    /// inferences of `numInstances` instances each (the first `numOutputs` of them outputs),
+    /// after one instance counting the real members; they are posted with `postBatch`.
+    function registerBatchModel(
+        bytes32 modelId,
+        address verifier,
+        bytes32 vkHash,
+        uint32 numOutputs,
+        uint32 numInstances,
+        uint32 batch
+    ) external onlyOwner {
+        if (batch < 2) revert BadBatch(batch);
+        _register(modelId, verifier, vkHash, numOutputs, numInstances, batch);
+    }
+
+    function _register(bytes32 modelId, address verifier, bytes32 vkHash, uint32 numOutputs, uint32 numInstances, uint32 batch)
+        internal
+    {
         if (verifier.code.length == 0) revert NoVerifierCode(verifier);
         if (numOutputs == 0 || numOutputs > numInstances) revert BadShape(numOutputs, numInstances);
         bytes32 actual;
@@ -81,6 +113,7 @@ contract InferenceOracle {
         }
         if (actual != vkHash) revert WrongModel(vkHash, actual);
         models[modelId] = Model(IZkinferVerifier(verifier), vkHash, numOutputs, numInstances);
+        batchSize[modelId] = batch;
         emit ModelRegistered(modelId, verifier, vkHash, numOutputs, numInstances);
     }
 
@@ -93,11 +126,48 @@ contract InferenceOracle {
     /// @notice Verifies and stores a model output.
     /// @return key The input key the outputs are stored under.
     function post(bytes32 modelId, bytes calldata proof, uint256[] calldata instances) external returns (bytes32 key) {
-        if (!operators[msg.sender]) revert NotOperator(msg.sender);
-        Model memory m = models[modelId];
-        address v = address(m.verifier);
-        if (v == address(0)) revert UnknownModel(modelId);
+        Model memory m = _model(modelId);
+        if (batchSize[modelId] != 0) revert BatchModel(modelId, batchSize[modelId]);
         if (instances.length != m.numInstances) revert WrongInstanceCount(m.numInstances, instances.length);
+        _verify(m, proof, instances);
+        key = _store(modelId, m, instances[:m.numOutputs], instances[m.numOutputs:]);
+    }
+
+    /// @notice Verifies a batch proof once and stores each real member's outputs under its own
+    /// input key. `instances[0]` is the number of real members `n` (1 ≤ n ≤ batch); members
+    /// `n..batch` are padding and are not stored.
+    /// @return keys The input keys of the stored members, in member order.
+    function postBatch(bytes32 modelId, bytes calldata proof, uint256[] calldata instances)
+        external
+        returns (bytes32[] memory keys)
+    {
+        Model memory m = _model(modelId);
+        uint32 batch = batchSize[modelId];
+        if (batch == 0) revert NotABatchModel(modelId);
+        uint256 per = m.numInstances;
+        if (instances.length != 1 + uint256(batch) * per) {
+            revert WrongInstanceCount(1 + uint256(batch) * per, instances.length);
+        }
+        uint256 members = instances[0];
+        if (members == 0 || members > batch) revert BadMemberCount(members, batch);
+        bytes32 proofHash = _verify(m, proof, instances);
+        keys = new bytes32[](members);
+        for (uint256 i = 0; i < members; i++) {
+            uint256 at = 1 + i * per;
+            keys[i] = _store(modelId, m, instances[at:at + m.numOutputs], instances[at + m.numOutputs:at + per]);
+        }
+        emit BatchPosted(modelId, proofHash, members, msg.sender);
+    }
+
+    function _model(bytes32 modelId) internal view returns (Model memory m) {
+        if (!operators[msg.sender]) revert NotOperator(msg.sender);
+        m = models[modelId];
+        if (address(m.verifier) == address(0)) revert UnknownModel(modelId);
+    }
+
+    /// Verifies `proof` with the model's verifier and marks it used.
+    function _verify(Model memory m, bytes calldata proof, uint256[] calldata instances) internal returns (bytes32 proofHash) {
+        address v = address(m.verifier);
         if (v.code.length == 0) revert NoVerifierCode(v);
         bool ok;
         try IZkinferVerifier(v).verifyProof(proof, instances) returns (bool result) {
@@ -106,16 +176,23 @@ contract InferenceOracle {
             ok = false;
         }
         if (!ok) revert InvalidProof();
-        bytes32 proofHash = keccak256(proof);
+        proofHash = keccak256(proof);
         if (usedProofs[proofHash]) revert ProofAlreadyUsed(proofHash);
         usedProofs[proofHash] = true;
-        key = inputKey(instances[m.numOutputs:]);
+    }
+
+    /// Stores one inference's outputs under the key of its public inputs.
+    function _store(bytes32 modelId, Model memory m, uint256[] calldata outputs, uint256[] calldata publicInputs)
+        internal
+        returns (bytes32 key)
+    {
+        key = inputKey(publicInputs);
         Result storage r = results[modelId][key];
-        r.outputs = instances[:m.numOutputs];
+        r.outputs = outputs;
         r.blockNumber = uint64(block.number);
         r.operator = msg.sender;
         r.vkHash = m.vkHash;
-        emit OutputPosted(modelId, key, r.outputs, uint64(block.number), msg.sender);
+        emit OutputPosted(modelId, key, outputs, uint64(block.number), msg.sender);
     }
 
     /// @notice The latest verified outputs for (model, input key); reverts `UnknownKey` if none,

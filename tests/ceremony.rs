@@ -62,6 +62,7 @@ fn ceremony() -> &'static Ceremony {
             data: vec![model("credit_mlp.input.json")],
             out: build,
             like: None,
+            batch: 1,
             calibration: Default::default(),
         };
         let power = zkinfer::pipeline::compile::compile(&opts, &zkinfer::pipeline::Silent).unwrap().k;

@@ -1073,3 +1073,159 @@ fn bad_deploy_and_submit_requests_are_named() {
         &["serves chain 5, not chain 31337"],
     );
 }
+
+/// A batch proof (`compile --batch 4 --input public`, 3 real members) posted to an
+/// InferenceOracle on anvil with `zkinfer submit --target oracle`: one transaction stores each
+/// real member under its own key, the padding member under none; a tampered member is refused
+/// in the simulation and nothing is sent.
+#[test]
+fn a_batch_is_posted_to_the_oracle_on_anvil() {
+    use alloy::sol_types::SolCall;
+    use zkinfer::chain::contracts::{compile_oracle, IInferenceOracle};
+    use zkinfer::chain::tx::{prepare, send};
+    use zkinfer::chain::{KeySource, TxOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("batch");
+    let samples = common::model("credit_mlp.batch.json");
+    compile(
+        &CompileOptions {
+            model: common::model("credit_mlp.onnx"),
+            data: vec![samples.clone()],
+            out: out.clone(),
+            like: None,
+            batch: 4,
+            calibration: CalibrateOptions {
+                visibility: zkinfer::quantize::Visibility {
+                    input: zkinfer::quantize::Vis::Public,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        },
+        &Silent,
+    )
+    .expect("compiles");
+    let dir = BuildDir(out);
+    setup(&dir, &zkinfer::proof::SrsSource::Dev, &Silent).expect("setup");
+    let good = tmp.path().join("batch.json");
+    prove_with(&dir, &samples, &good, &[], &Silent).expect("proves");
+    let file = ProofFile::read(&good).unwrap();
+    assert_eq!(file.instances.len(), 1 + 4 * 11, "count, then [score, 10 inputs] per member");
+    let tampered = tmp.path().join("tampered.json");
+    {
+        let mut f = file.clone();
+        // member 1's score
+        f.instances[1 + 11] = format!("0x{:064x}", 12345);
+        f.write(&tampered).unwrap();
+    }
+
+    let anvil = start_anvil(31337);
+    let url = anvil.url.as_str();
+    let deployed = json(&zkinfer(&[
+        "--json",
+        "deploy",
+        s(&dir.0),
+        "--rpc-url",
+        url,
+        "--private-key",
+        DEPLOYER_KEY,
+    ]));
+    let verifier: Address = deployed["contracts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["role"] == "verifier")
+        .expect("a verifier was deployed")["address"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let client = rpc(url);
+    let deployer: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse().unwrap();
+    let solc = zkinfer::evm::find_solc(None).expect("solc");
+    let oracle_code = compile_oracle(&solc).expect("compiles");
+    let owner = KeySource::PrivateKey(DEPLOYER_KEY.into()).signer().unwrap();
+    let txo = TxOptions::default();
+    let exec = |to: Option<Address>, data: Vec<u8>| {
+        let call = Call {
+            what: "oracle set-up".into(),
+            from: deployer,
+            to,
+            data,
+            abi: Abi::InferenceOracle,
+        };
+        let p = prepare(&client, 31337, call, &txo).expect("prepared");
+        send(&client, &p, &owner, &txo, &mut |_| Ok(())).expect("mined")
+    };
+    let oracle: Address = exec(None, oracle_code.bytecode.clone()).contract_address.unwrap().parse().unwrap();
+    let vk: alloy::primitives::B256 = file.vk_hash.parse().unwrap();
+    let model_id = alloy::primitives::keccak256("credit-batch");
+    exec(
+        Some(oracle),
+        IInferenceOracle::registerBatchModelCall {
+            modelId: model_id,
+            verifier,
+            vkHash: vk,
+            numOutputs: 1,
+            numInstances: 11,
+            batch: 4,
+        }
+        .abi_encode(),
+    );
+    exec(
+        Some(oracle),
+        IInferenceOracle::setOperatorCall {
+            operator: deployer,
+            allowed: true,
+        }
+        .abi_encode(),
+    );
+    let oracle_hex = format!("{oracle:#x}");
+    let post = |proof: &Path| {
+        zkinfer(&[
+            "--json",
+            "submit",
+            s(proof),
+            "--to",
+            &oracle_hex,
+            "--target",
+            "oracle",
+            "--model-id",
+            "credit-batch",
+            "--rpc-url",
+            url,
+            "--private-key",
+            DEPLOYER_KEY,
+        ])
+    };
+    let nonce = client.nonce(deployer).unwrap();
+    assert_fails(&post(&tampered), &["InvalidProof"]);
+    assert_eq!(client.nonce(deployer).unwrap(), nonce, "the refused batch sent nothing");
+    let posted = json(&post(&good));
+    let keys = posted["input_keys"].as_array().expect("one key per real member");
+    assert_eq!(keys.len(), 3, "the padding member is not stored: {posted}");
+    let word = |i: usize| hex::decode(&file.instances[i][2..]).unwrap();
+    for (m, key) in keys.iter().enumerate() {
+        // the key of member m: keccak256 of its 10 public inputs
+        let inputs: Vec<u8> = (0..10).flat_map(|j| word(1 + 11 * m + 1 + j)).collect();
+        let expected = alloy::primitives::keccak256(&inputs);
+        assert_eq!(key.as_str().unwrap(), expected.to_string(), "member {m}'s key");
+        let latest = view(
+            &client,
+            deployer,
+            oracle,
+            IInferenceOracle::latestCall {
+                modelId: model_id,
+                key: expected,
+            },
+            Abi::InferenceOracle,
+        )
+        .expect("latest");
+        assert_eq!(
+            format!("{:#066x}", latest.outputs[0]),
+            file.instances[1 + 11 * m],
+            "member {m}'s proven score"
+        );
+        assert_eq!(latest.blockNumber, posted["block"].as_u64().unwrap());
+    }
+}

@@ -404,6 +404,7 @@ fn a_bound_account_is_part_of_what_the_proof_proves() {
         data: vec![input.clone()],
         out: out.clone(),
         like: None,
+        batch: 1,
         calibration: zkinfer::quantize::CalibrateOptions {
             bound: vec!["account".into()],
             ..Default::default()
@@ -496,4 +497,120 @@ fn a_proof_whose_remainders_are_checked_in_chunks_verifies_on_the_evm() {
     let mut p = c.proof.clone();
     p[100] ^= 1;
     refuse(&c, &mut evm, addr, &p, &c.instances, "a changed proof byte");
+}
+
+/// A batch of 4 credit inferences with hashed inputs and bound accounts, 3 of them real: the
+/// member count comes first, each member's [score, inputHash, account] after it, the padding
+/// member repeats the last real one; native and EVM verifiers accept it and refuse a tampered
+/// member, a changed member count and swapped members.
+#[test]
+fn a_batch_proof_carries_each_member_and_refuses_tampering() {
+    use zkinfer::pipeline::compile::{compile, CompileOptions};
+    use zkinfer::pipeline::prove::prove_with;
+    use zkinfer::pipeline::setup::setup;
+    use zkinfer::pipeline::BuildDir;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("build");
+    let samples = common::model("credit_mlp.batch.json");
+    let opts = CompileOptions {
+        model: common::model("credit_mlp.onnx"),
+        data: vec![samples.clone()],
+        out: out.clone(),
+        like: None,
+        batch: 4,
+        calibration: zkinfer::quantize::CalibrateOptions {
+            bound: vec!["account".into()],
+            visibility: zkinfer::quantize::Visibility {
+                input: zkinfer::quantize::Vis::Hashed,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    };
+    compile(&opts, &Silent).unwrap();
+    let dir = BuildDir(out);
+    setup(&dir, &zkinfer::proof::SrsSource::Dev, &Silent).unwrap();
+    let proof_path = tmp.path().join("proof.json");
+    let accounts = [
+        "0x1111111111111111111111111111111111111111",
+        "0x2222222222222222222222222222222222222222",
+        "0x3333333333333333333333333333333333333333",
+    ];
+    // one value per sample, or a clear error
+    let e = prove_with(&dir, &samples, &proof_path, &[format!("account={}", accounts[0])], &Silent).unwrap_err();
+    assert!(e.to_string().contains("1 values for 3 batch members"), "{e}");
+    prove_with(&dir, &samples, &proof_path, &[format!("account={}", accounts.join(","))], &Silent).unwrap();
+    let file = ProofFile::read(&proof_path).unwrap();
+    let inst = file.instance_values(&proof_path).unwrap();
+    assert_eq!(inst.len(), 1 + 4 * 3, "count, then [score, inputHash, account] per member");
+    assert_eq!(inst[0], Fr::from(3), "three real members");
+    for (m, a) in accounts.iter().enumerate() {
+        assert_eq!(
+            scalar_bytes(&inst[1 + 3 * m + 2])[12..],
+            hex::decode(&a[2..]).unwrap()[..],
+            "member {m}'s account"
+        );
+    }
+    assert_eq!(inst[10..13], inst[7..10], "the padding member repeats the last real one");
+    assert_ne!(inst[2], inst[5], "members hash inputs of their own");
+    // each member's input hash is the hash `zkinfer hash` gives for its sample alone
+    let single = tempfile::NamedTempFile::new().unwrap();
+    let data: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&samples).unwrap()).unwrap();
+    let flat = data["input_data"][0].as_array().unwrap();
+    std::fs::write(
+        single.path(),
+        serde_json::json!({ "input_data": [flat[10..20].to_vec()] }).to_string(),
+    )
+    .unwrap();
+    let h = zkinfer::pipeline::hash::hash(&dir, Some(single.path()), zkinfer::quantize::Part::Input).unwrap();
+    assert_eq!(
+        h.hash,
+        zkinfer::proof::proof_file::encode_instance(&inst[5]),
+        "member 1's input hash"
+    );
+    let report = zkinfer::pipeline::verify::verify(&dir, &proof_path, &Silent).expect("verifies");
+    assert_eq!(report.outputs.len(), 4, "one output per member, padding included");
+    assert_eq!(report.outputs[3].member, Some(3));
+
+    let settings = Settings::read(&dir).unwrap();
+    let vk = read_vk(&dir.vk(), settings.shape).unwrap();
+    let params = srs::read_params(&dir.srs(), Some(settings.k)).unwrap();
+    let proof = file.proof_bytes(&proof_path).unwrap();
+    let v = build_verifier(&dir, &VerifierOptions::default(), &Silent).unwrap();
+    let mut evm = LocalEvm::new();
+    let (addr, _, _) = deploy(&mut evm, &v).unwrap();
+    let enc = |i: &[Fr]| encode_verify_call(&proof, &i.iter().map(scalar_bytes).collect::<Vec<_>>());
+    assert!(zkinfer::proof::verify(&params, &vk, &proof, &inst).is_ok());
+    assert!(accepted(&evm.call(addr, &enc(&inst)).unwrap()));
+    let mut bad: Vec<(String, Vec<Fr>)> = Vec::new();
+    for at in [0, 1, 2, 3, 5, 6, 9, 10, 12] {
+        let mut t = inst.clone();
+        t[at] += Fr::from(1);
+        bad.push((format!("instance {at} changed"), t));
+    }
+    let mut swapped = inst.clone();
+    for j in 0..3 {
+        swapped.swap(1 + j, 4 + j);
+    }
+    bad.push(("members 0 and 1 swapped".into(), swapped));
+    for (what, t) in bad {
+        assert!(
+            zkinfer::proof::verify(&params, &vk, &proof, &t).is_err(),
+            "native verifier accepted {what}"
+        );
+        assert!(!accepted(&evm.call(addr, &enc(&t)).unwrap()), "EVM accepted {what}");
+    }
+
+    // more samples than the batch holds: refused, nothing written
+    let five = tmp.path().join("five.json");
+    let mut many = flat.clone();
+    many.extend(flat[..20].iter().cloned());
+    std::fs::write(&five, serde_json::json!({ "input_data": [many] }).to_string()).unwrap();
+    let p2 = tmp.path().join("p2.json");
+    let e = prove_with(&dir, &five, &p2, &[format!("account={}", [accounts[0]; 5].join(","))], &Silent).unwrap_err();
+    assert!(
+        e.to_string().contains("holds 5 samples; this build proves batches of 1 to 4"),
+        "{e}"
+    );
+    assert!(!p2.exists());
 }

@@ -31,11 +31,13 @@ struct Spec {
     changed_weight: bool,
     /// The previous spec's build, proved on another input.
     reuse_previous: bool,
+    /// `--batch` (the proof takes every sample of `data`, calibration too).
+    batch: usize,
     /// The proof's input file (under models/).
     data: &'static str,
 }
 
-const SPECS: [Spec; 6] = [
+const SPECS: [Spec; 7] = [
     // The approved credit model for CreditGate: instances [score, inputHash, account], on the
     // borrower's real (attested) features.
     Spec {
@@ -47,6 +49,7 @@ const SPECS: [Spec; 6] = [
         params_vis: Vis::Fixed,
         changed_weight: false,
         reuse_previous: false,
+        batch: 1,
         data: "credit_mlp.input.json",
     },
     // The same build and borrower, proved on made-up features that score higher.
@@ -59,6 +62,7 @@ const SPECS: [Spec; 6] = [
         params_vis: Vis::Fixed,
         changed_weight: false,
         reuse_previous: true,
+        batch: 1,
         data: "credit_mlp.madeup.json",
     },
     // The same architecture quantized differently: another model (another vk), same layout.
@@ -71,6 +75,7 @@ const SPECS: [Spec; 6] = [
         params_vis: Vis::Fixed,
         changed_weight: false,
         reuse_previous: false,
+        batch: 1,
         data: "credit_mlp.input.json",
     },
     // For the oracle: instances [score, 10 public inputs].
@@ -83,6 +88,7 @@ const SPECS: [Spec; 6] = [
         params_vis: Vis::Fixed,
         changed_weight: false,
         reuse_previous: false,
+        batch: 1,
         data: "credit_mlp.input.json",
     },
     // Hashed params: instances [score, params hash]; one verifier for the architecture.
@@ -95,6 +101,7 @@ const SPECS: [Spec; 6] = [
         params_vis: Vis::Hashed,
         changed_weight: false,
         reuse_previous: false,
+        batch: 1,
         data: "credit_mlp.input.json",
     },
     // Another model of that architecture (one weight changed), compiled --like it: same vk,
@@ -108,7 +115,21 @@ const SPECS: [Spec; 6] = [
         params_vis: Vis::Hashed,
         changed_weight: true,
         reuse_previous: false,
+        batch: 1,
         data: "credit_mlp.input.json",
+    },
+    // For the oracle's batch post: 4 inferences per proof with public inputs, 3 of them real.
+    Spec {
+        fixture: "credit_batch.json",
+        verifier: Some("CreditBatchVerifier"),
+        scale: None,
+        bind_account: false,
+        input_vis: Vis::Public,
+        params_vis: Vis::Fixed,
+        changed_weight: false,
+        reuse_previous: false,
+        batch: 4,
+        data: "credit_mlp.batch.json",
     },
 ];
 
@@ -127,9 +148,10 @@ fn build(spec: &Spec, tmp: &Path, previous: Option<&BuildDir>) -> BuildDir {
     };
     let opts = CompileOptions {
         model,
-        data: vec![common::model("credit_mlp.input.json")],
+        data: vec![common::model(if spec.batch > 1 { spec.data } else { "credit_mlp.input.json" })],
         out: out.clone(),
         like,
+        batch: spec.batch,
         calibration: CalibrateOptions {
             scale: spec.scale,
             visibility: zkinfer::quantize::Visibility {

@@ -19,7 +19,10 @@ contract CreditModelVerifier {
     /// fails the pairing check returns false.
     function verifyProof(bytes calldata, uint256[] calldata) external view returns (bool) {
         assembly {
-            let R := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
+            // r, the scalar field modulus, kept in a stack slot: the added word is zero (calldata
+            // past its end), which the optimizer cannot see, so it does not inline the constant
+            // into its ~400 uses (a PUSH32 each, or a CODECOPY each with the constant optimiser).
+            let R := add(0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001, shr(0xff, calldataload(calldatasize())))
 
             function fail(len, reason) {
                 mstore(0x00, shl(224, 0x08c379a0))
@@ -80,12 +83,10 @@ contract CreditModelVerifier {
                 )
             ) { fail(27, "zkinfer: bad proof encoding") }
 
-            // Instances and proof scalars below r; points on the curve, coordinates below q.
+            // Proof scalars below r; points on the curve, coordinates below q (instances are checked
+            // below r where the instance evaluation reads them).
             {
             let Q := 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47
-            for { let p := 0xb44 } lt(p, 0xb84) { p := add(p, 0x20) } {
-                if iszero(lt(calldataload(p), R)) { fail(29, "zkinfer: instance not below r") }
-            }
             for { let p := 0x524 } lt(p, 0xaa4) { p := add(p, 0x20) } {
                 if iszero(lt(calldataload(p), R)) { fail(27, "zkinfer: scalar not below r") }
             }
@@ -115,7 +116,7 @@ contract CreditModelVerifier {
             // Transcript: keccak256 over the absorbed bytes (the previous challenge's hash first);
             // a lone hash is extended by 0x01. Challenges are the hashes mod r.
             {
-                let buf := 0x3360
+                let buf := 0x33a0
                 mstore(buf, 0x1106a488bf8895671eebc615a8f28a8903e56c087fb8e661b99b2eae8f77bf6f)
                 calldatacopy(add(buf, 0x20), 0xb44, 0x40)
                 calldatacopy(add(buf, 0x60), 0x64, 576)
@@ -181,19 +182,22 @@ contract CreditModelVerifier {
                 mstore(0x1d40, addmod(x, sub(R, 0x179c2392139def1b24f4e92b4bfba20a0fa885cb6bfc2f2cb92790e00237d0c0), R))
                 mstore(0x1d60, addmod(x, sub(R, 0x200f7a65e2a40b9f6524b535bf80eaceb11b18b23306953d060c65819b92fd51), R))
                 mstore(0x1d80, addmod(x, sub(R, 0x2c34760cd8ba6180d92ad9da798faeb6fbf85f3f63d3dfca54b3b798e4f5f37e), R))
+                mstore(0x1da0, addmod(x, sub(R, 1), R))
                 barrier()
                 {
                     let w := 1
-                    for { let p := 0x1da0 } lt(p, 0x1de0) { p := add(p, 0x20) } { mstore(p, addmod(x, sub(R, w), R)) w := mulmod(w, 0x2337acd19f40bf2b2aa212849e9a0c07d626d9ca335d73a09119dbe6eaab3cac, R) }
+                    let acc := 1
+                    for { let p := 0x1f40 } lt(p, 0x1f80) { p := add(p, 0x20) } { mstore(p, acc) acc := mulmod(acc, addmod(x, sub(R, w), R), R) w := mulmod(w, 0x2337acd19f40bf2b2aa212849e9a0c07d626d9ca335d73a09119dbe6eaab3cac, R) }
+                    mstore(0x1dc0, acc)
                 }
                 }
                 batch_invert(0x1c80, 0x1de0, 11)
                 barrier()
                 {
                 let common := mulmod(addmod(mload(0x1be0), sub(R, 1), R), 0x30638ce1a7661b6337a964756aa75257c6bf4778d89789ab819ce60c19b04001, R)
-                mstore(0x1f40, common)
-                mstore(0x1f60, mulmod(common, mload(0x1da0), R))
-                mstore(0x1f80, mulmod(mulmod(common, 0x2c34760cd8ba6180d92ad9da798faeb6fbf85f3f63d3dfca54b3b798e4f5f37e, R), mload(0x1d80), R))
+                mstore(0x1f80, common)
+                mstore(0x1fa0, mulmod(common, mload(0x1da0), R))
+                mstore(0x1fc0, mulmod(mulmod(common, 0x2c34760cd8ba6180d92ad9da798faeb6fbf85f3f63d3dfca54b3b798e4f5f37e, R), mload(0x1d80), R))
                 barrier()
                 {
                 mstore(0x12e0, mulmod(0x2f9c1d051b2a29bd1d13a09c1489aec5303c2fb2ac7d853ee7a58fdb65b90d7d, mload(0x1ce0), R))
@@ -203,231 +207,237 @@ contract CreditModelVerifier {
                 mstore(0x1360, mulmod(0x200f7a65e2a40b9f6524b535bf80eaceb11b18b23306953d060c65819b92fd51, mload(0x1d60), R))
                 let s := 0
                 for { let at_ := 0x12e0 } lt(at_, 0x1380) { at_ := add(at_, 0x20) } { s := addmod(s, mload(at_), R) }
-                mstore(0x1fa0, mulmod(common, s, R))
+                mstore(0x1fe0, mulmod(common, s, R))
                 }
-                mstore(0x1fc0, addmod(1, sub(R, addmod(mload(0x1f80), mload(0x1fa0), R)), R))
+                mstore(0x2000, addmod(1, sub(R, addmod(mload(0x1fc0), mload(0x1fe0), R)), R))
                 barrier()
                 {
+                    let x := mload(0x1b60)
                     let acc := 0
-                    let w := common
-                    let d := 0x1da0
-                    for { let p := 0xb44 } lt(p, 0xb84) { p := add(p, 0x20) } {
-                        acc := addmod(acc, mulmod(calldataload(p), mulmod(w, mload(d), R), R), R)
-                        w := mulmod(w, 0x2337acd19f40bf2b2aa212849e9a0c07d626d9ca335d73a09119dbe6eaab3cac, R)
-                        d := add(d, 0x20)
+                    let inv := mload(0x1dc0)
+                    let w := 0x2337acd19f40bf2b2aa212849e9a0c07d626d9ca335d73a09119dbe6eaab3cac
+                    let c := 0xb84
+                    for { let p := 0x1f80 } gt(p, 0x1f40) {} {
+                        p := sub(p, 0x20)
+                        c := sub(c, 0x20)
+                        let v := calldataload(c)
+                        if iszero(lt(v, R)) { fail(29, "zkinfer: instance not below r") }
+                        acc := addmod(acc, mulmod(v, mulmod(w, mulmod(inv, mload(p), R), R), R), R)
+                        inv := mulmod(inv, addmod(x, sub(R, w), R), R)
+                        w := mulmod(w, 0x2f9c1d051b2a29bd1d13a09c1489aec5303c2fb2ac7d853ee7a58fdb65b90d7d, R)
                     }
-                    mstore(0x1fe0, acc)
+                    mstore(0x2020, mulmod(acc, mload(0x1f80), R))
                 }
                 }
-                mstore(0x2800, mulmod(mload(0x1b00), mload(0x1b60), R))
+                mstore(0x2840, mulmod(mload(0x1b00), mload(0x1b60), R))
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0xfe0), addmod(0x2, sub(R, mload(0xfe0)), R), R))
-                    let e := mulmod(mload(0x2000), addmod(mload(0xd80), sub(R, mload(0xea0)), R), R)
-                    mstore(0x2840, e)
-                }
-                barrier()
-                {
-                    mstore(0x2000, mulmod(mload(0xfe0), addmod(0x2, sub(R, mload(0xfe0)), R), R))
-                    let e := mulmod(mload(0x2000), mload(0xda0), R)
-                    mstore(0x2860, e)
-                }
-                barrier()
-                {
-                    mstore(0x2000, mulmod(mload(0xfe0), addmod(0x2, sub(R, mload(0xfe0)), R), R))
-                    let e := mulmod(mload(0x2000), mload(0xdc0), R)
+                    mstore(0x2040, mulmod(mload(0xfe0), addmod(0x2, sub(R, mload(0xfe0)), R), R))
+                    let e := mulmod(mload(0x2040), addmod(mload(0xd80), sub(R, mload(0xea0)), R), R)
                     mstore(0x2880, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0x1000), addmod(0x2, sub(R, mload(0x1000)), R), R))
-                    let e := mulmod(mload(0x2000), addmod(mload(0xde0), sub(R, mload(0xd80)), R), R)
+                    mstore(0x2040, mulmod(mload(0xfe0), addmod(0x2, sub(R, mload(0xfe0)), R), R))
+                    let e := mulmod(mload(0x2040), mload(0xda0), R)
                     mstore(0x28a0, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0x1000), addmod(0x2, sub(R, mload(0x1000)), R), R))
-                    mstore(0x2020, addmod(addmod(mload(0xe00), sub(R, mload(0xda0)), R), sub(R, mulmod(mload(0xec0), mload(0xd40), R)), R))
-                    mstore(0x2040, sub(R, addmod(0x1, sub(R, mload(0xec0)), R)))
-                    let e := mulmod(mload(0x2000), addmod(mload(0x2020), mload(0x2040), R), R)
+                    mstore(0x2040, mulmod(mload(0xfe0), addmod(0x2, sub(R, mload(0xfe0)), R), R))
+                    let e := mulmod(mload(0x2040), mload(0xdc0), R)
                     mstore(0x28c0, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0x1000), addmod(0x2, sub(R, mload(0x1000)), R), R))
-                    mstore(0x2020, addmod(addmod(mload(0xe20), sub(R, mload(0xdc0)), R), sub(R, mulmod(mload(0xee0), mload(0xd60), R)), R))
-                    mstore(0x2040, mulmod(mload(0xec0), addmod(0x1, sub(R, mload(0xee0)), R), R))
-                    let e := mulmod(mload(0x2000), addmod(mload(0x2020), sub(R, mload(0x2040)), R), R)
+                    mstore(0x2040, mulmod(mload(0x1000), addmod(0x2, sub(R, mload(0x1000)), R), R))
+                    let e := mulmod(mload(0x2040), addmod(mload(0xde0), sub(R, mload(0xd80)), R), R)
                     mstore(0x28e0, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
-                    mstore(0x2020, sub(R, mulmod(addmod(mload(0xd80), mload(0xec0), R), addmod(mload(0xd80), mload(0xec0), R), R)))
-                    let e := mulmod(mload(0x2000), addmod(mload(0xd40), mload(0x2020), R), R)
+                    mstore(0x2040, mulmod(mload(0x1000), addmod(0x2, sub(R, mload(0x1000)), R), R))
+                    mstore(0x2060, addmod(addmod(mload(0xe00), sub(R, mload(0xda0)), R), sub(R, mulmod(mload(0xec0), mload(0xd40), R)), R))
+                    mstore(0x2080, sub(R, addmod(0x1, sub(R, mload(0xec0)), R)))
+                    let e := mulmod(mload(0x2040), addmod(mload(0x2060), mload(0x2080), R), R)
                     mstore(0x2900, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
-                    mstore(0x2020, sub(R, mulmod(addmod(mload(0xda0), mload(0xee0), R), addmod(mload(0xda0), mload(0xee0), R), R)))
-                    let e := mulmod(mload(0x2000), addmod(mload(0xd60), mload(0x2020), R), R)
+                    mstore(0x2040, mulmod(mload(0x1000), addmod(0x2, sub(R, mload(0x1000)), R), R))
+                    mstore(0x2060, addmod(addmod(mload(0xe20), sub(R, mload(0xdc0)), R), sub(R, mulmod(mload(0xee0), mload(0xd60), R)), R))
+                    mstore(0x2080, mulmod(mload(0xec0), addmod(0x1, sub(R, mload(0xee0)), R), R))
+                    let e := mulmod(mload(0x2040), addmod(mload(0x2060), sub(R, mload(0x2080)), R), R)
                     mstore(0x2920, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
-                    mstore(0x2020, sub(R, mulmod(addmod(mload(0xdc0), mload(0xea0), R), addmod(mload(0xdc0), mload(0xea0), R), R)))
-                    let e := mulmod(mload(0x2000), addmod(mload(0xe40), mload(0x2020), R), R)
+                    mstore(0x2040, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
+                    mstore(0x2060, sub(R, mulmod(addmod(mload(0xd80), mload(0xec0), R), addmod(mload(0xd80), mload(0xec0), R), R)))
+                    let e := mulmod(mload(0x2040), addmod(mload(0xd40), mload(0x2060), R), R)
                     mstore(0x2940, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
-                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, R))
-                    mstore(0x2040, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xda0), mload(0xee0), R), R), 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, R))
-                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xe40), mload(0xe40), R), addmod(mload(0xdc0), mload(0xea0), R), R), 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, R))
-                    mstore(0x2080, sub(R, addmod(addmod(mload(0x2020), mload(0x2040), R), mload(0x2060), R)))
-                    let e := mulmod(mload(0x2000), addmod(mload(0xde0), mload(0x2080), R), R)
+                    mstore(0x2040, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
+                    mstore(0x2060, sub(R, mulmod(addmod(mload(0xda0), mload(0xee0), R), addmod(mload(0xda0), mload(0xee0), R), R)))
+                    let e := mulmod(mload(0x2040), addmod(mload(0xd60), mload(0x2060), R), R)
                     mstore(0x2960, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
-                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, R))
-                    mstore(0x2040, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xda0), mload(0xee0), R), R), 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, R))
-                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xe40), mload(0xe40), R), addmod(mload(0xdc0), mload(0xea0), R), R), 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, R))
-                    mstore(0x2080, sub(R, addmod(addmod(mload(0x2020), mload(0x2040), R), mload(0x2060), R)))
-                    let e := mulmod(mload(0x2000), addmod(mload(0xe00), mload(0x2080), R), R)
+                    mstore(0x2040, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
+                    mstore(0x2060, sub(R, mulmod(addmod(mload(0xdc0), mload(0xea0), R), addmod(mload(0xdc0), mload(0xea0), R), R)))
+                    let e := mulmod(mload(0x2040), addmod(mload(0xe40), mload(0x2060), R), R)
                     mstore(0x2980, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
-                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, R))
-                    mstore(0x2040, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xda0), mload(0xee0), R), R), 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, R))
-                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xe40), mload(0xe40), R), addmod(mload(0xdc0), mload(0xea0), R), R), 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, R))
-                    mstore(0x2080, sub(R, addmod(addmod(mload(0x2020), mload(0x2040), R), mload(0x2060), R)))
-                    let e := mulmod(mload(0x2000), addmod(mload(0xe20), mload(0x2080), R), R)
+                    mstore(0x2040, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
+                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, R))
+                    mstore(0x2080, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xda0), mload(0xee0), R), R), 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, R))
+                    mstore(0x20a0, mulmod(mulmod(mulmod(mload(0xe40), mload(0xe40), R), addmod(mload(0xdc0), mload(0xea0), R), R), 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, R))
+                    mstore(0x20c0, sub(R, addmod(addmod(mload(0x2060), mload(0x2080), R), mload(0x20a0), R)))
+                    let e := mulmod(mload(0x2040), addmod(mload(0xde0), mload(0x20c0), R), R)
                     mstore(0x29a0, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0x1000), addmod(0x1, sub(R, mload(0x1000)), R), R))
-                    mstore(0x2020, sub(R, mulmod(addmod(mload(0xd80), mload(0xec0), R), addmod(mload(0xd80), mload(0xec0), R), R)))
-                    let e := mulmod(mload(0x2000), addmod(mload(0xd40), mload(0x2020), R), R)
+                    mstore(0x2040, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
+                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, R))
+                    mstore(0x2080, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xda0), mload(0xee0), R), R), 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, R))
+                    mstore(0x20a0, mulmod(mulmod(mulmod(mload(0xe40), mload(0xe40), R), addmod(mload(0xdc0), mload(0xea0), R), R), 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, R))
+                    mstore(0x20c0, sub(R, addmod(addmod(mload(0x2060), mload(0x2080), R), mload(0x20a0), R)))
+                    let e := mulmod(mload(0x2040), addmod(mload(0xe00), mload(0x20c0), R), R)
                     mstore(0x29c0, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0x1000), addmod(0x1, sub(R, mload(0x1000)), R), R))
-                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, R))
-                    mstore(0x2040, addmod(mload(0x2020), mulmod(addmod(mload(0xda0), mload(0xee0), R), 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, R), R))
-                    mstore(0x2060, addmod(mload(0x2040), mulmod(addmod(mload(0xdc0), mload(0xea0), R), 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, R), R))
-                    let e := mulmod(mload(0x2000), addmod(mload(0xde0), sub(R, mload(0x2060)), R), R)
+                    mstore(0x2040, mulmod(mload(0xfe0), addmod(0x1, sub(R, mload(0xfe0)), R), R))
+                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, R))
+                    mstore(0x2080, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xda0), mload(0xee0), R), R), 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, R))
+                    mstore(0x20a0, mulmod(mulmod(mulmod(mload(0xe40), mload(0xe40), R), addmod(mload(0xdc0), mload(0xea0), R), R), 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, R))
+                    mstore(0x20c0, sub(R, addmod(addmod(mload(0x2060), mload(0x2080), R), mload(0x20a0), R)))
+                    let e := mulmod(mload(0x2040), addmod(mload(0xe20), mload(0x20c0), R), R)
                     mstore(0x29e0, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0x1000), addmod(0x1, sub(R, mload(0x1000)), R), R))
-                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, R))
-                    mstore(0x2040, addmod(mload(0x2020), mulmod(addmod(mload(0xda0), mload(0xee0), R), 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, R), R))
-                    mstore(0x2060, addmod(mload(0x2040), mulmod(addmod(mload(0xdc0), mload(0xea0), R), 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, R), R))
-                    let e := mulmod(mload(0x2000), addmod(mload(0xe00), sub(R, mload(0x2060)), R), R)
+                    mstore(0x2040, mulmod(mload(0x1000), addmod(0x1, sub(R, mload(0x1000)), R), R))
+                    mstore(0x2060, sub(R, mulmod(addmod(mload(0xd80), mload(0xec0), R), addmod(mload(0xd80), mload(0xec0), R), R)))
+                    let e := mulmod(mload(0x2040), addmod(mload(0xd40), mload(0x2060), R), R)
                     mstore(0x2a00, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0x1000), addmod(0x1, sub(R, mload(0x1000)), R), R))
-                    mstore(0x2020, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, R))
-                    mstore(0x2040, addmod(mload(0x2020), mulmod(addmod(mload(0xda0), mload(0xee0), R), 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, R), R))
-                    mstore(0x2060, addmod(mload(0x2040), mulmod(addmod(mload(0xdc0), mload(0xea0), R), 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, R), R))
-                    let e := mulmod(mload(0x2000), addmod(mload(0xe20), sub(R, mload(0x2060)), R), R)
+                    mstore(0x2040, mulmod(mload(0x1000), addmod(0x1, sub(R, mload(0x1000)), R), R))
+                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, R))
+                    mstore(0x2080, addmod(mload(0x2060), mulmod(addmod(mload(0xda0), mload(0xee0), R), 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, R), R))
+                    mstore(0x20a0, addmod(mload(0x2080), mulmod(addmod(mload(0xdc0), mload(0xea0), R), 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, R), R))
+                    let e := mulmod(mload(0x2040), addmod(mload(0xde0), sub(R, mload(0x20a0)), R), R)
                     mstore(0x2a20, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(mload(0x1020), addmod(mload(0xd40), sub(R, mload(0xda0)), R), R)
+                    mstore(0x2040, mulmod(mload(0x1000), addmod(0x1, sub(R, mload(0x1000)), R), R))
+                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, R))
+                    mstore(0x2080, addmod(mload(0x2060), mulmod(addmod(mload(0xda0), mload(0xee0), R), 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, R), R))
+                    mstore(0x20a0, addmod(mload(0x2080), mulmod(addmod(mload(0xdc0), mload(0xea0), R), 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, R), R))
+                    let e := mulmod(mload(0x2040), addmod(mload(0xe00), sub(R, mload(0x20a0)), R), R)
                     mstore(0x2a40, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0xfa0), addmod(0x2, sub(R, mload(0xfa0)), R), R))
-                    mstore(0x2020, mulmod(mload(0x2000), addmod(0x3, sub(R, mload(0xfa0)), R), R))
-                    let e := mulmod(mload(0x2020), addmod(mload(0xd00), sub(R, mload(0xf00)), R), R)
+                    mstore(0x2040, mulmod(mload(0x1000), addmod(0x1, sub(R, mload(0x1000)), R), R))
+                    mstore(0x2060, mulmod(mulmod(mulmod(mload(0xd40), mload(0xd40), R), addmod(mload(0xd80), mload(0xec0), R), R), 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, R))
+                    mstore(0x2080, addmod(mload(0x2060), mulmod(addmod(mload(0xda0), mload(0xee0), R), 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, R), R))
+                    mstore(0x20a0, addmod(mload(0x2080), mulmod(addmod(mload(0xdc0), mload(0xea0), R), 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, R), R))
+                    let e := mulmod(mload(0x2040), addmod(mload(0xe20), sub(R, mload(0x20a0)), R), R)
                     mstore(0x2a60, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0xfa0), addmod(0x1, sub(R, mload(0xfa0)), R), R))
-                    mstore(0x2020, mulmod(mload(0x2000), addmod(0x3, sub(R, mload(0xfa0)), R), R))
-                    mstore(0x2040, addmod(addmod(mload(0xd00), sub(R, mload(0xe60)), R), sub(R, mulmod(mload(0xf00), mload(0xce0), R)), R))
-                    let e := mulmod(mload(0x2020), mload(0x2040), R)
+                    let e := mulmod(mload(0x1020), addmod(mload(0xd40), sub(R, mload(0xda0)), R), R)
                     mstore(0x2a80, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0xfc0), addmod(0x1, sub(R, mload(0xfc0)), R), R))
-                    mstore(0x2020, mulmod(mload(0x2000), addmod(0x3, sub(R, mload(0xfc0)), R), R))
-                    mstore(0x2040, addmod(addmod(mload(0xd00), sub(R, mload(0xf00)), R), sub(R, mload(0xd20)), R))
-                    let e := mulmod(mload(0x2020), mload(0x2040), R)
+                    mstore(0x2040, mulmod(mload(0xfa0), addmod(0x2, sub(R, mload(0xfa0)), R), R))
+                    mstore(0x2060, mulmod(mload(0x2040), addmod(0x3, sub(R, mload(0xfa0)), R), R))
+                    let e := mulmod(mload(0x2060), addmod(mload(0xd00), sub(R, mload(0xf00)), R), R)
                     mstore(0x2aa0, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0xfc0), addmod(0x1, sub(R, mload(0xfc0)), R), R))
-                    mstore(0x2020, mulmod(mload(0x2000), addmod(0x2, sub(R, mload(0xfc0)), R), R))
-                    mstore(0x2040, addmod(addmod(mload(0xd00), sub(R, mload(0xe60)), R), sub(R, mulmod(mload(0xd20), mload(0xce0), R)), R))
-                    let e := mulmod(mload(0x2020), mload(0x2040), R)
+                    mstore(0x2040, mulmod(mload(0xfa0), addmod(0x1, sub(R, mload(0xfa0)), R), R))
+                    mstore(0x2060, mulmod(mload(0x2040), addmod(0x3, sub(R, mload(0xfa0)), R), R))
+                    mstore(0x2080, addmod(addmod(mload(0xd00), sub(R, mload(0xe60)), R), sub(R, mulmod(mload(0xf00), mload(0xce0), R)), R))
+                    let e := mulmod(mload(0x2060), mload(0x2080), R)
                     mstore(0x2ac0, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0xfc0), addmod(0x2, sub(R, mload(0xfc0)), R), R))
-                    mstore(0x2020, mulmod(mload(0x2000), addmod(0x3, sub(R, mload(0xfc0)), R), R))
-                    mstore(0x2040, addmod(mload(0xe80), sub(R, mulmod(mload(0xce0), mload(0xd00), R)), R))
-                    let e := mulmod(mload(0x2020), addmod(mload(0x2040), sub(R, mload(0xf00)), R), R)
+                    mstore(0x2040, mulmod(mload(0xfc0), addmod(0x1, sub(R, mload(0xfc0)), R), R))
+                    mstore(0x2060, mulmod(mload(0x2040), addmod(0x3, sub(R, mload(0xfc0)), R), R))
+                    mstore(0x2080, addmod(addmod(mload(0xd00), sub(R, mload(0xf00)), R), sub(R, mload(0xd20)), R))
+                    let e := mulmod(mload(0x2060), mload(0x2080), R)
                     mstore(0x2ae0, e)
                 }
                 barrier()
                 {
-                    mstore(0x2000, mulmod(mload(0xfa0), addmod(0x1, sub(R, mload(0xfa0)), R), R))
-                    mstore(0x2020, mulmod(mload(0x2000), addmod(0x2, sub(R, mload(0xfa0)), R), R))
-                    mstore(0x2040, addmod(mload(0xe60), sub(R, mulmod(mload(0xf00), mload(0xd00), R)), R))
-                    let e := mulmod(mload(0x2020), addmod(mload(0x2040), sub(R, mload(0xe80)), R), R)
+                    mstore(0x2040, mulmod(mload(0xfc0), addmod(0x1, sub(R, mload(0xfc0)), R), R))
+                    mstore(0x2060, mulmod(mload(0x2040), addmod(0x2, sub(R, mload(0xfc0)), R), R))
+                    mstore(0x2080, addmod(addmod(mload(0xd00), sub(R, mload(0xe60)), R), sub(R, mulmod(mload(0xd20), mload(0xce0), R)), R))
+                    let e := mulmod(mload(0x2060), mload(0x2080), R)
                     mstore(0x2b00, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(mload(0x1f60), addmod(1, sub(R, mload(0x1120)), R), R)
+                    mstore(0x2040, mulmod(mload(0xfc0), addmod(0x2, sub(R, mload(0xfc0)), R), R))
+                    mstore(0x2060, mulmod(mload(0x2040), addmod(0x3, sub(R, mload(0xfc0)), R), R))
+                    mstore(0x2080, addmod(mload(0xe80), sub(R, mulmod(mload(0xce0), mload(0xd00), R)), R))
+                    let e := mulmod(mload(0x2060), addmod(mload(0x2080), sub(R, mload(0xf00)), R), R)
                     mstore(0x2b20, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(addmod(mulmod(mload(0x1180), mload(0x1180), R), sub(R, mload(0x1180)), R), mload(0x1f80), R)
+                    mstore(0x2040, mulmod(mload(0xfa0), addmod(0x1, sub(R, mload(0xfa0)), R), R))
+                    mstore(0x2060, mulmod(mload(0x2040), addmod(0x2, sub(R, mload(0xfa0)), R), R))
+                    mstore(0x2080, addmod(mload(0xe60), sub(R, mulmod(mload(0xf00), mload(0xd00), R)), R))
+                    let e := mulmod(mload(0x2060), addmod(mload(0x2080), sub(R, mload(0xe80)), R), R)
                     mstore(0x2b40, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(addmod(mload(0x1180), sub(R, mload(0x1160)), R), mload(0x1f60), R)
+                    let e := mulmod(mload(0x1fa0), addmod(1, sub(R, mload(0x1120)), R), R)
                     mstore(0x2b60, e)
+                }
+                barrier()
+                {
+                    let e := mulmod(addmod(mulmod(mload(0x1180), mload(0x1180), R), sub(R, mload(0x1180)), R), mload(0x1fc0), R)
+                    mstore(0x2b80, e)
+                }
+                barrier()
+                {
+                    let e := mulmod(addmod(mload(0x1180), sub(R, mload(0x1160)), R), mload(0x1fa0), R)
+                    mstore(0x2ba0, e)
                 }
                 barrier()
                 {
                     mstore(0x12e0, mload(0x1140))
                     mstore(0x1300, addmod(addmod(mload(0xce0), mulmod(mload(0x1b00), mload(0x1060), R), R), mload(0x1b20), R))
                     mstore(0x1320, addmod(addmod(mload(0xd00), mulmod(mload(0x1b00), mload(0x1080), R), R), mload(0x1b20), R))
-                    mstore(0x1340, addmod(addmod(mload(0x1fe0), mulmod(mload(0x1b00), mload(0x10a0), R), R), mload(0x1b20), R))
+                    mstore(0x1340, addmod(addmod(mload(0x2020), mulmod(mload(0x1b00), mload(0x10a0), R), R), mload(0x1b20), R))
                     let left := 1
                     for { let at_ := 0x12e0 } lt(at_, 0x1360) { at_ := add(at_, 0x20) } { left := mulmod(left, mload(at_), R) }
                     mstore(0x12e0, mload(0x1120))
-                    mstore(0x1300, addmod(addmod(mload(0xce0), mulmod(mload(0x2800), 0x1, R), R), mload(0x1b20), R))
-                    mstore(0x1320, addmod(addmod(mload(0xd00), mulmod(mload(0x2800), 0x9226b6e22c6f0ca64ec26aad4c86e715b5f898e5e963f25870e56bbe533e9a2, R), R), mload(0x1b20), R))
-                    mstore(0x1340, addmod(addmod(mload(0x1fe0), mulmod(mload(0x2800), 0x13b360d4e82fe915fed16081038f98c211427b87a281bd733c277dbadf10372b, R), R), mload(0x1b20), R))
+                    mstore(0x1300, addmod(addmod(mload(0xce0), mulmod(mload(0x2840), 0x1, R), R), mload(0x1b20), R))
+                    mstore(0x1320, addmod(addmod(mload(0xd00), mulmod(mload(0x2840), 0x9226b6e22c6f0ca64ec26aad4c86e715b5f898e5e963f25870e56bbe533e9a2, R), R), mload(0x1b20), R))
+                    mstore(0x1340, addmod(addmod(mload(0x2020), mulmod(mload(0x2840), 0x13b360d4e82fe915fed16081038f98c211427b87a281bd733c277dbadf10372b, R), R), mload(0x1b20), R))
                     let right := 1
                     for { let at_ := 0x12e0 } lt(at_, 0x1360) { at_ := add(at_, 0x20) } { right := mulmod(right, mload(at_), R) }
-                    let e := mulmod(addmod(left, sub(R, right), R), mload(0x1fc0), R)
-                    mstore(0x2b80, e)
+                    let e := mulmod(addmod(left, sub(R, right), R), mload(0x2000), R)
+                    mstore(0x2bc0, e)
                 }
                 barrier()
                 {
@@ -438,23 +448,23 @@ contract CreditModelVerifier {
                     let left := 1
                     for { let at_ := 0x12e0 } lt(at_, 0x1360) { at_ := add(at_, 0x20) } { left := mulmod(left, mload(at_), R) }
                     mstore(0x12e0, mload(0x1180))
-                    mstore(0x1300, addmod(addmod(mload(0xd20), mulmod(mload(0x2800), 0x18afdf23e9bd9302673fc1e076a492d4d65bd18ebc4d854ed189139bab313e52, R), R), mload(0x1b20), R))
-                    mstore(0x1320, addmod(addmod(mload(0xd40), mulmod(mload(0x2800), 0xa136ba13afa6c83eb7b82fb370e228e74155e48fb8f1c1cfc33fb0da8afb42, R), R), mload(0x1b20), R))
-                    mstore(0x1340, addmod(addmod(mload(0xd60), mulmod(mload(0x2800), 0x2eb9750dce545f17d492058dd201a1251ff3d9077864583d44eaf9be9008699d, R), R), mload(0x1b20), R))
+                    mstore(0x1300, addmod(addmod(mload(0xd20), mulmod(mload(0x2840), 0x18afdf23e9bd9302673fc1e076a492d4d65bd18ebc4d854ed189139bab313e52, R), R), mload(0x1b20), R))
+                    mstore(0x1320, addmod(addmod(mload(0xd40), mulmod(mload(0x2840), 0xa136ba13afa6c83eb7b82fb370e228e74155e48fb8f1c1cfc33fb0da8afb42, R), R), mload(0x1b20), R))
+                    mstore(0x1340, addmod(addmod(mload(0xd60), mulmod(mload(0x2840), 0x2eb9750dce545f17d492058dd201a1251ff3d9077864583d44eaf9be9008699d, R), R), mload(0x1b20), R))
                     let right := 1
                     for { let at_ := 0x12e0 } lt(at_, 0x1360) { at_ := add(at_, 0x20) } { right := mulmod(right, mload(at_), R) }
-                    let e := mulmod(addmod(left, sub(R, right), R), mload(0x1fc0), R)
-                    mstore(0x2ba0, e)
-                }
-                barrier()
-                {
-                    let e := mulmod(mload(0x1f60), addmod(1, sub(R, mload(0x11c0)), R), R)
-                    mstore(0x2bc0, e)
-                }
-                barrier()
-                {
-                    let e := mulmod(mload(0x1f80), addmod(mulmod(mload(0x11c0), mload(0x11c0), R), sub(R, mload(0x11c0)), R), R)
+                    let e := mulmod(addmod(left, sub(R, right), R), mload(0x2000), R)
                     mstore(0x2be0, e)
+                }
+                barrier()
+                {
+                    let e := mulmod(mload(0x1fa0), addmod(1, sub(R, mload(0x11c0)), R), R)
+                    mstore(0x2c00, e)
+                }
+                barrier()
+                {
+                    let e := mulmod(mload(0x1fc0), addmod(mulmod(mload(0x11c0), mload(0x11c0), R), sub(R, mload(0x11c0)), R), R)
+                    mstore(0x2c20, e)
                 }
                 barrier()
                 {
@@ -470,40 +480,40 @@ contract CreditModelVerifier {
                     for { let at_ := 0x12e0 } lt(at_, 0x1340) { at_ := add(at_, 0x20) } { table := addmod(mulmod(table, mload(0x1ae0), R), mload(at_), R) }
                     let e := mulmod(mulmod(mload(0x11c0), addmod(input, mload(0x1b00), R), R), addmod(table, mload(0x1b20), R), R)
                     e := addmod(mulmod(mulmod(mload(0x11e0), addmod(mload(0x1200), mload(0x1b00), R), R), addmod(mload(0x1240), mload(0x1b20), R), R), sub(R, e), R)
-                    e := mulmod(e, mload(0x1fc0), R)
-                    mstore(0x2c00, e)
-                }
-                barrier()
-                {
-                    let e := mulmod(mload(0x1f60), addmod(mload(0x1200), sub(R, mload(0x1240)), R), R)
-                    mstore(0x2c20, e)
-                }
-                barrier()
-                {
-                    let e := mulmod(mulmod(addmod(mload(0x1200), sub(R, mload(0x1240)), R), addmod(mload(0x1200), sub(R, mload(0x1220)), R), R), mload(0x1fc0), R)
+                    e := mulmod(e, mload(0x2000), R)
                     mstore(0x2c40, e)
+                }
+                barrier()
+                {
+                    let e := mulmod(mload(0x1fa0), addmod(mload(0x1200), sub(R, mload(0x1240)), R), R)
+                    mstore(0x2c60, e)
+                }
+                barrier()
+                {
+                    let e := mulmod(mulmod(addmod(mload(0x1200), sub(R, mload(0x1240)), R), addmod(mload(0x1200), sub(R, mload(0x1220)), R), R), mload(0x2000), R)
+                    mstore(0x2c80, e)
                 }
                 barrier()
                 {
                     let y := mload(0x1b40)
                     let h := 0
-                    for { let p := 0x2840 } lt(p, 0x2c60) { p := add(p, 0x20) } { h := addmod(mulmod(h, y, R), mload(p), R) }
-                    mstore(0x2820, mulmod(h, mload(0x1c80), R))
+                    for { let p := 0x2880 } lt(p, 0x2ca0) { p := add(p, 0x20) } { h := addmod(mulmod(h, y, R), mload(p), R) }
+                    mstore(0x2860, mulmod(h, mload(0x1c80), R))
                 }
                 barrier()
                 {
                     let sy := mload(0x1b80)
                     let p := 1
-                    for { let a := 0x2c60 } lt(a, 0x2fc0) { a := add(a, 0x20) } { mstore(a, p) p := mulmod(p, sy, R) }
+                    for { let a := 0x2ca0 } lt(a, 0x3000) { a := add(a, 0x20) } { mstore(a, p) p := mulmod(p, sy, R) }
                 }
                 barrier()
                 {
                 let p := 1
                 p := mulmod(p, mload(0x1c40), R)
-                mstore(0x2fc0, p)
+                mstore(0x3000, p)
                 }
-                mstore(0x2fe0, 0)
-                mstore(0x3000, 1)
+                mstore(0x3020, 0)
+                mstore(0x3040, 1)
                 barrier()
                 {
                     let r_inner := 0
@@ -513,117 +523,117 @@ contract CreditModelVerifier {
                     }
                     {
                         let r_j := mload(0xd20)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2c80), R), R)
-                    }
-                    {
-                        let r_j := mload(0xd40)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2ca0), R), R)
-                    }
-                    {
-                        let r_j := mload(0xd60)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2cc0), R), R)
                     }
                     {
-                        let r_j := mload(0xe40)
+                        let r_j := mload(0xd40)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2ce0), R), R)
                     }
                     {
-                        let r_j := mload(0x1240)
+                        let r_j := mload(0xd60)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2d00), R), R)
                     }
                     {
-                        let r_j := mload(0xea0)
+                        let r_j := mload(0xe40)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2d20), R), R)
                     }
                     {
-                        let r_j := mload(0xec0)
+                        let r_j := mload(0x1240)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2d40), R), R)
                     }
                     {
-                        let r_j := mload(0xee0)
+                        let r_j := mload(0xea0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2d60), R), R)
                     }
                     {
-                        let r_j := mload(0xf00)
+                        let r_j := mload(0xec0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2d80), R), R)
                     }
                     {
-                        let r_j := mload(0xf20)
+                        let r_j := mload(0xee0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2da0), R), R)
                     }
                     {
-                        let r_j := mload(0xf40)
+                        let r_j := mload(0xf00)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2dc0), R), R)
                     }
                     {
-                        let r_j := mload(0xf60)
+                        let r_j := mload(0xf20)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2de0), R), R)
                     }
                     {
-                        let r_j := mload(0xf80)
+                        let r_j := mload(0xf40)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2e00), R), R)
                     }
                     {
-                        let r_j := mload(0xfa0)
+                        let r_j := mload(0xf60)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2e20), R), R)
                     }
                     {
-                        let r_j := mload(0xfc0)
+                        let r_j := mload(0xf80)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2e40), R), R)
                     }
                     {
-                        let r_j := mload(0xfe0)
+                        let r_j := mload(0xfa0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2e60), R), R)
                     }
                     {
-                        let r_j := mload(0x1000)
+                        let r_j := mload(0xfc0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2e80), R), R)
                     }
                     {
-                        let r_j := mload(0x1020)
+                        let r_j := mload(0xfe0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2ea0), R), R)
                     }
                     {
-                        let r_j := mload(0x1060)
+                        let r_j := mload(0x1000)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2ec0), R), R)
                     }
                     {
-                        let r_j := mload(0x1080)
+                        let r_j := mload(0x1020)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2ee0), R), R)
                     }
                     {
-                        let r_j := mload(0x10a0)
+                        let r_j := mload(0x1060)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2f00), R), R)
                     }
                     {
-                        let r_j := mload(0x10c0)
+                        let r_j := mload(0x1080)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2f20), R), R)
                     }
                     {
-                        let r_j := mload(0x10e0)
+                        let r_j := mload(0x10a0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2f40), R), R)
                     }
                     {
-                        let r_j := mload(0x1100)
+                        let r_j := mload(0x10c0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2f60), R), R)
                     }
                     {
-                        let r_j := mload(0x2820)
+                        let r_j := mload(0x10e0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2f80), R), R)
                     }
                     {
-                        let r_j := mload(0x1040)
+                        let r_j := mload(0x1100)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2fa0), R), R)
                     }
-                    mstore(0x2fe0, addmod(mload(0x2fe0), r_inner, R))
+                    {
+                        let r_j := mload(0x2860)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2fc0), R), R)
+                    }
+                    {
+                        let r_j := mload(0x1040)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2fe0), R), R)
+                    }
+                    mstore(0x3020, addmod(mload(0x3020), r_inner, R))
                 }
                 barrier()
                 {
-                    let vp := mulmod(mload(0x3000), mload(0x1ba0), R)
-                    mstore(0x3000, vp)
+                    let vp := mulmod(mload(0x3040), mload(0x1ba0), R)
+                    mstore(0x3040, vp)
                     let d := 1
                     d := mulmod(d, mload(0x1c00), R)
-                    mstore(0x3020, mulmod(mulmod(vp, d, R), mload(0x1cc0), R))
+                    mstore(0x3060, mulmod(mulmod(vp, d, R), mload(0x1cc0), R))
                     {
                         mstore(0x12e0, mload(0x1c40))
                         mstore(0x1300, mload(0x1c60))
@@ -632,7 +642,7 @@ contract CreditModelVerifier {
                         mstore(0x1360, 0x2dbc569ccb0082d813a1a5df6dc7dc67fdb31a2c124816672a9efd24d3edd67a)
                         let w := 1
                         for { let at_ := 0x12e0 } lt(at_, 0x1380) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x3040, w)
+                        mstore(0x3080, w)
                     }
                     {
                         mstore(0x12e0, mload(0x1c20))
@@ -642,7 +652,7 @@ contract CreditModelVerifier {
                         mstore(0x1360, 0x2f2221a4b267a636eb9933423ddceceb597c22ef42ad9de46da1e75f645d09b1)
                         let w := 1
                         for { let at_ := 0x12e0 } lt(at_, 0x1380) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x3060, w)
+                        mstore(0x30a0, w)
                     }
                     {
                         mstore(0x12e0, mload(0x1c20))
@@ -652,34 +662,34 @@ contract CreditModelVerifier {
                         mstore(0x1360, 0x3ea24a444fb17447165b24b575de766f93893759e7d2cd6ef8306a3a7b51fd7)
                         let w := 1
                         for { let at_ := 0x12e0 } lt(at_, 0x1380) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x3080, w)
+                        mstore(0x30c0, w)
                     }
                     let r_inner := 0
                     {
-                        mstore(0x12e0, mulmod(mload(0xe60), mload(0x3040), R))
-                        mstore(0x1300, mulmod(mload(0xd00), mload(0x3060), R))
-                        mstore(0x1320, mulmod(mload(0xe80), mload(0x3080), R))
+                        mstore(0x12e0, mulmod(mload(0xe60), mload(0x3080), R))
+                        mstore(0x1300, mulmod(mload(0xd00), mload(0x30a0), R))
+                        mstore(0x1320, mulmod(mload(0xe80), mload(0x30c0), R))
                         let r_j := 0
                         for { let at_ := 0x12e0 } lt(at_, 0x1340) { at_ := add(at_, 0x20) } { r_j := addmod(r_j, mload(at_), R) }
                         r_inner := addmod(r_inner, r_j, R)
                     }
-                    mstore(0x2fe0, addmod(mload(0x2fe0), mulmod(r_inner, mload(0x3020), R), R))
+                    mstore(0x3020, addmod(mload(0x3020), mulmod(r_inner, mload(0x3060), R), R))
                 }
                 barrier()
                 {
-                    let vp := mulmod(mload(0x3000), mload(0x1ba0), R)
-                    mstore(0x3000, vp)
+                    let vp := mulmod(mload(0x3040), mload(0x1ba0), R)
+                    mstore(0x3040, vp)
                     let d := 1
                     d := mulmod(d, mload(0x1c00), R)
                     d := mulmod(d, mload(0x1c20), R)
-                    mstore(0x30a0, mulmod(mulmod(vp, d, R), mload(0x1cc0), R))
+                    mstore(0x30e0, mulmod(mulmod(vp, d, R), mload(0x1cc0), R))
                     {
                         mstore(0x12e0, mload(0x1c60))
                         mstore(0x1300, mload(0x1ca0))
                         mstore(0x1320, 0x347aa75f42bb59003e8e643d10aba32eb3c25b05fc6f0fd890c1b931a3dc415)
                         let w := 1
                         for { let at_ := 0x12e0 } lt(at_, 0x1340) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x30c0, w)
+                        mstore(0x3100, w)
                     }
                     {
                         mstore(0x12e0, mload(0x1c40))
@@ -687,48 +697,48 @@ contract CreditModelVerifier {
                         mstore(0x1320, 0x2d1ca3fced05ea99b4675f72b0769e2a3cf7c29819f27f93bad5da00d5c23bec)
                         let w := 1
                         for { let at_ := 0x12e0 } lt(at_, 0x1340) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x30e0, w)
+                        mstore(0x3120, w)
                     }
                     let r_inner := 0
                     {
                         let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0xd80), mload(0x30c0), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0xde0), mload(0x30e0), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xd80), mload(0x3100), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xde0), mload(0x3120), R), R)
                         r_inner := addmod(r_inner, r_j, R)
                     }
                     {
                         let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0xda0), mload(0x30c0), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0xe00), mload(0x30e0), R), R)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2c80), R), R)
-                    }
-                    {
-                        let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0xdc0), mload(0x30c0), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0xe20), mload(0x30e0), R), R)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2ca0), R), R)
-                    }
-                    {
-                        let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0x1180), mload(0x30c0), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0x11a0), mload(0x30e0), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xda0), mload(0x3100), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xe00), mload(0x3120), R), R)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2cc0), R), R)
                     }
                     {
                         let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0x11c0), mload(0x30c0), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0x11e0), mload(0x30e0), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xdc0), mload(0x3100), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xe20), mload(0x3120), R), R)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2ce0), R), R)
                     }
-                    mstore(0x2fe0, addmod(mload(0x2fe0), mulmod(r_inner, mload(0x30a0), R), R))
+                    {
+                        let r_j := 0
+                        r_j := addmod(r_j, mulmod(mload(0x1180), mload(0x3100), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0x11a0), mload(0x3120), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2d00), R), R)
+                    }
+                    {
+                        let r_j := 0
+                        r_j := addmod(r_j, mulmod(mload(0x11c0), mload(0x3100), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0x11e0), mload(0x3120), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2d20), R), R)
+                    }
+                    mstore(0x3020, addmod(mload(0x3020), mulmod(r_inner, mload(0x30e0), R), R))
                 }
                 barrier()
                 {
-                    let vp := mulmod(mload(0x3000), mload(0x1ba0), R)
-                    mstore(0x3000, vp)
+                    let vp := mulmod(mload(0x3040), mload(0x1ba0), R)
+                    mstore(0x3040, vp)
                     let d := 1
                     d := mulmod(d, mload(0x1c20), R)
-                    mstore(0x3100, mulmod(mulmod(vp, d, R), mload(0x1cc0), R))
+                    mstore(0x3140, mulmod(mulmod(vp, d, R), mload(0x1cc0), R))
                     {
                         mstore(0x12e0, mload(0x1c40))
                         mstore(0x1300, mload(0x1c60))
@@ -737,7 +747,7 @@ contract CreditModelVerifier {
                         mstore(0x1360, 0x29ab8a9fb58bd580af8680170eccea0d5658380b0dca7b3a8be933d5fee2e789)
                         let w := 1
                         for { let at_ := 0x12e0 } lt(at_, 0x1380) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x3120, w)
+                        mstore(0x3160, w)
                     }
                     {
                         mstore(0x12e0, mload(0x1c00))
@@ -747,7 +757,7 @@ contract CreditModelVerifier {
                         mstore(0x1360, 0x32d20d88ba6ff5e995f9f209097d427099840bf62e482c1147fad0a14d1442c)
                         let w := 1
                         for { let at_ := 0x12e0 } lt(at_, 0x1380) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x3140, w)
+                        mstore(0x3180, w)
                     }
                     {
                         mstore(0x12e0, mload(0x1c00))
@@ -757,34 +767,34 @@ contract CreditModelVerifier {
                         mstore(0x1360, 0x38ba2fa9ffecb4a6f6a267ee21c9a28c8436f7e090a7295a37914b3dc4bd44c)
                         let w := 1
                         for { let at_ := 0x12e0 } lt(at_, 0x1380) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x3160, w)
+                        mstore(0x31a0, w)
                     }
                     let r_inner := 0
                     {
-                        mstore(0x12e0, mulmod(mload(0x1160), mload(0x3120), R))
-                        mstore(0x1300, mulmod(mload(0x1120), mload(0x3140), R))
-                        mstore(0x1320, mulmod(mload(0x1140), mload(0x3160), R))
+                        mstore(0x12e0, mulmod(mload(0x1160), mload(0x3160), R))
+                        mstore(0x1300, mulmod(mload(0x1120), mload(0x3180), R))
+                        mstore(0x1320, mulmod(mload(0x1140), mload(0x31a0), R))
                         let r_j := 0
                         for { let at_ := 0x12e0 } lt(at_, 0x1340) { at_ := add(at_, 0x20) } { r_j := addmod(r_j, mload(at_), R) }
                         r_inner := addmod(r_inner, r_j, R)
                     }
-                    mstore(0x2fe0, addmod(mload(0x2fe0), mulmod(r_inner, mload(0x3100), R), R))
+                    mstore(0x3020, addmod(mload(0x3020), mulmod(r_inner, mload(0x3140), R), R))
                 }
                 barrier()
                 {
-                    let vp := mulmod(mload(0x3000), mload(0x1ba0), R)
-                    mstore(0x3000, vp)
+                    let vp := mulmod(mload(0x3040), mload(0x1ba0), R)
+                    mstore(0x3040, vp)
                     let d := 1
                     d := mulmod(d, mload(0x1c00), R)
                     d := mulmod(d, mload(0x1c60), R)
-                    mstore(0x3180, mulmod(mulmod(vp, d, R), mload(0x1cc0), R))
+                    mstore(0x31c0, mulmod(mulmod(vp, d, R), mload(0x1cc0), R))
                     {
                         mstore(0x12e0, mload(0x1c40))
                         mstore(0x1300, mload(0x1ca0))
                         mstore(0x1320, 0x347aa75f42bb59003e8e643d10aba32eb3c25b05fc6f0fd890c1b931a3dc414)
                         let w := 1
                         for { let at_ := 0x12e0 } lt(at_, 0x1340) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x31a0, w)
+                        mstore(0x31e0, w)
                     }
                     {
                         mstore(0x12e0, mload(0x1c20))
@@ -792,16 +802,16 @@ contract CreditModelVerifier {
                         mstore(0x1320, 0x2d1ca3fced05ea99b4675f72b0769e2a3cf7c29819f27f93bad5da00d5c23bed)
                         let w := 1
                         for { let at_ := 0x12e0 } lt(at_, 0x1340) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x31c0, w)
+                        mstore(0x3200, w)
                     }
                     let r_inner := 0
                     {
                         let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0x1220), mload(0x31a0), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0x1200), mload(0x31c0), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0x1220), mload(0x31e0), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0x1200), mload(0x3200), R), R)
                         r_inner := addmod(r_inner, r_j, R)
                     }
-                    mstore(0x2fe0, addmod(mload(0x2fe0), mulmod(r_inner, mload(0x3180), R), R))
+                    mstore(0x3020, addmod(mload(0x3020), mulmod(r_inner, mload(0x31c0), R), R))
                 }
             }
             barrier()
@@ -809,32 +819,32 @@ contract CreditModelVerifier {
             mstore(0x00, 0)
             mstore(0x20, 0)
             ec_mul_acc(mload(0x820), mload(0x840), 1)
-            ec_mul_acc(mload(0x8a0), mload(0x8c0), mload(0x2c80))
-            ec_mul_acc(mload(0x9a0), mload(0x9c0), mload(0x2ca0))
-            ec_mul_acc(mload(0x9e0), mload(0xa00), mload(0x2cc0))
-            ec_mul_acc(mload(0xa20), mload(0xa40), mload(0x2ce0))
-            ec_mul_acc(mload(0xaa0), mload(0xac0), mload(0x2d00))
-            ec_mul_acc(0x1cd170dcaccf027b2dad2edd2b40ef3bb17475454648a73758f3256ecc226efe, 0x2475f495e0a966d827efb4994a4e32451a3b90e7a6de4ee6617825210bab6610, mload(0x2d20))
-            ec_mul_acc(0x12c02422ef5b0867e50031ef9ea7290402692c95db19717fea074404d11b31b5, 0x27ffc513ed23c89afabe78d9782209b19f396f61a92278769c84c01bdb6876c0, mload(0x2d40))
-            ec_mul_acc(0x25295f1b50cf16855dec3e0814b7cd953940513fe46084e5d3f16c26a308eebd, 0xd7b5d690b697cb1f0f2e65ae3a54bceddba647953fb063de0f9c4b8a4b8bea0, mload(0x2d60))
-            ec_mul_acc(0x1b726b0bef68ede36fc14b5ea1cf56c564143e830a7f55567b8206bdd77e6d1a, 0x859ac06d7824f54f4be46a808de0bde47e4acd1331c9b9f826b0373014abc87, mload(0x2d80))
-            ec_mul_acc(0xbb5e210da000b0ef16c1b864ac0ad9a96d83928da99a616832c9999757ca49, 0x3d2727bc1883bc60189c21e2bc9704c2e27697820b75cc4ac74cdbff256fa19, mload(0x2da0))
-            ec_mul_acc(0xf477e88fe25f13a3579706f7702b418a39c3eef789dcd950eca14f8817799cc, 0xc10b77dfd2a6b0e442424e3bca960418066bf27d376328f02e38bde64b5dd17, mload(0x2dc0))
-            ec_mul_acc(0x19726849a4b0adfec9abeddac0c3b2d0704668c53ac90d336eede40fb27beca, 0x2547dd092b37f50b17350b29b1f55355da0e2227fc3906838efdea475a236950, mload(0x2de0))
-            ec_mul_acc(0x26eeffe01935cc750e299f2eeacb0388ccf7d2941dbef0c1ae455ea19ed51444, 0x12cb52bc1e2517900f79cbd07bcf25d37d80487eb433a1ea9c1f3952b14590ad, mload(0x2e00))
-            ec_mul_acc(0x1950f4566c13d54d58165b8e70d34a5e39fa4ab7ade6881f666dd3c7fe6e22, 0x2c1ad839dd90254a02dbd1edb4dfb108bbb9255bf0371d10302c2b8167565e69, mload(0x2e20))
-            ec_mul_acc(0x1754c529120706437e807c9f7016ae45e44ccf04b51f7cdfedd8c39e3bcf191a, 0x198bf9ca96b98efb9000ac7e87dd7d5c6e907dc1cdfc9eb1cd2c97ecf92bd41f, mload(0x2e40))
-            ec_mul_acc(0x282699055341b41fa0ad3d857e44d769b9c82f4c310cf5f284fac2c715722589, 0xc73f40f2f0997ffa0571c7682c73ffdbcc7f4f2320d16767dae8a85d91994df, mload(0x2e60))
-            ec_mul_acc(0xb5b015b9f25ec56a77c7898b413618b7623a2fd8b032d4454a99a72fdba9d28, 0xfb664219bf042850dee6e8ed6866751f7a96348b13c5a2a90955a57a397ac3c, mload(0x2e80))
-            ec_mul_acc(0x40f4c1c4c475729ee19be19ca6e3cacfeefb289a68001732db1dc438849e99f, 0x2260468b49478a5184bc788b1cd99bb6722b69280199c796b2176a24c4f2ea30, mload(0x2ea0))
-            ec_mul_acc(0x1d6f514910961a5138674985fcf1d96b4827755ae5522081abf45c3de6e836bc, 0xf56db43138829bcd4681e0af1b319fba84732b674e2695ebd21d05636a5f106, mload(0x2ec0))
-            ec_mul_acc(0x21f2ccc7107a0d85e58b458bf1ec2d1decd2958259f1023ec10d00cba555bd3d, 0x1a6c216a1f70823ac29e60a84b4751d1d5464e91ebff3b4c9a71270c2f1ff648, mload(0x2ee0))
-            ec_mul_acc(0x2fbb1d41fee328667f8f9c59ddab595cdaf647512a2d606728c5a9f927c4a8c6, 0x218afc3ed3113344d5471d4c541b98a44ff32e9f2f13b201730605f5e59f3e12, mload(0x2f00))
-            ec_mul_acc(0x232039a672b48fb9ee2b52f206f8f8d89d6fdbcb4fbba28792c569727b4f8ff1, 0x27a3644e04f0bd5522a750fc40eabaaf8de9baeaac1b448269ae94963cfd91bf, mload(0x2f20))
-            ec_mul_acc(0x2120d8e4aebc0c6eca1e7ebfa0df75ae494781cbf78afdeabb1688a106746a20, 0x23d03e5a6a960d561f077e991426555739fda1482c071f15c704afca90a3d2b6, mload(0x2f40))
-            ec_mul_acc(0x28a0e1b33d6016c69256c26076e08975a6eccf59232683a1b5a6fd4a5d2b49dc, 0x2fbb150c6a7c6218bfe0056e33c4f1d6d377b895daf94f4f6436119910e1a21d, mload(0x2f60))
+            ec_mul_acc(mload(0x8a0), mload(0x8c0), mload(0x2cc0))
+            ec_mul_acc(mload(0x9a0), mload(0x9c0), mload(0x2ce0))
+            ec_mul_acc(mload(0x9e0), mload(0xa00), mload(0x2d00))
+            ec_mul_acc(mload(0xa20), mload(0xa40), mload(0x2d20))
+            ec_mul_acc(mload(0xaa0), mload(0xac0), mload(0x2d40))
+            ec_mul_acc(0x1cd170dcaccf027b2dad2edd2b40ef3bb17475454648a73758f3256ecc226efe, 0x2475f495e0a966d827efb4994a4e32451a3b90e7a6de4ee6617825210bab6610, mload(0x2d60))
+            ec_mul_acc(0x12c02422ef5b0867e50031ef9ea7290402692c95db19717fea074404d11b31b5, 0x27ffc513ed23c89afabe78d9782209b19f396f61a92278769c84c01bdb6876c0, mload(0x2d80))
+            ec_mul_acc(0x25295f1b50cf16855dec3e0814b7cd953940513fe46084e5d3f16c26a308eebd, 0xd7b5d690b697cb1f0f2e65ae3a54bceddba647953fb063de0f9c4b8a4b8bea0, mload(0x2da0))
+            ec_mul_acc(0x1b726b0bef68ede36fc14b5ea1cf56c564143e830a7f55567b8206bdd77e6d1a, 0x859ac06d7824f54f4be46a808de0bde47e4acd1331c9b9f826b0373014abc87, mload(0x2dc0))
+            ec_mul_acc(0xbb5e210da000b0ef16c1b864ac0ad9a96d83928da99a616832c9999757ca49, 0x3d2727bc1883bc60189c21e2bc9704c2e27697820b75cc4ac74cdbff256fa19, mload(0x2de0))
+            ec_mul_acc(0xf477e88fe25f13a3579706f7702b418a39c3eef789dcd950eca14f8817799cc, 0xc10b77dfd2a6b0e442424e3bca960418066bf27d376328f02e38bde64b5dd17, mload(0x2e00))
+            ec_mul_acc(0x19726849a4b0adfec9abeddac0c3b2d0704668c53ac90d336eede40fb27beca, 0x2547dd092b37f50b17350b29b1f55355da0e2227fc3906838efdea475a236950, mload(0x2e20))
+            ec_mul_acc(0x26eeffe01935cc750e299f2eeacb0388ccf7d2941dbef0c1ae455ea19ed51444, 0x12cb52bc1e2517900f79cbd07bcf25d37d80487eb433a1ea9c1f3952b14590ad, mload(0x2e40))
+            ec_mul_acc(0x1950f4566c13d54d58165b8e70d34a5e39fa4ab7ade6881f666dd3c7fe6e22, 0x2c1ad839dd90254a02dbd1edb4dfb108bbb9255bf0371d10302c2b8167565e69, mload(0x2e60))
+            ec_mul_acc(0x1754c529120706437e807c9f7016ae45e44ccf04b51f7cdfedd8c39e3bcf191a, 0x198bf9ca96b98efb9000ac7e87dd7d5c6e907dc1cdfc9eb1cd2c97ecf92bd41f, mload(0x2e80))
+            ec_mul_acc(0x282699055341b41fa0ad3d857e44d769b9c82f4c310cf5f284fac2c715722589, 0xc73f40f2f0997ffa0571c7682c73ffdbcc7f4f2320d16767dae8a85d91994df, mload(0x2ea0))
+            ec_mul_acc(0xb5b015b9f25ec56a77c7898b413618b7623a2fd8b032d4454a99a72fdba9d28, 0xfb664219bf042850dee6e8ed6866751f7a96348b13c5a2a90955a57a397ac3c, mload(0x2ec0))
+            ec_mul_acc(0x40f4c1c4c475729ee19be19ca6e3cacfeefb289a68001732db1dc438849e99f, 0x2260468b49478a5184bc788b1cd99bb6722b69280199c796b2176a24c4f2ea30, mload(0x2ee0))
+            ec_mul_acc(0x1d6f514910961a5138674985fcf1d96b4827755ae5522081abf45c3de6e836bc, 0xf56db43138829bcd4681e0af1b319fba84732b674e2695ebd21d05636a5f106, mload(0x2f00))
+            ec_mul_acc(0x21f2ccc7107a0d85e58b458bf1ec2d1decd2958259f1023ec10d00cba555bd3d, 0x1a6c216a1f70823ac29e60a84b4751d1d5464e91ebff3b4c9a71270c2f1ff648, mload(0x2f20))
+            ec_mul_acc(0x2fbb1d41fee328667f8f9c59ddab595cdaf647512a2d606728c5a9f927c4a8c6, 0x218afc3ed3113344d5471d4c541b98a44ff32e9f2f13b201730605f5e59f3e12, mload(0x2f40))
+            ec_mul_acc(0x232039a672b48fb9ee2b52f206f8f8d89d6fdbcb4fbba28792c569727b4f8ff1, 0x27a3644e04f0bd5522a750fc40eabaaf8de9baeaac1b448269ae94963cfd91bf, mload(0x2f60))
+            ec_mul_acc(0x2120d8e4aebc0c6eca1e7ebfa0df75ae494781cbf78afdeabb1688a106746a20, 0x23d03e5a6a960d561f077e991426555739fda1482c071f15c704afca90a3d2b6, mload(0x2f80))
+            ec_mul_acc(0x28a0e1b33d6016c69256c26076e08975a6eccf59232683a1b5a6fd4a5d2b49dc, 0x2fbb150c6a7c6218bfe0056e33c4f1d6d377b895daf94f4f6436119910e1a21d, mload(0x2fa0))
             {
-                let c := mload(0x2f80)
+                let c := mload(0x2fc0)
                 ec_mul_acc(mload(0xbe0), mload(0xc00), c)
                 c := mulmod(c, mload(0x1be0), R)
                 ec_mul_acc(mload(0xc20), mload(0xc40), c)
@@ -843,33 +853,33 @@ contract CreditModelVerifier {
                 c := mulmod(c, mload(0x1be0), R)
                 ec_mul_acc(mload(0xca0), mload(0xcc0), c)
             }
-            ec_mul_acc(mload(0xba0), mload(0xbc0), mload(0x2fa0))
-            ec_mul_acc(mload(0x860), mload(0x880), mload(0x3020))
-            ec_mul_acc(mload(0x8e0), mload(0x900), mload(0x30a0))
-            ec_mul_acc(mload(0x920), mload(0x940), mulmod(mload(0x30a0), mload(0x2c80), R))
-            ec_mul_acc(mload(0x960), mload(0x980), mulmod(mload(0x30a0), mload(0x2ca0), R))
-            ec_mul_acc(mload(0xb20), mload(0xb40), mulmod(mload(0x30a0), mload(0x2cc0), R))
-            ec_mul_acc(mload(0xb60), mload(0xb80), mulmod(mload(0x30a0), mload(0x2ce0), R))
-            ec_mul_acc(mload(0xae0), mload(0xb00), mload(0x3100))
-            ec_mul_acc(mload(0xa60), mload(0xa80), mload(0x3180))
-            ec_mul_acc(0x1, 0x2, sub(R, mload(0x2fe0)))
-            ec_mul_acc(mload(0x1260), mload(0x1280), sub(R, mload(0x2fc0)))
+            ec_mul_acc(mload(0xba0), mload(0xbc0), mload(0x2fe0))
+            ec_mul_acc(mload(0x860), mload(0x880), mload(0x3060))
+            ec_mul_acc(mload(0x8e0), mload(0x900), mload(0x30e0))
+            ec_mul_acc(mload(0x920), mload(0x940), mulmod(mload(0x30e0), mload(0x2cc0), R))
+            ec_mul_acc(mload(0x960), mload(0x980), mulmod(mload(0x30e0), mload(0x2ce0), R))
+            ec_mul_acc(mload(0xb20), mload(0xb40), mulmod(mload(0x30e0), mload(0x2d00), R))
+            ec_mul_acc(mload(0xb60), mload(0xb80), mulmod(mload(0x30e0), mload(0x2d20), R))
+            ec_mul_acc(mload(0xae0), mload(0xb00), mload(0x3140))
+            ec_mul_acc(mload(0xa60), mload(0xa80), mload(0x31c0))
+            ec_mul_acc(0x1, 0x2, sub(R, mload(0x3020)))
+            ec_mul_acc(mload(0x1260), mload(0x1280), sub(R, mload(0x3000)))
             ec_mul_acc(mload(0x12a0), mload(0x12c0), mload(0x1bc0))
 
             let ok := 0
-            mstore(0x31e0, mload(0x12a0))
-            mstore(0x3200, mload(0x12c0))
-            mstore(0x3220, 0x8855a97c1cac305e90a0f9543087b5231ba40cc42695fc15c79b3f4e31ced61)
-            mstore(0x3240, 0x13ca0e0a628eed37a200948e588c867f2887f3964af7573940bf7995a5e78d0f)
-            mstore(0x3260, 0x2d98c7913cf860f2c45b90de42313c72bac5b0ff0f5e6847efe32b29ae5e2ba5)
-            mstore(0x3280, 0xa24874b855088599931863f4b077c61f0232fd534f85ba5b0844f5986df0f5)
-            mstore(0x32a0, mload(0x00))
-            mstore(0x32c0, mload(0x20))
-            mstore(0x32e0, 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2)
-            mstore(0x3300, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed)
-            mstore(0x3320, 0x275dc4a288d1afb3cbb1ac09187524c7db36395df7be3b99e673b13a075a65ec)
-            mstore(0x3340, 0x1d9befcd05a5323e6da4d435f3b617cdb3af83285c2df711ef39c01571827f9d)
-            let success := staticcall(gas(), 0x08, 0x31e0, 0x180, 0x00, 0x20)
+            mstore(0x3220, mload(0x12a0))
+            mstore(0x3240, mload(0x12c0))
+            mstore(0x3260, 0x8855a97c1cac305e90a0f9543087b5231ba40cc42695fc15c79b3f4e31ced61)
+            mstore(0x3280, 0x13ca0e0a628eed37a200948e588c867f2887f3964af7573940bf7995a5e78d0f)
+            mstore(0x32a0, 0x2d98c7913cf860f2c45b90de42313c72bac5b0ff0f5e6847efe32b29ae5e2ba5)
+            mstore(0x32c0, 0xa24874b855088599931863f4b077c61f0232fd534f85ba5b0844f5986df0f5)
+            mstore(0x32e0, mload(0x00))
+            mstore(0x3300, mload(0x20))
+            mstore(0x3320, 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2)
+            mstore(0x3340, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed)
+            mstore(0x3360, 0x275dc4a288d1afb3cbb1ac09187524c7db36395df7be3b99e673b13a075a65ec)
+            mstore(0x3380, 0x1d9befcd05a5323e6da4d435f3b617cdb3af83285c2df711ef39c01571827f9d)
+            let success := staticcall(gas(), 0x08, 0x3220, 0x180, 0x00, 0x20)
             ok := and(success, eq(mload(0x00), 1))
 
             mstore(0x00, ok)

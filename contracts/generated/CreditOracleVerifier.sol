@@ -19,7 +19,10 @@ contract CreditOracleVerifier {
     /// fails the pairing check returns false.
     function verifyProof(bytes calldata, uint256[] calldata) external view returns (bool) {
         assembly {
-            let R := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
+            // r, the scalar field modulus, kept in a stack slot: the added word is zero (calldata
+            // past its end), which the optimizer cannot see, so it does not inline the constant
+            // into its ~400 uses (a PUSH32 each, or a CODECOPY each with the constant optimiser).
+            let R := add(0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001, shr(0xff, calldataload(calldatasize())))
 
             function fail(len, reason) {
                 mstore(0x00, shl(224, 0x08c379a0))
@@ -80,12 +83,10 @@ contract CreditOracleVerifier {
                 )
             ) { fail(27, "zkinfer: bad proof encoding") }
 
-            // Instances and proof scalars below r; points on the curve, coordinates below q.
+            // Proof scalars below r; points on the curve, coordinates below q (instances are checked
+            // below r where the instance evaluation reads them).
             {
             let Q := 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47
-            for { let p := 0x684 } lt(p, 0x7e4) { p := add(p, 0x20) } {
-                if iszero(lt(calldataload(p), R)) { fail(29, "zkinfer: instance not below r") }
-            }
             for { let p := 0x324 } lt(p, 0x5e4) { p := add(p, 0x20) } {
                 if iszero(lt(calldataload(p), R)) { fail(27, "zkinfer: scalar not below r") }
             }
@@ -115,7 +116,7 @@ contract CreditOracleVerifier {
             // Transcript: keccak256 over the absorbed bytes (the previous challenge's hash first);
             // a lone hash is extended by 0x01. Challenges are the hashes mod r.
             {
-                let buf := 0x29c0
+                let buf := 0x28e0
                 mstore(buf, 0xa8d3724b8f9ab3edb23f1a34866031325a91ce90e84c50205210b973797ac82)
                 calldatacopy(add(buf, 0x20), 0x684, 0x160)
                 calldatacopy(add(buf, 0x180), 0x64, 128)
@@ -178,19 +179,22 @@ contract CreditOracleVerifier {
                 mstore(0x1620, addmod(x, sub(R, 0x1f4d7180df5014849825f3c9b0e89d79432c51f48eb5846ae63b433f28aba10b), R))
                 mstore(0x1640, addmod(x, sub(R, 0x3b743d74fd9ddb41f920179ac30e04b0ebd93e580b9c0b50061087904110bd4), R))
                 mstore(0x1660, addmod(x, sub(R, 0x15f79db9c39181bc3e31c83f9291da76eedf1b23c410add7e9098464aaa4fb26), R))
+                mstore(0x1680, addmod(x, sub(R, 1), R))
                 barrier()
                 {
                     let w := 1
-                    for { let p := 0x1680 } lt(p, 0x17e0) { p := add(p, 0x20) } { mstore(p, addmod(x, sub(R, w), R)) w := mulmod(w, 0x2ad9021ed07c42ab19f77c5cf2cbd2deb135ea330f1b1573bd08d99309c4bb7d, R) }
+                    let acc := 1
+                    for { let p := 0x1820 } lt(p, 0x1980) { p := add(p, 0x20) } { mstore(p, acc) acc := mulmod(acc, addmod(x, sub(R, w), R), R) w := mulmod(w, 0x2ad9021ed07c42ab19f77c5cf2cbd2deb135ea330f1b1573bd08d99309c4bb7d, R) }
+                    mstore(0x16a0, acc)
                 }
                 }
-                batch_invert(0x1560, 0x17e0, 20)
+                batch_invert(0x1560, 0x16c0, 11)
                 barrier()
                 {
                 let common := mulmod(addmod(mload(0x14e0), sub(R, 1), R), 0x3058355f447953c1ade231a513e0f80710e9db4e679b02351f90fd168b040001, R)
-                mstore(0x1a60, common)
-                mstore(0x1a80, mulmod(common, mload(0x1680), R))
-                mstore(0x1aa0, mulmod(mulmod(common, 0x15f79db9c39181bc3e31c83f9291da76eedf1b23c410add7e9098464aaa4fb26, R), mload(0x1660), R))
+                mstore(0x1980, common)
+                mstore(0x19a0, mulmod(common, mload(0x1680), R))
+                mstore(0x19c0, mulmod(mulmod(common, 0x15f79db9c39181bc3e31c83f9291da76eedf1b23c410add7e9098464aaa4fb26, R), mload(0x1660), R))
                 barrier()
                 {
                 mstore(0xbe0, mulmod(0xae3c95fc03c0a5f2de8a8f46c03ccdfdfed2bb98c9e4ae0b10b15eda4e3b1e3, mload(0x15c0), R))
@@ -200,88 +204,94 @@ contract CreditOracleVerifier {
                 mstore(0xc60, mulmod(0x3b743d74fd9ddb41f920179ac30e04b0ebd93e580b9c0b50061087904110bd4, mload(0x1640), R))
                 let s := 0
                 for { let at_ := 0xbe0 } lt(at_, 0xc80) { at_ := add(at_, 0x20) } { s := addmod(s, mload(at_), R) }
-                mstore(0x1ac0, mulmod(common, s, R))
+                mstore(0x19e0, mulmod(common, s, R))
                 }
-                mstore(0x1ae0, addmod(1, sub(R, addmod(mload(0x1aa0), mload(0x1ac0), R)), R))
+                mstore(0x1a00, addmod(1, sub(R, addmod(mload(0x19c0), mload(0x19e0), R)), R))
                 barrier()
                 {
+                    let x := mload(0x1460)
                     let acc := 0
-                    let w := common
-                    let d := 0x1680
-                    for { let p := 0x684 } lt(p, 0x7e4) { p := add(p, 0x20) } {
-                        acc := addmod(acc, mulmod(calldataload(p), mulmod(w, mload(d), R), R), R)
-                        w := mulmod(w, 0x2ad9021ed07c42ab19f77c5cf2cbd2deb135ea330f1b1573bd08d99309c4bb7d, R)
-                        d := add(d, 0x20)
+                    let inv := mload(0x16a0)
+                    let w := 0x2275af9f00ea2eb9e38c76645d9393b67dd06af2b169b6f97902920c4042edda
+                    let c := 0x7e4
+                    for { let p := 0x1980 } gt(p, 0x1820) {} {
+                        p := sub(p, 0x20)
+                        c := sub(c, 0x20)
+                        let v := calldataload(c)
+                        if iszero(lt(v, R)) { fail(29, "zkinfer: instance not below r") }
+                        acc := addmod(acc, mulmod(v, mulmod(w, mulmod(inv, mload(p), R), R), R), R)
+                        inv := mulmod(inv, addmod(x, sub(R, w), R), R)
+                        w := mulmod(w, 0xae3c95fc03c0a5f2de8a8f46c03ccdfdfed2bb98c9e4ae0b10b15eda4e3b1e3, R)
                     }
-                    mstore(0x1b00, acc)
+                    mstore(0x1a20, mulmod(acc, mload(0x1980), R))
                 }
                 }
-                mstore(0x2320, mulmod(mload(0x1400), mload(0x1460), R))
+                mstore(0x2240, mulmod(mload(0x1400), mload(0x1460), R))
                 barrier()
                 {
-                    mstore(0x1b20, mulmod(mload(0x9c0), addmod(0x2, sub(R, mload(0x9c0)), R), R))
-                    mstore(0x1b40, mulmod(mload(0x1b20), addmod(0x3, sub(R, mload(0x9c0)), R), R))
-                    let e := mulmod(mload(0x1b40), addmod(mload(0x8c0), sub(R, mload(0x920)), R), R)
-                    mstore(0x2360, e)
-                }
-                barrier()
-                {
-                    mstore(0x1b20, mulmod(mload(0x9c0), addmod(0x1, sub(R, mload(0x9c0)), R), R))
-                    mstore(0x1b40, mulmod(mload(0x1b20), addmod(0x3, sub(R, mload(0x9c0)), R), R))
-                    mstore(0x1b60, addmod(addmod(mload(0x8c0), sub(R, mload(0x8e0)), R), sub(R, mulmod(mload(0x920), mload(0x8a0), R)), R))
-                    let e := mulmod(mload(0x1b40), mload(0x1b60), R)
-                    mstore(0x2380, e)
+                    mstore(0x1a40, mulmod(mload(0x9c0), addmod(0x2, sub(R, mload(0x9c0)), R), R))
+                    mstore(0x1a60, mulmod(mload(0x1a40), addmod(0x3, sub(R, mload(0x9c0)), R), R))
+                    let e := mulmod(mload(0x1a60), addmod(mload(0x8c0), sub(R, mload(0x920)), R), R)
+                    mstore(0x2280, e)
                 }
                 barrier()
                 {
-                    mstore(0x1b20, addmod(mload(0x900), sub(R, mulmod(mload(0x8a0), mload(0x8c0), R)), R))
-                    let e := mulmod(mload(0x9e0), addmod(mload(0x1b20), sub(R, mload(0x920)), R), R)
-                    mstore(0x23a0, e)
+                    mstore(0x1a40, mulmod(mload(0x9c0), addmod(0x1, sub(R, mload(0x9c0)), R), R))
+                    mstore(0x1a60, mulmod(mload(0x1a40), addmod(0x3, sub(R, mload(0x9c0)), R), R))
+                    mstore(0x1a80, addmod(addmod(mload(0x8c0), sub(R, mload(0x8e0)), R), sub(R, mulmod(mload(0x920), mload(0x8a0), R)), R))
+                    let e := mulmod(mload(0x1a60), mload(0x1a80), R)
+                    mstore(0x22a0, e)
                 }
                 barrier()
                 {
-                    mstore(0x1b20, mulmod(mload(0x9c0), addmod(0x1, sub(R, mload(0x9c0)), R), R))
-                    mstore(0x1b40, mulmod(mload(0x1b20), addmod(0x2, sub(R, mload(0x9c0)), R), R))
-                    mstore(0x1b60, addmod(mload(0x8e0), sub(R, mulmod(mload(0x920), mload(0x8c0), R)), R))
-                    let e := mulmod(mload(0x1b40), addmod(mload(0x1b60), sub(R, mload(0x900)), R), R)
-                    mstore(0x23c0, e)
+                    mstore(0x1a40, addmod(mload(0x900), sub(R, mulmod(mload(0x8a0), mload(0x8c0), R)), R))
+                    let e := mulmod(mload(0x9e0), addmod(mload(0x1a40), sub(R, mload(0x920)), R), R)
+                    mstore(0x22c0, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(mload(0x1a80), addmod(1, sub(R, mload(0xa80)), R), R)
-                    mstore(0x23e0, e)
+                    mstore(0x1a40, mulmod(mload(0x9c0), addmod(0x1, sub(R, mload(0x9c0)), R), R))
+                    mstore(0x1a60, mulmod(mload(0x1a40), addmod(0x2, sub(R, mload(0x9c0)), R), R))
+                    mstore(0x1a80, addmod(mload(0x8e0), sub(R, mulmod(mload(0x920), mload(0x8c0), R)), R))
+                    let e := mulmod(mload(0x1a60), addmod(mload(0x1a80), sub(R, mload(0x900)), R), R)
+                    mstore(0x22e0, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(addmod(mulmod(mload(0xa80), mload(0xa80), R), sub(R, mload(0xa80)), R), mload(0x1aa0), R)
-                    mstore(0x2400, e)
+                    let e := mulmod(mload(0x19a0), addmod(1, sub(R, mload(0xa80)), R), R)
+                    mstore(0x2300, e)
+                }
+                barrier()
+                {
+                    let e := mulmod(addmod(mulmod(mload(0xa80), mload(0xa80), R), sub(R, mload(0xa80)), R), mload(0x19c0), R)
+                    mstore(0x2320, e)
                 }
                 barrier()
                 {
                     mstore(0xbe0, mload(0xaa0))
                     mstore(0xc00, addmod(addmod(mload(0x8a0), mulmod(mload(0x1400), mload(0xa20), R), R), mload(0x1420), R))
                     mstore(0xc20, addmod(addmod(mload(0x8c0), mulmod(mload(0x1400), mload(0xa40), R), R), mload(0x1420), R))
-                    mstore(0xc40, addmod(addmod(mload(0x1b00), mulmod(mload(0x1400), mload(0xa60), R), R), mload(0x1420), R))
+                    mstore(0xc40, addmod(addmod(mload(0x1a20), mulmod(mload(0x1400), mload(0xa60), R), R), mload(0x1420), R))
                     let left := 1
                     for { let at_ := 0xbe0 } lt(at_, 0xc60) { at_ := add(at_, 0x20) } { left := mulmod(left, mload(at_), R) }
                     mstore(0xbe0, mload(0xa80))
-                    mstore(0xc00, addmod(addmod(mload(0x8a0), mulmod(mload(0x2320), 0x1, R), R), mload(0x1420), R))
-                    mstore(0xc20, addmod(addmod(mload(0x8c0), mulmod(mload(0x2320), 0x9226b6e22c6f0ca64ec26aad4c86e715b5f898e5e963f25870e56bbe533e9a2, R), R), mload(0x1420), R))
-                    mstore(0xc40, addmod(addmod(mload(0x1b00), mulmod(mload(0x2320), 0x13b360d4e82fe915fed16081038f98c211427b87a281bd733c277dbadf10372b, R), R), mload(0x1420), R))
+                    mstore(0xc00, addmod(addmod(mload(0x8a0), mulmod(mload(0x2240), 0x1, R), R), mload(0x1420), R))
+                    mstore(0xc20, addmod(addmod(mload(0x8c0), mulmod(mload(0x2240), 0x9226b6e22c6f0ca64ec26aad4c86e715b5f898e5e963f25870e56bbe533e9a2, R), R), mload(0x1420), R))
+                    mstore(0xc40, addmod(addmod(mload(0x1a20), mulmod(mload(0x2240), 0x13b360d4e82fe915fed16081038f98c211427b87a281bd733c277dbadf10372b, R), R), mload(0x1420), R))
                     let right := 1
                     for { let at_ := 0xbe0 } lt(at_, 0xc60) { at_ := add(at_, 0x20) } { right := mulmod(right, mload(at_), R) }
-                    let e := mulmod(addmod(left, sub(R, right), R), mload(0x1ae0), R)
-                    mstore(0x2420, e)
+                    let e := mulmod(addmod(left, sub(R, right), R), mload(0x1a00), R)
+                    mstore(0x2340, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(mload(0x1a80), addmod(1, sub(R, mload(0xac0)), R), R)
-                    mstore(0x2440, e)
+                    let e := mulmod(mload(0x19a0), addmod(1, sub(R, mload(0xac0)), R), R)
+                    mstore(0x2360, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(mload(0x1aa0), addmod(mulmod(mload(0xac0), mload(0xac0), R), sub(R, mload(0xac0)), R), R)
-                    mstore(0x2460, e)
+                    let e := mulmod(mload(0x19c0), addmod(mulmod(mload(0xac0), mload(0xac0), R), sub(R, mload(0xac0)), R), R)
+                    mstore(0x2380, e)
                 }
                 barrier()
                 {
@@ -297,40 +307,40 @@ contract CreditOracleVerifier {
                     for { let at_ := 0xbe0 } lt(at_, 0xc40) { at_ := add(at_, 0x20) } { table := addmod(mulmod(table, mload(0x13e0), R), mload(at_), R) }
                     let e := mulmod(mulmod(mload(0xac0), addmod(input, mload(0x1400), R), R), addmod(table, mload(0x1420), R), R)
                     e := addmod(mulmod(mulmod(mload(0xae0), addmod(mload(0xb00), mload(0x1400), R), R), addmod(mload(0xb40), mload(0x1420), R), R), sub(R, e), R)
-                    e := mulmod(e, mload(0x1ae0), R)
-                    mstore(0x2480, e)
+                    e := mulmod(e, mload(0x1a00), R)
+                    mstore(0x23a0, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(mload(0x1a80), addmod(mload(0xb00), sub(R, mload(0xb40)), R), R)
-                    mstore(0x24a0, e)
+                    let e := mulmod(mload(0x19a0), addmod(mload(0xb00), sub(R, mload(0xb40)), R), R)
+                    mstore(0x23c0, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(mulmod(addmod(mload(0xb00), sub(R, mload(0xb40)), R), addmod(mload(0xb00), sub(R, mload(0xb20)), R), R), mload(0x1ae0), R)
-                    mstore(0x24c0, e)
+                    let e := mulmod(mulmod(addmod(mload(0xb00), sub(R, mload(0xb40)), R), addmod(mload(0xb00), sub(R, mload(0xb20)), R), R), mload(0x1a00), R)
+                    mstore(0x23e0, e)
                 }
                 barrier()
                 {
                     let y := mload(0x1440)
                     let h := 0
-                    for { let p := 0x2360 } lt(p, 0x24e0) { p := add(p, 0x20) } { h := addmod(mulmod(h, y, R), mload(p), R) }
-                    mstore(0x2340, mulmod(h, mload(0x1560), R))
+                    for { let p := 0x2280 } lt(p, 0x2400) { p := add(p, 0x20) } { h := addmod(mulmod(h, y, R), mload(p), R) }
+                    mstore(0x2260, mulmod(h, mload(0x1560), R))
                 }
                 barrier()
                 {
                     let sy := mload(0x1480)
                     let p := 1
-                    for { let a := 0x24e0 } lt(a, 0x26a0) { a := add(a, 0x20) } { mstore(a, p) p := mulmod(p, sy, R) }
+                    for { let a := 0x2400 } lt(a, 0x25c0) { a := add(a, 0x20) } { mstore(a, p) p := mulmod(p, sy, R) }
                 }
                 barrier()
                 {
                 let p := 1
                 p := mulmod(p, mload(0x1520), R)
-                mstore(0x26a0, p)
+                mstore(0x25c0, p)
                 }
-                mstore(0x26c0, 0)
-                mstore(0x26e0, 1)
+                mstore(0x25e0, 0)
+                mstore(0x2600, 1)
                 barrier()
                 {
                     let r_inner := 0
@@ -340,64 +350,64 @@ contract CreditOracleVerifier {
                     }
                     {
                         let r_j := mload(0xb40)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2500), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2420), R), R)
                     }
                     {
                         let r_j := mload(0x920)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2520), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2440), R), R)
                     }
                     {
                         let r_j := mload(0x940)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2540), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2460), R), R)
                     }
                     {
                         let r_j := mload(0x960)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2560), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2480), R), R)
                     }
                     {
                         let r_j := mload(0x980)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2580), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x24a0), R), R)
                     }
                     {
                         let r_j := mload(0x9a0)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x25a0), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x24c0), R), R)
                     }
                     {
                         let r_j := mload(0x9c0)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x25c0), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x24e0), R), R)
                     }
                     {
                         let r_j := mload(0x9e0)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x25e0), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2500), R), R)
                     }
                     {
                         let r_j := mload(0xa20)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2600), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2520), R), R)
                     }
                     {
                         let r_j := mload(0xa40)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2620), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2540), R), R)
                     }
                     {
                         let r_j := mload(0xa60)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2640), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2560), R), R)
                     }
                     {
-                        let r_j := mload(0x2340)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2660), R), R)
+                        let r_j := mload(0x2260)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2580), R), R)
                     }
                     {
                         let r_j := mload(0xa00)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2680), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x25a0), R), R)
                     }
-                    mstore(0x26c0, addmod(mload(0x26c0), r_inner, R))
+                    mstore(0x25e0, addmod(mload(0x25e0), r_inner, R))
                 }
                 barrier()
                 {
-                    let vp := mulmod(mload(0x26e0), mload(0x14a0), R)
-                    mstore(0x26e0, vp)
+                    let vp := mulmod(mload(0x2600), mload(0x14a0), R)
+                    mstore(0x2600, vp)
                     let d := 1
-                    mstore(0x2700, mulmod(mulmod(vp, d, R), mload(0x15a0), R))
+                    mstore(0x2620, mulmod(mulmod(vp, d, R), mload(0x15a0), R))
                     {
                         mstore(0xbe0, mload(0x1520))
                         mstore(0xc00, mload(0x1540))
@@ -406,7 +416,7 @@ contract CreditOracleVerifier {
                         mstore(0xc60, 0x16e36923fa62df33c5ac09bac1b367f1b016362520516a8cf024a835acf00dc5)
                         let w := 1
                         for { let at_ := 0xbe0 } lt(at_, 0xc80) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x2720, w)
+                        mstore(0x2640, w)
                     }
                     {
                         mstore(0xbe0, mload(0x1500))
@@ -416,7 +426,7 @@ contract CreditOracleVerifier {
                         mstore(0xc60, 0x2ed793987a97b7b378327d865be7a54c9b5840a75d69b8f20a3dc756cc66452)
                         let w := 1
                         for { let at_ := 0xbe0 } lt(at_, 0xc80) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x2740, w)
+                        mstore(0x2660, w)
                     }
                     {
                         mstore(0xbe0, mload(0x1500))
@@ -426,33 +436,33 @@ contract CreditOracleVerifier {
                         mstore(0xc60, 0x16936c155f25457abb2114235a0f7616ae682e18e3916a75331970e8d6498dea)
                         let w := 1
                         for { let at_ := 0xbe0 } lt(at_, 0xc80) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x2760, w)
+                        mstore(0x2680, w)
                     }
                     let r_inner := 0
                     {
-                        mstore(0xbe0, mulmod(mload(0x8e0), mload(0x2720), R))
-                        mstore(0xc00, mulmod(mload(0x8c0), mload(0x2740), R))
-                        mstore(0xc20, mulmod(mload(0x900), mload(0x2760), R))
+                        mstore(0xbe0, mulmod(mload(0x8e0), mload(0x2640), R))
+                        mstore(0xc00, mulmod(mload(0x8c0), mload(0x2660), R))
+                        mstore(0xc20, mulmod(mload(0x900), mload(0x2680), R))
                         let r_j := 0
                         for { let at_ := 0xbe0 } lt(at_, 0xc40) { at_ := add(at_, 0x20) } { r_j := addmod(r_j, mload(at_), R) }
                         r_inner := addmod(r_inner, r_j, R)
                     }
-                    mstore(0x26c0, addmod(mload(0x26c0), mulmod(r_inner, mload(0x2700), R), R))
+                    mstore(0x25e0, addmod(mload(0x25e0), mulmod(r_inner, mload(0x2620), R), R))
                 }
                 barrier()
                 {
-                    let vp := mulmod(mload(0x26e0), mload(0x14a0), R)
-                    mstore(0x26e0, vp)
+                    let vp := mulmod(mload(0x2600), mload(0x14a0), R)
+                    mstore(0x2600, vp)
                     let d := 1
                     d := mulmod(d, mload(0x1500), R)
-                    mstore(0x2780, mulmod(mulmod(vp, d, R), mload(0x15a0), R))
+                    mstore(0x26a0, mulmod(mulmod(vp, d, R), mload(0x15a0), R))
                     {
                         mstore(0xbe0, mload(0x1540))
                         mstore(0xc00, mload(0x1580))
                         mstore(0xc20, 0xae40d87d78f5a107a23c7ed450224dee728428eeec3e903667f934df6c82c49)
                         let w := 1
                         for { let at_ := 0xbe0 } lt(at_, 0xc40) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x27a0, w)
+                        mstore(0x26c0, w)
                     }
                     {
                         mstore(0xbe0, mload(0x1520))
@@ -460,37 +470,37 @@ contract CreditOracleVerifier {
                         mstore(0xc20, 0x258040eb09a246193e2c7dc93c7f337e410ba5b98af5878ddd626245f937d3b8)
                         let w := 1
                         for { let at_ := 0xbe0 } lt(at_, 0xc40) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x27c0, w)
+                        mstore(0x26e0, w)
                     }
                     let r_inner := 0
                     {
                         let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0xa80), mload(0x27a0), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0xaa0), mload(0x27c0), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xa80), mload(0x26c0), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xaa0), mload(0x26e0), R), R)
                         r_inner := addmod(r_inner, r_j, R)
                     }
                     {
                         let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0xac0), mload(0x27a0), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0xae0), mload(0x27c0), R), R)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2500), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xac0), mload(0x26c0), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xae0), mload(0x26e0), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2420), R), R)
                     }
-                    mstore(0x26c0, addmod(mload(0x26c0), mulmod(r_inner, mload(0x2780), R), R))
+                    mstore(0x25e0, addmod(mload(0x25e0), mulmod(r_inner, mload(0x26a0), R), R))
                 }
                 barrier()
                 {
-                    let vp := mulmod(mload(0x26e0), mload(0x14a0), R)
-                    mstore(0x26e0, vp)
+                    let vp := mulmod(mload(0x2600), mload(0x14a0), R)
+                    mstore(0x2600, vp)
                     let d := 1
                     d := mulmod(d, mload(0x1540), R)
-                    mstore(0x27e0, mulmod(mulmod(vp, d, R), mload(0x15a0), R))
+                    mstore(0x2700, mulmod(mulmod(vp, d, R), mload(0x15a0), R))
                     {
                         mstore(0xbe0, mload(0x1520))
                         mstore(0xc00, mload(0x1580))
                         mstore(0xc20, 0xae40d87d78f5a107a23c7ed450224dee728428eeec3e903667f934df6c82c48)
                         let w := 1
                         for { let at_ := 0xbe0 } lt(at_, 0xc40) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x2800, w)
+                        mstore(0x2720, w)
                     }
                     {
                         mstore(0xbe0, mload(0x1500))
@@ -498,16 +508,16 @@ contract CreditOracleVerifier {
                         mstore(0xc20, 0x258040eb09a246193e2c7dc93c7f337e410ba5b98af5878ddd626245f937d3b9)
                         let w := 1
                         for { let at_ := 0xbe0 } lt(at_, 0xc40) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x2820, w)
+                        mstore(0x2740, w)
                     }
                     let r_inner := 0
                     {
                         let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0xb20), mload(0x2800), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0xb00), mload(0x2820), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xb20), mload(0x2720), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xb00), mload(0x2740), R), R)
                         r_inner := addmod(r_inner, r_j, R)
                     }
-                    mstore(0x26c0, addmod(mload(0x26c0), mulmod(r_inner, mload(0x27e0), R), R))
+                    mstore(0x25e0, addmod(mload(0x25e0), mulmod(r_inner, mload(0x2700), R), R))
                 }
             }
             barrier()
@@ -515,18 +525,18 @@ contract CreditOracleVerifier {
             mstore(0x00, 0)
             mstore(0x20, 0)
             ec_mul_acc(mload(0x5e0), mload(0x600), 1)
-            ec_mul_acc(mload(0x6a0), mload(0x6c0), mload(0x2500))
-            ec_mul_acc(0x9af4dd4ce214735e774342112401a72001c49145b7a8b142356255c08f1a441, 0x707a441576bb65244763993890dd01ac6dfa77ad9544dae784cc13f9010b4b7, mload(0x2520))
-            ec_mul_acc(0x1a496b165f69475d2ba34f14c503c5d808deec3776b3ee551e774fe769dfebd3, 0x1c24c0b24597d951a2c65f84ea4c573dd051c828fec1e2e2eeb5971fec5d52f4, mload(0x2540))
-            ec_mul_acc(0x6686abfec38eb6e0f44350ac57ae8253e051f076c5462ba713d32e5d774b506, 0x1ffe426024c0110a8878fd36cf9e9a011f829a0cdb6ba4c10d4cee61a6ad8238, mload(0x2560))
-            ec_mul_acc(0x19f04ae2b79955a8dd858c65560638bba847d0b97659edaf12887ef27de7438, 0x234602c9388da71cbcc0c38cbb6ebcfe458dc8bd327eada358d8cb2d0282eecc, mload(0x2580))
-            ec_mul_acc(0x2b2ba46dbc2449dee13ea8880288c2a3ab1bb1b1a45dd2415cde9ba2c7ea52, 0x2135bedd2e92b55b51a6f59d63eb62e1c796024f14cd56cbf9a3cc7124bfafdf, mload(0x25a0))
-            ec_mul_acc(0x1460c898a52a773e4320a7ed71f16c692ec870af12e8775b158929aaa11eab8b, 0x1d22c879cbb2083e1e348bee853868dbbd25982d9dc55aa91a573c3b3b468538, mload(0x25c0))
-            ec_mul_acc(0x1be8d2fcca079480da8e0546547adc0986fb0fb65061868f6d25bb5596217d29, 0xe97d5e3a68d6b02b2e798ca0593cdbbc36a561420cc63b202606cafc0b4018e, mload(0x2600))
-            ec_mul_acc(0x241859c8ca361ec1045d4a67cd6fac32ad891459a7e0997eb73c15d7a90dadc0, 0x24cdeff310bf6942264e291571a2ca10bc927a44c8e8e91e4ce8f718da4e9df2, mload(0x2620))
-            ec_mul_acc(0x11248f05dce51d618171fef82b6fc89c433f5e3ae8404a32ec0460e13e7e0d9e, 0xebd851b9b479ea309006064a1adf68099386272a66f479bca37bb1f3dfa7e45, mload(0x2640))
+            ec_mul_acc(mload(0x6a0), mload(0x6c0), mload(0x2420))
+            ec_mul_acc(0x9af4dd4ce214735e774342112401a72001c49145b7a8b142356255c08f1a441, 0x707a441576bb65244763993890dd01ac6dfa77ad9544dae784cc13f9010b4b7, mload(0x2440))
+            ec_mul_acc(0x1a496b165f69475d2ba34f14c503c5d808deec3776b3ee551e774fe769dfebd3, 0x1c24c0b24597d951a2c65f84ea4c573dd051c828fec1e2e2eeb5971fec5d52f4, mload(0x2460))
+            ec_mul_acc(0x6686abfec38eb6e0f44350ac57ae8253e051f076c5462ba713d32e5d774b506, 0x1ffe426024c0110a8878fd36cf9e9a011f829a0cdb6ba4c10d4cee61a6ad8238, mload(0x2480))
+            ec_mul_acc(0x19f04ae2b79955a8dd858c65560638bba847d0b97659edaf12887ef27de7438, 0x234602c9388da71cbcc0c38cbb6ebcfe458dc8bd327eada358d8cb2d0282eecc, mload(0x24a0))
+            ec_mul_acc(0x2b2ba46dbc2449dee13ea8880288c2a3ab1bb1b1a45dd2415cde9ba2c7ea52, 0x2135bedd2e92b55b51a6f59d63eb62e1c796024f14cd56cbf9a3cc7124bfafdf, mload(0x24c0))
+            ec_mul_acc(0x1460c898a52a773e4320a7ed71f16c692ec870af12e8775b158929aaa11eab8b, 0x1d22c879cbb2083e1e348bee853868dbbd25982d9dc55aa91a573c3b3b468538, mload(0x24e0))
+            ec_mul_acc(0x1be8d2fcca079480da8e0546547adc0986fb0fb65061868f6d25bb5596217d29, 0xe97d5e3a68d6b02b2e798ca0593cdbbc36a561420cc63b202606cafc0b4018e, mload(0x2520))
+            ec_mul_acc(0x241859c8ca361ec1045d4a67cd6fac32ad891459a7e0997eb73c15d7a90dadc0, 0x24cdeff310bf6942264e291571a2ca10bc927a44c8e8e91e4ce8f718da4e9df2, mload(0x2540))
+            ec_mul_acc(0x11248f05dce51d618171fef82b6fc89c433f5e3ae8404a32ec0460e13e7e0d9e, 0xebd851b9b479ea309006064a1adf68099386272a66f479bca37bb1f3dfa7e45, mload(0x2560))
             {
-                let c := mload(0x2660)
+                let c := mload(0x2580)
                 ec_mul_acc(mload(0x7a0), mload(0x7c0), c)
                 c := mulmod(c, mload(0x14e0), R)
                 ec_mul_acc(mload(0x7e0), mload(0x800), c)
@@ -535,29 +545,29 @@ contract CreditOracleVerifier {
                 c := mulmod(c, mload(0x14e0), R)
                 ec_mul_acc(mload(0x860), mload(0x880), c)
             }
-            ec_mul_acc(mload(0x760), mload(0x780), mload(0x2680))
-            ec_mul_acc(mload(0x620), mload(0x640), mload(0x2700))
-            ec_mul_acc(mload(0x6e0), mload(0x700), mload(0x2780))
-            ec_mul_acc(mload(0x720), mload(0x740), mulmod(mload(0x2780), mload(0x2500), R))
-            ec_mul_acc(mload(0x660), mload(0x680), mload(0x27e0))
-            ec_mul_acc(0x1, 0x2, sub(R, mload(0x26c0)))
-            ec_mul_acc(mload(0xb60), mload(0xb80), sub(R, mload(0x26a0)))
+            ec_mul_acc(mload(0x760), mload(0x780), mload(0x25a0))
+            ec_mul_acc(mload(0x620), mload(0x640), mload(0x2620))
+            ec_mul_acc(mload(0x6e0), mload(0x700), mload(0x26a0))
+            ec_mul_acc(mload(0x720), mload(0x740), mulmod(mload(0x26a0), mload(0x2420), R))
+            ec_mul_acc(mload(0x660), mload(0x680), mload(0x2700))
+            ec_mul_acc(0x1, 0x2, sub(R, mload(0x25e0)))
+            ec_mul_acc(mload(0xb60), mload(0xb80), sub(R, mload(0x25c0)))
             ec_mul_acc(mload(0xba0), mload(0xbc0), mload(0x14c0))
 
             let ok := 0
-            mstore(0x2840, mload(0xba0))
-            mstore(0x2860, mload(0xbc0))
-            mstore(0x2880, 0x8855a97c1cac305e90a0f9543087b5231ba40cc42695fc15c79b3f4e31ced61)
-            mstore(0x28a0, 0x13ca0e0a628eed37a200948e588c867f2887f3964af7573940bf7995a5e78d0f)
-            mstore(0x28c0, 0x2d98c7913cf860f2c45b90de42313c72bac5b0ff0f5e6847efe32b29ae5e2ba5)
-            mstore(0x28e0, 0xa24874b855088599931863f4b077c61f0232fd534f85ba5b0844f5986df0f5)
-            mstore(0x2900, mload(0x00))
-            mstore(0x2920, mload(0x20))
-            mstore(0x2940, 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2)
-            mstore(0x2960, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed)
-            mstore(0x2980, 0x275dc4a288d1afb3cbb1ac09187524c7db36395df7be3b99e673b13a075a65ec)
-            mstore(0x29a0, 0x1d9befcd05a5323e6da4d435f3b617cdb3af83285c2df711ef39c01571827f9d)
-            let success := staticcall(gas(), 0x08, 0x2840, 0x180, 0x00, 0x20)
+            mstore(0x2760, mload(0xba0))
+            mstore(0x2780, mload(0xbc0))
+            mstore(0x27a0, 0x8855a97c1cac305e90a0f9543087b5231ba40cc42695fc15c79b3f4e31ced61)
+            mstore(0x27c0, 0x13ca0e0a628eed37a200948e588c867f2887f3964af7573940bf7995a5e78d0f)
+            mstore(0x27e0, 0x2d98c7913cf860f2c45b90de42313c72bac5b0ff0f5e6847efe32b29ae5e2ba5)
+            mstore(0x2800, 0xa24874b855088599931863f4b077c61f0232fd534f85ba5b0844f5986df0f5)
+            mstore(0x2820, mload(0x00))
+            mstore(0x2840, mload(0x20))
+            mstore(0x2860, 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2)
+            mstore(0x2880, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed)
+            mstore(0x28a0, 0x275dc4a288d1afb3cbb1ac09187524c7db36395df7be3b99e673b13a075a65ec)
+            mstore(0x28c0, 0x1d9befcd05a5323e6da4d435f3b617cdb3af83285c2df711ef39c01571827f9d)
+            let success := staticcall(gas(), 0x08, 0x2760, 0x180, 0x00, 0x20)
             ok := and(success, eq(mload(0x00), 1))
 
             mstore(0x00, ok)

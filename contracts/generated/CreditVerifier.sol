@@ -19,7 +19,10 @@ contract CreditVerifier {
     /// fails the pairing check returns false.
     function verifyProof(bytes calldata, uint256[] calldata) external view returns (bool) {
         assembly {
-            let R := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
+            // r, the scalar field modulus, kept in a stack slot: the added word is zero (calldata
+            // past its end), which the optimizer cannot see, so it does not inline the constant
+            // into its ~400 uses (a PUSH32 each, or a CODECOPY each with the constant optimiser).
+            let R := add(0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001, shr(0xff, calldataload(calldatasize())))
 
             function fail(len, reason) {
                 mstore(0x00, shl(224, 0x08c379a0))
@@ -80,12 +83,10 @@ contract CreditVerifier {
                 )
             ) { fail(27, "zkinfer: bad proof encoding") }
 
-            // Instances and proof scalars below r; points on the curve, coordinates below q.
+            // Proof scalars below r; points on the curve, coordinates below q (instances are checked
+            // below r where the instance evaluation reads them).
             {
             let Q := 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47
-            for { let p := 0xaa4 } lt(p, 0xb04) { p := add(p, 0x20) } {
-                if iszero(lt(calldataload(p), R)) { fail(29, "zkinfer: instance not below r") }
-            }
             for { let p := 0x4e4 } lt(p, 0xa04) { p := add(p, 0x20) } {
                 if iszero(lt(calldataload(p), R)) { fail(27, "zkinfer: scalar not below r") }
             }
@@ -115,7 +116,7 @@ contract CreditVerifier {
             // Transcript: keccak256 over the absorbed bytes (the previous challenge's hash first);
             // a lone hash is extended by 0x01. Challenges are the hashes mod r.
             {
-                let buf := 0x31e0
+                let buf := 0x3200
                 mstore(buf, 0x73ad27fcece70b202656a3a6d2f0e8255f2cc4781259c1e070dce3c6891c5d7)
                 calldatacopy(add(buf, 0x20), 0xaa4, 0x60)
                 calldatacopy(add(buf, 0x80), 0x64, 512)
@@ -181,19 +182,22 @@ contract CreditVerifier {
                 mstore(0x1c20, addmod(x, sub(R, 0x1f4d7180df5014849825f3c9b0e89d79432c51f48eb5846ae63b433f28aba10b), R))
                 mstore(0x1c40, addmod(x, sub(R, 0x3b743d74fd9ddb41f920179ac30e04b0ebd93e580b9c0b50061087904110bd4), R))
                 mstore(0x1c60, addmod(x, sub(R, 0x15f79db9c39181bc3e31c83f9291da76eedf1b23c410add7e9098464aaa4fb26), R))
+                mstore(0x1c80, addmod(x, sub(R, 1), R))
                 barrier()
                 {
                     let w := 1
-                    for { let p := 0x1c80 } lt(p, 0x1ce0) { p := add(p, 0x20) } { mstore(p, addmod(x, sub(R, w), R)) w := mulmod(w, 0x2ad9021ed07c42ab19f77c5cf2cbd2deb135ea330f1b1573bd08d99309c4bb7d, R) }
+                    let acc := 1
+                    for { let p := 0x1e20 } lt(p, 0x1e80) { p := add(p, 0x20) } { mstore(p, acc) acc := mulmod(acc, addmod(x, sub(R, w), R), R) w := mulmod(w, 0x2ad9021ed07c42ab19f77c5cf2cbd2deb135ea330f1b1573bd08d99309c4bb7d, R) }
+                    mstore(0x1ca0, acc)
                 }
                 }
-                batch_invert(0x1b60, 0x1ce0, 12)
+                batch_invert(0x1b60, 0x1cc0, 11)
                 barrier()
                 {
                 let common := mulmod(addmod(mload(0x1ac0), sub(R, 1), R), 0x3058355f447953c1ade231a513e0f80710e9db4e679b02351f90fd168b040001, R)
-                mstore(0x1e60, common)
-                mstore(0x1e80, mulmod(common, mload(0x1c80), R))
-                mstore(0x1ea0, mulmod(mulmod(common, 0x15f79db9c39181bc3e31c83f9291da76eedf1b23c410add7e9098464aaa4fb26, R), mload(0x1c60), R))
+                mstore(0x1e80, common)
+                mstore(0x1ea0, mulmod(common, mload(0x1c80), R))
+                mstore(0x1ec0, mulmod(mulmod(common, 0x15f79db9c39181bc3e31c83f9291da76eedf1b23c410add7e9098464aaa4fb26, R), mload(0x1c60), R))
                 barrier()
                 {
                 mstore(0x11c0, mulmod(0xae3c95fc03c0a5f2de8a8f46c03ccdfdfed2bb98c9e4ae0b10b15eda4e3b1e3, mload(0x1bc0), R))
@@ -203,216 +207,222 @@ contract CreditVerifier {
                 mstore(0x1240, mulmod(0x3b743d74fd9ddb41f920179ac30e04b0ebd93e580b9c0b50061087904110bd4, mload(0x1c40), R))
                 let s := 0
                 for { let at_ := 0x11c0 } lt(at_, 0x1260) { at_ := add(at_, 0x20) } { s := addmod(s, mload(at_), R) }
-                mstore(0x1ec0, mulmod(common, s, R))
+                mstore(0x1ee0, mulmod(common, s, R))
                 }
-                mstore(0x1ee0, addmod(1, sub(R, addmod(mload(0x1ea0), mload(0x1ec0), R)), R))
+                mstore(0x1f00, addmod(1, sub(R, addmod(mload(0x1ec0), mload(0x1ee0), R)), R))
                 barrier()
                 {
+                    let x := mload(0x1a40)
                     let acc := 0
-                    let w := common
-                    let d := 0x1c80
-                    for { let p := 0xaa4 } lt(p, 0xb04) { p := add(p, 0x20) } {
-                        acc := addmod(acc, mulmod(calldataload(p), mulmod(w, mload(d), R), R), R)
-                        w := mulmod(w, 0x2ad9021ed07c42ab19f77c5cf2cbd2deb135ea330f1b1573bd08d99309c4bb7d, R)
-                        d := add(d, 0x20)
+                    let inv := mload(0x1ca0)
+                    let w := 0xdd30b9ad8c173555d2a33029bc807ac165b61281e9054a173af7ff4e4fc88fc
+                    let c := 0xb04
+                    for { let p := 0x1e80 } gt(p, 0x1e20) {} {
+                        p := sub(p, 0x20)
+                        c := sub(c, 0x20)
+                        let v := calldataload(c)
+                        if iszero(lt(v, R)) { fail(29, "zkinfer: instance not below r") }
+                        acc := addmod(acc, mulmod(v, mulmod(w, mulmod(inv, mload(p), R), R), R), R)
+                        inv := mulmod(inv, addmod(x, sub(R, w), R), R)
+                        w := mulmod(w, 0xae3c95fc03c0a5f2de8a8f46c03ccdfdfed2bb98c9e4ae0b10b15eda4e3b1e3, R)
                     }
-                    mstore(0x1f00, acc)
+                    mstore(0x1f20, mulmod(acc, mload(0x1e80), R))
                 }
                 }
-                mstore(0x2720, mulmod(mload(0x19e0), mload(0x1a40), R))
+                mstore(0x2740, mulmod(mload(0x19e0), mload(0x1a40), R))
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xee0), addmod(0x1, sub(R, mload(0xee0)), R), R))
-                    mstore(0x1f40, mulmod(mload(0x1f20), addmod(0x3, sub(R, mload(0xee0)), R), R))
-                    let e := mulmod(mload(0x1f40), addmod(mload(0xca0), sub(R, mload(0xdc0)), R), R)
-                    mstore(0x2760, e)
-                }
-                barrier()
-                {
-                    mstore(0x1f20, mulmod(mload(0xee0), addmod(0x1, sub(R, mload(0xee0)), R), R))
-                    mstore(0x1f40, mulmod(mload(0x1f20), addmod(0x3, sub(R, mload(0xee0)), R), R))
-                    let e := mulmod(mload(0x1f40), mload(0xcc0), R)
+                    mstore(0x1f40, mulmod(mload(0xee0), addmod(0x1, sub(R, mload(0xee0)), R), R))
+                    mstore(0x1f60, mulmod(mload(0x1f40), addmod(0x3, sub(R, mload(0xee0)), R), R))
+                    let e := mulmod(mload(0x1f60), addmod(mload(0xca0), sub(R, mload(0xdc0)), R), R)
                     mstore(0x2780, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xee0), addmod(0x1, sub(R, mload(0xee0)), R), R))
-                    mstore(0x1f40, mulmod(mload(0x1f20), addmod(0x3, sub(R, mload(0xee0)), R), R))
-                    let e := mulmod(mload(0x1f40), mload(0xce0), R)
+                    mstore(0x1f40, mulmod(mload(0xee0), addmod(0x1, sub(R, mload(0xee0)), R), R))
+                    mstore(0x1f60, mulmod(mload(0x1f40), addmod(0x3, sub(R, mload(0xee0)), R), R))
+                    let e := mulmod(mload(0x1f60), mload(0xcc0), R)
                     mstore(0x27a0, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xf00), addmod(0x2, sub(R, mload(0xf00)), R), R))
-                    let e := mulmod(mload(0x1f20), addmod(mload(0xd00), sub(R, mload(0xca0)), R), R)
+                    mstore(0x1f40, mulmod(mload(0xee0), addmod(0x1, sub(R, mload(0xee0)), R), R))
+                    mstore(0x1f60, mulmod(mload(0x1f40), addmod(0x3, sub(R, mload(0xee0)), R), R))
+                    let e := mulmod(mload(0x1f60), mload(0xce0), R)
                     mstore(0x27c0, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xf00), addmod(0x2, sub(R, mload(0xf00)), R), R))
-                    mstore(0x1f40, addmod(addmod(mload(0xd20), sub(R, mload(0xcc0)), R), sub(R, mulmod(mload(0xde0), mload(0xc60), R)), R))
-                    mstore(0x1f60, sub(R, addmod(0x1, sub(R, mload(0xde0)), R)))
-                    let e := mulmod(mload(0x1f20), addmod(mload(0x1f40), mload(0x1f60), R), R)
+                    mstore(0x1f40, mulmod(mload(0xf00), addmod(0x2, sub(R, mload(0xf00)), R), R))
+                    let e := mulmod(mload(0x1f40), addmod(mload(0xd00), sub(R, mload(0xca0)), R), R)
                     mstore(0x27e0, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xf00), addmod(0x2, sub(R, mload(0xf00)), R), R))
-                    mstore(0x1f40, addmod(addmod(mload(0xd40), sub(R, mload(0xce0)), R), sub(R, mulmod(mload(0xe00), mload(0xc80), R)), R))
-                    mstore(0x1f60, mulmod(mload(0xde0), addmod(0x1, sub(R, mload(0xe00)), R), R))
-                    let e := mulmod(mload(0x1f20), addmod(mload(0x1f40), sub(R, mload(0x1f60)), R), R)
+                    mstore(0x1f40, mulmod(mload(0xf00), addmod(0x2, sub(R, mload(0xf00)), R), R))
+                    mstore(0x1f60, addmod(addmod(mload(0xd20), sub(R, mload(0xcc0)), R), sub(R, mulmod(mload(0xde0), mload(0xc60), R)), R))
+                    mstore(0x1f80, sub(R, addmod(0x1, sub(R, mload(0xde0)), R)))
+                    let e := mulmod(mload(0x1f40), addmod(mload(0x1f60), mload(0x1f80), R), R)
                     mstore(0x2800, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xf00), addmod(0x1, sub(R, mload(0xf00)), R), R))
-                    mstore(0x1f40, sub(R, mulmod(addmod(mload(0xca0), mload(0xde0), R), addmod(mload(0xca0), mload(0xde0), R), R)))
-                    let e := mulmod(mload(0x1f20), addmod(mload(0xc60), mload(0x1f40), R), R)
+                    mstore(0x1f40, mulmod(mload(0xf00), addmod(0x2, sub(R, mload(0xf00)), R), R))
+                    mstore(0x1f60, addmod(addmod(mload(0xd40), sub(R, mload(0xce0)), R), sub(R, mulmod(mload(0xe00), mload(0xc80), R)), R))
+                    mstore(0x1f80, mulmod(mload(0xde0), addmod(0x1, sub(R, mload(0xe00)), R), R))
+                    let e := mulmod(mload(0x1f40), addmod(mload(0x1f60), sub(R, mload(0x1f80)), R), R)
                     mstore(0x2820, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xf00), addmod(0x1, sub(R, mload(0xf00)), R), R))
-                    mstore(0x1f40, sub(R, mulmod(addmod(mload(0xcc0), mload(0xe00), R), addmod(mload(0xcc0), mload(0xe00), R), R)))
-                    let e := mulmod(mload(0x1f20), addmod(mload(0xc80), mload(0x1f40), R), R)
+                    mstore(0x1f40, mulmod(mload(0xf00), addmod(0x1, sub(R, mload(0xf00)), R), R))
+                    mstore(0x1f60, sub(R, mulmod(addmod(mload(0xca0), mload(0xde0), R), addmod(mload(0xca0), mload(0xde0), R), R)))
+                    let e := mulmod(mload(0x1f40), addmod(mload(0xc60), mload(0x1f60), R), R)
                     mstore(0x2840, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xf00), addmod(0x1, sub(R, mload(0xf00)), R), R))
-                    mstore(0x1f40, sub(R, mulmod(addmod(mload(0xce0), mload(0xdc0), R), addmod(mload(0xce0), mload(0xdc0), R), R)))
-                    let e := mulmod(mload(0x1f20), addmod(mload(0xd60), mload(0x1f40), R), R)
+                    mstore(0x1f40, mulmod(mload(0xf00), addmod(0x1, sub(R, mload(0xf00)), R), R))
+                    mstore(0x1f60, sub(R, mulmod(addmod(mload(0xcc0), mload(0xe00), R), addmod(mload(0xcc0), mload(0xe00), R), R)))
+                    let e := mulmod(mload(0x1f40), addmod(mload(0xc80), mload(0x1f60), R), R)
                     mstore(0x2860, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xf00), addmod(0x1, sub(R, mload(0xf00)), R), R))
-                    mstore(0x1f40, mulmod(mulmod(mulmod(mload(0xc60), mload(0xc60), R), addmod(mload(0xca0), mload(0xde0), R), R), 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, R))
-                    mstore(0x1f60, mulmod(mulmod(mulmod(mload(0xc80), mload(0xc80), R), addmod(mload(0xcc0), mload(0xe00), R), R), 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, R))
-                    mstore(0x1f80, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xce0), mload(0xdc0), R), R), 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, R))
-                    mstore(0x1fa0, sub(R, addmod(addmod(mload(0x1f40), mload(0x1f60), R), mload(0x1f80), R)))
-                    let e := mulmod(mload(0x1f20), addmod(mload(0xd00), mload(0x1fa0), R), R)
+                    mstore(0x1f40, mulmod(mload(0xf00), addmod(0x1, sub(R, mload(0xf00)), R), R))
+                    mstore(0x1f60, sub(R, mulmod(addmod(mload(0xce0), mload(0xdc0), R), addmod(mload(0xce0), mload(0xdc0), R), R)))
+                    let e := mulmod(mload(0x1f40), addmod(mload(0xd60), mload(0x1f60), R), R)
                     mstore(0x2880, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xf00), addmod(0x1, sub(R, mload(0xf00)), R), R))
-                    mstore(0x1f40, mulmod(mulmod(mulmod(mload(0xc60), mload(0xc60), R), addmod(mload(0xca0), mload(0xde0), R), R), 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, R))
-                    mstore(0x1f60, mulmod(mulmod(mulmod(mload(0xc80), mload(0xc80), R), addmod(mload(0xcc0), mload(0xe00), R), R), 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, R))
-                    mstore(0x1f80, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xce0), mload(0xdc0), R), R), 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, R))
-                    mstore(0x1fa0, sub(R, addmod(addmod(mload(0x1f40), mload(0x1f60), R), mload(0x1f80), R)))
-                    let e := mulmod(mload(0x1f20), addmod(mload(0xd20), mload(0x1fa0), R), R)
+                    mstore(0x1f40, mulmod(mload(0xf00), addmod(0x1, sub(R, mload(0xf00)), R), R))
+                    mstore(0x1f60, mulmod(mulmod(mulmod(mload(0xc60), mload(0xc60), R), addmod(mload(0xca0), mload(0xde0), R), R), 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, R))
+                    mstore(0x1f80, mulmod(mulmod(mulmod(mload(0xc80), mload(0xc80), R), addmod(mload(0xcc0), mload(0xe00), R), R), 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, R))
+                    mstore(0x1fa0, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xce0), mload(0xdc0), R), R), 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, R))
+                    mstore(0x1fc0, sub(R, addmod(addmod(mload(0x1f60), mload(0x1f80), R), mload(0x1fa0), R)))
+                    let e := mulmod(mload(0x1f40), addmod(mload(0xd00), mload(0x1fc0), R), R)
                     mstore(0x28a0, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xf00), addmod(0x1, sub(R, mload(0xf00)), R), R))
-                    mstore(0x1f40, mulmod(mulmod(mulmod(mload(0xc60), mload(0xc60), R), addmod(mload(0xca0), mload(0xde0), R), R), 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, R))
-                    mstore(0x1f60, mulmod(mulmod(mulmod(mload(0xc80), mload(0xc80), R), addmod(mload(0xcc0), mload(0xe00), R), R), 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, R))
-                    mstore(0x1f80, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xce0), mload(0xdc0), R), R), 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, R))
-                    mstore(0x1fa0, sub(R, addmod(addmod(mload(0x1f40), mload(0x1f60), R), mload(0x1f80), R)))
-                    let e := mulmod(mload(0x1f20), addmod(mload(0xd40), mload(0x1fa0), R), R)
+                    mstore(0x1f40, mulmod(mload(0xf00), addmod(0x1, sub(R, mload(0xf00)), R), R))
+                    mstore(0x1f60, mulmod(mulmod(mulmod(mload(0xc60), mload(0xc60), R), addmod(mload(0xca0), mload(0xde0), R), R), 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, R))
+                    mstore(0x1f80, mulmod(mulmod(mulmod(mload(0xc80), mload(0xc80), R), addmod(mload(0xcc0), mload(0xe00), R), R), 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, R))
+                    mstore(0x1fa0, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xce0), mload(0xdc0), R), R), 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, R))
+                    mstore(0x1fc0, sub(R, addmod(addmod(mload(0x1f60), mload(0x1f80), R), mload(0x1fa0), R)))
+                    let e := mulmod(mload(0x1f40), addmod(mload(0xd20), mload(0x1fc0), R), R)
                     mstore(0x28c0, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, sub(R, mulmod(addmod(mload(0xca0), mload(0xde0), R), addmod(mload(0xca0), mload(0xde0), R), R)))
-                    let e := mulmod(mload(0xf20), addmod(mload(0xc60), mload(0x1f20), R), R)
+                    mstore(0x1f40, mulmod(mload(0xf00), addmod(0x1, sub(R, mload(0xf00)), R), R))
+                    mstore(0x1f60, mulmod(mulmod(mulmod(mload(0xc60), mload(0xc60), R), addmod(mload(0xca0), mload(0xde0), R), R), 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, R))
+                    mstore(0x1f80, mulmod(mulmod(mulmod(mload(0xc80), mload(0xc80), R), addmod(mload(0xcc0), mload(0xe00), R), R), 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, R))
+                    mstore(0x1fa0, mulmod(mulmod(mulmod(mload(0xd60), mload(0xd60), R), addmod(mload(0xce0), mload(0xdc0), R), R), 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, R))
+                    mstore(0x1fc0, sub(R, addmod(addmod(mload(0x1f60), mload(0x1f80), R), mload(0x1fa0), R)))
+                    let e := mulmod(mload(0x1f40), addmod(mload(0xd40), mload(0x1fc0), R), R)
                     mstore(0x28e0, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mulmod(mulmod(mload(0xc60), mload(0xc60), R), addmod(mload(0xca0), mload(0xde0), R), R), 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, R))
-                    mstore(0x1f40, addmod(mload(0x1f20), mulmod(addmod(mload(0xcc0), mload(0xe00), R), 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, R), R))
-                    mstore(0x1f60, addmod(mload(0x1f40), mulmod(addmod(mload(0xce0), mload(0xdc0), R), 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, R), R))
-                    let e := mulmod(mload(0xf20), addmod(mload(0xd00), sub(R, mload(0x1f60)), R), R)
+                    mstore(0x1f40, sub(R, mulmod(addmod(mload(0xca0), mload(0xde0), R), addmod(mload(0xca0), mload(0xde0), R), R)))
+                    let e := mulmod(mload(0xf20), addmod(mload(0xc60), mload(0x1f40), R), R)
                     mstore(0x2900, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mulmod(mulmod(mload(0xc60), mload(0xc60), R), addmod(mload(0xca0), mload(0xde0), R), R), 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, R))
-                    mstore(0x1f40, addmod(mload(0x1f20), mulmod(addmod(mload(0xcc0), mload(0xe00), R), 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, R), R))
-                    mstore(0x1f60, addmod(mload(0x1f40), mulmod(addmod(mload(0xce0), mload(0xdc0), R), 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, R), R))
-                    let e := mulmod(mload(0xf20), addmod(mload(0xd20), sub(R, mload(0x1f60)), R), R)
+                    mstore(0x1f40, mulmod(mulmod(mulmod(mload(0xc60), mload(0xc60), R), addmod(mload(0xca0), mload(0xde0), R), R), 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, R))
+                    mstore(0x1f60, addmod(mload(0x1f40), mulmod(addmod(mload(0xcc0), mload(0xe00), R), 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, R), R))
+                    mstore(0x1f80, addmod(mload(0x1f60), mulmod(addmod(mload(0xce0), mload(0xdc0), R), 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, R), R))
+                    let e := mulmod(mload(0xf20), addmod(mload(0xd00), sub(R, mload(0x1f80)), R), R)
                     mstore(0x2920, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mulmod(mulmod(mload(0xc60), mload(0xc60), R), addmod(mload(0xca0), mload(0xde0), R), R), 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, R))
-                    mstore(0x1f40, addmod(mload(0x1f20), mulmod(addmod(mload(0xcc0), mload(0xe00), R), 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, R), R))
-                    mstore(0x1f60, addmod(mload(0x1f40), mulmod(addmod(mload(0xce0), mload(0xdc0), R), 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, R), R))
-                    let e := mulmod(mload(0xf20), addmod(mload(0xd40), sub(R, mload(0x1f60)), R), R)
+                    mstore(0x1f40, mulmod(mulmod(mulmod(mload(0xc60), mload(0xc60), R), addmod(mload(0xca0), mload(0xde0), R), R), 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, R))
+                    mstore(0x1f60, addmod(mload(0x1f40), mulmod(addmod(mload(0xcc0), mload(0xe00), R), 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, R), R))
+                    mstore(0x1f80, addmod(mload(0x1f60), mulmod(addmod(mload(0xce0), mload(0xdc0), R), 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, R), R))
+                    let e := mulmod(mload(0xf20), addmod(mload(0xd20), sub(R, mload(0x1f80)), R), R)
                     mstore(0x2940, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xee0), addmod(0x1, sub(R, mload(0xee0)), R), R))
-                    mstore(0x1f40, mulmod(mload(0x1f20), addmod(0x2, sub(R, mload(0xee0)), R), R))
-                    let e := mulmod(mload(0x1f40), addmod(mload(0xc60), sub(R, mload(0xcc0)), R), R)
+                    mstore(0x1f40, mulmod(mulmod(mulmod(mload(0xc60), mload(0xc60), R), addmod(mload(0xca0), mload(0xde0), R), R), 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, R))
+                    mstore(0x1f60, addmod(mload(0x1f40), mulmod(addmod(mload(0xcc0), mload(0xe00), R), 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, R), R))
+                    mstore(0x1f80, addmod(mload(0x1f60), mulmod(addmod(mload(0xce0), mload(0xdc0), R), 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, R), R))
+                    let e := mulmod(mload(0xf20), addmod(mload(0xd40), sub(R, mload(0x1f80)), R), R)
                     mstore(0x2960, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xec0), addmod(0x2, sub(R, mload(0xec0)), R), R))
-                    mstore(0x1f40, mulmod(mload(0x1f20), addmod(0x3, sub(R, mload(0xec0)), R), R))
-                    let e := mulmod(mload(0x1f40), addmod(mload(0xc40), sub(R, mload(0xe20)), R), R)
+                    mstore(0x1f40, mulmod(mload(0xee0), addmod(0x1, sub(R, mload(0xee0)), R), R))
+                    mstore(0x1f60, mulmod(mload(0x1f40), addmod(0x2, sub(R, mload(0xee0)), R), R))
+                    let e := mulmod(mload(0x1f60), addmod(mload(0xc60), sub(R, mload(0xcc0)), R), R)
                     mstore(0x2980, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xec0), addmod(0x1, sub(R, mload(0xec0)), R), R))
-                    mstore(0x1f40, mulmod(mload(0x1f20), addmod(0x3, sub(R, mload(0xec0)), R), R))
-                    mstore(0x1f60, addmod(addmod(mload(0xc40), sub(R, mload(0xd80)), R), sub(R, mulmod(mload(0xe20), mload(0xc20), R)), R))
-                    let e := mulmod(mload(0x1f40), mload(0x1f60), R)
+                    mstore(0x1f40, mulmod(mload(0xec0), addmod(0x2, sub(R, mload(0xec0)), R), R))
+                    mstore(0x1f60, mulmod(mload(0x1f40), addmod(0x3, sub(R, mload(0xec0)), R), R))
+                    let e := mulmod(mload(0x1f60), addmod(mload(0xc40), sub(R, mload(0xe20)), R), R)
                     mstore(0x29a0, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xee0), addmod(0x2, sub(R, mload(0xee0)), R), R))
-                    mstore(0x1f40, mulmod(mload(0x1f20), addmod(0x3, sub(R, mload(0xee0)), R), R))
-                    mstore(0x1f60, addmod(mload(0xda0), sub(R, mulmod(mload(0xc20), mload(0xc40), R)), R))
-                    let e := mulmod(mload(0x1f40), addmod(mload(0x1f60), sub(R, mload(0xe20)), R), R)
+                    mstore(0x1f40, mulmod(mload(0xec0), addmod(0x1, sub(R, mload(0xec0)), R), R))
+                    mstore(0x1f60, mulmod(mload(0x1f40), addmod(0x3, sub(R, mload(0xec0)), R), R))
+                    mstore(0x1f80, addmod(addmod(mload(0xc40), sub(R, mload(0xd80)), R), sub(R, mulmod(mload(0xe20), mload(0xc20), R)), R))
+                    let e := mulmod(mload(0x1f60), mload(0x1f80), R)
                     mstore(0x29c0, e)
                 }
                 barrier()
                 {
-                    mstore(0x1f20, mulmod(mload(0xec0), addmod(0x1, sub(R, mload(0xec0)), R), R))
-                    mstore(0x1f40, mulmod(mload(0x1f20), addmod(0x2, sub(R, mload(0xec0)), R), R))
-                    mstore(0x1f60, addmod(mload(0xd80), sub(R, mulmod(mload(0xe20), mload(0xc40), R)), R))
-                    let e := mulmod(mload(0x1f40), addmod(mload(0x1f60), sub(R, mload(0xda0)), R), R)
+                    mstore(0x1f40, mulmod(mload(0xee0), addmod(0x2, sub(R, mload(0xee0)), R), R))
+                    mstore(0x1f60, mulmod(mload(0x1f40), addmod(0x3, sub(R, mload(0xee0)), R), R))
+                    mstore(0x1f80, addmod(mload(0xda0), sub(R, mulmod(mload(0xc20), mload(0xc40), R)), R))
+                    let e := mulmod(mload(0x1f60), addmod(mload(0x1f80), sub(R, mload(0xe20)), R), R)
                     mstore(0x29e0, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(mload(0x1e80), addmod(1, sub(R, mload(0x1000)), R), R)
+                    mstore(0x1f40, mulmod(mload(0xec0), addmod(0x1, sub(R, mload(0xec0)), R), R))
+                    mstore(0x1f60, mulmod(mload(0x1f40), addmod(0x2, sub(R, mload(0xec0)), R), R))
+                    mstore(0x1f80, addmod(mload(0xd80), sub(R, mulmod(mload(0xe20), mload(0xc40), R)), R))
+                    let e := mulmod(mload(0x1f60), addmod(mload(0x1f80), sub(R, mload(0xda0)), R), R)
                     mstore(0x2a00, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(addmod(mulmod(mload(0x1060), mload(0x1060), R), sub(R, mload(0x1060)), R), mload(0x1ea0), R)
+                    let e := mulmod(mload(0x1ea0), addmod(1, sub(R, mload(0x1000)), R), R)
                     mstore(0x2a20, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(addmod(mload(0x1060), sub(R, mload(0x1040)), R), mload(0x1e80), R)
+                    let e := mulmod(addmod(mulmod(mload(0x1060), mload(0x1060), R), sub(R, mload(0x1060)), R), mload(0x1ec0), R)
                     mstore(0x2a40, e)
+                }
+                barrier()
+                {
+                    let e := mulmod(addmod(mload(0x1060), sub(R, mload(0x1040)), R), mload(0x1ea0), R)
+                    mstore(0x2a60, e)
                 }
                 barrier()
                 {
                     mstore(0x11c0, mload(0x1020))
                     mstore(0x11e0, addmod(addmod(mload(0xc20), mulmod(mload(0x19e0), mload(0xf60), R), R), mload(0x1a00), R))
                     mstore(0x1200, addmod(addmod(mload(0xc40), mulmod(mload(0x19e0), mload(0xf80), R), R), mload(0x1a00), R))
-                    mstore(0x1220, addmod(addmod(mload(0x1f00), mulmod(mload(0x19e0), mload(0xfa0), R), R), mload(0x1a00), R))
+                    mstore(0x1220, addmod(addmod(mload(0x1f20), mulmod(mload(0x19e0), mload(0xfa0), R), R), mload(0x1a00), R))
                     let left := 1
                     for { let at_ := 0x11c0 } lt(at_, 0x1240) { at_ := add(at_, 0x20) } { left := mulmod(left, mload(at_), R) }
                     mstore(0x11c0, mload(0x1000))
-                    mstore(0x11e0, addmod(addmod(mload(0xc20), mulmod(mload(0x2720), 0x1, R), R), mload(0x1a00), R))
-                    mstore(0x1200, addmod(addmod(mload(0xc40), mulmod(mload(0x2720), 0x9226b6e22c6f0ca64ec26aad4c86e715b5f898e5e963f25870e56bbe533e9a2, R), R), mload(0x1a00), R))
-                    mstore(0x1220, addmod(addmod(mload(0x1f00), mulmod(mload(0x2720), 0x13b360d4e82fe915fed16081038f98c211427b87a281bd733c277dbadf10372b, R), R), mload(0x1a00), R))
+                    mstore(0x11e0, addmod(addmod(mload(0xc20), mulmod(mload(0x2740), 0x1, R), R), mload(0x1a00), R))
+                    mstore(0x1200, addmod(addmod(mload(0xc40), mulmod(mload(0x2740), 0x9226b6e22c6f0ca64ec26aad4c86e715b5f898e5e963f25870e56bbe533e9a2, R), R), mload(0x1a00), R))
+                    mstore(0x1220, addmod(addmod(mload(0x1f20), mulmod(mload(0x2740), 0x13b360d4e82fe915fed16081038f98c211427b87a281bd733c277dbadf10372b, R), R), mload(0x1a00), R))
                     let right := 1
                     for { let at_ := 0x11c0 } lt(at_, 0x1240) { at_ := add(at_, 0x20) } { right := mulmod(right, mload(at_), R) }
-                    let e := mulmod(addmod(left, sub(R, right), R), mload(0x1ee0), R)
-                    mstore(0x2a60, e)
+                    let e := mulmod(addmod(left, sub(R, right), R), mload(0x1f00), R)
+                    mstore(0x2a80, e)
                 }
                 barrier()
                 {
@@ -422,22 +432,22 @@ contract CreditVerifier {
                     let left := 1
                     for { let at_ := 0x11c0 } lt(at_, 0x1220) { at_ := add(at_, 0x20) } { left := mulmod(left, mload(at_), R) }
                     mstore(0x11c0, mload(0x1060))
-                    mstore(0x11e0, addmod(addmod(mload(0xc60), mulmod(mload(0x2720), 0x18afdf23e9bd9302673fc1e076a492d4d65bd18ebc4d854ed189139bab313e52, R), R), mload(0x1a00), R))
-                    mstore(0x1200, addmod(addmod(mload(0xc80), mulmod(mload(0x2720), 0xa136ba13afa6c83eb7b82fb370e228e74155e48fb8f1c1cfc33fb0da8afb42, R), R), mload(0x1a00), R))
+                    mstore(0x11e0, addmod(addmod(mload(0xc60), mulmod(mload(0x2740), 0x18afdf23e9bd9302673fc1e076a492d4d65bd18ebc4d854ed189139bab313e52, R), R), mload(0x1a00), R))
+                    mstore(0x1200, addmod(addmod(mload(0xc80), mulmod(mload(0x2740), 0xa136ba13afa6c83eb7b82fb370e228e74155e48fb8f1c1cfc33fb0da8afb42, R), R), mload(0x1a00), R))
                     let right := 1
                     for { let at_ := 0x11c0 } lt(at_, 0x1220) { at_ := add(at_, 0x20) } { right := mulmod(right, mload(at_), R) }
-                    let e := mulmod(addmod(left, sub(R, right), R), mload(0x1ee0), R)
-                    mstore(0x2a80, e)
-                }
-                barrier()
-                {
-                    let e := mulmod(mload(0x1e80), addmod(1, sub(R, mload(0x10a0)), R), R)
+                    let e := mulmod(addmod(left, sub(R, right), R), mload(0x1f00), R)
                     mstore(0x2aa0, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(mload(0x1ea0), addmod(mulmod(mload(0x10a0), mload(0x10a0), R), sub(R, mload(0x10a0)), R), R)
+                    let e := mulmod(mload(0x1ea0), addmod(1, sub(R, mload(0x10a0)), R), R)
                     mstore(0x2ac0, e)
+                }
+                barrier()
+                {
+                    let e := mulmod(mload(0x1ec0), addmod(mulmod(mload(0x10a0), mload(0x10a0), R), sub(R, mload(0x10a0)), R), R)
+                    mstore(0x2ae0, e)
                 }
                 barrier()
                 {
@@ -453,40 +463,40 @@ contract CreditVerifier {
                     for { let at_ := 0x11c0 } lt(at_, 0x1220) { at_ := add(at_, 0x20) } { table := addmod(mulmod(table, mload(0x19c0), R), mload(at_), R) }
                     let e := mulmod(mulmod(mload(0x10a0), addmod(input, mload(0x19e0), R), R), addmod(table, mload(0x1a00), R), R)
                     e := addmod(mulmod(mulmod(mload(0x10c0), addmod(mload(0x10e0), mload(0x19e0), R), R), addmod(mload(0x1120), mload(0x1a00), R), R), sub(R, e), R)
-                    e := mulmod(e, mload(0x1ee0), R)
-                    mstore(0x2ae0, e)
-                }
-                barrier()
-                {
-                    let e := mulmod(mload(0x1e80), addmod(mload(0x10e0), sub(R, mload(0x1120)), R), R)
+                    e := mulmod(e, mload(0x1f00), R)
                     mstore(0x2b00, e)
                 }
                 barrier()
                 {
-                    let e := mulmod(mulmod(addmod(mload(0x10e0), sub(R, mload(0x1120)), R), addmod(mload(0x10e0), sub(R, mload(0x1100)), R), R), mload(0x1ee0), R)
+                    let e := mulmod(mload(0x1ea0), addmod(mload(0x10e0), sub(R, mload(0x1120)), R), R)
                     mstore(0x2b20, e)
+                }
+                barrier()
+                {
+                    let e := mulmod(mulmod(addmod(mload(0x10e0), sub(R, mload(0x1120)), R), addmod(mload(0x10e0), sub(R, mload(0x1100)), R), R), mload(0x1f00), R)
+                    mstore(0x2b40, e)
                 }
                 barrier()
                 {
                     let y := mload(0x1a20)
                     let h := 0
-                    for { let p := 0x2760 } lt(p, 0x2b40) { p := add(p, 0x20) } { h := addmod(mulmod(h, y, R), mload(p), R) }
-                    mstore(0x2740, mulmod(h, mload(0x1b60), R))
+                    for { let p := 0x2780 } lt(p, 0x2b60) { p := add(p, 0x20) } { h := addmod(mulmod(h, y, R), mload(p), R) }
+                    mstore(0x2760, mulmod(h, mload(0x1b60), R))
                 }
                 barrier()
                 {
                     let sy := mload(0x1a60)
                     let p := 1
-                    for { let a := 0x2b40 } lt(a, 0x2e40) { a := add(a, 0x20) } { mstore(a, p) p := mulmod(p, sy, R) }
+                    for { let a := 0x2b60 } lt(a, 0x2e60) { a := add(a, 0x20) } { mstore(a, p) p := mulmod(p, sy, R) }
                 }
                 barrier()
                 {
                 let p := 1
                 p := mulmod(p, mload(0x1b20), R)
-                mstore(0x2e40, p)
+                mstore(0x2e60, p)
                 }
-                mstore(0x2e60, 0)
-                mstore(0x2e80, 1)
+                mstore(0x2e80, 0)
+                mstore(0x2ea0, 1)
                 barrier()
                 {
                     let r_inner := 0
@@ -496,105 +506,105 @@ contract CreditVerifier {
                     }
                     {
                         let r_j := mload(0xc60)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2b60), R), R)
-                    }
-                    {
-                        let r_j := mload(0xc80)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2b80), R), R)
                     }
                     {
-                        let r_j := mload(0xd60)
+                        let r_j := mload(0xc80)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2ba0), R), R)
                     }
                     {
-                        let r_j := mload(0x1120)
+                        let r_j := mload(0xd60)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2bc0), R), R)
                     }
                     {
-                        let r_j := mload(0xdc0)
+                        let r_j := mload(0x1120)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2be0), R), R)
                     }
                     {
-                        let r_j := mload(0xde0)
+                        let r_j := mload(0xdc0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2c00), R), R)
                     }
                     {
-                        let r_j := mload(0xe00)
+                        let r_j := mload(0xde0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2c20), R), R)
                     }
                     {
-                        let r_j := mload(0xe20)
+                        let r_j := mload(0xe00)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2c40), R), R)
                     }
                     {
-                        let r_j := mload(0xe40)
+                        let r_j := mload(0xe20)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2c60), R), R)
                     }
                     {
-                        let r_j := mload(0xe60)
+                        let r_j := mload(0xe40)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2c80), R), R)
                     }
                     {
-                        let r_j := mload(0xe80)
+                        let r_j := mload(0xe60)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2ca0), R), R)
                     }
                     {
-                        let r_j := mload(0xea0)
+                        let r_j := mload(0xe80)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2cc0), R), R)
                     }
                     {
-                        let r_j := mload(0xec0)
+                        let r_j := mload(0xea0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2ce0), R), R)
                     }
                     {
-                        let r_j := mload(0xee0)
+                        let r_j := mload(0xec0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2d00), R), R)
                     }
                     {
-                        let r_j := mload(0xf00)
+                        let r_j := mload(0xee0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2d20), R), R)
                     }
                     {
-                        let r_j := mload(0xf20)
+                        let r_j := mload(0xf00)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2d40), R), R)
                     }
                     {
-                        let r_j := mload(0xf60)
+                        let r_j := mload(0xf20)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2d60), R), R)
                     }
                     {
-                        let r_j := mload(0xf80)
+                        let r_j := mload(0xf60)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2d80), R), R)
                     }
                     {
-                        let r_j := mload(0xfa0)
+                        let r_j := mload(0xf80)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2da0), R), R)
                     }
                     {
-                        let r_j := mload(0xfc0)
+                        let r_j := mload(0xfa0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2dc0), R), R)
                     }
                     {
-                        let r_j := mload(0xfe0)
+                        let r_j := mload(0xfc0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2de0), R), R)
                     }
                     {
-                        let r_j := mload(0x2740)
+                        let r_j := mload(0xfe0)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2e00), R), R)
                     }
                     {
-                        let r_j := mload(0xf40)
+                        let r_j := mload(0x2760)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2e20), R), R)
                     }
-                    mstore(0x2e60, addmod(mload(0x2e60), r_inner, R))
+                    {
+                        let r_j := mload(0xf40)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2e40), R), R)
+                    }
+                    mstore(0x2e80, addmod(mload(0x2e80), r_inner, R))
                 }
                 barrier()
                 {
-                    let vp := mulmod(mload(0x2e80), mload(0x1a80), R)
-                    mstore(0x2e80, vp)
+                    let vp := mulmod(mload(0x2ea0), mload(0x1a80), R)
+                    mstore(0x2ea0, vp)
                     let d := 1
                     d := mulmod(d, mload(0x1ae0), R)
-                    mstore(0x2ea0, mulmod(mulmod(vp, d, R), mload(0x1ba0), R))
+                    mstore(0x2ec0, mulmod(mulmod(vp, d, R), mload(0x1ba0), R))
                     {
                         mstore(0x11c0, mload(0x1b20))
                         mstore(0x11e0, mload(0x1b40))
@@ -603,7 +613,7 @@ contract CreditVerifier {
                         mstore(0x1240, 0x16e36923fa62df33c5ac09bac1b367f1b016362520516a8cf024a835acf00dc5)
                         let w := 1
                         for { let at_ := 0x11c0 } lt(at_, 0x1260) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x2ec0, w)
+                        mstore(0x2ee0, w)
                     }
                     {
                         mstore(0x11c0, mload(0x1b00))
@@ -613,7 +623,7 @@ contract CreditVerifier {
                         mstore(0x1240, 0x2ed793987a97b7b378327d865be7a54c9b5840a75d69b8f20a3dc756cc66452)
                         let w := 1
                         for { let at_ := 0x11c0 } lt(at_, 0x1260) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x2ee0, w)
+                        mstore(0x2f00, w)
                     }
                     {
                         mstore(0x11c0, mload(0x1b00))
@@ -623,34 +633,34 @@ contract CreditVerifier {
                         mstore(0x1240, 0x16936c155f25457abb2114235a0f7616ae682e18e3916a75331970e8d6498dea)
                         let w := 1
                         for { let at_ := 0x11c0 } lt(at_, 0x1260) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x2f00, w)
+                        mstore(0x2f20, w)
                     }
                     let r_inner := 0
                     {
-                        mstore(0x11c0, mulmod(mload(0xd80), mload(0x2ec0), R))
-                        mstore(0x11e0, mulmod(mload(0xc40), mload(0x2ee0), R))
-                        mstore(0x1200, mulmod(mload(0xda0), mload(0x2f00), R))
+                        mstore(0x11c0, mulmod(mload(0xd80), mload(0x2ee0), R))
+                        mstore(0x11e0, mulmod(mload(0xc40), mload(0x2f00), R))
+                        mstore(0x1200, mulmod(mload(0xda0), mload(0x2f20), R))
                         let r_j := 0
                         for { let at_ := 0x11c0 } lt(at_, 0x1220) { at_ := add(at_, 0x20) } { r_j := addmod(r_j, mload(at_), R) }
                         r_inner := addmod(r_inner, r_j, R)
                     }
-                    mstore(0x2e60, addmod(mload(0x2e60), mulmod(r_inner, mload(0x2ea0), R), R))
+                    mstore(0x2e80, addmod(mload(0x2e80), mulmod(r_inner, mload(0x2ec0), R), R))
                 }
                 barrier()
                 {
-                    let vp := mulmod(mload(0x2e80), mload(0x1a80), R)
-                    mstore(0x2e80, vp)
+                    let vp := mulmod(mload(0x2ea0), mload(0x1a80), R)
+                    mstore(0x2ea0, vp)
                     let d := 1
                     d := mulmod(d, mload(0x1ae0), R)
                     d := mulmod(d, mload(0x1b00), R)
-                    mstore(0x2f20, mulmod(mulmod(vp, d, R), mload(0x1ba0), R))
+                    mstore(0x2f40, mulmod(mulmod(vp, d, R), mload(0x1ba0), R))
                     {
                         mstore(0x11c0, mload(0x1b40))
                         mstore(0x11e0, mload(0x1b80))
                         mstore(0x1200, 0xae40d87d78f5a107a23c7ed450224dee728428eeec3e903667f934df6c82c49)
                         let w := 1
                         for { let at_ := 0x11c0 } lt(at_, 0x1220) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x2f40, w)
+                        mstore(0x2f60, w)
                     }
                     {
                         mstore(0x11c0, mload(0x1b20))
@@ -658,48 +668,48 @@ contract CreditVerifier {
                         mstore(0x1200, 0x258040eb09a246193e2c7dc93c7f337e410ba5b98af5878ddd626245f937d3b8)
                         let w := 1
                         for { let at_ := 0x11c0 } lt(at_, 0x1220) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x2f60, w)
+                        mstore(0x2f80, w)
                     }
                     let r_inner := 0
                     {
                         let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0xca0), mload(0x2f40), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0xd00), mload(0x2f60), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xca0), mload(0x2f60), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xd00), mload(0x2f80), R), R)
                         r_inner := addmod(r_inner, r_j, R)
                     }
                     {
                         let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0xcc0), mload(0x2f40), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0xd20), mload(0x2f60), R), R)
-                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2b60), R), R)
-                    }
-                    {
-                        let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0xce0), mload(0x2f40), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0xd40), mload(0x2f60), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xcc0), mload(0x2f60), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xd20), mload(0x2f80), R), R)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2b80), R), R)
                     }
                     {
                         let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0x1060), mload(0x2f40), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0x1080), mload(0x2f60), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xce0), mload(0x2f60), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0xd40), mload(0x2f80), R), R)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2ba0), R), R)
                     }
                     {
                         let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0x10a0), mload(0x2f40), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0x10c0), mload(0x2f60), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0x1060), mload(0x2f60), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0x1080), mload(0x2f80), R), R)
                         r_inner := addmod(r_inner, mulmod(r_j, mload(0x2bc0), R), R)
                     }
-                    mstore(0x2e60, addmod(mload(0x2e60), mulmod(r_inner, mload(0x2f20), R), R))
+                    {
+                        let r_j := 0
+                        r_j := addmod(r_j, mulmod(mload(0x10a0), mload(0x2f60), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0x10c0), mload(0x2f80), R), R)
+                        r_inner := addmod(r_inner, mulmod(r_j, mload(0x2be0), R), R)
+                    }
+                    mstore(0x2e80, addmod(mload(0x2e80), mulmod(r_inner, mload(0x2f40), R), R))
                 }
                 barrier()
                 {
-                    let vp := mulmod(mload(0x2e80), mload(0x1a80), R)
-                    mstore(0x2e80, vp)
+                    let vp := mulmod(mload(0x2ea0), mload(0x1a80), R)
+                    mstore(0x2ea0, vp)
                     let d := 1
                     d := mulmod(d, mload(0x1b00), R)
-                    mstore(0x2f80, mulmod(mulmod(vp, d, R), mload(0x1ba0), R))
+                    mstore(0x2fa0, mulmod(mulmod(vp, d, R), mload(0x1ba0), R))
                     {
                         mstore(0x11c0, mload(0x1b20))
                         mstore(0x11e0, mload(0x1b40))
@@ -708,7 +718,7 @@ contract CreditVerifier {
                         mstore(0x1240, 0x2446882a86a2648dc4214aa76c4ff229bc9a0886747edb21c3fb476bc2d8d27f)
                         let w := 1
                         for { let at_ := 0x11c0 } lt(at_, 0x1260) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x2fa0, w)
+                        mstore(0x2fc0, w)
                     }
                     {
                         mstore(0x11c0, mload(0x1ae0))
@@ -718,7 +728,7 @@ contract CreditVerifier {
                         mstore(0x1240, 0xf39571c7478e44c75f91262eaa251ace6ca8e4b220718ec8df2e4cffb7b42b5)
                         let w := 1
                         for { let at_ := 0x11c0 } lt(at_, 0x1260) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x2fc0, w)
+                        mstore(0x2fe0, w)
                     }
                     {
                         mstore(0x11c0, mload(0x1ae0))
@@ -728,34 +738,34 @@ contract CreditVerifier {
                         mstore(0x1240, 0x2d48bd9ec747f77936862e62ac106ce3ad0339bf5ceced1435d5beec21abeace)
                         let w := 1
                         for { let at_ := 0x11c0 } lt(at_, 0x1260) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x2fe0, w)
+                        mstore(0x3000, w)
                     }
                     let r_inner := 0
                     {
-                        mstore(0x11c0, mulmod(mload(0x1040), mload(0x2fa0), R))
-                        mstore(0x11e0, mulmod(mload(0x1000), mload(0x2fc0), R))
-                        mstore(0x1200, mulmod(mload(0x1020), mload(0x2fe0), R))
+                        mstore(0x11c0, mulmod(mload(0x1040), mload(0x2fc0), R))
+                        mstore(0x11e0, mulmod(mload(0x1000), mload(0x2fe0), R))
+                        mstore(0x1200, mulmod(mload(0x1020), mload(0x3000), R))
                         let r_j := 0
                         for { let at_ := 0x11c0 } lt(at_, 0x1220) { at_ := add(at_, 0x20) } { r_j := addmod(r_j, mload(at_), R) }
                         r_inner := addmod(r_inner, r_j, R)
                     }
-                    mstore(0x2e60, addmod(mload(0x2e60), mulmod(r_inner, mload(0x2f80), R), R))
+                    mstore(0x2e80, addmod(mload(0x2e80), mulmod(r_inner, mload(0x2fa0), R), R))
                 }
                 barrier()
                 {
-                    let vp := mulmod(mload(0x2e80), mload(0x1a80), R)
-                    mstore(0x2e80, vp)
+                    let vp := mulmod(mload(0x2ea0), mload(0x1a80), R)
+                    mstore(0x2ea0, vp)
                     let d := 1
                     d := mulmod(d, mload(0x1ae0), R)
                     d := mulmod(d, mload(0x1b40), R)
-                    mstore(0x3000, mulmod(mulmod(vp, d, R), mload(0x1ba0), R))
+                    mstore(0x3020, mulmod(mulmod(vp, d, R), mload(0x1ba0), R))
                     {
                         mstore(0x11c0, mload(0x1b20))
                         mstore(0x11e0, mload(0x1b80))
                         mstore(0x1200, 0xae40d87d78f5a107a23c7ed450224dee728428eeec3e903667f934df6c82c48)
                         let w := 1
                         for { let at_ := 0x11c0 } lt(at_, 0x1220) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x3020, w)
+                        mstore(0x3040, w)
                     }
                     {
                         mstore(0x11c0, mload(0x1b00))
@@ -763,16 +773,16 @@ contract CreditVerifier {
                         mstore(0x1200, 0x258040eb09a246193e2c7dc93c7f337e410ba5b98af5878ddd626245f937d3b9)
                         let w := 1
                         for { let at_ := 0x11c0 } lt(at_, 0x1220) { at_ := add(at_, 0x20) } { w := mulmod(w, mload(at_), R) }
-                        mstore(0x3040, w)
+                        mstore(0x3060, w)
                     }
                     let r_inner := 0
                     {
                         let r_j := 0
-                        r_j := addmod(r_j, mulmod(mload(0x1100), mload(0x3020), R), R)
-                        r_j := addmod(r_j, mulmod(mload(0x10e0), mload(0x3040), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0x1100), mload(0x3040), R), R)
+                        r_j := addmod(r_j, mulmod(mload(0x10e0), mload(0x3060), R), R)
                         r_inner := addmod(r_inner, r_j, R)
                     }
-                    mstore(0x2e60, addmod(mload(0x2e60), mulmod(r_inner, mload(0x3000), R), R))
+                    mstore(0x2e80, addmod(mload(0x2e80), mulmod(r_inner, mload(0x3020), R), R))
                 }
             }
             barrier()
@@ -780,29 +790,29 @@ contract CreditVerifier {
             mstore(0x00, 0)
             mstore(0x20, 0)
             ec_mul_acc(mload(0x7a0), mload(0x7c0), 1)
-            ec_mul_acc(mload(0x8e0), mload(0x900), mload(0x2b60))
-            ec_mul_acc(mload(0x920), mload(0x940), mload(0x2b80))
-            ec_mul_acc(mload(0x960), mload(0x980), mload(0x2ba0))
-            ec_mul_acc(mload(0x9e0), mload(0xa00), mload(0x2bc0))
-            ec_mul_acc(0x276d6cbc31ba32eaf497fe299e2c1e8547dbc5c458db4acd6a4795e2535703a7, 0x2a544735a9ea9677585cd359cda331a366574e181326f1328b69ce886e1c0906, mload(0x2be0))
-            ec_mul_acc(0x1d9e4cf1b58b468a72fb458bde39e78a81e17d928dde983e7f459a0511fbfe35, 0x23acf65443207c33796f611a51c1a5c450669620e3fb9066c708ad14e3fbba05, mload(0x2c00))
-            ec_mul_acc(0x1ec83fd8096dbc7037525494563920618244c291ab24e4950e5c46c171acb9a5, 0x228565d75acf5a90880fcdd7fbdaf03660bb866696eb46ed524d0b4ff385482b, mload(0x2c20))
-            ec_mul_acc(0x9af4dd4ce214735e774342112401a72001c49145b7a8b142356255c08f1a441, 0x707a441576bb65244763993890dd01ac6dfa77ad9544dae784cc13f9010b4b7, mload(0x2c40))
-            ec_mul_acc(0x1a496b165f69475d2ba34f14c503c5d808deec3776b3ee551e774fe769dfebd3, 0x1c24c0b24597d951a2c65f84ea4c573dd051c828fec1e2e2eeb5971fec5d52f4, mload(0x2c60))
-            ec_mul_acc(0x6686abfec38eb6e0f44350ac57ae8253e051f076c5462ba713d32e5d774b506, 0x1ffe426024c0110a8878fd36cf9e9a011f829a0cdb6ba4c10d4cee61a6ad8238, mload(0x2c80))
-            ec_mul_acc(0x19f04ae2b79955a8dd858c65560638bba847d0b97659edaf12887ef27de7438, 0x234602c9388da71cbcc0c38cbb6ebcfe458dc8bd327eada358d8cb2d0282eecc, mload(0x2ca0))
-            ec_mul_acc(0x2b2ba46dbc2449dee13ea8880288c2a3ab1bb1b1a45dd2415cde9ba2c7ea52, 0x2135bedd2e92b55b51a6f59d63eb62e1c796024f14cd56cbf9a3cc7124bfafdf, mload(0x2cc0))
-            ec_mul_acc(0x1460c898a52a773e4320a7ed71f16c692ec870af12e8775b158929aaa11eab8b, 0x1d22c879cbb2083e1e348bee853868dbbd25982d9dc55aa91a573c3b3b468538, mload(0x2ce0))
-            ec_mul_acc(0x28bf35d201de97009850690a92d9e820208bf46420ee3738cad0d773fce93f39, 0x819bee81ef6402eccc11c410fc34d9d7cbcca8c1fc639b1509448a582c0b8f6, mload(0x2d00))
-            ec_mul_acc(0x1647c6c761e198702d042a174abd07b482c32e222d476c9a79630ab6aa6d131, 0x2c6fd39bd8be09a3bf9184586b76b0770f5aa4bd6d1400791c93a15422e8e70, mload(0x2d20))
-            ec_mul_acc(0x51781c30e1220c03dc5a0e7678a90a4902563264e237b19094a682a2a76d47b, 0x294a8eb1b40a5effc8cacb4eaf53c399d7770cb737dac48a98dde3124b7ae65c, mload(0x2d40))
-            ec_mul_acc(0x2e9115fc7a10e958fe6af686bca38e94d755fe603f600b38a0f717e68478f38a, 0x2b9ee72fb0c2ab965d860aceaf1ef576627840e18976f462fd6cc552db0d0ad2, mload(0x2d60))
-            ec_mul_acc(0x26555107178c90cb0f82bb6c6bfbef6ffe85125788650a41ebe80f00da42c247, 0xbc421c604452a74257e874b7992f40b3a206e6ee0be95b4d94c8db511d7250, mload(0x2d80))
-            ec_mul_acc(0x9ee4bdf2fa5a7d6468d164c04141c976e29b4e75f88d95a4cb79f268ad58a36, 0x1496ace7a91edaaaddaf101a7f24842d22def868c27d4a7dc587713a72899a08, mload(0x2da0))
-            ec_mul_acc(0x58f0660571707cd3cde9ccbca2bf27b0452fb9d8f9a1ba0c7bb16cf4c8c77e0, 0x208fa12b770b0ddfd11d7703608c89d4211178509f9376180395770dbc6d3191, mload(0x2dc0))
-            ec_mul_acc(0x162b587a7464e34266c68b50231955f012eafb04fa14e8fa9e37e1d4cf6e10f2, 0xe260a871d12723d4234bccb1b100c862cb0109822a168a25f21cc214dd42e83, mload(0x2de0))
+            ec_mul_acc(mload(0x8e0), mload(0x900), mload(0x2b80))
+            ec_mul_acc(mload(0x920), mload(0x940), mload(0x2ba0))
+            ec_mul_acc(mload(0x960), mload(0x980), mload(0x2bc0))
+            ec_mul_acc(mload(0x9e0), mload(0xa00), mload(0x2be0))
+            ec_mul_acc(0x276d6cbc31ba32eaf497fe299e2c1e8547dbc5c458db4acd6a4795e2535703a7, 0x2a544735a9ea9677585cd359cda331a366574e181326f1328b69ce886e1c0906, mload(0x2c00))
+            ec_mul_acc(0x1d9e4cf1b58b468a72fb458bde39e78a81e17d928dde983e7f459a0511fbfe35, 0x23acf65443207c33796f611a51c1a5c450669620e3fb9066c708ad14e3fbba05, mload(0x2c20))
+            ec_mul_acc(0x1ec83fd8096dbc7037525494563920618244c291ab24e4950e5c46c171acb9a5, 0x228565d75acf5a90880fcdd7fbdaf03660bb866696eb46ed524d0b4ff385482b, mload(0x2c40))
+            ec_mul_acc(0x9af4dd4ce214735e774342112401a72001c49145b7a8b142356255c08f1a441, 0x707a441576bb65244763993890dd01ac6dfa77ad9544dae784cc13f9010b4b7, mload(0x2c60))
+            ec_mul_acc(0x1a496b165f69475d2ba34f14c503c5d808deec3776b3ee551e774fe769dfebd3, 0x1c24c0b24597d951a2c65f84ea4c573dd051c828fec1e2e2eeb5971fec5d52f4, mload(0x2c80))
+            ec_mul_acc(0x6686abfec38eb6e0f44350ac57ae8253e051f076c5462ba713d32e5d774b506, 0x1ffe426024c0110a8878fd36cf9e9a011f829a0cdb6ba4c10d4cee61a6ad8238, mload(0x2ca0))
+            ec_mul_acc(0x19f04ae2b79955a8dd858c65560638bba847d0b97659edaf12887ef27de7438, 0x234602c9388da71cbcc0c38cbb6ebcfe458dc8bd327eada358d8cb2d0282eecc, mload(0x2cc0))
+            ec_mul_acc(0x2b2ba46dbc2449dee13ea8880288c2a3ab1bb1b1a45dd2415cde9ba2c7ea52, 0x2135bedd2e92b55b51a6f59d63eb62e1c796024f14cd56cbf9a3cc7124bfafdf, mload(0x2ce0))
+            ec_mul_acc(0x1460c898a52a773e4320a7ed71f16c692ec870af12e8775b158929aaa11eab8b, 0x1d22c879cbb2083e1e348bee853868dbbd25982d9dc55aa91a573c3b3b468538, mload(0x2d00))
+            ec_mul_acc(0x28bf35d201de97009850690a92d9e820208bf46420ee3738cad0d773fce93f39, 0x819bee81ef6402eccc11c410fc34d9d7cbcca8c1fc639b1509448a582c0b8f6, mload(0x2d20))
+            ec_mul_acc(0x1647c6c761e198702d042a174abd07b482c32e222d476c9a79630ab6aa6d131, 0x2c6fd39bd8be09a3bf9184586b76b0770f5aa4bd6d1400791c93a15422e8e70, mload(0x2d40))
+            ec_mul_acc(0x51781c30e1220c03dc5a0e7678a90a4902563264e237b19094a682a2a76d47b, 0x294a8eb1b40a5effc8cacb4eaf53c399d7770cb737dac48a98dde3124b7ae65c, mload(0x2d60))
+            ec_mul_acc(0x2e9115fc7a10e958fe6af686bca38e94d755fe603f600b38a0f717e68478f38a, 0x2b9ee72fb0c2ab965d860aceaf1ef576627840e18976f462fd6cc552db0d0ad2, mload(0x2d80))
+            ec_mul_acc(0x26555107178c90cb0f82bb6c6bfbef6ffe85125788650a41ebe80f00da42c247, 0xbc421c604452a74257e874b7992f40b3a206e6ee0be95b4d94c8db511d7250, mload(0x2da0))
+            ec_mul_acc(0x9ee4bdf2fa5a7d6468d164c04141c976e29b4e75f88d95a4cb79f268ad58a36, 0x1496ace7a91edaaaddaf101a7f24842d22def868c27d4a7dc587713a72899a08, mload(0x2dc0))
+            ec_mul_acc(0x58f0660571707cd3cde9ccbca2bf27b0452fb9d8f9a1ba0c7bb16cf4c8c77e0, 0x208fa12b770b0ddfd11d7703608c89d4211178509f9376180395770dbc6d3191, mload(0x2de0))
+            ec_mul_acc(0x162b587a7464e34266c68b50231955f012eafb04fa14e8fa9e37e1d4cf6e10f2, 0xe260a871d12723d4234bccb1b100c862cb0109822a168a25f21cc214dd42e83, mload(0x2e00))
             {
-                let c := mload(0x2e00)
+                let c := mload(0x2e20)
                 ec_mul_acc(mload(0xb20), mload(0xb40), c)
                 c := mulmod(c, mload(0x1ac0), R)
                 ec_mul_acc(mload(0xb60), mload(0xb80), c)
@@ -811,33 +821,33 @@ contract CreditVerifier {
                 c := mulmod(c, mload(0x1ac0), R)
                 ec_mul_acc(mload(0xbe0), mload(0xc00), c)
             }
-            ec_mul_acc(mload(0xae0), mload(0xb00), mload(0x2e20))
-            ec_mul_acc(mload(0x7e0), mload(0x800), mload(0x2ea0))
-            ec_mul_acc(mload(0x820), mload(0x840), mload(0x2f20))
-            ec_mul_acc(mload(0x860), mload(0x880), mulmod(mload(0x2f20), mload(0x2b60), R))
-            ec_mul_acc(mload(0x8a0), mload(0x8c0), mulmod(mload(0x2f20), mload(0x2b80), R))
-            ec_mul_acc(mload(0xa60), mload(0xa80), mulmod(mload(0x2f20), mload(0x2ba0), R))
-            ec_mul_acc(mload(0xaa0), mload(0xac0), mulmod(mload(0x2f20), mload(0x2bc0), R))
-            ec_mul_acc(mload(0xa20), mload(0xa40), mload(0x2f80))
-            ec_mul_acc(mload(0x9a0), mload(0x9c0), mload(0x3000))
-            ec_mul_acc(0x1, 0x2, sub(R, mload(0x2e60)))
-            ec_mul_acc(mload(0x1140), mload(0x1160), sub(R, mload(0x2e40)))
+            ec_mul_acc(mload(0xae0), mload(0xb00), mload(0x2e40))
+            ec_mul_acc(mload(0x7e0), mload(0x800), mload(0x2ec0))
+            ec_mul_acc(mload(0x820), mload(0x840), mload(0x2f40))
+            ec_mul_acc(mload(0x860), mload(0x880), mulmod(mload(0x2f40), mload(0x2b80), R))
+            ec_mul_acc(mload(0x8a0), mload(0x8c0), mulmod(mload(0x2f40), mload(0x2ba0), R))
+            ec_mul_acc(mload(0xa60), mload(0xa80), mulmod(mload(0x2f40), mload(0x2bc0), R))
+            ec_mul_acc(mload(0xaa0), mload(0xac0), mulmod(mload(0x2f40), mload(0x2be0), R))
+            ec_mul_acc(mload(0xa20), mload(0xa40), mload(0x2fa0))
+            ec_mul_acc(mload(0x9a0), mload(0x9c0), mload(0x3020))
+            ec_mul_acc(0x1, 0x2, sub(R, mload(0x2e80)))
+            ec_mul_acc(mload(0x1140), mload(0x1160), sub(R, mload(0x2e60)))
             ec_mul_acc(mload(0x1180), mload(0x11a0), mload(0x1aa0))
 
             let ok := 0
-            mstore(0x3060, mload(0x1180))
-            mstore(0x3080, mload(0x11a0))
-            mstore(0x30a0, 0x8855a97c1cac305e90a0f9543087b5231ba40cc42695fc15c79b3f4e31ced61)
-            mstore(0x30c0, 0x13ca0e0a628eed37a200948e588c867f2887f3964af7573940bf7995a5e78d0f)
-            mstore(0x30e0, 0x2d98c7913cf860f2c45b90de42313c72bac5b0ff0f5e6847efe32b29ae5e2ba5)
-            mstore(0x3100, 0xa24874b855088599931863f4b077c61f0232fd534f85ba5b0844f5986df0f5)
-            mstore(0x3120, mload(0x00))
-            mstore(0x3140, mload(0x20))
-            mstore(0x3160, 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2)
-            mstore(0x3180, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed)
-            mstore(0x31a0, 0x275dc4a288d1afb3cbb1ac09187524c7db36395df7be3b99e673b13a075a65ec)
-            mstore(0x31c0, 0x1d9befcd05a5323e6da4d435f3b617cdb3af83285c2df711ef39c01571827f9d)
-            let success := staticcall(gas(), 0x08, 0x3060, 0x180, 0x00, 0x20)
+            mstore(0x3080, mload(0x1180))
+            mstore(0x30a0, mload(0x11a0))
+            mstore(0x30c0, 0x8855a97c1cac305e90a0f9543087b5231ba40cc42695fc15c79b3f4e31ced61)
+            mstore(0x30e0, 0x13ca0e0a628eed37a200948e588c867f2887f3964af7573940bf7995a5e78d0f)
+            mstore(0x3100, 0x2d98c7913cf860f2c45b90de42313c72bac5b0ff0f5e6847efe32b29ae5e2ba5)
+            mstore(0x3120, 0xa24874b855088599931863f4b077c61f0232fd534f85ba5b0844f5986df0f5)
+            mstore(0x3140, mload(0x00))
+            mstore(0x3160, mload(0x20))
+            mstore(0x3180, 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2)
+            mstore(0x31a0, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed)
+            mstore(0x31c0, 0x275dc4a288d1afb3cbb1ac09187524c7db36395df7be3b99e673b13a075a65ec)
+            mstore(0x31e0, 0x1d9befcd05a5323e6da4d435f3b617cdb3af83285c2df711ef39c01571827f9d)
+            let success := staticcall(gas(), 0x08, 0x3080, 0x180, 0x00, 0x20)
             ok := and(success, eq(mload(0x00), 1))
 
             mstore(0x00, ok)

@@ -110,10 +110,15 @@ sol! {
         event OperatorSet(address indexed operator, bool allowed);
         event OutputPosted(bytes32 indexed modelId, bytes32 indexed inputKey, uint256[] outputs, uint64 blockNumber, address operator);
         event OwnershipTransferred(address indexed from, address indexed to);
+        event BatchPosted(bytes32 indexed modelId, bytes32 indexed proofHash, uint256 members, address operator);
 
         error NotOwner(address caller);
         error NotOperator(address caller);
         error UnknownModel(bytes32 modelId);
+        error BatchModel(bytes32 modelId, uint32 batch);
+        error NotABatchModel(bytes32 modelId);
+        error BadBatch(uint32 batch);
+        error BadMemberCount(uint256 members, uint32 batch);
         error UnknownKey(bytes32 modelId, bytes32 inputKey);
         error NoVerifierCode(address verifier);
         error WrongModel(bytes32 expected, bytes32 verifierHash);
@@ -127,6 +132,9 @@ sol! {
         function operators(address operator) external view returns (bool);
         function models(bytes32 modelId) external view returns (address verifier, bytes32 vkHash, uint32 numOutputs, uint32 numInstances);
         function usedProofs(bytes32 proofHash) external view returns (bool);
+        function batchSize(bytes32 modelId) external view returns (uint32);
+        function registerBatchModel(bytes32 modelId, address verifier, bytes32 vkHash, uint32 numOutputs, uint32 numInstances, uint32 batch) external;
+        function postBatch(bytes32 modelId, bytes calldata proof, uint256[] calldata instances) external returns (bytes32[] memory keys);
         function transferOwnership(address to) external;
         function registerModel(bytes32 modelId, address verifier, bytes32 vkHash, uint32 numOutputs, uint32 numInstances) external;
         function setOperator(address operator, bool allowed) external;

@@ -168,7 +168,11 @@ impl Render for CompileReport {
         if self.batch > 1 {
             rows.push((
                 "batch".into(),
-                format!("{} inferences per proof ({} instances each, after the member count)", self.batch, (self.num_instances - 1) / self.batch),
+                format!(
+                    "{} inferences per proof ({} instances each, after the member count)",
+                    self.batch,
+                    (self.num_instances - 1) / self.batch
+                ),
             ));
         }
         if self.visibility.params != crate::quantize::Vis::Fixed {

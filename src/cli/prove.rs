@@ -55,7 +55,10 @@ impl Render for ProveReport {
         if self.batch > 1 {
             rows.push((
                 "batch".into(),
-                format!("{} real members of {} (the rest repeat the last and are marked padding)", self.members, self.batch),
+                format!(
+                    "{} real members of {} (the rest repeat the last and are marked padding)",
+                    self.members, self.batch
+                ),
             ));
         }
         for o in &self.outputs {

@@ -98,6 +98,9 @@ impl Render for SubmitReport {
         if let Some(k) = &self.input_key {
             rows.push(("input key".into(), k.clone()));
         }
+        for (m, k) in self.input_keys.iter().enumerate() {
+            rows.push((format!("input key, member {m}"), k.clone()));
+        }
         rows
     }
 }

@@ -19,8 +19,13 @@ pub struct Fixture {
     pub proof: String,
     /// Instances as `0x`-prefixed uint256 (`vm.parseJsonUintArray(json, ".instances")`).
     pub instances: Vec<String>,
-    /// Number of output instances (they come first).
+    /// Number of output instances (they come first; in a batch, first in each member's run).
     pub num_outputs: usize,
+    /// Inferences per proof: 1, or with `compile --batch N` N, the instances then being the
+    /// number of real members followed by N runs of `member_instances`.
+    pub batch: usize,
+    /// Instances of one inference.
+    pub member_instances: usize,
     /// Bound public values by name (e.g. `account`), `0x`-hex.
     pub bound: BTreeMap<String, String>,
     /// Dequantized outputs.
@@ -61,6 +66,8 @@ pub fn fixture(dir: &BuildDir, proof_path: &Path, out: &Path) -> Result<Fixture,
         proof: format!("0x{}", hex::encode(proof)),
         instances: words,
         num_outputs: program.outputs.iter().map(|o| o.wires.len()).sum(),
+        batch: program.batch,
+        member_instances: program.member_instances(),
         bound,
         outputs: file.outputs.clone(),
         insecure_dev_srs: file.insecure_dev_srs,

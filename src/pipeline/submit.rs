@@ -95,6 +95,10 @@ pub struct SubmitReport {
     /// Input key the oracle stored the outputs under.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_key: Option<String>,
+    /// A batch proof posted to the oracle: the input key of each real member, in member order
+    /// (padding members are not stored).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub input_keys: Vec<String>,
 }
 
 /// The oracle model id of `text`: 32 bytes of hex as is, else keccak256 of the text.
@@ -205,6 +209,11 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
         }
     }
     let proof = Bytes::from(proof);
+    // a batch proof (its first slot counts the real members) goes to the oracle's postBatch
+    let is_batch = file
+        .instance_layout
+        .first()
+        .is_some_and(|s| s.kind == crate::quantize::InstanceKind::Members);
     let (data, function, abi) = match target {
         Target::Verifier => (
             IZkinferVerifier::verifyProofCall { proof, instances }.abi_encode(),
@@ -227,13 +236,23 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
                 .model_id
                 .as_deref()
                 .ok_or_else(|| Error::Usage("--model-id is needed to post to an InferenceOracle".into()))?;
-            let data = IInferenceOracle::postCall {
-                modelId: model_id(id),
-                proof,
-                instances,
+            if is_batch {
+                let data = IInferenceOracle::postBatchCall {
+                    modelId: model_id(id),
+                    proof,
+                    instances,
+                }
+                .abi_encode();
+                (data, "postBatch", Abi::InferenceOracle)
+            } else {
+                let data = IInferenceOracle::postCall {
+                    modelId: model_id(id),
+                    proof,
+                    instances,
+                }
+                .abi_encode();
+                (data, "post", Abi::InferenceOracle)
             }
-            .abi_encode();
-            (data, "post", Abi::InferenceOracle)
         }
     };
     let what = format!("{function} on {}", hex0x(to.as_slice()));
@@ -275,6 +294,7 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
         approved_until: None,
         provider: None,
         input_key: None,
+        input_keys: Vec::new(),
     };
     if target == Target::CreditGate {
         if let Ok(s) = ICreditGate::requestCreditCall::abi_decode_returns(&returned) {
@@ -309,8 +329,12 @@ pub fn submit(proof_path: &Path, opts: &SubmitOptions, progress: &dyn Progress) 
             report.provider = Some(e.provider.to_checksum(None));
         }
         if let Ok(e) = IInferenceOracle::OutputPosted::decode_log_data(log.data()) {
-            report.input_key = Some(e.inputKey.to_string());
+            report.input_keys.push(e.inputKey.to_string());
         }
+    }
+    // one key for a single post; a batch lists its members' keys
+    if !is_batch {
+        report.input_key = report.input_keys.pop();
     }
     report.tx_hash = Some(mined.tx_hash);
     report.block = Some(mined.block);

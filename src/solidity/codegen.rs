@@ -318,10 +318,7 @@ pub fn generate(
     line!("    let inv := mload({})", den_at(rows_at + 1));
     line!("    let w := {}", lit(&omega_last));
     line!("    let c := {:#x}", instances_cd + 32 * m);
-    line!(
-        "    for {{ let p := {:#x} }} gt(p, {inst_prefix:#x}) {{}} {{",
-        inst_prefix + 32 * m
-    );
+    line!("    for {{ let p := {:#x} }} gt(p, {inst_prefix:#x}) {{}} {{", inst_prefix + 32 * m);
     line!("        p := sub(p, 0x20)");
     line!("        c := sub(c, 0x20)");
     line!("        let v := calldataload(c)");

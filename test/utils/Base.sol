@@ -23,6 +23,15 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address);
     function chainId(uint256 newChainId) external;
     function expectPartialRevert(bytes4 selector) external;
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory);
+}
+
+/// @notice A log recorded by `vm.recordLogs`.
+struct Log {
+    bytes32[] topics;
+    bytes data;
+    address emitter;
 }
 
 /// @notice A proof fixture written by `zkinfer fixture`.
@@ -33,6 +42,10 @@ struct Fixture {
     uint256 numOutputs;
     /// The build's input schema id (zero when the build does not hash its input).
     bytes32 inputSchema;
+    /// Inferences per proof (1, or N for `compile --batch N`).
+    uint256 batch;
+    /// Instances of one inference (a batch's instances: the member count, then N runs of these).
+    uint256 memberInstances;
 }
 
 abstract contract Base {
@@ -46,6 +59,9 @@ abstract contract Base {
         f.vkHash = vm.parseJsonBytes32(json, ".vk_hash");
         f.numOutputs = vm.parseJsonUint(json, ".num_outputs");
         if (vm.keyExistsJson(json, ".input_schema")) f.inputSchema = vm.parseJsonBytes32(json, ".input_schema");
+        f.batch = vm.keyExistsJson(json, ".batch") ? vm.parseJsonUint(json, ".batch") : 1;
+        f.memberInstances =
+            vm.keyExistsJson(json, ".member_instances") ? vm.parseJsonUint(json, ".member_instances") : f.instances.length;
     }
 
     function assertTrue(bool c, string memory what) internal pure {

@@ -44,6 +44,7 @@ pub fn build_from(onnx: PathBuf, input: PathBuf, calibration: CalibrateOptions) 
         data: vec![input.clone()],
         out: out.clone(),
         like: None,
+        batch: 1,
         calibration,
     };
     compile(&opts, &Silent).expect("compiles");
