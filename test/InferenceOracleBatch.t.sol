@@ -69,8 +69,8 @@ contract InferenceOracleBatchTest is Base {
             if (logs[i].topics[0] == InferenceOracle.OutputPosted.selector) posted++;
         }
         assertEq(posted, 3, "one OutputPosted per real member, none for the padding");
-        // the member count is part of the proven statement: claiming the padding member as
-        // real, or fewer members, is another statement
+        // the member count is bound by the proof: claiming the padding member as real, or
+        // fewer members, is another statement
         for (uint256 n = 1; n <= 4; n++) {
             if (n == 3) continue;
             uint256[] memory claim = _copy(fx.instances);

@@ -527,6 +527,13 @@ fn a_batch_proof_carries_each_member_and_refuses_tampering() {
             ..Default::default()
         },
     };
+    // weights in advice would let each member commit to weights of its own: refused
+    let mut hashed = opts.clone();
+    hashed.calibration.visibility.params = zkinfer::quantize::Vis::Hashed;
+    hashed.out = tmp.path().join("hashed");
+    let e = compile(&hashed, &Silent).unwrap_err();
+    assert!(e.to_string().contains("--batch 4 needs --params fixed"), "{e}");
+    assert!(!hashed.out.exists());
     compile(&opts, &Silent).unwrap();
     let dir = BuildDir(out);
     setup(&dir, &zkinfer::proof::SrsSource::Dev, &Silent).unwrap();
@@ -571,6 +578,7 @@ fn a_batch_proof_carries_each_member_and_refuses_tampering() {
     let report = zkinfer::pipeline::verify::verify(&dir, &proof_path, &Silent).expect("verifies");
     assert_eq!(report.outputs.len(), 4, "one output per member, padding included");
     assert_eq!(report.outputs[3].member, Some(3));
+    assert_eq!((report.batch, report.members), (4, 3));
 
     let settings = Settings::read(&dir).unwrap();
     let vk = read_vk(&dir.vk(), settings.shape).unwrap();
@@ -599,6 +607,48 @@ fn a_batch_proof_carries_each_member_and_refuses_tampering() {
             "native verifier accepted {what}"
         );
         assert!(!accepted(&evm.call(addr, &enc(&t)).unwrap()), "EVM accepted {what}");
+    }
+
+    // an instance at or above r (v + r, the same residue) is refused, not reduced: the count,
+    // and the last instance (the first the backward evaluation loop reads)
+    for at in [0, inst.len() - 1] {
+        let mut words: Vec<[u8; 32]> = inst.iter().map(scalar_bytes).collect();
+        words[at] = add_be(&words[at], &R);
+        let out = evm.call(addr, &encode_verify_call(&proof, &words)).unwrap();
+        assert!(!accepted(&out), "EVM accepted instance {at} + r");
+        assert!(revert_reason(&out).contains("instance not below r"), "{}", revert_reason(&out));
+    }
+
+    // The count is the prover's statement: a proof claiming 0 real members verifies as a proof
+    // (every member is a checked inference) but `verify` refuses to read it as a batch.
+    {
+        use zkinfer::circuit::{ModelCircuit, Plan};
+        let program = zkinfer::pipeline::settings::read_program(&dir, &settings).unwrap();
+        let member = program.member();
+        let w = zkinfer::pipeline::prove::batch_witnesses(&member, &samples, 4).unwrap();
+        let plans: Vec<Plan> = (0..4)
+            .map(|m| {
+                let mut p = Plan::new(&member, Some(&w[m.min(2)]), settings.shape);
+                p.bind(vec![inst[1 + 3 * m.min(2) + 2]]);
+                p
+            })
+            .collect();
+        let plan = Plan::batch(plans, 0);
+        let zero = plan.instance_values();
+        assert_eq!(zero[0], Fr::from(0));
+        let pk = zkinfer::proof::read_pk(&dir.pk(), settings.shape).unwrap();
+        let forged = zkinfer::proof::prove(&params, &pk, ModelCircuit::new(plan), &zero, rand::rngs::OsRng).unwrap();
+        let mut f = file.clone();
+        f.proof = format!("0x{}", hex::encode(&forged));
+        f.instances = zero.iter().map(zkinfer::proof::proof_file::encode_instance).collect();
+        let zero_path = tmp.path().join("zero.json");
+        f.write(&zero_path).unwrap();
+        let e = zkinfer::pipeline::verify::verify(&dir, &zero_path, &Silent).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("member count (instance #0) is not between 1 and the batch size 4"),
+            "{e}"
+        );
     }
 
     // more samples than the batch holds: refused, nothing written

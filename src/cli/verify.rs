@@ -46,8 +46,18 @@ impl Render for VerifyReport {
     }
     fn rows(&self) -> Vec<(String, String)> {
         let mut rows = vec![("vk hash".into(), self.vk_hash.clone()), ("time".into(), secs(self.seconds))];
+        if self.batch > 1 {
+            rows.push((
+                "batch".into(),
+                format!("{} real members of {}; the rest are padding, not results", self.members, self.batch),
+            ));
+        }
         for o in &self.outputs {
-            rows.push((format!("output `{}`", o.name), values(&o.values)));
+            match o.member {
+                Some(m) if m >= self.members => continue,
+                Some(m) => rows.push((format!("output `{}`, member {m}", o.name), values(&o.values))),
+                None => rows.push((format!("output `{}`", o.name), values(&o.values))),
+            }
         }
         for (name, h) in &self.hashes {
             rows.push((format!("hash of the {name}"), h.clone()));

@@ -91,6 +91,14 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
             opts.batch
         )));
     }
+    if opts.batch > 1 && opts.calibration.visibility.params != Vis::Fixed {
+        // each member would commit to weights of its own, and only one params instance is
+        // checked against an approved model
+        return Err(Error::Usage(format!(
+            "--batch {} needs --params fixed (the weights are constants of the circuit, the same for every member); params {} are not",
+            opts.batch, opts.calibration.visibility.params
+        )));
+    }
     let data = opts.data.iter().map(|p| InputData::from_file(p)).collect::<Result<Vec<_>, _>>()?;
     let hints: Vec<usize> = data[0].inputs.iter().map(|l| l.len()).collect();
     let (model, _) = step(progress, "loading model", || LoadedModel::load(&opts.model, Some(&hints)));

@@ -18,8 +18,13 @@ pub struct VerifyReport {
     pub proof_path: String,
     /// Verifying key hash.
     pub vk_hash: String,
-    /// Public outputs the proof attests to.
+    /// Public outputs the proof attests to (in a batch, of every member, padding included:
+    /// see `members`).
     pub outputs: Vec<OutputValues>,
+    /// Inferences per proof (1 unless the build was compiled with `--batch`).
+    pub batch: usize,
+    /// Real members of a batch proof (its first instance): members from here on are padding.
+    pub members: usize,
     /// Hash instances the proof attests to, by name (`outputs`, `inputs`, `params`).
     pub hashes: Vec<(String, String)>,
     /// Which model the proof was made with, when the parameters are not fixed: the params hash
@@ -204,6 +209,21 @@ pub fn verify_with(dir: &BuildDir, proof_path: &Path, opts: &VerifyOptions, prog
         }
         .into());
     }
+    // a batch's member count is the prover's claim (bound by the proof, not computed by the
+    // circuit): a count outside 1..=batch is not a batch anyone may read results from
+    let batch = settings.instance_layout.iter().filter_map(|s| s.member).max().map_or(1, |m| m + 1);
+    let members = match settings.instance_layout.first() {
+        Some(s) if s.kind == InstanceKind::Members => {
+            let n = crate::proof::proof_file::signed_value(&instances[s.start])
+                .filter(|n| (1..=batch as i128).contains(n))
+                .ok_or_else(|| proof::ProofError::ProofFile {
+                    path: proof_path.display().to_string(),
+                    reason: format!("its member count (instance #0) is not between 1 and the batch size {batch}"),
+                })?;
+            n as usize
+        }
+        _ => 1,
+    };
     let (result, seconds) = step(progress, "verifying", || proof::verify(&params, &vk, &proof_bytes, &instances));
     result?;
     let model = check_model(&settings, &instances, &opts.models)?;
@@ -212,6 +232,8 @@ pub fn verify_with(dir: &BuildDir, proof_path: &Path, opts: &VerifyOptions, prog
         proof_path: proof_path.display().to_string(),
         vk_hash: hash,
         outputs,
+        batch,
+        members,
         hashes: super::prove::instance_hashes(&settings.instance_layout, &instances),
         model,
         seconds,
