@@ -54,20 +54,14 @@ pub fn reserved_rows(shape: CircuitShape) -> usize {
 /// Rows the program's layout uses in `shape` (gates, tables or public values, whichever is
 /// largest).
 pub fn rows_needed(program: &Program, shape: CircuitShape) -> usize {
-    // a batch: its members' rows one after the other, and the member count's row
+    // a batch: its members' rows one after the other, and the member count's row (a member's
+    // layout does not read `batch`, so the program is laid out as it is)
     let n = program.batch.max(1);
-    let single;
-    let member = if n > 1 {
-        single = program.member();
-        &single
-    } else {
-        program
-    };
     let extra = usize::from(n > 1);
     // the instance column needs a row per public value too (outputs copied straight from
     // inputs, e.g. a Pad or Tile, can outnumber the gate rows)
-    (n * plan::count_rows(member, shape) + extra)
-        .max(n * plan::count_hash_rows(member))
+    (n * plan::count_rows(program, shape) + extra)
+        .max(n * plan::count_hash_rows(program))
         .max(program.table_rows())
         .max(program.num_instances())
 }

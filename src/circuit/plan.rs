@@ -328,14 +328,13 @@ impl Plan {
     /// [`Plan::batch`] lays out members on witnesses of their own.
     pub fn new(program: &Program, witness: Option<&Witness>, shape: CircuitShape) -> Plan {
         if program.batch > 1 {
-            let member = program.member();
-            let plans = (0..program.batch).map(|_| Plan::single(&member, witness, shape)).collect();
+            let plans = (0..program.batch).map(|_| Plan::single(program, witness, shape)).collect();
             return Plan::batch(plans, program.batch);
         }
         Plan::single(program, witness, shape)
     }
 
-    /// The layout of one inference.
+    /// The layout of one inference (`program.batch` is not read).
     fn single(program: &Program, witness: Option<&Witness>, shape: CircuitShape) -> Plan {
         let (mut b, nodes) = layout_rows(program, witness, shape);
         let n = b.rows.len();

@@ -40,6 +40,23 @@ pub fn values(v: &[f64]) -> String {
     }
 }
 
+/// Table rows of proven outputs: with a batch, a line on its members and each real member's
+/// outputs (padding members are not shown; `padding` says what they are).
+pub fn output_rows(outputs: &[crate::proof::OutputValues], batch: usize, members: usize, padding: &str) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    if batch > 1 {
+        rows.push(("batch".into(), format!("{members} real members of {batch} ({padding})")));
+    }
+    for o in outputs {
+        match o.member {
+            Some(m) if m >= members => continue,
+            Some(m) => rows.push((format!("output `{}`, member {m}", o.name), values(&o.values))),
+            None => rows.push((format!("output `{}`", o.name), values(&o.values))),
+        }
+    }
+    rows
+}
+
 impl Render for ProveReport {
     fn title(&self) -> String {
         format!("proof written to {}", self.proof_path)
@@ -52,22 +69,12 @@ impl Render for ProveReport {
             ("prove time".into(), secs(self.prove_seconds)),
             ("verified natively".into(), format!("yes ({})", secs(self.verify_seconds))),
         ];
-        if self.batch > 1 {
-            rows.push((
-                "batch".into(),
-                format!(
-                    "{} real members of {} (the rest repeat the last and are marked padding)",
-                    self.members, self.batch
-                ),
-            ));
-        }
-        for o in &self.outputs {
-            match o.member {
-                Some(m) if m >= self.members => continue,
-                Some(m) => rows.push((format!("output `{}`, member {m}", o.name), values(&o.values))),
-                None => rows.push((format!("output `{}`", o.name), values(&o.values))),
-            }
-        }
+        rows.extend(output_rows(
+            &self.outputs,
+            self.batch,
+            self.members,
+            "the rest repeat the last and are marked padding",
+        ));
         for (name, h) in &self.hashes {
             rows.push((format!("hash of the {name}"), h.clone()));
         }

@@ -1,6 +1,6 @@
 //! `zkinfer verify DIR PROOF`
 
-use super::prove::values;
+use super::prove::output_rows;
 use super::report::{secs, Render, Reporter};
 use crate::pipeline::verify::{verify_with, ModelCheck, VerifyOptions, VerifyReport};
 use crate::pipeline::BuildDir;
@@ -46,19 +46,12 @@ impl Render for VerifyReport {
     }
     fn rows(&self) -> Vec<(String, String)> {
         let mut rows = vec![("vk hash".into(), self.vk_hash.clone()), ("time".into(), secs(self.seconds))];
-        if self.batch > 1 {
-            rows.push((
-                "batch".into(),
-                format!("{} real members of {}; the rest are padding, not results", self.members, self.batch),
-            ));
-        }
-        for o in &self.outputs {
-            match o.member {
-                Some(m) if m >= self.members => continue,
-                Some(m) => rows.push((format!("output `{}`, member {m}", o.name), values(&o.values))),
-                None => rows.push((format!("output `{}`", o.name), values(&o.values))),
-            }
-        }
+        rows.extend(output_rows(
+            &self.outputs,
+            self.batch,
+            self.members,
+            "the rest are padding, not results",
+        ));
         for (name, h) in &self.hashes {
             rows.push((format!("hash of the {name}"), h.clone()));
         }

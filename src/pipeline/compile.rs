@@ -233,8 +233,7 @@ fn compile_like(
         rem_bits: base_settings.rem_bits,
         ..QuantConfig::with_scale(base_settings.input_scale, base.visibility)
     };
-    let mut cal = calibrate_like(model, samples, &base, &config, opts, size)?;
-    cal.program.batch = batch;
+    let cal = calibrate_like(model, samples, &base, &config, opts, size)?;
     let sizing = circuit::size(&cal.program);
     if sizing.k != base_settings.k || sizing.shape != base_settings.shape {
         return Err(base_dir.err(format!(

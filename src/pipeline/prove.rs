@@ -59,42 +59,34 @@ pub fn instance_hashes(layout: &[InstanceSlot], instances: &[Fr]) -> Vec<(String
         .collect()
 }
 
-/// Reads one sample from an input file and evaluates the program on it.
-pub fn witness_for(program: &Program, input: &Path) -> Result<Witness, Error> {
+/// The samples of an input file, each evaluated by the program, when there are at least one
+/// and at most `most`; `what` says what takes them in the error.
+fn witnesses(program: &Program, input: &Path, most: usize, what: &str) -> Result<Vec<Witness>, Error> {
     let data = InputData::from_file(input)?;
     let sizes: Vec<usize> = program.inputs.iter().map(|i| i.wires.len()).collect();
     let samples = data.samples(&sizes, &input.display().to_string())?;
-    if samples.len() != 1 {
-        return Err(Error::Usage(format!(
-            "{} holds {} samples; prove and mock take exactly one",
-            input.display(),
-            samples.len()
-        )));
+    if samples.is_empty() || samples.len() > most {
+        return Err(Error::Usage(format!("{} holds {} samples; {what}", input.display(), samples.len())));
     }
-    let q = quantize_inputs(program, &samples[0])?;
-    Ok(evaluate(program, &q, true)?.0)
+    samples
+        .iter()
+        .map(|s| {
+            let q = quantize_inputs(program, s)?;
+            Ok(evaluate(program, &q, true)?.0)
+        })
+        .collect()
+}
+
+/// Reads one sample from an input file and evaluates the program on it.
+pub fn witness_for(program: &Program, input: &Path) -> Result<Witness, Error> {
+    let mut w = witnesses(program, input, 1, "prove and mock take exactly one")?;
+    Ok(w.pop().expect("one sample"))
 }
 
 /// Reads the samples of an input file for a batch of `batch` inferences (at least one, at most
 /// `batch`) and evaluates the program on each.
 pub fn batch_witnesses(member: &Program, input: &Path, batch: usize) -> Result<Vec<Witness>, Error> {
-    let data = InputData::from_file(input)?;
-    let sizes: Vec<usize> = member.inputs.iter().map(|i| i.wires.len()).collect();
-    let samples = data.samples(&sizes, &input.display().to_string())?;
-    if samples.is_empty() || samples.len() > batch {
-        return Err(Error::Usage(format!(
-            "{} holds {} samples; this build proves batches of 1 to {batch}",
-            input.display(),
-            samples.len()
-        )));
-    }
-    samples
-        .iter()
-        .map(|s| {
-            let q = quantize_inputs(member, s)?;
-            Ok(evaluate(member, &q, true)?.0)
-        })
-        .collect()
+    witnesses(member, input, batch, &format!("this build proves batches of 1 to {batch}"))
 }
 
 /// Bound values of each real member of a batch: `NAME=V1,V2,…` with one value per member.
