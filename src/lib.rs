@@ -10,6 +10,7 @@ pub mod circuit;
 pub mod cli;
 pub mod evm;
 pub mod model;
+pub mod operator;
 pub mod pipeline;
 pub mod proof;
 pub mod quantize;

@@ -111,6 +111,10 @@ sol! {
         event OutputPosted(bytes32 indexed modelId, bytes32 indexed inputKey, uint256[] outputs, uint64 blockNumber, address operator);
         event OwnershipTransferred(address indexed from, address indexed to);
         event BatchPosted(bytes32 indexed modelId, bytes32 indexed proofHash, uint256 members, address operator);
+        event InferenceRequested(uint256 indexed requestId, bytes32 indexed modelId, address indexed requester, bytes32 inputKey, uint256[] publicInputs, string dataUri, uint256 fee, uint64 deadline, uint32 callbackGasLimit);
+        event RequestFulfilled(uint256 indexed requestId, bytes32 indexed modelId, bytes32 inputKey, address operator, bool callbackOk);
+        event RequestRefunded(uint256 indexed requestId, address indexed requester, uint256 fee);
+        event Withdrawn(address indexed account, address to, uint256 amount);
 
         error NotOwner(address caller);
         error NotOperator(address caller);
@@ -127,8 +131,33 @@ sol! {
         error InvalidProof();
         error ProofAlreadyUsed(bytes32 proofHash);
         error StaleResult(bytes32 modelId, bytes32 inputKey, bytes32 vkHash);
+        error UnknownRequest(uint256 requestId);
+        error RequestNotOpen(uint256 requestId, uint8 status);
+        error RequestExpired(uint256 requestId, uint64 deadline);
+        error RequestNotExpired(uint256 requestId, uint64 deadline);
+        error BadDeadline(uint64 deadline);
+        error CallbackGasTooHigh(uint32 limit, uint32 max);
+        error WrongInputCount(uint256 expected, uint256 got);
+        error NotAFieldElement(uint256 value);
+        error WrongInputs(uint256 requestId, bytes32 expected, bytes32 got);
+        error WrongRequestCount(uint256 requests, uint256 members);
+        error MixedModels(bytes32 expected, bytes32 got);
+        error InsufficientGas(uint256 needed, uint256 left);
+        error FeeTooLarge(uint256 fee);
+        error NothingToWithdraw(address account);
+        error WithdrawFailed(address to, uint256 amount);
 
         function owner() external view returns (address);
+        function MAX_CALLBACK_GAS() external view returns (uint32);
+        function CALLBACK_OVERHEAD() external view returns (uint256);
+        function requestCount() external view returns (uint256);
+        function requests(uint256 requestId) external view returns (bytes32 modelId, bytes32 inputKey, address requester, uint96 fee, uint64 deadline, uint32 callbackGasLimit, uint8 status);
+        function balances(address account) external view returns (uint256);
+        function request(bytes32 modelId, uint256[] calldata publicInputs, string calldata dataUri, uint64 deadline, uint32 callbackGasLimit) external payable returns (uint256 requestId);
+        function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata instances) external returns (bytes32 key);
+        function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata instances) external;
+        function refund(uint256 requestId) external;
+        function withdraw(address to) external returns (uint256 amount);
         function operators(address operator) external view returns (bool);
         function models(bytes32 modelId) external view returns (address verifier, bytes32 vkHash, uint32 numOutputs, uint32 numInstances);
         function usedProofs(bytes32 proofHash) external view returns (bool);
@@ -145,8 +174,9 @@ sol! {
 }
 
 /// The sources of the consumer contracts compiled at run time (no imports beyond `contracts/`).
-pub const SOURCES: [(&str, &str); 2] = [
+pub const SOURCES: [(&str, &str); 3] = [
     ("IZkinferVerifier.sol", include_str!("../../contracts/IZkinferVerifier.sol")),
+    ("IInferenceConsumer.sol", include_str!("../../contracts/IInferenceConsumer.sol")),
     ("InferenceOracle.sol", include_str!("../../contracts/InferenceOracle.sol")),
 ];
 

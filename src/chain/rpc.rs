@@ -386,6 +386,27 @@ impl Rpc {
         })
     }
 
+    /// `eth_getLogs` of `address` with first topic `topic0` in blocks `from..=to`.
+    pub fn logs(&self, address: Address, topic0: B256, from: u64, to: u64) -> Result<Vec<alloy::rpc::types::Log>, ChainError> {
+        let filter = alloy::rpc::types::Filter::new()
+            .address(address)
+            .event_signature(topic0)
+            .from_block(from)
+            .to_block(to);
+        self.request("eth_getLogs", || self.provider.get_logs(&filter).into_future())
+    }
+
+    /// The hash of block `number` (`None` if the node has no such block).
+    pub fn block_hash(&self, number: u64) -> Result<Option<B256>, ChainError> {
+        use alloy::network::BlockResponse;
+        let block = self.request("eth_getBlockByNumber", || {
+            self.provider
+                .get_block_by_number(alloy::eips::BlockNumberOrTag::Number(number))
+                .into_future()
+        })?;
+        Ok(block.map(|b| b.header().hash))
+    }
+
     /// Sleeps between polls (not inside the runtime).
     pub fn pause(&self, d: Duration) {
         std::thread::sleep(d);

@@ -12,6 +12,7 @@ pub mod fixture;
 pub mod gas;
 pub mod hash;
 pub mod mock;
+pub mod operator;
 pub mod prove;
 pub mod report;
 pub mod setup;
@@ -71,6 +72,8 @@ pub enum Command {
     Submit(submit::Args),
     /// Run the whole chain on the bundled credit-scoring model.
     Demo(demo::Args),
+    /// Serve an InferenceOracle's requests: watch, prove, fulfil (`run`); read its state (`status`).
+    Operator(operator::Args),
     /// Run the ONNX backend test cases through compile, prove and verify, and report.
     Conformance(conformance::Args),
     /// Benchmark models and write the figures as JSON.
@@ -110,6 +113,7 @@ pub fn main() -> i32 {
         Command::Deploy(a) => deploy::run(a, &r),
         Command::Submit(a) => submit::run(a, &r),
         Command::Demo(a) => demo::run(a, &r),
+        Command::Operator(a) => operator::run(a, &r),
         Command::Bench(a) => bench::run(a, &r),
         Command::Conformance(a) => conformance::run(a, &r),
     };

@@ -36,6 +36,11 @@ impl Reporter {
         }
     }
 
+    /// Whether `--quiet` is on.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// Whether `--json` is on.
     pub fn is_json(&self) -> bool {
         self.json

@@ -25,6 +25,8 @@ interface Vm {
     function expectPartialRevert(bytes4 selector) external;
     function recordLogs() external;
     function getRecordedLogs() external returns (Log[] memory);
+    function deal(address account, uint256 newBalance) external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
 }
 
 /// @notice A log recorded by `vm.recordLogs`.
