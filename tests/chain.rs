@@ -7,10 +7,10 @@
 
 mod common;
 
-use common::{assert_fails, zkinfer};
+use common::{assert_fails, start_anvil, zkinfer};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use zkinfer::chain::contracts::{Abi, ICreditGate};
 use zkinfer::chain::tx::view;
@@ -30,58 +30,6 @@ const OTHER_BORROWER: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 /// anvil's key #3: the data provider the gate trusts.
 const PROVIDER_KEY: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
 const PROVIDER: &str = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
-
-struct Anvil {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn anvil_binary() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/@foundry-rs");
-    std::fs::read_dir(&dir)
-        .ok()
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path().join("bin/anvil"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("no anvil binary under {}: run `npm install` (scripts/test does)", dir.display()))
-}
-
-fn start_anvil(chain_id: u64) -> Anvil {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(anvil_binary())
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--chain-id",
-            &chain_id.to_string(),
-            "--quiet",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("anvil starts");
-    let anvil = Anvil {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(30), "anvil did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    anvil
-}
 
 /// The credit model compiled into `out` with `calibration`.
 fn compile_credit(out: &Path, calibration: CalibrateOptions) {

@@ -161,3 +161,74 @@ pub fn with_changed_weight(model: &std::path::Path, path: &std::path::Path, valu
     }
     std::fs::write(path, m.encode_to_vec()).unwrap();
 }
+
+/// A running anvil (the npm package's binary), killed when dropped.
+pub struct Anvil {
+    /// The process.
+    pub child: std::process::Child,
+    /// Its JSON-RPC URL.
+    pub url: String,
+    /// Its port.
+    pub port: u16,
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The anvil binary of the npm package `@foundry-rs/anvil`.
+pub fn anvil_binary() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/@foundry-rs");
+    std::fs::read_dir(&dir)
+        .ok()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("bin/anvil"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("no anvil binary under {}: run `npm install` (scripts/test does)", dir.display()))
+}
+
+/// A free local TCP port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts anvil on a free port.
+pub fn start_anvil(chain_id: u64) -> Anvil {
+    start_anvil_on(free_port(), chain_id, &[])
+}
+
+/// Starts anvil on `port` with `extra` arguments and waits until it listens.
+pub fn start_anvil_on(port: u16, chain_id: u64, extra: &[&str]) -> Anvil {
+    use std::time::{Duration, Instant};
+    let child = std::process::Command::new(anvil_binary())
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--chain-id",
+            &chain_id.to_string(),
+            "--quiet",
+        ])
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("anvil starts");
+    let anvil = Anvil {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        port,
+    };
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(30), "anvil did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    anvil
+}
