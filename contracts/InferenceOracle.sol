@@ -27,7 +27,9 @@ import {IInferenceConsumer} from "./IInferenceConsumer.sol";
 /// `block.timestamp > deadline`, never both. The callback runs after every state change
 /// (checks-effects-interactions) with exactly `callbackGasLimit` gas, and the fulfilment reverts
 /// `InsufficientGas` unless enough gas is left to forward all of it (the EIP-150 63/64 rule),
-/// so an operator cannot starve it; a callback that reverts or runs out of gas undoes nothing
+/// so an operator cannot starve it; a batch fulfilment requires, before each callback, the gas
+/// of that callback and of every later one, so a short batch reverts at its first callback,
+/// not midway. A callback that reverts or runs out of gas undoes nothing
 /// (`callbackOk = false` in `RequestFulfilled`), and its return data is never copied.
 contract InferenceOracle {
     struct Model {
@@ -307,7 +309,7 @@ contract InferenceOracle {
         key = _store(modelId, m, instances[:m.numOutputs], instances[m.numOutputs:]);
         q.status = RequestStatus.Fulfilled;
         balances[msg.sender] += q.fee;
-        bool ok = _callback(requestId, q, instances[:m.numOutputs]);
+        bool ok = _callback(requestId, q, instances[:m.numOutputs], _reservation(q));
         emit RequestFulfilled(requestId, modelId, key, msg.sender, ok);
     }
 
@@ -424,30 +426,61 @@ contract InferenceOracle {
     }
 
     /// Calls back each request of a batch fulfilment with its member's outputs and emits its
-    /// `RequestFulfilled`.
+    /// `RequestFulfilled`. Before the first callback it adds up every callback's reservation
+    /// (see `_reservation`); callback `i` goes ahead only with the reservations of callbacks
+    /// `i..end` left, so gas an estimate saw cheap callbacks leave unused cannot be missing
+    /// when a later callback uses its whole limit: a short batch reverts `InsufficientGas`
+    /// before any callback ran.
     function _callbackBatch(uint256[] calldata requestIds, bytes32 modelId, Model memory m, uint256[] calldata instances)
         internal
     {
+        uint256[] memory needed = _batchReservations(requestIds);
         uint256 per = m.numInstances;
         for (uint256 i = 0; i < requestIds.length; i++) {
             uint256 at = 1 + i * per;
             Request storage q = requests[requestIds[i]];
-            bool ok = _callback(requestIds[i], q, instances[at:at + m.numOutputs]);
+            bool ok = _callback(requestIds[i], q, instances[at:at + m.numOutputs], needed[i]);
             emit RequestFulfilled(requestIds[i], modelId, q.inputKey, msg.sender, ok);
         }
     }
 
-    /// Calls the requester's `onInference` with the request's `callbackGasLimit` if it has code
-    /// and asked for a callback. Reverts `InsufficientGas` unless that much gas can be forwarded;
-    /// the callee's revert or exhaustion only makes `ok` false, and its return data is ignored.
+    /// For each request of a batch, the gas that must be left before its callback: 0 if it gets
+    /// none, else the sum of its `_reservation` and those of all later requests.
+    function _batchReservations(uint256[] calldata requestIds) internal view returns (uint256[] memory needed) {
+        needed = new uint256[](requestIds.length);
+        uint256 sum;
+        for (uint256 i = requestIds.length; i > 0; i--) {
+            uint256 r = _reservation(requests[requestIds[i - 1]]);
+            if (r != 0) {
+                sum += r;
+                needed[i - 1] = sum;
+            }
+        }
+    }
+
+    /// The gas a request's callback needs left before it is made: its `callbackGasLimit`, the
+    /// 1/64 the EIP-150 rule keeps back, and `CALLBACK_OVERHEAD`; 0 if there is no callback (the
+    /// requester has no code or asked for none).
+    function _reservation(Request storage q) internal view returns (uint256) {
+        uint256 limit = q.callbackGasLimit;
+        if (limit == 0 || q.requester.code.length == 0) return 0;
+        return limit + limit / 63 + CALLBACK_OVERHEAD;
+    }
+
+    /// Calls the requester's `onInference` with the request's `callbackGasLimit` if `needed`
+    /// (the gas that must be left: this callback's reservation, in a batch also the later
+    /// callbacks') is not 0. Reverts `InsufficientGas` if less than `needed` is left; the
+    /// callee's revert or exhaustion only makes `ok` false, and its return data is ignored.
     /// @return ok False if the callback reverted or ran out of gas; true if it returned or there
     /// was none.
-    function _callback(uint256 requestId, Request storage q, uint256[] calldata outputs) internal returns (bool ok) {
+    function _callback(uint256 requestId, Request storage q, uint256[] calldata outputs, uint256 needed)
+        internal
+        returns (bool ok)
+    {
+        if (needed == 0) return true;
         address to = q.requester;
         uint256 limit = q.callbackGasLimit;
-        if (limit == 0 || to.code.length == 0) return true;
         bytes memory data = abi.encodeCall(IInferenceConsumer.onInference, (requestId, q.modelId, q.inputKey, outputs));
-        uint256 needed = limit + limit / 63 + CALLBACK_OVERHEAD;
         if (gasleft() < needed) revert InsufficientGas(needed, gasleft());
         assembly ("memory-safe") {
             ok := call(limit, to, 0, add(data, 0x20), mload(data), 0, 0)

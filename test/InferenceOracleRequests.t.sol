@@ -35,6 +35,24 @@ contract GasMeter is IInferenceConsumer {
     }
 }
 
+/// A consumer whose callback is cheap (it returns at once) or, once `setBurn(true)`, burns all
+/// the gas it is given.
+contract ToggleConsumer is IInferenceConsumer {
+    bool public burn;
+    uint256 public spins;
+
+    function setBurn(bool b) external {
+        burn = b;
+    }
+
+    function onInference(uint256, bytes32, bytes32, uint256[] calldata) external {
+        if (!burn) return;
+        while (true) {
+            spins++;
+        }
+    }
+}
+
 /// Requests, fulfilments (single and batch), callbacks, refunds and withdrawals, on the fixtures
 /// `credit_oracle.json` (one credit inference with public inputs) and `credit_batch.json` (a batch
 /// of 4, 3 of them real).
@@ -711,5 +729,146 @@ contract InferenceOracleRequestsTest is Base {
         vm.stopPrank();
         assertEq(_status(single), OPEN, "still open");
         assertEq(_status(ids[0]), OPEN, "still open");
+    }
+
+    // ---- one consumer, several callbacks in a batch --------------------------------------------
+
+    /// Reverts with the gas a batch fulfilment with exactly `gas` gas used, undoing it.
+    function probeBatch(uint256[] calldata ids, uint256 gas) external {
+        (bytes memory proof, uint256[] memory inst) = (fxb.proof, fxb.instances);
+        vm.prank(operator);
+        uint256 g = gasleft();
+        oracle.fulfilBatch{gas: gas}(ids, proof, inst);
+        revert Probed(g - gasleft());
+    }
+
+    /// The three members' requests, all by `consumer`, each with a `limit` callback.
+    function _toggleRequests(ToggleConsumer consumer, uint32 limit) internal returns (uint256[] memory ids) {
+        ids = new uint256[](3);
+        for (uint256 i = 0; i < 3; i++) {
+            uint256[] memory ins = _member(i);
+            vm.prank(address(consumer));
+            ids[i] = oracle.request(BATCH_MODEL, ins, "", deadline, limit);
+        }
+    }
+
+    /// A batch fulfilment with `gas`: whether it went through, the gas it used if it did, and
+    /// otherwise the revert reason.
+    function _tryBatch(uint256[] memory ids, uint256 gas) internal returns (bool ok, uint256 used, bytes memory reason) {
+        try this.probeBatch(ids, gas) {}
+        catch (bytes memory r) {
+            if (bytes4(r) == Probed.selector) return (true, abi.decode(_tail(r), (uint256)), r);
+            return (false, 0, r);
+        }
+    }
+
+    /// Asserts `reason` is `InsufficientGas` for the whole batch's reservation `total`: the
+    /// guard of the first callback, so no callback ran.
+    function _assertShortAtFirstCallback(bytes memory reason, uint256 total, string memory what) internal pure {
+        assertTrue(reason.length >= 4 && bytes4(reason) == InferenceOracle.InsufficientGas.selector, what);
+        (uint256 needed, uint256 left) = abi.decode(_tail(reason), (uint256, uint256));
+        assertEq(needed, total, "needed = every callback's reservation: the first callback's guard");
+        assertTrue(left < total, "short of it");
+    }
+
+    /// With `gas`, too little for all three burning callbacks, the batch reverts
+    /// `InsufficientGas` at the first callback: beyond `probeOverhead` (what `probeBatch` costs
+    /// besides the fulfilment) it used less than half a callback's `limit` more than `before`,
+    /// so no callback burned its limit.
+    function _assertBurningShortRevertsFirst(
+        uint256[] memory ids,
+        uint256 gas,
+        uint256 total,
+        uint256 before,
+        uint256 limit,
+        uint256 probeOverhead
+    ) internal {
+        uint256 g = gasleft();
+        (bool ok,, bytes memory reason) = _tryBatch(ids, gas);
+        g -= gasleft();
+        assertTrue(!ok, "too little gas for all three burning callbacks");
+        _assertShortAtFirstCallback(reason, total, "burning, short: InsufficientGas");
+        assertTrue(g < probeOverhead + before + limit / 2, "no callback ran (none burned its limit)");
+    }
+
+    /// The least gas (within 16) with which the batch `ids` goes through, the most with which
+    /// it was seen to fail, and the revert reason there.
+    function _leastBatchGas(uint256[] memory ids) internal returns (uint256 hi, uint256 lo, bytes memory belowHi) {
+        (lo, hi) = (100_000, 20_000_000); // fails, succeeds
+        while (hi - lo > 16) {
+            uint256 mid = (lo + hi) / 2;
+            (bool ok,, bytes memory reason) = _tryBatch(ids, mid);
+            if (ok) {
+                hi = mid;
+            } else {
+                lo = mid;
+                belowHi = reason;
+            }
+        }
+    }
+
+    /// Fulfils the batch `ids` of burning callbacks with `gas`, checks it went through with
+    /// `callbackOk = false` for each, and returns the gas it used.
+    function _fulfilBurning(uint256[] memory ids, uint256 gas) internal returns (uint256 used) {
+        (bytes memory proof, uint256[] memory inst) = (fxb.proof, fxb.instances);
+        vm.recordLogs();
+        vm.prank(operator);
+        used = gasleft();
+        oracle.fulfilBatch{gas: gas}(ids, proof, inst);
+        used -= gasleft();
+        _log("fulfilBatch gas (three burning 300k callbacks)", used);
+        Log[] memory logs = vm.getRecordedLogs();
+        (uint256 n,) = _fulfilments(logs);
+        assertEq(n, 3, "three fulfilled");
+        for (uint256 i = 0; i < logs.length; i++) {
+            if (logs[i].topics[0] != InferenceOracle.RequestFulfilled.selector) continue;
+            (,, bool ok) = abi.decode(logs[i].data, (bytes32, address, bool));
+            assertTrue(!ok, "callbackOk = false: the callback burned its limit");
+        }
+        assertEq(_count(logs, InferenceOracle.BatchPosted.selector), 1, "BatchPosted");
+    }
+
+    /// One consumer with three callback requests in a batch: the least gas with which the batch
+    /// goes through while the callbacks are cheap (what eth_estimateGas finds) reserves every
+    /// callback's whole limit, so the same gas also carries three callbacks that burn their
+    /// whole limits; with less (down to what a guard for one callback at a time let through),
+    /// the batch reverts `InsufficientGas` at the first callback, before any callback ran.
+    function test_batchReservesEveryCallbacksGasBeforeTheFirst() public {
+        ToggleConsumer consumer = new ToggleConsumer();
+        uint32 limit = 300_000;
+        uint256[] memory ids = _toggleRequests(consumer, limit);
+        uint256 total = 3 * (uint256(limit) + limit / 63 + oracle.CALLBACK_OVERHEAD());
+
+        // the estimate: the least gas with which the batch goes through with cheap callbacks
+        (uint256 estimate, uint256 lo, bytes memory belowHi) = _leastBatchGas(ids);
+        _log("least gas for fulfilBatch with three cheap 300k callbacks", estimate);
+        uint256 probeOverhead = gasleft();
+        (bool cheapOk, uint256 cheapUsed,) = _tryBatch(ids, estimate);
+        probeOverhead -= gasleft() + cheapUsed;
+        assertTrue(cheapOk, "cheap callbacks go through with the estimate");
+        assertTrue(estimate > total, "the estimate covers all three reservations");
+        assertTrue(cheapUsed + 2 * uint256(limit) < estimate, "though cheap callbacks leave most of it unused");
+        _assertShortAtFirstCallback(belowHi, total, "cheap, just below the estimate: InsufficientGas");
+
+        consumer.setBurn(true);
+        // just below the estimate, and with what a guard for one callback at a time let
+        // through (the bookkeeping, one callback's reservation and some), the batch of burning
+        // callbacks reverts at the first callback
+        uint256 before = estimate - total; // at least what the batch uses before its callbacks
+        _assertBurningShortRevertsFirst(ids, lo, total, before, limit, probeOverhead);
+        _assertBurningShortRevertsFirst(ids, before + total / 3 + 50_000, total, before, limit, probeOverhead);
+        for (uint256 i = 0; i < 3; i++) {
+            assertEq(_status(ids[i]), OPEN, "probes left no trace");
+        }
+
+        // with the cheap estimate, the three burning callbacks each get their whole limit (the
+        // three cheap ones used a few thousand gas together)
+        uint256 used = _fulfilBurning(ids, estimate);
+        assertTrue(used + 10_000 >= cheapUsed + 3 * uint256(limit), "all three got their whole limit");
+        assertTrue(used <= cheapUsed + 3 * uint256(limit), "and no more");
+        assertEq(consumer.spins(), 0, "their effects are undone");
+        for (uint256 i = 0; i < 3; i++) {
+            assertEq(_status(ids[i]), FULFILLED, "fulfilled");
+        }
     }
 }

@@ -85,6 +85,10 @@ fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
 }
 
 fn request(c: &Chain, model: B256, inputs: &[U256], uri: &str) -> U256 {
+    request_with(c, model, inputs, uri, 0)
+}
+
+fn request_with(c: &Chain, model: B256, inputs: &[U256], uri: &str, callback_gas: u32) -> U256 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -98,7 +102,7 @@ fn request(c: &Chain, model: B256, inputs: &[U256], uri: &str) -> U256 {
             publicInputs: inputs.to_vec(),
             dataUri: uri.into(),
             deadline: now + 3600,
-            callbackGasLimit: 0,
+            callbackGasLimit: callback_gas,
         }
         .abi_encode(),
     );
@@ -416,10 +420,23 @@ fn the_operator_fulfils_requests_exactly_once_through_kills_and_reorgs() {
     assert_eq!(nines.len(), 1, "{f:?}");
     assert_eq!(nines[0].1, key_of(&samples[5].0), "the request mined after the reorg was served");
     assert_eq!(operator_nonce(&c), 7);
+
+    // 4. a request asking for more callback gas than the operator pays for is not served
+    let ten = request_with(&c, c.model, &samples[4].0, "", 300_000);
+    let report = run_until_idle(&config);
+    assert_eq!(
+        (report["fulfilled"].as_u64(), report["failed"].as_u64()),
+        (Some(0), Some(1)),
+        "{report}"
+    );
+    let j = job_status_json(&config, ten.to::<u64>());
+    assert!(j["error"].as_str().unwrap_or("").contains("max_callback_gas"), "{j}");
+    assert_eq!(status_of(&c, 10), 1, "still open: another operator may take it");
+    assert_eq!(operator_nonce(&c), 7, "nothing sent");
 }
 
-/// A job's status read with `operator status` (the service is not running).
-fn job_status_from_file(config: &Path, id: u64) -> String {
+/// A job as `operator status` shows it (the service is not running); null if unseen.
+fn job_status_json(config: &Path, id: u64) -> Value {
     let out = zkinfer(&[
         "--json",
         "operator",
@@ -433,6 +450,11 @@ fn job_status_from_file(config: &Path, id: u64) -> String {
     v["jobs"]
         .as_array()
         .and_then(|j| j.iter().find(|j| j["request_id"].as_str() == Some(id.to_string().as_str())))
-        .map(|j| j["status"].as_str().unwrap_or("?").to_string())
-        .unwrap_or_else(|| "unseen".into())
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// A job's status read with `operator status`.
+fn job_status_from_file(config: &Path, id: u64) -> String {
+    job_status_json(config, id)["status"].as_str().unwrap_or("unseen").to_string()
 }

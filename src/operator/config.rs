@@ -53,6 +53,10 @@ struct Raw {
     tx_timeout_seconds: u64,
     #[serde(default = "default_flush_ms")]
     batch_flush_ms: u64,
+    #[serde(default)]
+    min_fee_wei: Option<String>,
+    #[serde(default = "default_max_callback_gas")]
+    max_callback_gas: u32,
     models: Vec<RawModel>,
 }
 
@@ -86,6 +90,9 @@ fn default_tx_timeout() -> u64 {
 }
 fn default_flush_ms() -> u64 {
     5000
+}
+fn default_max_callback_gas() -> u32 {
+    200_000
 }
 
 /// A model the operator serves.
@@ -136,6 +143,10 @@ pub struct Config {
     pub tx_timeout: Duration,
     /// How long a partly filled batch waits for more requests.
     pub batch_flush: Duration,
+    /// Requests paying less (wei) are not served.
+    pub min_fee_wei: alloy::primitives::U256,
+    /// Requests asking for a larger callback gas limit are not served (the operator pays it).
+    pub max_callback_gas: u32,
     /// The models served.
     pub models: Vec<ModelConfig>,
 }
@@ -198,6 +209,13 @@ impl Config {
                 raw.low_balance_eth
             )));
         }
+        let min_fee_wei = match raw.min_fee_wei.as_deref() {
+            None => alloy::primitives::U256::ZERO,
+            Some(t) => t
+                .trim()
+                .parse::<alloy::primitives::U256>()
+                .map_err(|e| bad(format!("min_fee_wei must be a whole number of wei (a string), not {t:?}: {e}")))?,
+        };
         let mut models: Vec<ModelConfig> = Vec::new();
         for m in &raw.models {
             let id = crate::pipeline::submit::model_id(&m.id);
@@ -228,6 +246,8 @@ impl Config {
             tx_confirmations: raw.tx_confirmations,
             tx_timeout: Duration::from_secs(raw.tx_timeout_seconds.max(1)),
             batch_flush: Duration::from_millis(raw.batch_flush_ms),
+            min_fee_wei,
+            max_callback_gas: raw.max_callback_gas,
             models,
         })
     }

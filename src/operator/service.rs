@@ -451,6 +451,7 @@ impl Service<'_> {
                     data_uri: e.dataUri.clone(),
                     fee: e.fee.to_string(),
                     deadline: e.deadline,
+                    callback_gas_limit: e.callbackGasLimit,
                     requester: format!("{:#x}", e.requester),
                     block: l.block_number.unwrap_or(to),
                     block_hash: l.block_hash.map(|h| format!("{h:#x}")).unwrap_or_default(),
@@ -579,6 +580,24 @@ impl Service<'_> {
                 self.settle(j, Status::Failed, &why)?;
                 continue;
             }
+            // requests this operator does not take on (its prices): failed with the reason
+            let fee: U256 = j.request.fee.parse().unwrap_or_default();
+            if fee < self.cfg.min_fee_wei {
+                let why = format!(
+                    "its fee, {fee} wei, is below this operator's min_fee_wei ({})",
+                    self.cfg.min_fee_wei
+                );
+                self.settle(j, Status::Failed, &why)?;
+                continue;
+            }
+            if j.request.callback_gas_limit > self.cfg.max_callback_gas {
+                let why = format!(
+                    "its callback gas limit, {}, is above this operator's max_callback_gas ({})",
+                    j.request.callback_gas_limit, self.cfg.max_callback_gas
+                );
+                self.settle(j, Status::Failed, &why)?;
+                continue;
+            }
             match sample_for(build, &j.request, self.cfg.data_dir.as_deref()) {
                 Ok(s) => {
                     live.push(j.clone());
@@ -692,8 +711,8 @@ impl Service<'_> {
             })
         });
         match (build, proved) {
-            // a batch proof is only usable with all of its members still open
-            (Some(b), Some(p)) if open.len() == jobs.len() => {
+            // a batch proof is only usable with all of its members still open (and all present)
+            (Some(b), Some(p)) if open.len() == jobs.len() && (b.batch == 1 || p.instances.first() == Some(&U256::from(jobs.len()))) => {
                 self.fulfil(&b, &open, &p)?;
             }
             _ => {
@@ -744,7 +763,12 @@ impl Service<'_> {
                     for j in jobs {
                         match self.on_chain(j, now)? {
                             OnChain::Settled(s, why) => self.settle(j, s, &why)?,
-                            OnChain::Open => self.settle(j, Status::Failed, &format!("the oracle refuses the fulfilment: {reason}"))?,
+                            // counted as an attempt: proved again, and failed after max_attempts
+                            OnChain::Open => self.store.set_status(
+                                &j.request.request_id,
+                                Status::Queued,
+                                Some(&format!("the oracle refused the fulfilment: {reason}")),
+                            )?,
                         }
                     }
                     Ok(())

@@ -82,6 +82,8 @@ pub struct RequestEvent {
     pub fee: String,
     /// Deadline (unix seconds).
     pub deadline: u64,
+    /// Gas the requester's callback may use.
+    pub callback_gas_limit: u32,
     /// Requester.
     pub requester: String,
     /// Block of the request.
@@ -151,6 +153,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     data_uri TEXT NOT NULL,
     fee TEXT NOT NULL,
     deadline INTEGER NOT NULL,
+    callback_gas INTEGER NOT NULL DEFAULT 0,
     requester TEXT NOT NULL,
     block INTEGER NOT NULL,
     block_hash TEXT NOT NULL,
@@ -271,11 +274,11 @@ impl Store {
             let inputs = serde_json::to_string(&r.public_inputs).expect("strings serialise");
             let n = tx
                 .execute(
-                    "INSERT INTO jobs (request_id, model_id, input_key, public_inputs, data_uri, fee, deadline, requester, block, block_hash, status, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, ?11)
+                    "INSERT INTO jobs (request_id, model_id, input_key, public_inputs, data_uri, fee, deadline, requester, block, block_hash, callback_gas, status, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12, 'queued', ?11, ?11)
                      ON CONFLICT(request_id) DO UPDATE SET
                         model_id = excluded.model_id, input_key = excluded.input_key, public_inputs = excluded.public_inputs,
-                        data_uri = excluded.data_uri, fee = excluded.fee, deadline = excluded.deadline, requester = excluded.requester,
+                        data_uri = excluded.data_uri, fee = excluded.fee, deadline = excluded.deadline, requester = excluded.requester, callback_gas = excluded.callback_gas,
                         block = excluded.block, block_hash = excluded.block_hash, status = 'queued', attempts = 0, error = NULL,
                         proof = NULL, outputs = NULL, tx_hash = NULL, tx_block = NULL, gas_used = NULL, updated_at = excluded.updated_at
                      WHERE jobs.status = 'reorged'",
@@ -290,7 +293,8 @@ impl Store {
                         r.requester,
                         r.block as i64,
                         r.block_hash,
-                        t
+                        t,
+                        r.callback_gas_limit as i64
                     ],
                 )
                 .map_err(err)?;
@@ -360,6 +364,7 @@ impl Store {
                 data_uri: r.get("data_uri")?,
                 fee: r.get("fee")?,
                 deadline: r.get::<_, i64>("deadline")? as u64,
+                callback_gas_limit: r.get::<_, i64>("callback_gas")? as u32,
                 requester: r.get("requester")?,
                 block: r.get::<_, i64>("block")? as u64,
                 block_hash: r.get("block_hash")?,
@@ -510,6 +515,7 @@ mod tests {
             data_uri: String::new(),
             fee: "0".into(),
             deadline: 99,
+            callback_gas_limit: 0,
             requester: "0xaa".into(),
             block,
             block_hash: format!("0xb{block}"),
