@@ -1,6 +1,7 @@
 //! `zkinfer operator run --config FILE`, `zkinfer operator status --config FILE`
 
 use super::report::{Render, Reporter};
+use crate::operator::worker::{run as run_worker, WorkerOptions, WorkerReport};
 use crate::operator::{run as run_service, status, Config, RunOptions, RunReport, StatusReport};
 use std::path::PathBuf;
 
@@ -24,6 +25,29 @@ pub enum OperatorCommand {
         /// Stop once the chain head is scanned and no job is left (scripts, cron, tests).
         #[arg(long)]
         exit_when_idle: bool,
+        /// Scale out: publish jobs to this NATS JetStream server (`nats://HOST:PORT`) for
+        /// `operator worker`s instead of proving here (default: the config's `queue`).
+        #[arg(long)]
+        queue: Option<String>,
+    },
+    /// Pull proving jobs from the NATS JetStream queue, prove, fulfil from this worker's
+    /// operator account (the config's key), until SIGTERM.
+    Worker {
+        /// The operator's config file (models, chain, oracle, key).
+        #[arg(long)]
+        config: PathBuf,
+        /// The NATS server (default: the config's `queue`).
+        #[arg(long)]
+        queue: Option<String>,
+        /// This worker's name in job states and logs (default: host name and process id).
+        #[arg(long)]
+        name: Option<String>,
+        /// Stop after this many seconds without a job.
+        #[arg(long, value_name = "SECONDS")]
+        exit_when_idle: Option<u64>,
+        /// Fault injection for tests: wait this long after proving, before sending.
+        #[arg(long, hide = true, value_name = "MS")]
+        hold_after_prove_ms: Option<u64>,
     },
     /// Show the state file's cursor, job counts and newest jobs (no chain access, no key).
     Status {
@@ -39,7 +63,11 @@ pub enum OperatorCommand {
 /// Runs `operator`.
 pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
     match a.command {
-        OperatorCommand::Run { config, exit_when_idle } => {
+        OperatorCommand::Run {
+            config,
+            exit_when_idle,
+            queue,
+        } => {
             let cfg = Config::read(&config)?;
             let report = run_service(
                 &cfg,
@@ -47,6 +75,38 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
                     exit_when_idle,
                     json_logs: r.is_json(),
                     quiet: r.is_quiet(),
+                    queue: cfg.queue_options(queue.as_deref()),
+                },
+            )?;
+            r.emit(&report);
+        }
+        OperatorCommand::Worker {
+            config,
+            queue,
+            name,
+            exit_when_idle,
+            hold_after_prove_ms,
+        } => {
+            let cfg = Config::read(&config)?;
+            let queue = cfg.queue_options(queue.as_deref()).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "a worker needs a queue: --queue nats://HOST:PORT, or `queue` in {}",
+                    config.display()
+                )
+            })?;
+            let name = name.unwrap_or_else(|| {
+                let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+                format!("{}-{}", host.trim(), std::process::id())
+            });
+            let report = run_worker(
+                &cfg,
+                &WorkerOptions {
+                    queue,
+                    name,
+                    idle_exit: exit_when_idle.map(std::time::Duration::from_secs),
+                    json_logs: r.is_json(),
+                    quiet: r.is_quiet(),
+                    hold_after_prove: hold_after_prove_ms.map(std::time::Duration::from_millis),
                 },
             )?;
             r.emit(&report);
@@ -70,6 +130,19 @@ impl Render for RunReport {
                 self.scanned_block.map(|b| b.to_string()).unwrap_or_else(|| "-".into()),
             ),
             ("state".into(), self.state.clone()),
+        ]
+    }
+}
+
+impl Render for WorkerReport {
+    fn title(&self) -> String {
+        format!("worker {} ({}) stopped: {}", self.worker, self.operator, self.stopped)
+    }
+    fn rows(&self) -> Vec<(String, String)> {
+        vec![
+            ("jobs taken".into(), self.jobs.to_string()),
+            ("fulfilled".into(), self.fulfilled.to_string()),
+            ("failed".into(), self.failed.to_string()),
         ]
     }
 }

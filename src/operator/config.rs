@@ -57,6 +57,11 @@ struct Raw {
     min_fee_wei: Option<String>,
     #[serde(default = "default_max_callback_gas")]
     max_callback_gas: u32,
+    queue: Option<String>,
+    nats_credentials: Option<PathBuf>,
+    nats_ca: Option<PathBuf>,
+    #[serde(default = "default_ack_wait")]
+    ack_wait_seconds: u64,
     models: Vec<RawModel>,
 }
 
@@ -90,6 +95,9 @@ fn default_tx_timeout() -> u64 {
 }
 fn default_flush_ms() -> u64 {
     5000
+}
+fn default_ack_wait() -> u64 {
+    60
 }
 fn default_max_callback_gas() -> u32 {
     200_000
@@ -147,6 +155,14 @@ pub struct Config {
     pub min_fee_wei: alloy::primitives::U256,
     /// Requests asking for a larger callback gas limit are not served (the operator pays it).
     pub max_callback_gas: u32,
+    /// The NATS JetStream queue (`nats://host:4222`) of a scaled-out operator, if any.
+    pub queue: Option<String>,
+    /// A NATS `.creds` file.
+    pub nats_credentials: Option<PathBuf>,
+    /// A CA certificate for the NATS server's TLS.
+    pub nats_ca: Option<PathBuf>,
+    /// How long a queued job may go unacknowledged before it is delivered again.
+    pub ack_wait: Duration,
     /// The models served.
     pub models: Vec<ModelConfig>,
 }
@@ -248,7 +264,23 @@ impl Config {
             batch_flush: Duration::from_millis(raw.batch_flush_ms),
             min_fee_wei,
             max_callback_gas: raw.max_callback_gas,
+            queue: raw.queue,
+            nats_credentials: raw.nats_credentials.as_deref().map(at),
+            nats_ca: raw.nats_ca.as_deref().map(at),
+            ack_wait: Duration::from_secs(raw.ack_wait_seconds.max(1)),
             models,
+        })
+    }
+
+    /// The queue options, with `url` (from the command line) over the file's `queue`; none if
+    /// neither names one.
+    pub fn queue_options(&self, url: Option<&str>) -> Option<crate::operator::queue::QueueOptions> {
+        let url = url.map(str::to_string).or_else(|| self.queue.clone())?;
+        Some(crate::operator::queue::QueueOptions {
+            url,
+            credentials: self.nats_credentials.clone(),
+            ca: self.nats_ca.clone(),
+            ack_wait: self.ack_wait,
         })
     }
 

