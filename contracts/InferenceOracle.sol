@@ -18,6 +18,10 @@ import {IInferenceConsumer} from "./IInferenceConsumer.sol";
 /// operator, and a requester with code is called back with `IInferenceConsumer.onInference`.
 /// A request nobody fulfils by its deadline can be refunded (`refund`, by anyone) to the
 /// requester. Fees and refunds are credited to `balances` and paid out by `withdraw`.
+/// A request is bound to the model version registered when it was made (`modelVersion`,
+/// bumped by every `registerModel` / `registerBatchModel` of the id): once the owner
+/// re-registers the model, the request can no longer be fulfilled (`ModelChanged`), even by
+/// the new circuit, and is refunded after its deadline as any unanswered request.
 /// @dev input key = keccak256(abi.encodePacked(instances[numOutputs:])), see `inputKey`.
 /// A model registered with `registerBatchModel` takes batch proofs (`compile --batch N`) through
 /// `postBatch`: one verification for up to N inferences, whose instances are the number of
@@ -72,6 +76,9 @@ contract InferenceOracle {
         uint32 callbackGasLimit;
         /// Open until fulfilled or refunded.
         RequestStatus status;
+        /// `modelVersion[modelId]` when the request was made: only a proof for that
+        /// registration fulfils it (`ModelChanged` once the model is re-registered).
+        uint32 modelVersion;
     }
 
     address public owner;
@@ -83,6 +90,9 @@ contract InferenceOracle {
     mapping(bytes32 => bool) public usedProofs;
     /// Inferences per proof of a batch model (0 for a model registered with `registerModel`).
     mapping(bytes32 => uint32) public batchSize;
+    /// How many times each model id has been registered (0: never; the first registration
+    /// makes it 1). A request records it and is fulfilled only while it is unchanged.
+    mapping(bytes32 => uint32) public modelVersion;
 
     /// Scalar field modulus of BN254: public inputs are field elements below it.
     uint256 internal constant R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
@@ -155,6 +165,9 @@ contract InferenceOracle {
     error WrongInputCount(uint256 expected, uint256 got);
     /// A public input is not below the BN254 scalar field modulus.
     error NotAFieldElement(uint256 value);
+    /// The model was re-registered since the request was made (version `requested`, now
+    /// `current`): the request cannot be fulfilled, only refunded after its deadline.
+    error ModelChanged(uint256 requestId, uint32 requested, uint32 current);
     /// The proof's public inputs (key `got`) are not the request's (key `expected`).
     error WrongInputs(uint256 requestId, bytes32 expected, bytes32 got);
     /// A batch fulfilment lists one request per real member of the proof.
@@ -187,7 +200,8 @@ contract InferenceOracle {
 
     /// @notice Registers (or replaces) the verifier of `modelId`. The verifier must have code and
     /// check the key with hash `vkHash`; proofs carry `numInstances` instances, the first
-    /// `numOutputs` of them outputs.
+    /// `numOutputs` of them outputs. Bumps `modelVersion[modelId]`: open requests for the
+    /// model's previous registration can no longer be fulfilled.
     function registerModel(bytes32 modelId, address verifier, bytes32 vkHash, uint32 numOutputs, uint32 numInstances)
         external
         onlyOwner
@@ -197,7 +211,8 @@ contract InferenceOracle {
 
     /// @notice Registers (or replaces) the verifier of a batch model: its proofs carry `batch`
     /// inferences of `numInstances` instances each (the first `numOutputs` of them outputs),
-    /// after one instance counting the real members; they are posted with `postBatch`.
+    /// after one instance counting the real members; they are posted with `postBatch`. Bumps
+    /// `modelVersion[modelId]` as `registerModel` does.
     function registerBatchModel(
         bytes32 modelId,
         address verifier,
@@ -224,6 +239,7 @@ contract InferenceOracle {
         if (actual != vkHash) revert WrongModel(vkHash, actual);
         models[modelId] = Model(IZkinferVerifier(verifier), vkHash, numOutputs, numInstances);
         batchSize[modelId] = batch;
+        modelVersion[modelId] += 1;
         emit ModelRegistered(modelId, verifier, vkHash, numOutputs, numInstances);
     }
 
@@ -275,6 +291,9 @@ contract InferenceOracle {
     /// The request can be fulfilled until `deadline` (Unix seconds, inclusive) and refunded
     /// after it. If the caller has code and `callbackGasLimit > 0`, the fulfilment calls its
     /// `IInferenceConsumer.onInference` with that much gas.
+    /// The request is bound to the model version registered now (`modelVersion[modelId]`,
+    /// stored in the request): if the owner re-registers `modelId` before it is fulfilled, it
+    /// can no longer be fulfilled (`ModelChanged`) and is refunded after the deadline.
     /// @return requestId The new request's id (ids start at 1).
     function request(
         bytes32 modelId,
@@ -286,8 +305,9 @@ contract InferenceOracle {
         _checkRequest(modelId, publicInputs, deadline, callbackGasLimit);
         bytes32 key = inputKey(publicInputs);
         requestId = ++requestCount;
-        requests[requestId] =
-            Request(modelId, key, msg.sender, uint96(msg.value), deadline, callbackGasLimit, RequestStatus.Open);
+        requests[requestId] = Request(
+            modelId, key, msg.sender, uint96(msg.value), deadline, callbackGasLimit, RequestStatus.Open, modelVersion[modelId]
+        );
         emit InferenceRequested(
             requestId, modelId, msg.sender, key, publicInputs, dataUri, msg.value, deadline, callbackGasLimit
         );
@@ -295,13 +315,15 @@ contract InferenceOracle {
 
     /// @notice Fulfils an open request of a (non-batch) model with a proof whose public inputs
     /// are the requested ones: verifies and stores it as `post` does, credits the fee to the
-    /// caller (an operator), then calls the requester back (see `request`).
+    /// caller (an operator), then calls the requester back (see `request`). Reverts
+    /// `ModelChanged` if the model was re-registered since the request was made.
     /// @return key The input key the outputs are stored under (the request's).
     function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata instances) external returns (bytes32 key) {
         Request storage q = _request(requestId);
         bytes32 modelId = q.modelId;
         Model memory m = _model(modelId);
         _checkOpen(requestId, q);
+        _checkVersion(requestId, q);
         if (batchSize[modelId] != 0) revert BatchModel(modelId, batchSize[modelId]);
         if (instances.length != m.numInstances) revert WrongInstanceCount(m.numInstances, instances.length);
         _checkInputs(requestId, q, instances[m.numOutputs:]);
@@ -316,7 +338,8 @@ contract InferenceOracle {
     /// @notice Fulfils open requests of one batch model with one batch proof: request
     /// `requestIds[i]` is answered by real member `i` (instances laid out as for `postBatch`, one
     /// request per real member, in member order). Verifies once, stores each member, credits
-    /// the fees to the caller (an operator), then calls each requester back.
+    /// the fees to the caller (an operator), then calls each requester back. Reverts
+    /// `ModelChanged` if the model was re-registered since any of the requests was made.
     function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata instances) external {
         if (requestIds.length == 0) revert WrongRequestCount(0, instances.length == 0 ? 0 : instances[0]);
         bytes32 modelId = _request(requestIds[0]).modelId;
@@ -398,6 +421,13 @@ contract InferenceOracle {
         if (block.timestamp > q.deadline) revert RequestExpired(requestId, q.deadline);
     }
 
+    /// Reverts `ModelChanged` unless the request's model is still at the version it was made
+    /// for.
+    function _checkVersion(uint256 requestId, Request storage q) internal view {
+        uint32 current = modelVersion[q.modelId];
+        if (current != q.modelVersion) revert ModelChanged(requestId, q.modelVersion, current);
+    }
+
     /// Reverts unless `publicInputs` are the request's.
     function _checkInputs(uint256 requestId, Request storage q, uint256[] calldata publicInputs) internal view {
         bytes32 got = inputKey(publicInputs);
@@ -405,8 +435,8 @@ contract InferenceOracle {
     }
 
     /// Checks each request of a batch fulfilment against its member (same model, open, not
-    /// expired, the member's public inputs) and marks it fulfilled, so an id listed twice is
-    /// refused the second time.
+    /// expired, made for the model's current version, the member's public inputs) and marks it
+    /// fulfilled, so an id listed twice is refused the second time.
     /// @return fees The requests' fees together.
     function _claimBatch(uint256[] calldata requestIds, bytes32 modelId, Model memory m, uint256[] calldata instances)
         internal
@@ -418,6 +448,7 @@ contract InferenceOracle {
             Request storage q = _request(id);
             if (q.modelId != modelId) revert MixedModels(modelId, q.modelId);
             _checkOpen(id, q);
+            _checkVersion(id, q);
             uint256 at = 1 + i * per;
             _checkInputs(id, q, instances[at + m.numOutputs:at + per]);
             q.status = RequestStatus.Fulfilled;

@@ -127,7 +127,7 @@ contract InferenceOracleRequestsTest is Base {
     }
 
     function _status(uint256 id) internal view returns (uint8) {
-        (,,,,,, InferenceOracle.RequestStatus s) = oracle.requests(id);
+        (,,,,,, InferenceOracle.RequestStatus s,) = oracle.requests(id);
         return uint8(s);
     }
 
@@ -179,7 +179,8 @@ contract InferenceOracleRequestsTest is Base {
             uint96 fee,
             uint64 dl,
             uint32 gasLimit,
-            InferenceOracle.RequestStatus status
+            InferenceOracle.RequestStatus status,
+            uint32 version
         ) = oracle.requests(1);
         assertEq(modelId, MODEL, "model");
         assertEq(k, key, "input key");
@@ -188,6 +189,7 @@ contract InferenceOracleRequestsTest is Base {
         assertEq(dl, deadline, "deadline");
         assertEq(gasLimit, 50_000, "callback gas");
         assertEq(uint8(status), OPEN, "open");
+        assertEq(version, 1, "the model version it was made for");
         assertEq(address(oracle).balance, FEE, "fee in escrow");
         assertEq(alice.balance, 10 ether - FEE, "paid by the requester");
         assertEq(_request(bob, 0), 2, "the next id");
@@ -275,7 +277,7 @@ contract InferenceOracleRequestsTest is Base {
         bytes32 key = oracle.inputKey(ins);
         vm.prank(alice);
         uint256 id = consumer.ask{value: FEE}(ins, "", 1 hours, 200_000);
-        (,, address requester,,,,) = oracle.requests(id);
+        (,, address requester,,,,,) = oracle.requests(id);
         assertEq(requester, address(consumer), "the consumer is the requester");
         assertEq(consumer.askerOf(id), alice, "asker recorded");
         assertTrue(!consumer.answered(id), "not yet answered");
@@ -870,5 +872,204 @@ contract InferenceOracleRequestsTest is Base {
         for (uint256 i = 0; i < 3; i++) {
             assertEq(_status(ids[i]), FULFILLED, "fulfilled");
         }
+    }
+
+    // ---- model versions ---------------------------------------------------------------------
+
+    function _version(uint256 id) internal view returns (uint32 v) {
+        (,,,,,,, v) = oracle.requests(id);
+    }
+
+    /// The owner re-registers the single model with the same verifier (same circuit, new version).
+    function _reRegister() internal {
+        oracle.registerModel(MODEL, address(verifier), verifier.VK_HASH(), uint32(fx.numOutputs), uint32(fx.instances.length));
+    }
+
+    /// The owner re-registers the batch model with the same verifier.
+    function _reRegisterBatch() internal {
+        oracle.registerBatchModel(
+            BATCH_MODEL,
+            address(batchVerifier),
+            batchVerifier.VK_HASH(),
+            uint32(fxb.numOutputs),
+            uint32(fxb.memberInstances),
+            uint32(fxb.batch)
+        );
+    }
+
+    function test_modelVersionCountsRegistrations() public {
+        assertEq(oracle.modelVersion(MODEL), 1, "first registration: 1");
+        assertEq(oracle.modelVersion(BATCH_MODEL), 1, "first batch registration: 1");
+        assertEq(oracle.modelVersion(keccak256("nope")), 0, "never registered: 0");
+        uint256 before = _request(alice, 0);
+        assertEq(_version(before), 1, "a request records the current version");
+        _reRegister();
+        assertEq(oracle.modelVersion(MODEL), 2, "re-registration: 2");
+        _reRegister();
+        assertEq(oracle.modelVersion(MODEL), 3, "again: 3");
+        _reRegisterBatch();
+        assertEq(oracle.modelVersion(BATCH_MODEL), 2, "registerBatchModel bumps it too");
+        assertEq(oracle.modelVersion(MODEL), 3, "per model id");
+        // a failed registration bumps nothing
+        bytes32 vk = verifier.VK_HASH();
+        vm.expectRevert(abi.encodeWithSelector(InferenceOracle.BadShape.selector, uint32(0), uint32(1)));
+        oracle.registerModel(MODEL, address(verifier), vk, 0, 1);
+        assertEq(oracle.modelVersion(MODEL), 3, "unchanged by a refused registration");
+        assertEq(_version(before), 1, "an earlier request keeps its version");
+        assertEq(_version(_request(bob, 0)), 3, "a new request gets the new one");
+    }
+
+    /// A request made before the owner re-registers its model (even with the same verifier) is
+    /// not fulfilled by the new registration: `ModelChanged`, before the proof is verified; it
+    /// stays open and is refunded after its deadline.
+    function test_aReRegisteredModelCannotFulfilAnEarlierRequest() public {
+        uint256 id = _request(alice, FEE);
+        _reRegister();
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(InferenceOracle.ModelChanged.selector, id, uint32(1), uint32(2)));
+        oracle.fulfil(id, fx.proof, fx.instances);
+        assertEq(_status(id), OPEN, "still open");
+        assertTrue(!oracle.usedProofs(keccak256(fx.proof)), "proof not consumed");
+        assertEq(oracle.balances(operator), 0, "no fee");
+        // checked before verifying: a bad proof gets ModelChanged too
+        bytes memory bad = fx.proof;
+        bad[7] = bytes1(uint8(bad[7]) ^ 1);
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(InferenceOracle.ModelChanged.selector, id, uint32(1), uint32(2)));
+        oracle.fulfil(id, bad, fx.instances);
+
+        // refundable after the deadline as any unanswered request, not before
+        vm.expectRevert(abi.encodeWithSelector(InferenceOracle.RequestNotExpired.selector, id, deadline));
+        oracle.refund(id);
+        vm.warp(deadline + 1);
+        vm.expectEmit(true, true, true, true, address(oracle));
+        emit InferenceOracle.RequestRefunded(id, alice, FEE);
+        oracle.refund(id);
+        assertEq(_status(id), REFUNDED, "refunded");
+        assertEq(oracle.balances(alice), FEE, "fee back to the requester");
+    }
+
+    /// A request made after the re-registration is fulfilled normally (the old one still is not).
+    function test_aRequestAfterTheReRegistrationIsFulfilled() public {
+        uint256 old = _request(alice, FEE);
+        _reRegister();
+        uint256 id = _request(bob, FEE);
+        assertEq(_version(id), 2, "made for version 2");
+        vm.startPrank(operator);
+        vm.expectRevert(abi.encodeWithSelector(InferenceOracle.ModelChanged.selector, old, uint32(1), uint32(2)));
+        oracle.fulfil(old, fx.proof, fx.instances);
+        bytes32 key = oracle.fulfil(id, fx.proof, fx.instances);
+        vm.stopPrank();
+        assertEq(_status(id), FULFILLED, "fulfilled");
+        assertEq(_status(old), OPEN, "the earlier one still open");
+        (uint256[] memory outputs,,) = oracle.latest(MODEL, key);
+        assertEq(outputs[0], fx.instances[0], "stored");
+        assertEq(oracle.balances(operator), FEE, "its fee");
+    }
+
+    /// The same for a batch model re-registered with `registerBatchModel`: each request of the
+    /// batch is checked, so one earlier request among later ones refuses the whole batch.
+    function test_aReRegisteredBatchModelCannotFulfilEarlierRequests() public {
+        uint256[] memory ids = _batchRequests();
+        _reRegisterBatch();
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(InferenceOracle.ModelChanged.selector, ids[0], uint32(1), uint32(2)));
+        oracle.fulfilBatch(ids, fxb.proof, fxb.instances);
+
+        // members 0 and 2 asked for again after the re-registration, member 1 still the old one
+        uint256[] memory fresh = new uint256[](3);
+        for (uint256 i = 0; i < 3; i++) {
+            uint256[] memory ins = _member(i);
+            vm.prank(bob);
+            fresh[i] = oracle.request{value: FEE}(BATCH_MODEL, ins, "", deadline, 0);
+            assertEq(_version(fresh[i]), 2, "made for version 2");
+        }
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(InferenceOracle.ModelChanged.selector, ids[1], uint32(1), uint32(2)));
+        oracle.fulfilBatch(_ids(fresh[0], ids[1], fresh[2]), fxb.proof, fxb.instances);
+        for (uint256 i = 0; i < 3; i++) {
+            assertEq(_status(ids[i]), OPEN, "still open");
+            assertEq(_status(fresh[i]), OPEN, "still open");
+        }
+        assertTrue(!oracle.usedProofs(keccak256(fxb.proof)), "proof not consumed");
+
+        // the requests made after it go through
+        vm.prank(operator);
+        oracle.fulfilBatch(fresh, fxb.proof, fxb.instances);
+        for (uint256 i = 0; i < 3; i++) {
+            assertEq(_status(fresh[i]), FULFILLED, "fulfilled");
+        }
+        assertEq(oracle.balances(operator), 3 * FEE, "their fees");
+
+        // and the earlier ones are refunded after the deadline
+        vm.warp(deadline + 1);
+        for (uint256 i = 0; i < 3; i++) {
+            oracle.refund(ids[i]);
+            assertEq(_status(ids[i]), REFUNDED, "refunded");
+        }
+        assertEq(oracle.balances(alice), FEE + 3 * FEE, "alice's two fees (1 and 3 FEE)");
+        assertEq(oracle.balances(bob), 2 * FEE, "bob's");
+    }
+
+    // ---- ScoreConsumer's callback gas ---------------------------------------------------------
+
+    function test_scoreConsumerRefusesTooLittleCallbackGas() public {
+        ScoreConsumer consumer = new ScoreConsumer(oracle, MODEL);
+        uint32 min = consumer.MIN_CALLBACK_GAS();
+        assertEq(min, 50_000, "MIN_CALLBACK_GAS");
+        uint256[] memory ins = _inputs();
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(ScoreConsumer.CallbackGasTooLow.selector, uint32(49_999), min));
+        consumer.ask{value: FEE}(ins, "", 1 hours, 49_999);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(ScoreConsumer.CallbackGasTooLow.selector, uint32(0), min));
+        consumer.ask{value: FEE}(ins, "", 1 hours, 0);
+        assertEq(oracle.requestCount(), 0, "nothing requested");
+
+        // exactly the minimum is accepted, and the delivery fits in it
+        vm.prank(alice);
+        uint256 id = consumer.ask{value: FEE}(ins, "", 1 hours, min);
+        vm.recordLogs();
+        vm.prank(operator);
+        oracle.fulfil(id, fx.proof, fx.instances);
+        (uint256 n, bool ok) = _fulfilments(vm.getRecordedLogs());
+        assertEq(n, 1, "fulfilled");
+        assertTrue(ok, "callbackOk with MIN_CALLBACK_GAS");
+        assertTrue(consumer.answered(id), "answered");
+        assertEq(consumer.outputsOf(id)[0], fx.instances[0], "the proven output delivered");
+    }
+
+    /// Fulfils a fresh request by `consumer` with callback gas `limit` and reverts with whether
+    /// the score was delivered, undoing it all.
+    function probeCallback(ScoreConsumer consumer, uint32 limit) external {
+        uint256[] memory ins = _inputs();
+        vm.prank(address(consumer));
+        uint256 id = oracle.request(MODEL, ins, "", deadline, limit);
+        (bytes memory proof, uint256[] memory inst) = (fx.proof, fx.instances);
+        vm.prank(operator);
+        oracle.fulfil(id, proof, inst);
+        revert Probed(consumer.answered(id) ? 1 : 0);
+    }
+
+    /// The least callback gas with which `ScoreConsumer.onInference` delivers the fixture's one
+    /// output on a fresh request (cold, empty storage: its worst case) is within
+    /// `MIN_CALLBACK_GAS`.
+    function test_scoreConsumerCallbackFitsInMinCallbackGas() public {
+        ScoreConsumer consumer = new ScoreConsumer(oracle, MODEL);
+        assertEq(fx.numOutputs, 1, "a one-output fixture");
+        (uint256 lo, uint256 hi) = (1_000, 200_000); // fails, delivers
+        while (hi - lo > 1) {
+            uint256 mid = (lo + hi) / 2;
+            try this.probeCallback(consumer, uint32(mid)) {}
+            catch (bytes memory reason) {
+                assertTrue(bytes4(reason) == Probed.selector, "the fulfilment itself went through");
+                if (abi.decode(_tail(reason), (uint256)) == 1) hi = mid;
+                else lo = mid;
+            }
+        }
+        _log("least callback gas for ScoreConsumer.onInference (1 output)", hi);
+        _log("MIN_CALLBACK_GAS", consumer.MIN_CALLBACK_GAS());
+        assertTrue(hi <= consumer.MIN_CALLBACK_GAS(), "onInference fits in MIN_CALLBACK_GAS");
+        assertEq(oracle.requestCount(), 0, "probes left no trace");
     }
 }

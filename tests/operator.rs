@@ -10,6 +10,7 @@ mod common;
 
 use alloy::primitives::Address;
 use alloy::primitives::{B256, U256};
+use alloy::sol_types::SolCall;
 use common::oracle::*;
 use common::{free_port, zkinfer};
 use serde_json::Value;
@@ -164,6 +165,47 @@ fn the_operator_fulfils_requests_exactly_once_through_kills_and_reorgs() {
     assert!(j["error"].as_str().unwrap_or("").contains("max_callback_gas"), "{j}");
     assert_eq!(status_of(&c, 10), 1, "still open: another operator may take it");
     assert_eq!(operator_nonce(&c), 7, "nothing sent");
+
+    // 5. the owner registers the model again: an earlier request is not answered with it (the
+    // oracle would refuse: ModelChanged), a later one is
+    let eleven = request(&c, c.model, &samples[4].0, "");
+    let m = view(
+        &c.rpc,
+        Address::ZERO,
+        c.oracle,
+        IInferenceOracle::modelsCall { modelId: c.model },
+        Abi::InferenceOracle,
+    )
+    .unwrap();
+    exec(
+        &c.rpc,
+        DEPLOYER_KEY,
+        Some(c.oracle),
+        IInferenceOracle::registerModelCall {
+            modelId: c.model,
+            verifier: m.verifier,
+            vkHash: m.vkHash,
+            numOutputs: 1,
+            numInstances: 11,
+        }
+        .abi_encode(),
+    );
+    let twelve = request(&c, c.model, &samples[4].0, "");
+    let report = run_until_idle(&config);
+    assert_eq!(
+        (report["fulfilled"].as_u64(), report["failed"].as_u64()),
+        (Some(1), Some(1)),
+        "{report}"
+    );
+    let j = job_status_json(&config, eleven.to::<u64>());
+    assert!(j["error"].as_str().unwrap_or("").contains("registered again"), "{j}");
+    assert_eq!(
+        status_of(&c, eleven.to::<u64>()),
+        1,
+        "request 11 stays open (refundable after its deadline)"
+    );
+    assert_eq!(status_of(&c, twelve.to::<u64>()), 2);
+    assert_eq!(operator_nonce(&c), 8);
 }
 
 /// A job as `operator status` shows it (the service is not running); null if unseen.
@@ -188,4 +230,64 @@ fn job_status_json(config: &Path, id: u64) -> Value {
 /// A job's status read with `operator status`.
 fn job_status_from_file(config: &Path, id: u64) -> String {
     job_status_json(config, id)["status"].as_str().unwrap_or("unseen").to_string()
+}
+
+/// anvil stopped mid-run (its state kept with `--state`) and started again on the same port:
+/// the operator keeps running, counts the failed polls, and serves the next request.
+#[test]
+fn the_operator_waits_for_a_stopped_node_and_resumes() {
+    let keep = tempfile::tempdir().unwrap();
+    let state = keep.path().join("anvil-state.json");
+    let state_arg = state.to_str().unwrap().to_string();
+    let Setup {
+        tmp, samples, c, anvil, ..
+    } = setup_oracle_with(&[OPERATOR_KEY], &["--state", &state_arg]);
+    let port = free_port();
+    let config = tmp.path().join("operator.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "rpc_url = \"{}\"\noracle = \"{:#x}\"\nprivate_key_env = \"ZKINFER_TEST_OPERATOR_KEY\"\nlisten = \"127.0.0.1:{port}\"\nconfirmations = 1\npoll_interval_ms = 200\n\n[[models]]\nid = \"credit-v1\"\nbuild = \"build\"\n",
+            c.url, c.oracle
+        ),
+    )
+    .unwrap();
+    let log = tmp.path().join("op.log");
+    let mut op = spawn(&config, &log);
+    request(&c, c.model, &samples[0].0, "");
+    wait_for("request 1 to be fulfilled", 60, || {
+        job(port, 1).is_some_and(|j| j["status"] == "done")
+    });
+    // the node goes away (SIGTERM: anvil writes its state) ...
+    let anvil_port = anvil.port;
+    let mut anvil = anvil;
+    Command::new("kill")
+        .args(["-TERM", &anvil.child.id().to_string()])
+        .status()
+        .unwrap();
+    anvil.child.wait().unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(op.try_wait().unwrap().is_none(), "the operator keeps running without its node");
+    // ... and comes back with its chain
+    let _anvil = common::start_anvil_on(anvil_port, 31337, &["--state", &state_arg]);
+    drop(anvil);
+    request(&c, c.model, &samples[1].0, "");
+    wait_for("request 2 to be fulfilled after the restart", 120, || {
+        job(port, 2).is_some_and(|j| j["status"] == "done")
+    });
+    let (_, metrics) = http_get(port, "/metrics").unwrap();
+    let errors: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("zkinfer_operator_rpc_errors_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(errors > 0, "the outage shows in the metrics: {metrics}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("unreachable"), "{text}");
+    let f = fulfilments(&c);
+    assert_eq!(f.iter().filter(|(i, _)| *i == 1).count(), 1, "{f:?}");
+    assert_eq!(f.iter().filter(|(i, _)| *i == 2).count(), 1, "{f:?}");
+    assert_eq!(operator_nonce(&c), 2);
+    Command::new("kill").args(["-TERM", &op.id().to_string()]).status().unwrap();
+    assert!(op.wait().unwrap().success());
 }

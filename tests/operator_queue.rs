@@ -195,3 +195,125 @@ fn workers_share_the_queue_and_a_killed_workers_job_is_fulfilled_once_by_another
     stop(&mut watcher, "the watcher");
     assert!(log_lines(&b_log).iter().any(|l| l["msg"] == "fulfilled"), "b fulfilled requests");
 }
+
+/// One load run: `requests` requests made up front, then `workers` workers; the time until all
+/// are fulfilled and each request's latency (made → seen done).
+fn load_run(workers: usize, requests: usize) -> Value {
+    let keys = [OPERATOR_KEY, OPERATOR2_KEY];
+    let Setup {
+        tmp,
+        samples,
+        c,
+        anvil: _anvil,
+        ..
+    } = setup_oracle(&keys[..workers]);
+    let nats = start_nats(&tmp.path().join("jetstream"));
+    let port = free_port();
+    let config = tmp.path().join("operator.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "rpc_url = \"{}\"\nchain_id = 31337\noracle = \"{:#x}\"\nprivate_key_env = \"ZKINFER_TEST_OPERATOR_KEY\"\nlisten = \"127.0.0.1:{port}\"\nconfirmations = 1\npoll_interval_ms = 200\nqueue = \"{}\"\n\n[[models]]\nid = \"credit-v1\"\nbuild = \"build\"\n",
+            c.url, c.oracle, nats.url
+        ),
+    )
+    .unwrap();
+    let mut watcher = operator_cmd(&config, "run", &["--quiet"], OPERATOR_KEY)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut made = Vec::new();
+    for i in 0..requests {
+        request(&c, c.model, &samples[i % samples.len()].0, "");
+        made.push(Instant::now());
+    }
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = (cores / workers).max(1);
+    let start = Instant::now();
+    let mut ws: Vec<Child> = (0..workers)
+        .map(|w| {
+            operator_cmd(&config, "worker", &["--quiet", "--name", &format!("w{w}")], keys[w])
+                // the cores shared out among the workers (each proof is multi-threaded)
+                .env("RAYON_NUM_THREADS", threads.to_string())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut done: Vec<Option<Instant>> = vec![None; requests];
+    let mut gas = 0u64;
+    let deadline = Instant::now() + Duration::from_secs(1800);
+    while done.iter().any(|d| d.is_none()) {
+        assert!(Instant::now() < deadline, "load run did not finish");
+        for (i, d) in done.iter_mut().enumerate() {
+            if d.is_none() {
+                if let Some(j) = job(port, i as u64 + 1).filter(|j| j["status"] == "done") {
+                    *d = Some(Instant::now());
+                    gas += j["gas_used"].as_u64().unwrap_or(0);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let mut lat: Vec<f64> = done
+        .iter()
+        .zip(&made)
+        .map(|(d, m)| d.unwrap().duration_since(*m).as_secs_f64())
+        .collect();
+    lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
+    let sent: u64 = keys[..workers].iter().map(|k| nonce_of(&c, k)).sum();
+    assert_eq!(sent, requests as u64, "one transaction per request");
+    for w in ws.iter_mut() {
+        stop(w, "a worker");
+    }
+    stop(&mut watcher, "the watcher");
+    let k = zkinfer::pipeline::settings::Settings::read(&zkinfer::pipeline::BuildDir(tmp.path().join("build")))
+        .map(|s| s.k)
+        .unwrap_or(0);
+    serde_json::json!({
+        "workers": workers,
+        "prover_threads_per_worker": threads,
+        "k": k,
+        "requests": requests,
+        "seconds": seconds,
+        "requests_per_minute": requests as f64 / seconds * 60.0,
+        "latency_seconds": { "p50": pct(0.5), "p90": pct(0.9), "p99": pct(0.99), "max": pct(1.0) },
+        "gas_per_fulfilment": gas / requests as u64,
+        "transactions": sent,
+    })
+}
+
+/// The load benchmark (not a timed test; `cargo test --test operator_queue -- --ignored
+/// load_bench`): 200 requests on anvil, served by 1 and by 2 workers through NATS; writes
+/// bench/operator.json.
+#[test]
+#[ignore]
+fn load_bench() {
+    let n = std::env::var("ZKINFER_LOAD_REQUESTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    if let Some(w) = std::env::var("ZKINFER_LOAD_WORKERS").ok().and_then(|v| v.parse().ok()) {
+        // one configuration only (exploring; bench/operator.json is not written)
+        println!("{}", serde_json::to_string_pretty(&load_run(w, n)).unwrap());
+        return;
+    }
+    let one = load_run(1, n);
+    let two = load_run(2, n);
+    let speedup = two["requests_per_minute"].as_f64().unwrap() / one["requests_per_minute"].as_f64().unwrap();
+    let report = serde_json::json!({
+        "what": "operator load: requests made up front on anvil, then `operator run --queue` and N `operator worker`s (own operator accounts) over NATS JetStream; latency from the request transaction to the job seen done",
+        "model": "credit_mlp (public inputs), k as compiled, development SRS",
+        "machine": format!("{} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)),
+        "profile": if cfg!(debug_assertions) { "test (dependencies at opt-level 3)" } else { "release" },
+        "runs": [one, two],
+        "speedup_2_vs_1": speedup,
+    });
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/operator.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap() + "\n").unwrap();
+    println!("{}", serde_json::to_string_pretty(&report).unwrap());
+}

@@ -17,11 +17,14 @@ contract ScoreConsumer is IInferenceConsumer {
     InferenceOracle public immutable oracle;
     /// The model every request asks for.
     bytes32 public immutable modelId;
+    /// Least `callbackGasLimit` `ask` accepts: enough for `onInference` to store a one-output
+    /// score in fresh storage (about 48k gas: two new slots and the event; checked by the forge
+    /// tests). With less, the delivery would run out of gas, and the request, fulfilled all the
+    /// same, would leave the asker neither the score nor a refund.
+    uint32 public constant MIN_CALLBACK_GAS = 50_000;
     /// Who asked for each request (cleared once its refund is claimed).
     mapping(uint256 => address) public askerOf;
-    /// True once the request's outputs have been delivered.
-    mapping(uint256 => bool) public answered;
-    /// The outputs delivered per request (see `outputsOf`).
+    /// The outputs delivered per request (see `outputsOf`, `answered`).
     mapping(uint256 => uint256[]) internal outputs;
 
     /// @notice The oracle delivered request `requestId`'s outputs.
@@ -35,6 +38,8 @@ contract ScoreConsumer is IInferenceConsumer {
     error NotRefundable(uint256 requestId);
     /// Paying a refund to `to` failed.
     error TransferFailed(address to, uint256 amount);
+    /// `ask`'s `callbackGasLimit` is below `MIN_CALLBACK_GAS`.
+    error CallbackGasTooLow(uint32 limit, uint32 min);
 
     /// @param oracle_ The oracle to buy inferences from.
     /// @param modelId_ The model (registered with `oracle_`) to ask for.
@@ -45,13 +50,16 @@ contract ScoreConsumer is IInferenceConsumer {
 
     /// @notice Asks the oracle for the model's outputs on `publicInputs` (see
     /// `InferenceOracle.request`), forwarding `msg.value` as the fee, with a deadline `ttl`
-    /// seconds from now and `callbackGasLimit` gas for the delivery to `onInference`.
+    /// seconds from now and `callbackGasLimit` gas for the delivery to `onInference`, at least
+    /// `MIN_CALLBACK_GAS` (more for a model with more outputs). The request is for the model
+    /// version registered now (see `InferenceOracle.request`).
     /// @return requestId The oracle's request id.
     function ask(uint256[] calldata publicInputs, string calldata dataUri, uint64 ttl, uint32 callbackGasLimit)
         external
         payable
         returns (uint256 requestId)
     {
+        if (callbackGasLimit < MIN_CALLBACK_GAS) revert CallbackGasTooLow(callbackGasLimit, MIN_CALLBACK_GAS);
         requestId =
             oracle.request{value: msg.value}(modelId, publicInputs, dataUri, uint64(block.timestamp) + ttl, callbackGasLimit);
         askerOf[requestId] = msg.sender;
@@ -61,8 +69,15 @@ contract ScoreConsumer is IInferenceConsumer {
     function onInference(uint256 requestId, bytes32, bytes32 inputKey, uint256[] calldata outputs_) external {
         if (msg.sender != address(oracle)) revert NotOracle(msg.sender);
         outputs[requestId] = outputs_;
-        answered[requestId] = true;
         emit ScoreReceived(requestId, inputKey, outputs_);
+    }
+
+    /// @notice True once the request's outputs have been delivered.
+    /// @dev Read off the stored outputs (a model has at least one output) rather than kept in a
+    /// flag of its own: a third new storage slot would not fit `onInference` in
+    /// `MIN_CALLBACK_GAS`.
+    function answered(uint256 requestId) external view returns (bool) {
+        return outputs[requestId].length != 0;
     }
 
     /// @notice The outputs delivered for `requestId` (empty until answered).
@@ -79,7 +94,7 @@ contract ScoreConsumer is IInferenceConsumer {
     function claimRefund(uint256 requestId, address payable to) external {
         if (askerOf[requestId] != msg.sender) revert NotAsker(requestId, msg.sender);
         delete askerOf[requestId];
-        (,,, uint96 fee,,, InferenceOracle.RequestStatus status) = oracle.requests(requestId);
+        (,,, uint96 fee,,, InferenceOracle.RequestStatus status,) = oracle.requests(requestId);
         if (status == InferenceOracle.RequestStatus.Open) oracle.refund(requestId);
         else if (status != InferenceOracle.RequestStatus.Refunded) revert NotRefundable(requestId);
         if (oracle.balances(address(this)) != 0) oracle.withdraw(payable(address(this)));

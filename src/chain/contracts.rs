@@ -148,12 +148,14 @@ sol! {
         error FeeTooLarge(uint256 fee);
         error NothingToWithdraw(address account);
         error WithdrawFailed(address to, uint256 amount);
+        error ModelChanged(uint256 requestId, uint32 requested, uint32 current);
 
         function owner() external view returns (address);
         function MAX_CALLBACK_GAS() external view returns (uint32);
         function CALLBACK_OVERHEAD() external view returns (uint256);
         function requestCount() external view returns (uint256);
-        function requests(uint256 requestId) external view returns (bytes32 modelId, bytes32 inputKey, address requester, uint96 fee, uint64 deadline, uint32 callbackGasLimit, uint8 status);
+        function requests(uint256 requestId) external view returns (bytes32 modelId, bytes32 inputKey, address requester, uint96 fee, uint64 deadline, uint32 callbackGasLimit, uint8 status, uint32 modelVersion);
+        function modelVersion(bytes32 modelId) external view returns (uint32);
         function balances(address account) external view returns (uint256);
         function request(bytes32 modelId, uint256[] calldata publicInputs, string calldata dataUri, uint64 deadline, uint32 callbackGasLimit) external payable returns (uint256 requestId);
         function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata instances) external returns (bytes32 key);

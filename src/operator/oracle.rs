@@ -157,7 +157,21 @@ impl Oracle {
             2 => OnChain::Settled(Status::Done, "found fulfilled on chain".into()),
             3 => OnChain::Settled(Status::Expired, "refunded to its requester after its deadline".into()),
             _ if now > r.deadline => OnChain::Settled(Status::Expired, format!("its deadline {} passed", r.deadline)),
-            _ => OnChain::Open,
+            _ => {
+                // a request is bound to the model version registered when it was made
+                let current = self.view(IInferenceOracle::modelVersionCall { modelId: r.modelId })?;
+                if current != r.modelVersion {
+                    OnChain::Settled(
+                        Status::Failed,
+                        format!(
+                            "the model was registered again after the request (version {} then, {current} now): the oracle refuses to answer it with another model; its requester can have it refunded after its deadline",
+                            r.modelVersion
+                        ),
+                    )
+                } else {
+                    OnChain::Open
+                }
+            }
         })
     }
 

@@ -1,7 +1,7 @@
 //! Shared set-up of the operator tests: the credit model as the oracle takes it, anvil, the
 //! verifier, an InferenceOracle, and helpers to make requests and read the outcome.
 
-use super::{start_anvil, zkinfer, Anvil};
+use super::{free_port, start_anvil_on, zkinfer, Anvil};
 use alloy::primitives::{keccak256, Address, B256, U256};
 use alloy::sol_types::{SolCall, SolEvent};
 use serde_json::Value;
@@ -224,6 +224,11 @@ pub struct Setup {
 
 /// Builds the [`Setup`].
 pub fn setup_oracle(operators: &[&str]) -> Setup {
+    setup_oracle_with(operators, &[])
+}
+
+/// Builds the [`Setup`], anvil started with `anvil_args`.
+pub fn setup_oracle_with(operators: &[&str], anvil_args: &[&str]) -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     // the credit model as the oracle takes it: public inputs, the score public
     let build = tmp.path().join("build");
@@ -266,7 +271,7 @@ pub fn setup_oracle(operators: &[&str]) -> Setup {
     let vk: B256 = settings.setup.unwrap().vk_hash.parse().unwrap();
 
     // the chain: a verifier (zkinfer deploy), an oracle with the model and the operator
-    let anvil = start_anvil(31337);
+    let anvil = start_anvil_on(free_port(), 31337, anvil_args);
     let url = anvil.url.clone();
     let deployed = zkinfer(&[
         "--json",
