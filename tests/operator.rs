@@ -86,6 +86,14 @@ fn the_operator_fulfils_requests_exactly_once_through_kills_and_reorgs() {
         assert_eq!(by, signer(OPERATOR_KEY).address());
     }
     assert_eq!((status_of(&c, 1), status_of(&c, 2), status_of(&c, 3)), (2, 2, 1));
+    // the result on chain is what `zkinfer verify` of the operator's proof reports
+    let proof = find("1")["proof"].as_str().expect("the job names its proof").to_string();
+    let verified = zkinfer(&["--json", "verify", tmp.path().join("build").to_str().unwrap(), &proof]);
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+    let verified: Value = serde_json::from_slice(&verified.stdout).unwrap();
+    let out = &verified["outputs"][0];
+    let fixed = out["values"][0].as_f64().unwrap() * 2f64.powi(out["scale"].as_i64().unwrap() as i32);
+    assert_eq!(signed(samples[0].1) as f64, fixed.round(), "verify: {verified}");
     assert_eq!(operator_nonce(&c), 2, "one transaction per fulfilled request");
 
     // 2. the long-running service, killed with SIGKILL while it works, then restarted
@@ -241,7 +249,7 @@ fn the_operator_waits_for_a_stopped_node_and_resumes() {
     let state_arg = state.to_str().unwrap().to_string();
     let Setup {
         tmp, samples, c, anvil, ..
-    } = setup_oracle_with(&[OPERATOR_KEY], &["--state", &state_arg]);
+    } = setup_oracle_with(&[OPERATOR_KEY], &["--state", &state_arg], 1);
     let port = free_port();
     let config = tmp.path().join("operator.toml");
     std::fs::write(
@@ -290,4 +298,62 @@ fn the_operator_waits_for_a_stopped_node_and_resumes() {
     assert_eq!(operator_nonce(&c), 2);
     Command::new("kill").args(["-TERM", &op.id().to_string()]).status().unwrap();
     assert!(op.wait().unwrap().success());
+}
+
+/// A `--batch 4` build: the operator waits up to `batch_flush_ms` to fill a batch, then answers
+/// the requests it has with one proof and one `fulfilBatch` transaction; the results are the
+/// locally proven scores.
+#[test]
+fn a_batch_build_answers_several_requests_with_one_transaction() {
+    let Setup {
+        tmp,
+        samples,
+        c,
+        anvil: _anvil,
+        ..
+    } = setup_oracle_with(&[OPERATOR_KEY], &[], 4);
+    let config = tmp.path().join("operator.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "rpc_url = \"{}\"\noracle = \"{:#x}\"\nprivate_key_env = \"ZKINFER_TEST_OPERATOR_KEY\"\nlisten = \"127.0.0.1:{}\"\nconfirmations = 1\npoll_interval_ms = 200\nbatch_flush_ms = 1000\n\n[[models]]\nid = \"credit-v1\"\nbuild = \"build\"\n",
+            c.url,
+            c.oracle,
+            free_port()
+        ),
+    )
+    .unwrap();
+    for s in samples.iter().take(3) {
+        request(&c, c.model, &s.0, "");
+    }
+    let report = run_until_idle(&config);
+    assert_eq!(report["fulfilled"], 3, "{report}");
+    assert_eq!(operator_nonce(&c), 1, "three requests, one fulfilBatch");
+    for (id, (inputs, score)) in samples.iter().take(3).enumerate() {
+        assert_eq!(status_of(&c, id as u64 + 1), 2);
+        let r = view(
+            &c.rpc,
+            Address::ZERO,
+            c.oracle,
+            IInferenceOracle::latestCall {
+                modelId: c.model,
+                key: key_of(inputs),
+            },
+            Abi::InferenceOracle,
+        )
+        .unwrap();
+        assert_eq!(r.outputs, vec![*score], "request {}", id + 1);
+    }
+    let f = fulfilments(&c);
+    assert_eq!(f.len(), 3, "{f:?}");
+}
+
+/// A field element as a signed integer (values above r/2 are negative).
+fn signed(v: U256) -> i128 {
+    let r = U256::from_str_radix("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001", 16).unwrap();
+    if v > r >> 1 {
+        -(r - v).to::<i128>()
+    } else {
+        v.to::<i128>()
+    }
 }

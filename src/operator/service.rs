@@ -458,15 +458,20 @@ impl Service<'_> {
                 continue;
             };
             let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-            for group in jobs.chunks(build.batch) {
+            // fresh requests are batched; one whose attempt failed is served alone from then on,
+            // so a request that cannot be proved does not keep failing the others of its batch
+            let (fresh, retried): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| j.attempts == 0);
+            let mut groups: Vec<(Vec<Job>, bool)> = fresh.chunks(build.batch).map(|c| (c.to_vec(), true)).collect();
+            groups.extend(retried.into_iter().map(|j| (vec![j], false)));
+            for (group, fill) in groups {
                 if self.stop.load(Ordering::Relaxed) {
                     return Ok(busy);
                 }
                 let oldest = group.iter().map(|j| j.created_at).min().unwrap_or(now);
-                if group.len() < build.batch && now < oldest + self.cfg.batch_flush.as_secs() {
+                if fill && group.len() < build.batch && now < oldest + self.cfg.batch_flush.as_secs() {
                     continue; // wait for more requests to fill the batch
                 }
-                self.serve(&build, group)?;
+                self.serve(&build, &group)?;
                 busy = true;
             }
         }
@@ -541,6 +546,13 @@ impl Service<'_> {
         let mut live = Vec::new();
         let mut samples = Vec::new();
         for j in group {
+            // a fulfilment sent before (then reorganised away, or refused) may still be mined
+            if let Some(h) = j.tx_hash.as_deref().and_then(|h| h.parse::<B256>().ok()) {
+                match self.oracle.lookup(h)? {
+                    Lookup::Pending => continue,
+                    Lookup::Mined { .. } | Lookup::Gone => {}
+                }
+            }
             match self.oracle.on_chain(&j.request, now)? {
                 OnChain::Settled(s, why) => {
                     self.settle(j, s, &why)?;

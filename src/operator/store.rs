@@ -285,7 +285,7 @@ impl Store {
                         model_id = excluded.model_id, input_key = excluded.input_key, public_inputs = excluded.public_inputs,
                         data_uri = excluded.data_uri, fee = excluded.fee, deadline = excluded.deadline, requester = excluded.requester, callback_gas = excluded.callback_gas,
                         block = excluded.block, block_hash = excluded.block_hash, status = 'queued', attempts = 0, error = NULL,
-                        proof = NULL, outputs = NULL, tx_hash = NULL, tx_block = NULL, gas_used = NULL, updated_at = excluded.updated_at
+                        proof = NULL, outputs = NULL, tx_block = NULL, gas_used = NULL, updated_at = excluded.updated_at
                      WHERE jobs.status = 'reorged'",
                     params![
                         r.request_id,
@@ -349,7 +349,7 @@ impl Store {
         .map_err(err)?;
         // a fulfilment in a replaced block may be gone: check the request again before trusting it
         tx.execute(
-            "UPDATE jobs SET status = 'queued', tx_hash = NULL, tx_block = NULL, updated_at = ?2 WHERE block <= ?1 AND tx_block > ?1",
+            "UPDATE jobs SET status = 'queued', tx_block = NULL, updated_at = ?2 WHERE block <= ?1 AND tx_block > ?1",
             params![fork as i64, t],
         )
         .map_err(err)?;
@@ -581,7 +581,11 @@ mod tests {
         let fresh = s.record_scan(&[event(2, 12, "0xk2b")], 15, "0xh15").unwrap();
         assert_eq!(fresh, ["2"]);
         let j = s.job("2").unwrap().unwrap();
-        assert_eq!((j.status, j.request.input_key.as_str(), j.tx_hash), (Status::Queued, "0xk2b", None));
+        // the old fulfilment's hash stays: it is looked up before the request is proved again
+        assert_eq!(
+            (j.status, j.request.input_key.as_str(), j.tx_hash.as_deref()),
+            (Status::Queued, "0xk2b", Some("0xt2"))
+        );
         let counts = s.counts().unwrap();
         assert_eq!(counts.iter().find(|(st, _)| *st == Status::Queued).unwrap().1, 2);
     }

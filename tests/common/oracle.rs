@@ -224,11 +224,12 @@ pub struct Setup {
 
 /// Builds the [`Setup`].
 pub fn setup_oracle(operators: &[&str]) -> Setup {
-    setup_oracle_with(operators, &[])
+    setup_oracle_with(operators, &[], 1)
 }
 
-/// Builds the [`Setup`], anvil started with `anvil_args`.
-pub fn setup_oracle_with(operators: &[&str], anvil_args: &[&str]) -> Setup {
+/// Builds the [`Setup`], anvil started with `anvil_args`, the model compiled with `--batch
+/// batch` (registered with `registerBatchModel` when above 1).
+pub fn setup_oracle_with(operators: &[&str], anvil_args: &[&str], batch: usize) -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     // the credit model as the oracle takes it: public inputs, the score public
     let build = tmp.path().join("build");
@@ -239,7 +240,7 @@ pub fn setup_oracle_with(operators: &[&str], anvil_args: &[&str]) -> Setup {
             data: vec![batch_samples.clone()],
             out: build.clone(),
             like: None,
-            batch: 1,
+            batch,
             calibration: CalibrateOptions {
                 visibility: zkinfer::quantize::Visibility {
                     input: zkinfer::quantize::Vis::Public,
@@ -265,7 +266,9 @@ pub fn setup_oracle_with(operators: &[&str], anvil_args: &[&str]) -> Setup {
         prove_with(&dir, &input, &proof, &[], &Silent).expect("proves locally");
         let f = ProofFile::read(&proof).unwrap();
         let v: Vec<U256> = f.instances.iter().map(|x| x.parse().unwrap()).collect();
-        samples.push((v[1..].to_vec(), v[0]));
+        // a batch proof starts with its member count; member 0 is this sample
+        let at = usize::from(batch > 1);
+        samples.push((v[at + 1..at + 11].to_vec(), v[at]));
     }
     let settings = zkinfer::pipeline::settings::Settings::read(&dir).unwrap();
     let vk: B256 = settings.setup.unwrap().vk_hash.parse().unwrap();
@@ -304,10 +307,17 @@ pub fn setup_oracle_with(operators: &[&str], anvil_args: &[&str]) -> Setup {
     let model = keccak256("credit-v1");
     let other = keccak256("other-model");
     for id in [model, other] {
-        exec(
-            &rpc,
-            DEPLOYER_KEY,
-            Some(oracle),
+        let data = if batch > 1 {
+            IInferenceOracle::registerBatchModelCall {
+                modelId: id,
+                verifier,
+                vkHash: vk,
+                numOutputs: 1,
+                numInstances: 11,
+                batch: batch as u32,
+            }
+            .abi_encode()
+        } else {
             IInferenceOracle::registerModelCall {
                 modelId: id,
                 verifier,
@@ -315,8 +325,9 @@ pub fn setup_oracle_with(operators: &[&str], anvil_args: &[&str]) -> Setup {
                 numOutputs: 1,
                 numInstances: 11,
             }
-            .abi_encode(),
-        );
+            .abi_encode()
+        };
+        exec(&rpc, DEPLOYER_KEY, Some(oracle), data);
     }
     for key in operators {
         exec(
