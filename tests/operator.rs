@@ -357,3 +357,60 @@ fn signed(v: U256) -> i128 {
         v.to::<i128>()
     }
 }
+
+/// A model whose inputs are hashed: a request carries the input commitment and points to the
+/// data (`file:NAME` under the operator's `data_dir`); the operator proves on that data and the
+/// oracle accepts only a proof of the committed inputs. Data that does not match the commitment,
+/// or a name outside the data folder, fails the request with the reason.
+#[test]
+fn hashed_inputs_are_read_from_the_requests_data_uri() {
+    let Setup {
+        tmp,
+        samples,
+        c,
+        anvil: _anvil,
+        ..
+    } = setup_oracle_full(&[OPERATOR_KEY], &[], 1, zkinfer::quantize::Vis::Hashed);
+    assert_eq!(samples[0].0.len(), 1, "one public input: the commitment");
+    let config = tmp.path().join("operator.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "rpc_url = \"{}\"\noracle = \"{:#x}\"\nprivate_key_env = \"ZKINFER_TEST_OPERATOR_KEY\"\nlisten = \"127.0.0.1:{}\"\nconfirmations = 1\npoll_interval_ms = 200\ndata_dir = \".\"\n\n[[models]]\nid = \"credit-v1\"\nbuild = \"build\"\n",
+            c.url,
+            c.oracle,
+            free_port()
+        ),
+    )
+    .unwrap();
+    request(&c, c.model, &samples[0].0, "file:sample0.json");
+    // the commitment of sample 0 with the data of sample 1
+    request(&c, c.model, &samples[0].0, "file:sample1.json");
+    request(&c, c.model, &samples[1].0, "file:../outside.json");
+    request(&c, c.model, &samples[1].0, "");
+    let report = run_until_idle(&config);
+    assert_eq!(
+        (report["fulfilled"].as_u64(), report["failed"].as_u64()),
+        (Some(1), Some(3)),
+        "{report}"
+    );
+    assert_eq!(status_of(&c, 1), 2);
+    let r = view(
+        &c.rpc,
+        Address::ZERO,
+        c.oracle,
+        IInferenceOracle::latestCall {
+            modelId: c.model,
+            key: key_of(&samples[0].0),
+        },
+        Abi::InferenceOracle,
+    )
+    .unwrap();
+    assert_eq!(r.outputs, vec![samples[0].1]);
+    for (id, needle) in [(2, "do not match"), (3, "inside the data folder"), (4, "dataUri")] {
+        let j = job_status_json(&config, id);
+        assert!(j["error"].as_str().unwrap_or("").contains(needle), "request {id}: {j}");
+        assert_eq!(status_of(&c, id), 1);
+    }
+    assert_eq!(operator_nonce(&c), 1);
+}

@@ -216,18 +216,42 @@ pub struct Proved {
     pub seconds: f64,
 }
 
+/// Why proving requests failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProveFailure {
+    /// Proving again cannot help: the request (`request`, its id) does not describe what its
+    /// key commits to.
+    Mismatch {
+        /// The request.
+        request: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Something that may pass on another attempt.
+    Other(String),
+}
+
+impl std::fmt::Display for ProveFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProveFailure::Mismatch { reason, .. } | ProveFailure::Other(reason) => f.write_str(reason),
+        }
+    }
+}
+
 /// Proves `samples` (one per request; for a batch build, 1..=batch of them) into `out`, and
 /// checks each member's public inputs against its request's input key.
-pub fn prove_requests(build: &ModelBuild, requests: &[&RequestEvent], samples: &[Sample], out: &Path) -> Result<Proved, String> {
+pub fn prove_requests(build: &ModelBuild, requests: &[&RequestEvent], samples: &[Sample], out: &Path) -> Result<Proved, ProveFailure> {
+    let o = ProveFailure::Other;
     let dir = out.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| o(format!("cannot create {}: {e}", dir.display())))?;
     let data = InputData {
         inputs: (0..build.member.inputs.len())
             .map(|i| samples.iter().flat_map(|s| s.inputs[i].iter().copied()).collect())
             .collect(),
     };
     let input = out.with_extension("input.json");
-    std::fs::write(&input, data.to_json()).map_err(|e| format!("cannot write {}: {e}", input.display()))?;
+    std::fs::write(&input, data.to_json()).map_err(|e| o(format!("cannot write {}: {e}", input.display())))?;
     let bind: Vec<String> = if build.batch > 1 {
         // one value per sample: NAME=V1,V2,...
         let names: Vec<String> = samples[0]
@@ -250,13 +274,13 @@ pub fn prove_requests(build: &ModelBuild, requests: &[&RequestEvent], samples: &
         samples[0].bind.clone()
     };
     let start = std::time::Instant::now();
-    prove_with(&build.dir, &input, out, &bind, &Silent).map_err(|e| e.to_string())?;
+    prove_with(&build.dir, &input, out, &bind, &Silent).map_err(|e| o(e.to_string()))?;
     let seconds = start.elapsed().as_secs_f64();
-    let file = ProofFile::read(out).map_err(|e| e.to_string())?;
-    let proof = file.proof_bytes(out).map_err(|e| e.to_string())?;
+    let file = ProofFile::read(out).map_err(|e| o(e.to_string()))?;
+    let proof = file.proof_bytes(out).map_err(|e| o(e.to_string()))?;
     let instances: Vec<U256> = file
         .instance_values(out)
-        .map_err(|e| e.to_string())?
+        .map_err(|e| o(e.to_string()))?
         .iter()
         .map(|v| U256::from_be_bytes(crate::proof::transcript::scalar_bytes(v)))
         .collect();
@@ -267,10 +291,13 @@ pub fn prove_requests(build: &ModelBuild, requests: &[&RequestEvent], samples: &
         let member = &instances[at..at + build.instances];
         let key = input_key(&member[build.outputs..]);
         if format!("{key:#x}") != r.input_key.to_lowercase() {
-            return Err(format!(
-                "the proof's public inputs do not match request {} (input key {key:#x}, the request's {}); the request's values may not be representable at the model's input scale",
-                r.request_id, r.input_key
-            ));
+            return Err(ProveFailure::Mismatch {
+                request: r.request_id.clone(),
+                reason: format!(
+                    "the proof's public inputs do not match request {} (input key {key:#x}, the request's {}): its data is not what it commits to, or its values are not representable at the model's input scale",
+                    r.request_id, r.input_key
+                ),
+            });
         }
         outputs.push(member[..build.outputs].iter().map(|v| format!("{v:#x}")).collect());
     }

@@ -4,7 +4,7 @@
 
 use super::config::Config;
 use super::http::{serve, Metrics};
-use super::job::{prove_requests, sample_for, ModelBuild, Proved};
+use super::job::{prove_requests, sample_for, ModelBuild, ProveFailure, Proved};
 use super::oracle::{Lookup, OnChain, Oracle, Sent};
 use super::queue::{Queue, QueueOptions};
 use super::store::{Job, RequestEvent, Status, Store};
@@ -375,6 +375,10 @@ impl Service<'_> {
             let mut found = Vec::new();
             for l in &logs {
                 let Ok(e) = IInferenceOracle::InferenceRequested::decode_log(&l.inner) else {
+                    self.log.warn(
+                        "a log with the InferenceRequested topic does not decode; skipped",
+                        serde_json::json!({ "block": l.block_number, "tx": l.transaction_hash.map(|h| format!("{h:#x}")) }),
+                    );
                     continue;
                 };
                 found.push(RequestEvent {
@@ -619,10 +623,15 @@ impl Service<'_> {
                     .collect();
                 self.fulfil(build, &jobs, &p)
             }
-            Err(why) => {
+            Err(failure) => {
+                let why = failure.to_string();
                 for j in &live {
                     let j = self.store.job(&j.request.request_id)?.unwrap_or_else(|| j.clone());
-                    if j.attempts >= self.cfg.max_attempts {
+                    // a request whose data does not match its commitment fails at once; the
+                    // others of its batch are proved again (alone, see `work`)
+                    if matches!(&failure, ProveFailure::Mismatch { request, .. } if *request == j.request.request_id) {
+                        self.settle(&j, Status::Failed, &why)?;
+                    } else if j.attempts >= self.cfg.max_attempts {
                         self.settle(&j, Status::Failed, &format!("gave up after {} attempts: {why}", j.attempts))?;
                     } else {
                         self.store.set_status(&j.request.request_id, Status::Queued, Some(&why))?;

@@ -6,7 +6,7 @@
 //! first one recorded, then reads the request on chain, so a request is fulfilled once.
 
 use super::config::Config;
-use super::job::{prove_requests, sample_for, ModelBuild};
+use super::job::{prove_requests, sample_for, ModelBuild, ProveFailure};
 use super::oracle::{Lookup, OnChain, Oracle, Sent};
 use super::queue::{Delivery, JobState, Queue, QueueOptions};
 use super::service::Log;
@@ -268,7 +268,8 @@ impl Worker<'_> {
             .join(format!("request-{id}.proof.json"));
         let proved = match prove_requests(&build, &[&d.request], &[sample], &out) {
             Ok(p) => p,
-            Err(why) => {
+            Err(f @ ProveFailure::Mismatch { .. }) => return self.settle(d, Status::Failed, Some(&f.to_string())),
+            Err(ProveFailure::Other(why)) => {
                 st.status = Some(Status::Queued);
                 st.error = Some(why.clone());
                 self.queue.put_state(&id, &st)?;

@@ -230,6 +230,12 @@ pub fn setup_oracle(operators: &[&str]) -> Setup {
 /// Builds the [`Setup`], anvil started with `anvil_args`, the model compiled with `--batch
 /// batch` (registered with `registerBatchModel` when above 1).
 pub fn setup_oracle_with(operators: &[&str], anvil_args: &[&str], batch: usize) -> Setup {
+    setup_oracle_full(operators, anvil_args, batch, zkinfer::quantize::Vis::Public)
+}
+
+/// Builds the [`Setup`] with the model's input `input` (public, or hashed: the requests then
+/// carry the input commitment and point to `sample<i>.json` in the scratch folder).
+pub fn setup_oracle_full(operators: &[&str], anvil_args: &[&str], batch: usize, input: zkinfer::quantize::Vis) -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     // the credit model as the oracle takes it: public inputs, the score public
     let build = tmp.path().join("build");
@@ -243,7 +249,7 @@ pub fn setup_oracle_with(operators: &[&str], anvil_args: &[&str], batch: usize) 
             batch,
             calibration: CalibrateOptions {
                 visibility: zkinfer::quantize::Visibility {
-                    input: zkinfer::quantize::Vis::Public,
+                    input,
                     ..Default::default()
                 },
                 ..Default::default()
@@ -268,8 +274,10 @@ pub fn setup_oracle_with(operators: &[&str], anvil_args: &[&str], batch: usize) 
         let v: Vec<U256> = f.instances.iter().map(|x| x.parse().unwrap()).collect();
         // a batch proof starts with its member count; member 0 is this sample
         let at = usize::from(batch > 1);
-        samples.push((v[at + 1..at + 11].to_vec(), v[at]));
+        let per = (v.len() - at) / batch;
+        samples.push((v[at + 1..at + per].to_vec(), v[at]));
     }
+    let per_member = samples[0].0.len() as u32 + 1;
     let settings = zkinfer::pipeline::settings::Settings::read(&dir).unwrap();
     let vk: B256 = settings.setup.unwrap().vk_hash.parse().unwrap();
 
@@ -313,7 +321,7 @@ pub fn setup_oracle_with(operators: &[&str], anvil_args: &[&str], batch: usize) 
                 verifier,
                 vkHash: vk,
                 numOutputs: 1,
-                numInstances: 11,
+                numInstances: per_member,
                 batch: batch as u32,
             }
             .abi_encode()
@@ -323,7 +331,7 @@ pub fn setup_oracle_with(operators: &[&str], anvil_args: &[&str], batch: usize) 
                 verifier,
                 vkHash: vk,
                 numOutputs: 1,
-                numInstances: 11,
+                numInstances: per_member,
             }
             .abi_encode()
         };
