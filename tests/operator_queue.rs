@@ -169,7 +169,8 @@ fn workers_share_the_queue_and_a_killed_workers_job_is_fulfilled_once_by_another
     assert!(metrics.contains("zkinfer_operator_jobs{status=\"done\"} 4"), "{metrics}");
     // a second worker joins; both share what comes next
     let a2_log = tmp.path().join("a2.log");
-    let mut a2 = operator_cmd(&config, "worker", &["--name", "a2"], OPERATOR_KEY)
+    // a2 holds each proof for 5 s, longer than ack_wait (3 s): its progress reports keep the job
+    let mut a2 = operator_cmd(&config, "worker", &["--name", "a2", "--hold-after-prove-ms", "5000"], OPERATOR_KEY)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&a2_log).unwrap())
         .spawn()
@@ -187,9 +188,43 @@ fn workers_share_the_queue_and_a_killed_workers_job_is_fulfilled_once_by_another
         (5..=8).all(|i| job(port, i).is_some_and(|j| j["status"] == "done"))
     });
     assert_eq!(nonce_of(&c, OPERATOR_KEY) + nonce_of(&c, OPERATOR2_KEY), 8);
+    // no job was delivered to a second worker while the first held it
+    let mut proving: Vec<String> = [&b_log, &a2_log]
+        .iter()
+        .flat_map(|p| log_lines(p))
+        .filter(|l| l["msg"] == "proving")
+        .map(|l| l["request"].as_str().unwrap().to_string())
+        .filter(|r| r.parse::<u64>().unwrap() >= 5)
+        .collect();
+    proving.sort();
+    assert_eq!(proving, ["5", "6", "7", "8"], "each job proved once");
+    // a reorg drops a served request and its fulfilment; another request takes its id: the
+    // watcher dispatches it again (a new generation) and a worker serves it
+    let snap = raw_rpc(&c.url, "evm_snapshot", serde_json::json!([]));
+    let nine = request(&c, c.model, &samples[2].0, "");
+    assert_eq!(nine, alloy::primitives::U256::from(9));
+    wait_for("request 9 to be fulfilled", 120, || {
+        job(port, 9).is_some_and(|j| j["status"] == "done")
+    });
+    assert_eq!(raw_rpc(&c.url, "evm_revert", serde_json::json!([snap])), Value::Bool(true));
+    let again = request(&c, c.model, &samples[5].0, "");
+    assert_eq!(again, alloy::primitives::U256::from(9));
+    raw_rpc(&c.url, "evm_mine", serde_json::json!([]));
+    wait_for("request 9 to be served again after the reorg", 120, || {
+        job(port, 9).is_some_and(|j| j["status"] == "done" && j["dispatches"] == 2)
+    });
+    let f = fulfilments(&c);
+    let nines: Vec<_> = f.iter().filter(|(i, _)| *i == 9).collect();
+    assert_eq!(nines.len(), 1, "{f:?}");
+    assert_eq!(nines[0].1, key_of(&samples[5].0), "the request mined after the reorg was served");
     let status = zkinfer(&["--json", "operator", "status", "--config", config.to_str().unwrap()]);
     let status: Value = serde_json::from_slice(&status.stdout).unwrap();
-    assert_eq!(status["counts"]["done"], 8, "{status}");
+    assert_eq!(status["counts"]["done"], 9, "{status}");
+    assert_eq!(
+        nonce_of(&c, OPERATOR_KEY) + nonce_of(&c, OPERATOR2_KEY),
+        9,
+        "the fulfilment the reorg dropped is gone with it; one more for the new request 9"
+    );
     stop(&mut b, "worker b");
     stop(&mut a2, "worker a2");
     stop(&mut watcher, "the watcher");

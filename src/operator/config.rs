@@ -62,6 +62,8 @@ struct Raw {
     nats_ca: Option<PathBuf>,
     #[serde(default = "default_ack_wait")]
     ack_wait_seconds: u64,
+    #[serde(default = "default_replicas")]
+    nats_replicas: usize,
     models: Vec<RawModel>,
 }
 
@@ -95,6 +97,9 @@ fn default_tx_timeout() -> u64 {
 }
 fn default_flush_ms() -> u64 {
     5000
+}
+fn default_replicas() -> usize {
+    1
 }
 fn default_ack_wait() -> u64 {
     60
@@ -163,6 +168,8 @@ pub struct Config {
     pub nats_ca: Option<PathBuf>,
     /// How long a queued job may go unacknowledged before it is delivered again.
     pub ack_wait: Duration,
+    /// Replicas of the job stream and bucket.
+    pub nats_replicas: usize,
     /// The models served.
     pub models: Vec<ModelConfig>,
 }
@@ -268,6 +275,7 @@ impl Config {
             nats_credentials: raw.nats_credentials.as_deref().map(at),
             nats_ca: raw.nats_ca.as_deref().map(at),
             ack_wait: Duration::from_secs(raw.ack_wait_seconds.max(1)),
+            nats_replicas: raw.nats_replicas.max(1),
             models,
         })
     }
@@ -281,6 +289,7 @@ impl Config {
             credentials: self.nats_credentials.clone(),
             ca: self.nats_ca.clone(),
             ack_wait: self.ack_wait,
+            replicas: self.nats_replicas,
         })
     }
 

@@ -16,8 +16,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const STREAM: &str = "ZKINFER_JOBS";
 /// The key-value bucket of job states.
 pub const BUCKET: &str = "zkinfer_jobs";
-/// The workers' durable consumer.
-pub const CONSUMER: &str = "zkinfer-workers";
+/// The workers' durable consumer of one oracle is `zkinfer-workers-<chain id>-<oracle>`.
+pub const CONSUMER_PREFIX: &str = "zkinfer-workers";
 
 /// How to reach the NATS server (or cluster).
 #[derive(Clone, Debug)]
@@ -28,24 +28,41 @@ pub struct QueueOptions {
     pub credentials: Option<PathBuf>,
     /// A CA certificate to trust for TLS.
     pub ca: Option<PathBuf>,
-    /// How long a job may go unacknowledged before it is delivered again.
+    /// How long a job may go unacknowledged before it is delivered again (a worker holding
+    /// a job reports progress every third of it).
     pub ack_wait: Duration,
+    /// Replicas of the stream and the bucket (1 on a single server, 3 on a cluster).
+    pub replicas: usize,
+}
+
+/// What the stream carries: a request and the dispatch it belongs to.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct JobMessage {
+    /// The request.
+    pub request: RequestEvent,
+    /// The dispatch: the request's block hash and how many times the watcher dispatched it.
+    /// A delivery of an older dispatch is dropped; a state of an older dispatch is ignored.
+    pub generation: String,
 }
 
 /// A job's state as every machine sees it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct JobState {
+    /// The dispatch this state belongs to ([`JobMessage::generation`]).
+    #[serde(default)]
+    pub generation: String,
     /// Where the job is.
     pub status: Option<Status>,
     /// The worker that last held it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worker: Option<String>,
-    /// Deliveries so far.
+    /// Proofs started so far.
     pub attempts: u32,
     /// Why it failed (or why the last attempt did).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// The fulfilment transaction.
+    /// The fulfilment transaction (also one sent for an earlier dispatch: it is looked up
+    /// before the request is proved again).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_hash: Option<String>,
     /// Its block.
@@ -73,6 +90,7 @@ pub struct Queue {
     key_prefix: String,
     ack_wait: Duration,
     consumer: Option<consumer::PullConsumer>,
+    consumer_name: String,
     url: String,
 }
 
@@ -81,8 +99,22 @@ pub struct Delivery {
     msg: jetstream::Message,
     /// The request.
     pub request: RequestEvent,
+    /// The dispatch it belongs to.
+    pub generation: String,
     /// How many times it was delivered (1 the first time).
     pub delivered: u32,
+}
+
+/// Reports progress on a job to the server until dropped, so a job that takes longer than
+/// `ack_wait` (a long proof, a slow receipt) is not delivered to another worker meanwhile.
+pub struct Holding {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Holding {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 fn now() -> u64 {
@@ -104,9 +136,7 @@ impl Queue {
             .map_err(|e| err("cannot start the async runtime", e.to_string()))?;
         let oracle = oracle.trim_start_matches("0x").to_lowercase();
         let (js, kv) = rt.block_on(async {
-            let mut o = async_nats::ConnectOptions::new()
-                .connection_timeout(Duration::from_secs(5))
-                .retry_on_initial_connect();
+            let mut o = async_nats::ConnectOptions::new().connection_timeout(Duration::from_secs(5));
             if let Some(c) = &opts.credentials {
                 o = o
                     .credentials_file(c)
@@ -126,6 +156,7 @@ impl Queue {
                 subjects: vec!["zkinfer.jobs.>".into()],
                 retention: stream::RetentionPolicy::WorkQueue,
                 duplicate_window: Duration::from_secs(24 * 3600),
+                num_replicas: opts.replicas.max(1),
                 ..Default::default()
             })
             .await
@@ -141,6 +172,7 @@ impl Queue {
                     .create_key_value(kv::Config {
                         bucket: BUCKET.into(),
                         history: 1,
+                        num_replicas: opts.replicas.max(1),
                         ..Default::default()
                     })
                     .await
@@ -156,6 +188,7 @@ impl Queue {
             key_prefix: format!("{chain_id}.{oracle}"),
             ack_wait: opts.ack_wait,
             consumer: None,
+            consumer_name: format!("{CONSUMER_PREFIX}-{chain_id}-{oracle}"),
             url: opts.url.clone(),
         })
     }
@@ -171,15 +204,20 @@ impl Queue {
         format!("{}.{request_id}", self.key_prefix)
     }
 
-    /// Publishes a request as a job; a request already published from the same block is
-    /// dropped by the stream (deduplication). Returns whether the stream took it as new.
-    pub fn publish(&self, request: &RequestEvent) -> Result<bool, OperatorError> {
+    /// Publishes a request as a job of dispatch `generation`; the same dispatch published
+    /// again (a watcher that stopped between publishing and recording it) is dropped by the
+    /// stream's deduplication. Returns whether the stream took it as new.
+    pub fn publish(&self, request: &RequestEvent, generation: &str) -> Result<bool, OperatorError> {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(
             "Nats-Msg-Id",
-            format!("{}.{}.{}", self.key_prefix, request.request_id, request.block_hash).as_str(),
+            format!("{}.{}.{generation}", self.key_prefix, request.request_id).as_str(),
         );
-        let payload = serde_json::to_vec(request).expect("serialisable");
+        let payload = serde_json::to_vec(&JobMessage {
+            request: request.clone(),
+            generation: generation.to_string(),
+        })
+        .expect("serialisable");
         let ack = self.rt.block_on(async {
             let fut = self
                 .js
@@ -197,22 +235,34 @@ impl Queue {
             let c = self.rt.block_on(async {
                 let s = self.js.get_stream(STREAM).await.map_err(|e| self.err("no job stream", e))?;
                 s.get_or_create_consumer(
-                    CONSUMER,
+                    &self.consumer_name,
                     consumer::pull::Config {
-                        durable_name: Some(CONSUMER.into()),
+                        durable_name: Some(self.consumer_name.clone()),
                         ack_policy: consumer::AckPolicy::Explicit,
                         ack_wait: self.ack_wait,
-                        filter_subject: "zkinfer.jobs.>".into(),
+                        filter_subject: self.subject.clone(),
                         ..Default::default()
                     },
                 )
                 .await
                 .map_err(|e| self.err("cannot create the workers' consumer", e))
             })?;
+            let existing = c.cached_info().config.ack_wait;
+            if existing != self.ack_wait {
+                return Err(self.err(
+                    &format!(
+                        "the consumer {} exists with ack_wait {} s, not the config's {} s",
+                        self.consumer_name,
+                        existing.as_secs(),
+                        self.ack_wait.as_secs()
+                    ),
+                    "delete it (`nats consumer rm ZKINFER_JOBS NAME`) while no worker runs, or use the same ack_wait_seconds",
+                ));
+            }
             self.consumer = Some(c);
         }
         let consumer = self.consumer.as_ref().expect("set above");
-        let msg = self.rt.block_on(async {
+        let fetched = self.rt.block_on(async {
             let mut batch = consumer
                 .fetch()
                 .max_messages(1)
@@ -225,11 +275,25 @@ impl Queue {
                 Some(Err(e)) => Err(self.err("cannot fetch a job", e)),
                 None => Ok(None),
             }
-        })?;
+        });
+        let msg = match fetched {
+            Ok(m) => m,
+            Err(e) => {
+                // the consumer may be gone (deleted, server restarted without its store): look
+                // it up again next time
+                self.consumer = None;
+                return Err(e);
+            }
+        };
         let Some(msg) = msg else { return Ok(None) };
         let delivered = msg.info().map(|i| i.delivered.max(1) as u32).unwrap_or(1);
-        match serde_json::from_slice::<RequestEvent>(&msg.payload) {
-            Ok(request) => Ok(Some(Delivery { msg, request, delivered })),
+        match serde_json::from_slice::<JobMessage>(&msg.payload) {
+            Ok(m) => Ok(Some(Delivery {
+                msg,
+                request: m.request,
+                generation: m.generation,
+                delivered,
+            })),
             Err(e) => {
                 // not a job: acknowledged so it is not delivered forever
                 let _ = self.rt.block_on(msg.ack());
@@ -245,6 +309,20 @@ impl Queue {
             .map_err(|e| self.err("cannot acknowledge a job", e))
     }
 
+    /// Reports progress on `d` every third of `ack_wait` until the returned guard is dropped.
+    pub fn hold(&self, d: &Delivery) -> Holding {
+        let msg = d.msg.clone();
+        let period = (self.ack_wait / 3).max(Duration::from_millis(200));
+        Holding {
+            task: self.rt.spawn(async move {
+                loop {
+                    tokio::time::sleep(period).await;
+                    let _ = msg.ack_with(AckKind::Progress).await;
+                }
+            }),
+        }
+    }
+
     /// The job goes back to the queue, to be delivered again after `delay`.
     pub fn nak(&self, d: &Delivery, delay: Duration) -> Result<(), OperatorError> {
         self.rt
@@ -258,7 +336,12 @@ impl Queue {
             .rt
             .block_on(self.kv.get(self.key(request_id)))
             .map_err(|e| self.err("cannot read a job's state", e))?;
-        Ok(v.and_then(|b| serde_json::from_slice(&b).ok()))
+        match v {
+            None => Ok(None),
+            Some(b) => serde_json::from_slice(&b)
+                .map(Some)
+                .map_err(|e| self.err(&format!("the state of request {request_id} is not a job state"), e)),
+        }
     }
 
     /// Records a request's job state.

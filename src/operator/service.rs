@@ -206,6 +206,15 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunReport, OperatorError> 
         }
         s.queue = Some(Queue::connect(q, s.oracle.chain_id, &format!("{:#x}", cfg.oracle))?);
     }
+    if opts.queue.is_none() {
+        let n = s.store.undispatch()?;
+        if n > 0 {
+            s.log.info(
+                "jobs a queue-mode run dispatched are proved here now",
+                serde_json::json!({ "jobs": n }),
+            );
+        }
+    }
     let requeued = s.store.requeue_interrupted()?;
     if requeued > 0 {
         s.log
@@ -232,11 +241,12 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunReport, OperatorError> 
                     break "stopped by a signal".to_string();
                 }
             }
-            // the chain (or the node) failing is never fatal: the service waits and resumes
-            Err(e @ OperatorError::Chain(_)) => {
+            // the chain (or the node, or the queue) failing is never fatal: the service waits
+            // and resumes
+            Err(e @ (OperatorError::Chain(_) | OperatorError::Queue { .. })) => {
                 s.metrics.rpc_errors.inc();
                 s.log.warn(
-                    "the chain is unreachable; retrying",
+                    "the chain or the queue is unreachable; retrying",
                     serde_json::json!({ "error": e.to_string(), "retry_in_s": backoff.as_secs() }),
                 );
                 if s.sleep(backoff) {
@@ -486,6 +496,10 @@ impl Service<'_> {
     /// record into the state file.
     fn dispatch(&mut self, q: &Queue) -> Result<bool, OperatorError> {
         let mut busy = false;
+        // fulfilments a run without the queue left in flight are finished here
+        for j in self.store.jobs_with(Status::Sending)? {
+            busy |= self.finish(vec![j])?;
+        }
         for j in self.store.jobs_with(Status::Queued)? {
             let id: B256 = j.request.model_id.parse().unwrap_or_default();
             if !self.builds.contains_key(&id) {
@@ -498,19 +512,28 @@ impl Service<'_> {
                 self.settle(&j, Status::Failed, &why)?;
                 continue;
             }
-            // a request id seen before a reorg starts over
-            q.put_state(
-                &j.request.request_id,
-                &super::queue::JobState {
-                    status: Some(Status::Dispatched),
-                    ..Default::default()
-                },
-            )?;
-            let fresh = q.publish(&j.request)?;
-            self.store.set_status(&j.request.request_id, Status::Dispatched, None)?;
+            // a new dispatch (the first, or after a reorg reopened the job) gets a new generation,
+            // so the stream does not drop it as a duplicate and workers drop older deliveries;
+            // a fulfilment sent for an earlier dispatch stays recorded (it is looked up first)
+            let dispatches = j.dispatches + 1;
+            let generation = format!("{}.{dispatches}", j.request.block_hash);
+            let prev = q.state(&j.request.request_id)?.unwrap_or_default();
+            if prev.generation != generation {
+                q.put_state(
+                    &j.request.request_id,
+                    &super::queue::JobState {
+                        generation: generation.clone(),
+                        status: Some(Status::Dispatched),
+                        tx_hash: prev.tx_hash.or(j.tx_hash.clone()),
+                        ..Default::default()
+                    },
+                )?;
+            }
+            let fresh = q.publish(&j.request, &generation)?;
+            self.store.dispatched(&j.request.request_id, dispatches)?;
             self.log.info(
                 "dispatched",
-                serde_json::json!({ "request": j.request.request_id, "duplicate": !fresh }),
+                serde_json::json!({ "request": j.request.request_id, "generation": generation, "duplicate": !fresh }),
             );
             busy = true;
         }

@@ -131,10 +131,24 @@ pub struct Job {
     /// Who handled it last (`local` or a worker's name).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worker: Option<String>,
+    /// Times the watcher published it to the job queue.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dispatches: u32,
     /// First seen (unix seconds).
     pub created_at: u64,
     /// Last change (unix seconds).
     pub updated_at: u64,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl Job {
+    /// The queue dispatch the job is in (see [`super::queue::JobMessage::generation`]).
+    pub fn generation(&self) -> String {
+        format!("{}.{}", self.request.block_hash, self.dispatches)
+    }
 }
 
 /// The state file.
@@ -159,6 +173,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     fee TEXT NOT NULL,
     deadline INTEGER NOT NULL,
     callback_gas INTEGER NOT NULL DEFAULT 0,
+    dispatches INTEGER NOT NULL DEFAULT 0,
     requester TEXT NOT NULL,
     block INTEGER NOT NULL,
     block_hash TEXT NOT NULL,
@@ -384,6 +399,7 @@ impl Store {
             gas_used: r.get::<_, Option<i64>>("gas_used")?.map(|g| g as u64),
             prove_seconds: r.get("prove_seconds")?,
             worker: r.get("worker")?,
+            dispatches: r.get::<_, i64>("dispatches")? as u32,
             created_at: r.get::<_, i64>("created_at")? as u64,
             updated_at: r.get::<_, i64>("updated_at")? as u64,
         })
@@ -492,6 +508,28 @@ impl Store {
                 params![request_id, hash, block, gas, note, now() as i64],
             )
             .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The job was published to the queue as its `dispatches`-th dispatch.
+    pub fn dispatched(&self, request_id: &str, dispatches: u32) -> Result<(), OperatorError> {
+        self.conn
+            .execute(
+                "UPDATE jobs SET status = 'dispatched', dispatches = ?2, error = NULL, updated_at = ?3 WHERE request_id = ?1",
+                params![request_id, dispatches as i64, now() as i64],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Jobs a queue-mode run left dispatched go back to `queued` (a run without the queue
+    /// proves them itself; the chain says if a worker already fulfilled one); returns how many.
+    pub fn undispatch(&self) -> Result<usize, OperatorError> {
+        self.conn
+            .execute(
+                "UPDATE jobs SET status = 'queued', updated_at = ?1 WHERE status = 'dispatched'",
+                [now() as i64],
+            )
             .map_err(|e| self.err(e))
     }
 

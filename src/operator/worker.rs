@@ -147,7 +147,14 @@ pub fn run(cfg: &Config, opts: &WorkerOptions) -> Result<WorkerReport, OperatorE
         };
         w.report.jobs += 1;
         if let Err(e) = w.handle(&d) {
-            // the node (or the queue) failed: the job goes back for a later delivery
+            // the node (or the queue) failed: the job goes back for a later delivery, with the
+            // reason recorded (it does not count as an attempt)
+            if let Ok(Some(mut st)) = w.queue.state(&d.request.request_id) {
+                if st.generation == d.generation {
+                    st.error = Some(e.to_string());
+                    let _ = w.queue.put_state(&d.request.request_id, &st);
+                }
+            }
             w.log.warn(
                 "job interrupted; returned to the queue",
                 serde_json::json!({ "request": d.request.request_id, "error": e.to_string() }),
@@ -170,10 +177,15 @@ impl Worker<'_> {
     /// Records a final state and acknowledges the job.
     fn settle(&mut self, d: &Delivery, status: Status, why: Option<&str>) -> Result<(), OperatorError> {
         let mut st = self.state(d)?;
+        st.generation = d.generation.clone();
         st.status = Some(status);
         st.worker = Some(self.opts.name.clone());
-        st.attempts = d.delivered;
         st.error = why.map(str::to_string);
+        if status == Status::Done && st.tx_block.is_none() {
+            // found fulfilled on chain, not by a transaction of this job's
+            st.tx_hash = None;
+            st.gas_used = None;
+        }
         self.queue.put_state(&d.request.request_id, &st)?;
         self.queue.ack(d)?;
         if status == Status::Failed {
@@ -192,14 +204,24 @@ impl Worker<'_> {
     fn handle(&mut self, d: &Delivery) -> Result<(), OperatorError> {
         let id = d.request.request_id.clone();
         let mut st = self.state(d)?;
-        // a fulfilment an earlier delivery sent: its outcome decides
+        if !st.generation.is_empty() && st.generation != d.generation {
+            // a delivery of an earlier dispatch (the watcher dispatched the request again after
+            // a reorg): the newer one is the job
+            self.queue.ack(d)?;
+            self.log.info(
+                "dropped a job of an earlier dispatch",
+                serde_json::json!({ "request": id, "generation": d.generation, "current": st.generation }),
+            );
+            return Ok(());
+        }
+        st.generation = d.generation.clone();
+        // a fulfilment an earlier delivery (or dispatch) sent: its outcome decides
         if let Some(h) = st.tx_hash.as_deref().and_then(|h| h.parse::<B256>().ok()) {
             match self.oracle.lookup(h)? {
                 Lookup::Mined { block, gas_used } => {
                     st.tx_block = Some(block);
                     st.gas_used = Some(gas_used);
                     st.status = Some(Status::Done);
-                    st.attempts = d.delivered;
                     self.queue.put_state(&id, &st)?;
                     self.queue.ack(d)?;
                     self.log.info(
@@ -209,14 +231,27 @@ impl Worker<'_> {
                     return Ok(());
                 }
                 Lookup::Pending => {
+                    self.log.warn(
+                        "a fulfilment of this request is still pending; waiting",
+                        serde_json::json!({ "request": id, "tx": format!("{h:#x}"), "since": st.updated_at }),
+                    );
                     self.queue.nak(d, Duration::from_secs(5))?;
                     return Ok(());
                 }
-                Lookup::Gone => {}
+                Lookup::Gone => {
+                    st.tx_hash = None;
+                }
             }
         }
         let now = self.oracle.now()?;
         if let OnChain::Settled(s, why) = self.oracle.on_chain(&d.request, now)? {
+            if s == Status::Reorged
+                && self.oracle.rpc.block_hash(d.request.block)?.map(|h| format!("{h:#x}")) == Some(d.request.block_hash.clone())
+            {
+                // the request's block is still on chain: this node lags the watcher's
+                self.queue.nak(d, Duration::from_secs(5))?;
+                return Ok(());
+            }
             return self.settle(d, s, Some(&why));
         }
         let fee: U256 = d.request.fee.parse().unwrap_or_default();
@@ -234,30 +269,38 @@ impl Worker<'_> {
             );
             return self.settle(d, Status::Failed, Some(&why));
         }
-        if d.delivered > self.cfg.max_attempts {
+        if st.attempts >= self.cfg.max_attempts {
             let why = format!(
-                "gave up after {} deliveries: {}",
-                d.delivered - 1,
+                "gave up after {} attempts: {}",
+                st.attempts,
                 st.error.clone().unwrap_or_else(|| "a worker stopped while holding it".into())
             );
             return self.settle(d, Status::Failed, Some(&why));
         }
         let model: B256 = d.request.model_id.parse().unwrap_or_default();
         let Some(build) = self.builds.get(&model).cloned() else {
-            let why = format!("model {} is not served by worker {}", d.request.model_id, self.opts.name);
-            return self.settle(d, Status::Failed, Some(&why));
+            // another worker may serve it: this one's config differs from the watcher's
+            self.log.warn(
+                "a job for a model this worker does not serve; returned to the queue",
+                serde_json::json!({ "request": id, "model": d.request.model_id }),
+            );
+            self.queue.nak(d, Duration::from_secs(30))?;
+            return Ok(());
         };
         let sample = match sample_for(&build, &d.request, self.cfg.data_dir.as_deref()) {
             Ok(s) => s,
             Err(why) => return self.settle(d, Status::Failed, Some(&why)),
         };
         st = JobState {
+            generation: d.generation.clone(),
             status: Some(Status::Proving),
             worker: Some(self.opts.name.clone()),
-            attempts: d.delivered,
+            attempts: st.attempts + 1,
             ..Default::default()
         };
         self.queue.put_state(&id, &st)?;
+        // progress reports keep the job with this worker while it proves and sends
+        let _holding = self.queue.hold(d);
         self.log
             .info("proving", serde_json::json!({ "request": id, "delivery": d.delivered }));
         let out = self
