@@ -204,7 +204,22 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunReport, OperatorError> 
                 "batch builds are served by `operator run` itself; --queue dispatches single-inference builds only".into(),
             ));
         }
-        s.queue = Some(Queue::connect(q, s.oracle.chain_id, &format!("{:#x}", cfg.oracle))?);
+        // the queue may not be up yet either: wait for it as for the chain
+        loop {
+            match Queue::connect(q, s.oracle.chain_id, &format!("{:#x}", cfg.oracle)) {
+                Ok(queue) => {
+                    s.queue = Some(queue);
+                    break;
+                }
+                Err(e) => {
+                    s.log
+                        .warn("the queue is unreachable; waiting", serde_json::json!({ "error": e.to_string() }));
+                    if s.sleep(Duration::from_secs(2)) {
+                        return Ok(s.report("stopped by a signal while waiting for the queue".into(), String::new()));
+                    }
+                }
+            }
+        }
     }
     if opts.queue.is_none() {
         let n = s.store.undispatch()?;

@@ -104,7 +104,19 @@ pub fn run(cfg: &Config, opts: &WorkerOptions) -> Result<WorkerReport, OperatorE
             Err(e) => return Err(e),
         }
     };
-    let queue = Queue::connect(&opts.queue, chain_id, &format!("{:#x}", cfg.oracle))?;
+    // the queue may not be up yet either: wait for it
+    let queue = loop {
+        match Queue::connect(&opts.queue, chain_id, &format!("{:#x}", cfg.oracle)) {
+            Ok(q) => break q,
+            Err(e) => {
+                log.warn("the queue is unreachable; waiting", serde_json::json!({ "error": e.to_string() }));
+                std::thread::sleep(Duration::from_secs(2));
+                if stop.load(Ordering::Relaxed) {
+                    return Err(e);
+                }
+            }
+        }
+    };
     let report = WorkerReport {
         worker: opts.name.clone(),
         operator: format!("{:#x}", oracle.from),
