@@ -2,7 +2,7 @@
 //! write the figures as JSON; `--hashing` and `--srs` measure hashed inputs and SRS imports.
 
 use super::report::{Render, Reporter};
-use crate::pipeline::bench::{bench_hashing, bench_one, srs_bench_input, srs_bench_step, BenchResult, HashBench, SrsBench, SrsStep};
+use crate::pipeline::bench::{bench_hashing, bench_one, srs_bench_step, BenchResult, HashBench, SrsBench, SrsStep};
 use crate::pipeline::{step, Silent};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -24,15 +24,20 @@ pub struct Args {
     /// Input sizes of `--hashing`.
     #[arg(long, value_delimiter = ',', default_value = "10,100,1000")]
     pub hash_sizes: Vec<usize>,
-    /// Measure `srs import` and `srs check` instead (time and peak memory, one child process
-    /// each) on halo2 params of a known secret with 2^P powers for each P of `--srs-powers`
-    /// (generated once in the work directory); writes `bench/srs.json`.
+    /// Measure SRS generation, `srs import` and `srs check` instead (time and peak memory, one
+    /// child process each) on halo2 params of a known secret with 2^P powers for each P of
+    /// `--srs-powers` (generated as the development SRS is); writes `bench/srs.json`.
     #[arg(long)]
     pub srs: bool,
     /// Powers of `--srs`.
     #[arg(long, value_delimiter = ',', default_value = "16,20")]
     pub srs_powers: Vec<u32>,
-    /// Internal: with --srs --single, the step to run in this process (import or check).
+    /// With `--srs`: also time halo2's own `ParamsKZG::setup` of the same secret (slow: minutes
+    /// at 2^20) and check its points equal the generated ones.
+    #[arg(long, requires = "srs")]
+    pub srs_baseline: bool,
+    /// Internal: with --srs --single, the step to run in this process (generate, halo2-setup,
+    /// import or check).
     #[arg(long, hide = true)]
     pub srs_step: Option<String>,
     /// Prove/verify repetitions per model (the best time is kept).
@@ -155,10 +160,14 @@ fn run_srs(a: &Args, r: &Reporter) -> anyhow::Result<()> {
         if !(2..=crate::proof::ceremony::MAX_POWER).contains(&power) {
             anyhow::bail!("--srs-powers: {power} is not between 2 and 28");
         }
-        let what = format!("writing halo2 params of a known secret, 2^{power} powers");
-        let (input, generation) = step(r, &what, || srs_bench_input(&work, power)).0?;
-        let mut steps = Vec::new();
-        for kind in ["import", "check"] {
+        let input = work.join(format!("known-secret-k{power}.srs"));
+        let mut kinds = vec!["generate"];
+        if a.srs_baseline {
+            kinds.push("halo2-setup");
+        }
+        kinds.extend(["import", "check"]);
+        let mut steps = std::collections::BTreeMap::new();
+        for kind in kinds {
             let (stdout, _) = step(r, &format!("srs {kind}, 2^{power} powers"), || -> anyhow::Result<Vec<u8>> {
                 let o = std::process::Command::new(&exe)
                     .args([
@@ -181,17 +190,17 @@ fn run_srs(a: &Args, r: &Reporter) -> anyhow::Result<()> {
                 }
                 Ok(o.stdout)
             });
-            steps.push(serde_json::from_slice::<SrsStep>(&stdout?)?);
+            steps.insert(kind, serde_json::from_slice::<SrsStep>(&stdout?)?);
         }
-        let check = steps.pop().expect("two steps");
-        let import = steps.pop().expect("two steps");
+        let mut take = |kind: &str| steps.remove(kind).expect("each step ran");
         results.push(SrsBench {
             power,
             input_format: "halo2-raw".into(),
             input_bytes: std::fs::metadata(&input)?.len(),
-            input_generation_seconds: generation,
-            import,
-            check,
+            generate: take("generate"),
+            halo2_setup: a.srs_baseline.then(|| take("halo2-setup")),
+            import: take("import"),
+            check: take("check"),
         });
     }
     let report = SrsBenchReport {
@@ -215,8 +224,13 @@ impl Render for SrsBenchReport {
                 (
                     format!("2^{} powers", b.power),
                     format!(
-                        "{} MB  import {:.2}s, peak {:.0} MB  check {:.2}s, peak {:.0} MB",
+                        "{} MB  generate {:.2}s{}  import {:.2}s, peak {:.0} MB  check {:.2}s, peak {:.0} MB",
                         b.input_bytes / 1_000_000,
+                        b.generate.seconds,
+                        b.halo2_setup
+                            .as_ref()
+                            .map(|h| format!(" (halo2 setup {:.1}s)", h.seconds))
+                            .unwrap_or_default(),
                         b.import.seconds,
                         b.import.peak_rss_mb,
                         b.check.seconds,

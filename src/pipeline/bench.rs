@@ -270,48 +270,77 @@ pub struct SrsStep {
     pub peak_rss_mb: f64,
 }
 
-/// The cost of bringing in a production SRS of 2^power powers (`zkinfer bench --srs`).
+/// The cost of making and bringing in an SRS of 2^power powers (`zkinfer bench --srs`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SrsBench {
     /// log2 of the number of powers.
     pub power: u32,
-    /// The input: halo2 params of a known secret (raw points), written beforehand.
+    /// The input of the import: halo2 params of a known secret (raw points).
     pub input_format: String,
     /// Its size.
     pub input_bytes: u64,
-    /// Seconds to generate the input (`ParamsKZG::setup`; not part of the figures).
-    pub input_generation_seconds: f64,
+    /// Generating those params as the development SRS is generated (fixed-base
+    /// multiplication in parallel), writing the file not included.
+    pub generate: SrsStep,
+    /// halo2's own `ParamsKZG::setup` for the same secret (with `--srs-baseline`; its points
+    /// are checked equal to the generated file's).
+    pub halo2_setup: Option<SrsStep>,
     /// `srs import` of the input: hashing, the checks, the Lagrange basis check, writing.
     pub import: SrsStep,
     /// `srs check` of the imported file.
     pub check: SrsStep,
 }
 
-/// The benchmark's input of 2^power powers in `work`: halo2 params of a known secret (a seeded
-/// generator, not the development SRS's), written once; returns it and the seconds it took
-/// (0 when it was there).
-pub fn srs_bench_input(work: &Path, power: u32) -> Result<(std::path::PathBuf, f64), Error> {
-    use rand::SeedableRng;
-    let path = work.join(format!("known-secret-k{power}.srs"));
-    if std::fs::metadata(&path).ok().map(|m| m.len()) == Some(crate::proof::srs::file_len(power)) {
-        return Ok((path, 0.0));
-    }
-    let t = std::time::Instant::now();
-    let params = halo2_axiom::poly::kzg::commitment::ParamsKZG::<halo2_axiom::halo2curves::bn256::Bn256>::setup(
-        power,
-        rand_chacha::ChaCha20Rng::seed_from_u64(1_000 + power as u64),
-    );
-    crate::proof::srs::write_params(&path, &params)?;
-    Ok((path, t.elapsed().as_secs_f64()))
+/// The seed of the benchmark's secret at 2^power powers (not the development SRS's).
+fn srs_bench_seed(power: u32) -> u64 {
+    1_000 + power as u64
 }
 
-/// Runs one step of the SRS benchmark in this process: `import` the input of 2^power powers
-/// (to `work/imported-k{power}.srs`) or `check` the imported file.
+/// Runs one step of the SRS benchmark in this process: `generate` the input of 2^power powers
+/// (`work/known-secret-k{power}.srs`), make the same with halo2's `setup` (`halo2-setup`, then
+/// compared with the input), `import` the input (to `work/imported-k{power}.srs`) or `check`
+/// the imported file.
 pub fn srs_bench_step(work: &Path, power: u32, step: &str) -> Result<SrsStep, Error> {
+    use rand::SeedableRng;
     let input = work.join(format!("known-secret-k{power}.srs"));
     let imported = work.join(format!("imported-k{power}.srs"));
     let t = std::time::Instant::now();
     match step {
+        "generate" => {
+            let params = crate::proof::srs_gen::params_of_seed(power, srs_bench_seed(power));
+            let seconds = t.elapsed().as_secs_f64();
+            crate::proof::srs::write_params(&input, &params)?;
+            return Ok(SrsStep {
+                seconds,
+                peak_rss_mb: peak_rss_mb(),
+            });
+        }
+        "halo2-setup" => {
+            let params = halo2_axiom::poly::kzg::commitment::ParamsKZG::<halo2_axiom::halo2curves::bn256::Bn256>::setup(
+                power,
+                rand_chacha::ChaCha20Rng::seed_from_u64(srs_bench_seed(power)),
+            );
+            let seconds = t.elapsed().as_secs_f64();
+            let dir_err = |reason: String| Error::BuildDir {
+                path: work.display().to_string(),
+                reason,
+            };
+            let mut theirs = Vec::new();
+            params
+                .write_custom(&mut theirs, halo2_axiom::SerdeFormat::RawBytes)
+                .map_err(|e| dir_err(e.to_string()))?;
+            let ours = std::fs::read(&input).map_err(|e| dir_err(format!("{}: {e} (run the generate step first)", input.display())))?;
+            if ours != theirs {
+                return Err(dir_err(format!(
+                    "halo2's setup and the generated {} differ: the fast generator is wrong",
+                    input.display()
+                )));
+            }
+            return Ok(SrsStep {
+                seconds,
+                peak_rss_mb: peak_rss_mb(),
+            });
+        }
         "import" => {
             super::srs::import(&input, &imported, Some(power), false, &Silent)?;
         }

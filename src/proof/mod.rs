@@ -8,6 +8,7 @@ pub mod proof_file;
 pub mod prover;
 pub mod srs;
 pub mod srs_check;
+pub mod srs_gen;
 pub mod transcript;
 
 pub use keys::{keygen, read_pk, read_vk, vk_hash, write_pk, write_vk};

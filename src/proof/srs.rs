@@ -141,7 +141,7 @@ pub fn dev(k: u32) -> Result<ParamsKZG<Bn256>, ProofError> {
         }
         // a damaged cache entry is regenerated
     }
-    let params = ParamsKZG::<Bn256>::setup(k, rand_chacha::ChaCha20Rng::seed_from_u64(DEV_SEED));
+    let params = super::srs_gen::params_of_seed(k, DEV_SEED);
     write_params(&path, &params)?;
     Ok(params)
 }
