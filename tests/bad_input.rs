@@ -309,3 +309,113 @@ fn json_mode_reports_errors_as_json() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON error on stdout");
     assert!(v["error"].as_str().unwrap().contains("settings.json"));
 }
+
+fn zkinfer_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn no_circuit_within_max_k_meets_the_tolerance_policy_decides() {
+    // the credit model: within k ≤ 9 the best error is ~5% (scale 5); 1% needs scale 6 at k 10
+    let tmp = tempfile::tempdir().unwrap();
+    let data = model("credit_mlp.input.json");
+    let compile = |policy: &str, out: &str, env: &[(&str, &str)]| {
+        let out = tmp.path().join(out);
+        let o = zkinfer_env(
+            &[
+                "--json",
+                "compile",
+                s(&model("credit_mlp.onnx")),
+                "--data",
+                s(&data),
+                "--out",
+                s(&out),
+                "--max-k",
+                "9",
+                "--if-inaccurate",
+                policy,
+            ],
+            env,
+        );
+        (o, out)
+    };
+    // grow (the default): the smallest accurate circuit above --max-k, and the report says why
+    let (o, out) = compile("grow", "grow", &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["k"], 10);
+    assert_eq!(r["fidelity"]["within_tolerance"], true);
+    let why = r["above_max_k"].as_str().unwrap();
+    assert!(
+        why.contains("k 10 is above --max-k 9") && why.contains("the best within k ≤ 9 is scale 5"),
+        "{why}"
+    );
+    assert!(r["estimate"]["prove_peak_mb"].as_f64().unwrap() > 0.0);
+    assert!(out.join("settings.json").exists());
+
+    // error: fails naming the best error within --max-k and the k the tolerance needs; nothing written
+    let (o, out) = compile("error", "error", &[]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let e = v["error"].as_str().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        e.contains("no circuit with k ≤ 9 keeps the outputs within the tolerance")
+            && e.contains("scale 5 (k 9)")
+            && e.contains("needs scale 6 at k 10"),
+        "{e}"
+    );
+    assert!(!out.join("settings.json").exists());
+
+    // accept: the inaccurate circuit within --max-k, reported as such
+    let (o, _) = compile("accept", "accept", &[]);
+    assert!(o.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["k"], 9);
+    assert_eq!(r["fidelity"]["within_tolerance"], false);
+    assert!(r.get("above_max_k").is_none());
+
+    // grow, but the larger circuit does not fit the memory budget: an error with the estimate
+    let (o, out) = compile("grow", "budget", &[("ZKINFER_MEMORY_LIMIT_MB", "5")]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let e = v["error"].as_str().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        e.contains("no larger one that does fits this machine") && e.contains("k 10 needs about") && e.contains("5 MB available"),
+        "{e}"
+    );
+    assert!(!out.join("settings.json").exists());
+}
+
+#[test]
+fn setup_and_prove_refuse_up_front_what_the_memory_cannot_hold() {
+    let b = build("credit_mlp");
+    let o = zkinfer_env(&["setup", s(b.dir.path()), "--dev-srs"], &[("ZKINFER_MEMORY_LIMIT_MB", "4")]);
+    assert_fails(
+        &o,
+        &[
+            "not enough memory",
+            "setup at k",
+            "needs about",
+            "4 MB available",
+            "ZKINFER_SKIP_MEMORY_CHECK",
+        ],
+    );
+    let out = b.tmp.path().join("p2.json");
+    let prove = |env: &[(&str, &str)]| zkinfer_env(&["prove", s(b.dir.path()), "--input", s(&b.input), "--out", s(&out)], env);
+    let o = prove(&[("ZKINFER_MEMORY_LIMIT_MB", "4")]);
+    assert_fails(&o, &["not enough memory", "proving at k", "4 MB available"]);
+    assert!(!out.exists());
+    // the check can be skipped; the note says what is expected
+    let o = prove(&[("ZKINFER_MEMORY_LIMIT_MB", "4"), ("ZKINFER_SKIP_MEMORY_CHECK", "1")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("expected for k"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.exists());
+}

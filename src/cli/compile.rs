@@ -2,7 +2,7 @@
 
 use super::report::{secs, Render, Reporter};
 use crate::pipeline::compile::{compile, CompileOptions, CompileReport};
-use crate::quantize::{CalibrateOptions, Target, Vis, Visibility};
+use crate::quantize::{CalibrateOptions, Target, Vis, Visibility, WhenInaccurate};
 use std::path::PathBuf;
 
 /// Arguments of `compile`.
@@ -45,7 +45,7 @@ pub struct Args {
     /// Reuse the scales, lookup ranges, visibility and bound values of the build in DIR (compiled
     /// with `--params hashed`): a model of the same architecture then gets the same circuit,
     /// verifying key and verifier contract, and only its params hash differs.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["scale", "target", "input", "output", "params", "public_input", "bind", "range_margin", "max_k"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["scale", "target", "input", "output", "params", "public_input", "bind", "range_margin", "max_k", "if_inaccurate"])]
     pub like: Option<PathBuf>,
     /// Same as `--input public` (kept for scripts written before `--input`).
     #[arg(long, conflicts_with = "input")]
@@ -55,9 +55,17 @@ pub struct Args {
     /// come after the outputs (and public inputs) in the instances.
     #[arg(long = "bind", value_name = "NAME")]
     pub bind: Vec<String>,
-    /// Largest circuit size to consider.
+    /// Largest circuit size to consider (see --if-inaccurate for when no circuit this small is
+    /// accurate enough).
     #[arg(long, default_value_t = 20)]
     pub max_k: u32,
+    /// When no circuit within --max-k keeps the outputs within --tolerance: `grow` takes the
+    /// smallest one above it that does, if this machine has the memory to set it up and prove
+    /// it (the report says so); `error` fails, naming the best error within --max-k and the k
+    /// the tolerance needs; `accept` keeps the most accurate circuit within --max-k (the report
+    /// and a warning say how far off it is). Not used with --scale or --target accuracy.
+    #[arg(long, value_enum, default_value = "grow", value_name = "POLICY")]
+    pub if_inaccurate: WhenInaccurate,
     /// Cut-off of a one-value output (a score): the fidelity report counts samples whose
     /// quantized output lands on the other side of it. Outputs with several values are
     /// compared by their arg-max.
@@ -118,6 +126,7 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
         visibility,
         bound: a.bind.clone(),
         max_k: a.max_k,
+        when_inaccurate: a.if_inaccurate,
         decision_threshold: a.decision_threshold,
         outputs: a.select_output.clone(),
     };
@@ -205,12 +214,34 @@ impl Render for CompileReport {
             "within tolerance".into(),
             format!("{} ({}%)", self.fidelity.within_tolerance, 100.0 * self.fidelity.tolerance),
         ));
+        let e = &self.estimate;
+        let mb = crate::proof::estimate::mb_text;
+        rows.push((
+            "expected cost".into(),
+            format!(
+                "setup ~{} peak, ~{:.0} s; prove ~{} peak, ~{:.0} s ({} threads{})",
+                mb(e.setup_peak_mb),
+                e.setup_seconds.max(1.0),
+                mb(e.prove_peak_mb),
+                e.prove_seconds.max(1.0),
+                e.threads,
+                self.available_memory_mb
+                    .map(|a| format!(", {} available", mb(a)))
+                    .unwrap_or_default()
+            ),
+        ));
         rows.push(("time".into(), secs(self.seconds)));
         rows
     }
     fn warnings(&self) -> Vec<String> {
         let f = &self.fidelity;
         let mut w = Vec::new();
+        if let Some(why) = &self.above_max_k {
+            w.push(format!("{why}; --if-inaccurate accept keeps the smaller, inaccurate circuit"));
+        }
+        if let Err(why) = self.estimate.fits_both(self.available_memory_mb) {
+            w.push(format!("{why}: setup or prove may fail on this machine"));
+        }
         if self.visibility.params != crate::quantize::Vis::Fixed && self.num_params == 0 {
             w.push(format!(
                 "params are {} but the model has no weight layers: there is nothing to commit to",
@@ -226,7 +257,7 @@ impl Render for CompileReport {
         for o in &f.outputs {
             if o.diverges {
                 w.push(format!(
-                    "output `{}`: {} quantized values differ from the float values by more than {}% of the largest; try --target accuracy or --scale",
+                    "output `{}`: {} quantized values differ from the float values by more than {}% of the largest; try --max-k, --target accuracy or --scale",
                     o.name,
                     o.diverging,
                     100.0 * f.tolerance

@@ -73,6 +73,13 @@ pub struct CompileReport {
     pub fidelity: FidelityReport,
     /// Scales considered.
     pub candidates: Vec<Candidate>,
+    /// Why k is above `--max-k` (no circuit within it met the tolerance; `--if-inaccurate grow`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub above_max_k: Option<String>,
+    /// Expected peak memory and time of setup and proving on this machine.
+    pub estimate: crate::proof::estimate::Estimate,
+    /// Memory this machine has available now, MB (what the estimate was checked against).
+    pub available_memory_mb: Option<f64>,
     /// Wall time.
     pub seconds: f64,
 }
@@ -119,10 +126,20 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         };
         (s.k, s.rows)
     };
+    // a candidate above --max-k is taken only if this machine can set it up and prove it
+    let available = crate::proof::estimate::available_memory_mb();
+    let threads = crate::proof::estimate::prover_threads();
+    let fits_fn = |p: &crate::quantize::Program, k: u32| -> Result<(), String> {
+        if k > circuit::MAX_K {
+            return Err(format!("above the largest circuit zkinfer makes (k {})", circuit::MAX_K));
+        }
+        let shape = circuit::size(&crate::quantize::Program { batch, ..p.clone() }).shape;
+        crate::proof::estimate::estimate(k, shape, threads).fits_both(available)
+    };
     let mut cal = match &opts.like {
         None => {
             let (cal, _) = step(progress, "calibrating scales and lookup ranges", || {
-                calibrate(&model, &samples, &opts.calibration, &size_fn)
+                calibrate(&model, &samples, &opts.calibration, &size_fn, &fits_fn)
             });
             cal?
         }
@@ -142,6 +159,7 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         .into());
     }
     let sizing = circuit::size(&cal.program);
+    let estimate = crate::proof::estimate::estimate(cal.k, sizing.shape, threads);
     let dir = BuildDir(opts.out.clone());
     let model_path = opts.model.display().to_string();
     let mut settings = Settings::new(
@@ -187,6 +205,9 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         like: opts.like.as_ref().map(|p| p.display().to_string()),
         fidelity: cal.report,
         candidates: cal.candidates,
+        above_max_k: cal.above_max_k,
+        estimate,
+        available_memory_mb: available,
         seconds: start.elapsed().as_secs_f64(),
     })
 }

@@ -74,6 +74,39 @@ pub enum Error {
     /// Options that do not fit together.
     #[error("{0}")]
     Usage(String),
+    /// The step is expected to need more memory than the machine has.
+    #[error("not enough memory: {0}; a smaller --max-k, --tolerance or --scale at compile makes a smaller circuit (set ZKINFER_SKIP_MEMORY_CHECK=1 to try anyway)")]
+    Memory(String),
+}
+
+/// Before a long step: tells the user what it is expected to cost, and refuses it up front
+/// when the machine does not have the memory (unless `ZKINFER_SKIP_MEMORY_CHECK` is set), so a
+/// circuit that cannot fit fails with the estimate instead of meeting the OOM killer.
+pub(crate) fn check_memory(
+    k: u32,
+    shape: crate::circuit::CircuitShape,
+    what: crate::proof::estimate::Step,
+    progress: &dyn Progress,
+) -> Result<crate::proof::estimate::Estimate, Error> {
+    use crate::proof::estimate::{available_memory_mb, estimate, mb_text, prover_threads, Step};
+    let e = estimate(k, shape, prover_threads());
+    let available = available_memory_mb();
+    let seconds = match what {
+        Step::Setup => e.setup_seconds,
+        Step::Prove => e.prove_seconds,
+    };
+    progress.note(&format!(
+        "expected for k {}: about {} peak memory{}, about {:.0} s on {} thread(s)",
+        k,
+        mb_text(e.peak_mb(what)),
+        available.map(|a| format!(" (of {} available)", mb_text(a))).unwrap_or_default(),
+        seconds.max(1.0),
+        e.threads
+    ));
+    if std::env::var_os("ZKINFER_SKIP_MEMORY_CHECK").is_none() {
+        e.fits(what, available).map_err(Error::Memory)?;
+    }
+    Ok(e)
 }
 
 /// Receives progress of long steps (a spinner on a terminal, nothing otherwise).

@@ -172,6 +172,7 @@ pub fn prove_with(dir: &BuildDir, input: &Path, out: &Path, bind: &[String], pro
         .clone()
         .ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
     let program = read_program(dir, &settings)?;
+    super::check_memory(settings.k, settings.shape, crate::proof::estimate::Step::Prove, progress)?;
     let member = program.member();
     let batch = program.batch.max(1);
     let (witnesses, witness_seconds) = step(progress, "computing the witness", || {

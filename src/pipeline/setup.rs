@@ -49,6 +49,7 @@ pub struct SetupReport {
 pub fn setup(dir: &BuildDir, source: &SrsSource, progress: &dyn Progress) -> Result<SetupReport, Error> {
     let mut settings = Settings::read(dir)?;
     let program = read_program(dir, &settings)?;
+    super::check_memory(settings.k, settings.shape, crate::proof::estimate::Step::Setup, progress)?;
     // a file is hashed and checked (fully once, then on the record of that check), phase by
     // phase with a progress bar
     let t = std::time::Instant::now();

@@ -3,6 +3,7 @@
 
 pub mod artifact;
 pub mod ceremony;
+pub mod estimate;
 pub mod keys;
 pub mod proof_file;
 pub mod prover;

@@ -19,6 +19,31 @@ pub enum Target {
     Accuracy,
 }
 
+/// What calibration does when no circuit within `max_k` keeps the outputs within the tolerance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum WhenInaccurate {
+    /// Take the smallest circuit above `max_k` whose outputs are within the tolerance, if this
+    /// machine can prove it (the memory estimate fits); otherwise fail with the estimates.
+    #[default]
+    Grow,
+    /// Fail, naming the best error within `max_k` and the circuit the tolerance needs.
+    Error,
+    /// Keep the most accurate circuit within `max_k`; its fidelity report says it is beyond
+    /// the tolerance.
+    Accept,
+}
+
+impl std::fmt::Display for WhenInaccurate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WhenInaccurate::Grow => "grow",
+            WhenInaccurate::Error => "error",
+            WhenInaccurate::Accept => "accept",
+        })
+    }
+}
+
 /// Calibration settings.
 #[derive(Clone, Debug)]
 pub struct CalibrateOptions {
@@ -34,8 +59,12 @@ pub struct CalibrateOptions {
     pub visibility: Visibility,
     /// Extra public values bound into proofs (see [`crate::quantize::Program::bound`]).
     pub bound: Vec<String>,
-    /// Largest circuit size considered.
+    /// Largest circuit size considered, unless no circuit that small is accurate enough (see
+    /// `when_inaccurate`).
     pub max_k: u32,
+    /// What to do when no circuit within `max_k` meets the tolerance (searching scales only;
+    /// a forced `scale` is kept, with the fidelity report saying how far off it is).
+    pub when_inaccurate: WhenInaccurate,
     /// A decision threshold for one-value outputs (a score compared with a cut-off): the
     /// fidelity report counts samples whose quantized output falls on the other side of it.
     /// Outputs with several values are compared by their arg-max instead.
@@ -55,6 +84,7 @@ impl Default for CalibrateOptions {
             visibility: Visibility::default(),
             bound: Vec::new(),
             max_k: 20,
+            when_inaccurate: WhenInaccurate::Grow,
             decision_threshold: None,
             outputs: Vec::new(),
         }
@@ -152,10 +182,17 @@ pub struct Calibrated {
     pub report: FidelityReport,
     /// Every candidate evaluated.
     pub candidates: Vec<Candidate>,
+    /// Why the circuit is larger than `max_k` (set when no circuit within it met the tolerance
+    /// and the larger one was taken).
+    pub above_max_k: Option<String>,
 }
 
 /// Sizes a program: returns `(k, rows)`; supplied by the circuit stage.
 pub type SizeFn<'a> = &'a dyn Fn(&Program) -> (u32, usize);
+
+/// Whether this machine can set up and prove a candidate's circuit of size `k`; `Err` says why
+/// not (the estimate against what the machine has). Supplied by the pipeline.
+pub type FitsFn<'a> = &'a dyn Fn(&Program, u32) -> Result<(), String>;
 
 /// Calibrates `model` on `samples` (each a list of flat inputs).
 pub fn calibrate(
@@ -163,6 +200,7 @@ pub fn calibrate(
     samples: &[Vec<Vec<f64>>],
     opts: &CalibrateOptions,
     size: SizeFn,
+    fits: FitsFn,
 ) -> Result<Calibrated, QuantizeError> {
     if samples.is_empty() {
         return Err(QuantizeError::Calibration("no samples given".into()));
@@ -191,6 +229,77 @@ pub fn calibrate(
         })
         .collect();
     let fitting: Vec<&Calibrated> = results.iter().filter(|c| c.k <= opts.max_k).collect();
+    let accurate = |c: &&Calibrated| c.report.within_tolerance;
+    let pct = |c: &Calibrated| format!("{:.2}%", 100.0 * worst(&c.report));
+    let searching = opts.scale.is_none();
+    if opts.target == Target::Resources && searching && !fitting.iter().any(accurate) {
+        // no circuit within max_k meets the tolerance: the policy decides
+        let best_within = fitting.iter().min_by(|a, b| worst(&a.report).total_cmp(&worst(&b.report)));
+        let within_text = match best_within {
+            Some(c) => format!(
+                "the best within k ≤ {} is scale {} (k {}) at {} error",
+                opts.max_k,
+                c.config.input_scale,
+                c.k,
+                pct(c)
+            ),
+            None => format!("no scale gives a circuit with k ≤ {}", opts.max_k),
+        };
+        let mut larger: Vec<&Calibrated> = results.iter().filter(|c| c.k > opts.max_k && c.report.within_tolerance).collect();
+        // smallest k first; within one k, the largest scale (best accuracy)
+        larger.sort_by_key(|c| (c.k, std::cmp::Reverse(c.config.input_scale)));
+        let tol = format!("{}%", 100.0 * opts.tolerance);
+        let needs = match larger.first() {
+            Some(c) => format!("the {tol} tolerance needs scale {} at k {}", c.config.input_scale, c.k),
+            None => {
+                let best = results.iter().min_by(|a, b| worst(&a.report).total_cmp(&worst(&b.report)));
+                format!(
+                    "no scale meets the {tol} tolerance at any size (best: {})",
+                    best.map(|c| format!("scale {} at k {}, {} error", c.config.input_scale, c.k, pct(c)))
+                        .unwrap_or_else(|| "none".into())
+                )
+            }
+        };
+        match (opts.when_inaccurate, best_within) {
+            (WhenInaccurate::Accept, Some(c)) => {
+                let mut out = (*c).clone();
+                out.candidates = candidates;
+                return Ok(out);
+            }
+            (WhenInaccurate::Error, _) | (WhenInaccurate::Accept, None) => {
+                return Err(QuantizeError::Calibration(format!(
+                    "no circuit with k ≤ {} keeps the outputs within the tolerance: {within_text}; {needs}. Pass --max-k to allow a larger circuit, --if-inaccurate grow to take it when it fits this machine, --if-inaccurate accept to keep the inaccurate one, or a larger --tolerance",
+                    opts.max_k
+                )));
+            }
+            (WhenInaccurate::Grow, _) => {
+                let mut refusals = Vec::new();
+                for c in &larger {
+                    match fits(&c.program, c.k) {
+                        Ok(()) => {
+                            let mut out = (*c).clone();
+                            out.candidates = candidates;
+                            out.above_max_k = Some(format!(
+                                "k {} is above --max-k {}: no circuit that small keeps the outputs within {tol} ({within_text})",
+                                c.k, opts.max_k
+                            ));
+                            return Ok(out);
+                        }
+                        Err(why) => refusals.push(format!("scale {} at k {}: {why}", c.config.input_scale, c.k)),
+                    }
+                }
+                return Err(QuantizeError::Calibration(if refusals.is_empty() {
+                    format!("{needs}; {within_text}. Raise --tolerance, or pass --if-inaccurate accept to keep the inaccurate circuit")
+                } else {
+                    format!(
+                        "no circuit with k ≤ {} keeps the outputs within {tol} ({within_text}), and no larger one that does fits this machine (the smallest, {}). Pass --if-inaccurate accept to keep the inaccurate circuit, or a larger --tolerance",
+                        opts.max_k,
+                        refusals[0]
+                    )
+                }));
+            }
+        }
+    }
     if fitting.is_empty() {
         return Err(match last_err {
             Some(e) if results.is_empty() => e,
@@ -210,6 +319,7 @@ pub fn calibrate(
                     .filter(|c| c.k == k)
                     .max_by_key(|c| c.config.input_scale)
                     .expect("non-empty"),
+                // a forced scale beyond the tolerance: kept, the report says so
                 None => *fitting
                     .iter()
                     .min_by(|a, b| worst(&a.report).total_cmp(&worst(&b.report)))
@@ -268,6 +378,7 @@ pub fn calibrate_like(
         rows,
         report,
         candidates: vec![],
+        above_max_k: None,
     })
 }
 
@@ -482,6 +593,7 @@ fn candidate(
         rows,
         report,
         candidates: vec![],
+        above_max_k: None,
     })
 }
 

@@ -15,7 +15,7 @@ pub mod remainder;
 pub mod tables;
 
 pub use build::{build, QuantConfig};
-pub use calibrate::{calibrate, CalibrateOptions, Calibrated, FidelityReport, Target};
+pub use calibrate::{calibrate, CalibrateOptions, Calibrated, FidelityReport, Target, WhenInaccurate};
 pub use eval::Witness;
 pub use program::{InstanceKind, InstanceSlot, ParamUse, Part, Program, PublicSource, Step, StepKind, Vis, Visibility, Wire};
 pub use tables::{TableKind, TableSpec};
