@@ -63,6 +63,7 @@ fn ceremony() -> &'static Ceremony {
             out: build,
             like: None,
             batch: 1,
+            optimize: Default::default(),
             calibration: Default::default(),
         };
         let power = zkinfer::pipeline::compile::compile(&opts, &zkinfer::pipeline::Silent).unwrap().k;

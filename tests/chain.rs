@@ -39,6 +39,7 @@ fn compile_credit(out: &Path, calibration: CalibrateOptions) {
         out: out.to_path_buf(),
         like: None,
         batch: 1,
+        optimize: Default::default(),
         calibration,
     };
     compile(&opts, &Silent).expect("compiles");
@@ -1042,6 +1043,7 @@ fn a_batch_is_posted_to_the_oracle_on_anvil() {
             out: out.clone(),
             like: None,
             batch: 4,
+            optimize: Default::default(),
             calibration: CalibrateOptions {
                 visibility: zkinfer::quantize::Visibility {
                     input: zkinfer::quantize::Vis::Public,

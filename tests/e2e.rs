@@ -135,6 +135,7 @@ fn calibration_uses_every_sample_and_targets_differ() {
             out: tmp.path().join(out),
             like: None,
             batch: 1,
+            optimize: Default::default(),
             calibration: CalibrateOptions {
                 target,
                 ..Default::default()

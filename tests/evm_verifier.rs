@@ -140,6 +140,38 @@ fn sigmoid_proof_verifies_on_the_evm_in_both_layouts() {
     accepts_in_both_layouts("mlp_sigmoid");
 }
 
+#[test]
+fn a_proof_with_several_terms_per_linear_row_verifies_on_the_evm_and_tampering_is_refused() {
+    // mlp_64 laid out for proving time: 4 or 8 terms per linear row (lane columns y1.. / w1..)
+    let built = common::build_optimized(
+        common::model("mlp_64.onnx"),
+        common::model("mlp_64.input.json"),
+        Default::default(),
+        zkinfer::circuit::Optimize::Prove,
+    );
+    let settings = Settings::read(&built.dir).unwrap();
+    assert!(settings.shape.terms_per_row() >= 4, "{:?}", settings.shape);
+    let c = case_of(built);
+    assert!(c.native(&c.proof, &c.instances));
+    for layout in [Layout::Embedded, Layout::Separate] {
+        let (mut evm, addr, v) = deployed(&c, layout);
+        assert!(v.verifier.deployed_bytecode.len() <= 24_576);
+        let out = evm.call(addr, &encode_verify_call(&c.proof, &c.instances)).unwrap();
+        assert!(accepted(&out), "{layout}: {out:?} {}", revert_reason(&out));
+        // every word of the proof flipped, and each output changed: refused by both verifiers
+        for w in 0..c.proof.len() / 32 {
+            let mut p = c.proof.clone();
+            p[32 * w + 31] ^= 1;
+            refuse(&c, &mut evm, addr, &p, &c.instances, &format!("word {w} flipped ({layout})"));
+        }
+        for i in 0..c.instances.len() {
+            let mut inst = c.instances.clone();
+            inst[i][31] ^= 1;
+            refuse(&c, &mut evm, addr, &c.proof, &inst, &format!("instance {i} changed ({layout})"));
+        }
+    }
+}
+
 /// `VK_HASH()` of the contract at `addr`.
 fn vk_hash_on_chain(evm: &mut LocalEvm, addr: Address) -> String {
     let selector = &alloy::primitives::keccak256("VK_HASH()")[..4];
@@ -405,6 +437,7 @@ fn a_bound_account_is_part_of_what_the_proof_proves() {
         out: out.clone(),
         like: None,
         batch: 1,
+        optimize: Default::default(),
         calibration: zkinfer::quantize::CalibrateOptions {
             bound: vec!["account".into()],
             ..Default::default()
@@ -518,6 +551,7 @@ fn a_batch_proof_carries_each_member_and_refuses_tampering() {
         out: out.clone(),
         like: None,
         batch: 4,
+        optimize: Default::default(),
         calibration: zkinfer::quantize::CalibrateOptions {
             bound: vec!["account".into()],
             visibility: zkinfer::quantize::Visibility {

@@ -152,6 +152,7 @@ fn build(spec: &Spec, tmp: &Path, previous: Option<&BuildDir>) -> BuildDir {
         out: out.clone(),
         like,
         batch: spec.batch,
+        optimize: Default::default(),
         calibration: CalibrateOptions {
             scale: spec.scale,
             visibility: zkinfer::quantize::Visibility {

@@ -77,6 +77,7 @@ fn check(name: &str, expect: Expect) {
         out: build.path().to_path_buf(),
         like: None,
         batch: 1,
+        optimize: Default::default(),
         calibration: CalibrateOptions {
             max_k: 12,
             tolerance: expect.tolerance,
@@ -319,6 +320,7 @@ fn a_split_on_a_dollar_amount_stays_small_and_exact() {
         out: out.clone(),
         like: None,
         batch: 1,
+        optimize: Default::default(),
         calibration: CalibrateOptions::default(),
     };
     let report = compile(&opts, &Silent).unwrap();

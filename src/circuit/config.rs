@@ -6,12 +6,16 @@ use halo2_axiom::plonk::{Advice, Column, ConstraintSystem, Fixed, Instance, Sele
 use serde::{Deserialize, Serialize};
 
 /// Column layout variants. The narrow shape has the fewest columns (smallest proofs and
-/// verifier cost); the wide shape adds a second multiplicand/weight pair so linear layers take
-/// two terms per row, halving their rows. The sizer picks wide only when it lowers `k`.
+/// verifier cost); the wide shapes add multiplicand/weight column pairs (lanes) so linear
+/// layers take 2, 4 or 8 terms per row, dividing their rows. See [`crate::circuit::size_for`]
+/// for which one the sizer picks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CircuitShape {
-    /// Two terms per linear row (adds advice column `y` and fixed column `w2`).
+    /// Several terms per linear row (adds advice/fixed lane columns `y`/`w2`, …).
     pub wide: bool,
+    /// Terms per linear row when `wide` (0 in files written before lanes: 2).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub terms: u8,
     /// The Poseidon sponge's columns and gates (when a part is `hashed`).
     #[serde(default)]
     pub poseidon: bool,
@@ -20,15 +24,38 @@ pub struct CircuitShape {
     pub params: bool,
 }
 
+fn is_zero(v: &u8) -> bool {
+    *v == 0
+}
+
+impl CircuitShape {
+    /// Terms one linear row takes: 1 narrow, else `terms` (2 when unset).
+    pub fn terms_per_row(&self) -> usize {
+        match (self.wide, self.terms) {
+            (false, _) => 1,
+            (true, 0) => 2,
+            (true, t) => t as usize,
+        }
+    }
+
+    /// This shape with `terms` terms per linear row (1: narrow).
+    pub fn with_terms(self, terms: usize) -> CircuitShape {
+        CircuitShape {
+            wide: terms > 1,
+            terms: if terms > 2 { terms as u8 } else { 0 },
+            ..self
+        }
+    }
+}
+
 /// The circuit's columns and selectors.
 #[derive(Clone, Debug)]
 pub struct ZkConfig {
     /// Multiplicand / lookup output / copied inputs.
     pub x: Column<Advice>,
-    /// Second multiplicand of wide linear rows.
-    pub y: Option<Column<Advice>>,
-    /// Second weight of wide linear rows.
-    pub w2: Option<Column<Fixed>>,
+    /// The further multiplicand/weight pairs of wide linear rows (`y`/`w2` first; empty when
+    /// narrow).
+    pub lanes: Vec<(Column<Advice>, Column<Fixed>)>,
     /// Running sums, quotients, remainders.
     pub acc: Column<Advice>,
     /// Weights and constants.
@@ -62,13 +89,13 @@ impl ZkConfig {
     pub fn configure(meta: &mut ConstraintSystem<Fr>, shape: CircuitShape) -> Self {
         let x = meta.advice_column();
         let acc = meta.advice_column();
-        let (y, w2) = if shape.wide {
-            let y = meta.advice_column();
-            meta.enable_equality(y);
-            (Some(y), Some(meta.fixed_column()))
-        } else {
-            (None, None)
-        };
+        let lanes: Vec<(Column<Advice>, Column<Fixed>)> = (1..shape.terms_per_row())
+            .map(|_| {
+                let y = meta.advice_column();
+                meta.enable_equality(y);
+                (y, meta.fixed_column())
+            })
+            .collect();
         let w = meta.fixed_column();
         let tag = meta.fixed_column();
         let p = shape.params.then(|| meta.advice_column());
@@ -82,8 +109,7 @@ impl ZkConfig {
         let table = [meta.lookup_table_column(), meta.lookup_table_column(), meta.lookup_table_column()];
         let cfg = ZkConfig {
             x,
-            y,
-            w2,
+            lanes,
             acc,
             w,
             tag,

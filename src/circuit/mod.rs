@@ -54,13 +54,19 @@ pub fn reserved_rows(shape: CircuitShape) -> usize {
 /// Rows the program's layout uses in `shape` (gates, tables or public values, whichever is
 /// largest).
 pub fn rows_needed(program: &Program, shape: CircuitShape) -> usize {
+    rows_given(program, shape, plan::count_rows(program, shape.with_terms(1)))
+}
+
+/// [`rows_needed`] from the program's gate rows at one term per linear row.
+fn rows_given(program: &Program, shape: CircuitShape, narrow_rows: usize) -> usize {
+    let gate_rows = narrow_rows - plan::linear_rows_saved(program, shape.terms_per_row());
     // a batch: its members' rows one after the other, and the member count's row (a member's
     // layout does not read `batch`, so the program is laid out as it is)
     let n = program.batch.max(1);
     let extra = usize::from(n > 1);
     // the instance column needs a row per public value too (outputs copied straight from
     // inputs, e.g. a Pad or Tile, can outnumber the gate rows)
-    (n * plan::count_rows(program, shape) + extra)
+    (n * gate_rows + extra)
         .max(n * plan::count_hash_rows(program))
         .max(program.table_rows())
         .max(program.num_instances())
@@ -79,7 +85,11 @@ pub struct Sizing {
 
 /// Size of the program in a given shape.
 pub fn size_in(program: &Program, shape: CircuitShape) -> Sizing {
-    let rows = rows_needed(program, shape);
+    size_given(program, shape, plan::count_rows(program, shape.with_terms(1)))
+}
+
+fn size_given(program: &Program, shape: CircuitShape, narrow_rows: usize) -> Sizing {
+    let rows = rows_given(program, shape, narrow_rows);
     let total = rows + reserved_rows(shape);
     let mut k = 4;
     while (1usize << k) < total {
@@ -88,31 +98,78 @@ pub fn size_in(program: &Program, shape: CircuitShape) -> Sizing {
     Sizing { k, rows, shape }
 }
 
-/// Smallest circuit for the program: the narrow shape unless the wide one lowers `k`.
-pub fn size(program: &Program) -> Sizing {
-    let poseidon = program.visibility.hashes();
-    let params = program.visibility.params_in_advice();
-    let narrow = size_in(
-        program,
-        CircuitShape {
-            wide: false,
-            poseidon,
-            params,
-        },
-    );
-    let wide = size_in(
-        program,
-        CircuitShape {
-            wide: true,
-            poseidon,
-            params,
-        },
-    );
-    if wide.k < narrow.k {
-        wide
-    } else {
-        narrow
+/// What the sizer optimises when it picks a column layout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Optimize {
+    /// Verification gas: the narrow shape unless two terms per row lower `k` (fewest columns,
+    /// so fewest commitments for the verifier).
+    Gas,
+    /// Proving time: the shape (1, 2, 4 or 8 terms per linear row) with the lowest expected
+    /// prove time (see [`crate::proof::estimate`]).
+    Prove,
+    /// `gas` for circuits up to k 16, `prove` above (where proving time dominates).
+    #[default]
+    Auto,
+}
+
+impl std::fmt::Display for Optimize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Optimize::Gas => "gas",
+            Optimize::Prove => "prove",
+            Optimize::Auto => "auto",
+        })
     }
+}
+
+/// Largest k at which `Optimize::Auto` keeps the gas layout.
+pub const AUTO_GAS_MAX_K: u32 = 16;
+
+/// Smallest circuit for the program with the default choice of layout ([`Optimize::Auto`]).
+pub fn size(program: &Program) -> Sizing {
+    size_for(program, Optimize::Auto)
+}
+
+/// The circuit for the program: its layout picked for `optimize` (see [`Optimize`]).
+pub fn size_for(program: &Program, optimize: Optimize) -> Sizing {
+    let base = CircuitShape {
+        wide: false,
+        terms: 0,
+        poseidon: program.visibility.hashes(),
+        params: program.visibility.params_in_advice(),
+    };
+    let narrow_rows = plan::count_rows(program, base);
+    let sized = |terms: usize| size_given(program, base.with_terms(terms), narrow_rows);
+    let narrow = sized(1);
+    let wide = sized(2);
+    let gas = if wide.k < narrow.k { wide } else { narrow };
+    let prove = |first: Sizing| {
+        // params in advice take one term per row whatever the shape: no wider layout helps
+        if base.params {
+            return first;
+        }
+        [4, 8]
+            .into_iter()
+            .map(sized)
+            .fold(first, |best, s| if cost_lt(&s, &best) { s } else { best })
+    };
+    match optimize {
+        Optimize::Gas => gas,
+        Optimize::Prove => prove(if wide.k < narrow.k || cost_lt(&wide, &narrow) {
+            wide
+        } else {
+            narrow
+        }),
+        Optimize::Auto if gas.k <= AUTO_GAS_MAX_K => gas,
+        Optimize::Auto => prove(gas),
+    }
+}
+
+/// Whether `a`'s expected prove time is below `b`'s.
+fn cost_lt(a: &Sizing, b: &Sizing) -> bool {
+    let cost = |s: &Sizing| crate::proof::estimate::estimate(s.k, s.shape, 1).prove_seconds;
+    cost(a) < cost(b)
 }
 
 /// Converts a signed integer to a field element (negative values as `p - |v|`).

@@ -60,6 +60,9 @@ pub enum Col {
     P,
 }
 
+/// [`Row::lanes`] of a row without further terms.
+pub const NO_LANES: u32 = u32::MAX;
+
 /// One row of the layout.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
@@ -73,10 +76,9 @@ pub struct Row {
     pub x: Cell,
     /// `acc` cell.
     pub acc: Cell,
-    /// `y` cell (wide shape only).
-    pub y: Cell,
-    /// Second weight (wide shape only).
-    pub w2: i128,
+    /// Where this row's further terms (wide shapes: `y`/`w2`, …) start in [`Plan::lanes`]
+    /// ([`NO_LANES`]: none; the lane cells hold zero).
+    pub lanes: u32,
     /// Model parameter in `p` (rows with a param gate only).
     pub p: i128,
     /// Index into [`Plan::nodes`] of the graph node this row belongs to.
@@ -104,6 +106,9 @@ pub enum PublicCell {
 pub struct Plan {
     /// Rows from row 0.
     pub rows: Vec<Row>,
+    /// The further terms of wide linear rows: `terms_per_row − 1` consecutive (multiplicand
+    /// cell, weight) pairs per row that has them, from [`Row::lanes`].
+    pub lanes: Vec<(Cell, i128)>,
     /// Home cell of each wire (where it is defined), then of each model parameter with hashed
     /// params (pseudo-wires numbered from [`Program::num_wires`] in
     /// [`Program::param_values`] order).
@@ -129,6 +134,7 @@ pub struct Plan {
 /// Incremental construction of a [`Plan`], used by the chips.
 pub struct PlanBuilder<'a> {
     rows: Vec<Row>,
+    lanes: Vec<(Cell, i128)>,
     homes: Vec<Option<(Col, usize)>>,
     values: Option<&'a [i128]>,
     node: u32,
@@ -167,17 +173,20 @@ impl<'a> PlanBuilder<'a> {
             tag,
             x,
             acc,
-            y: Cell::free(0),
-            w2: 0,
+            lanes: NO_LANES,
             p: 0,
             node: self.node,
         });
     }
-    /// Sets the second multiplicand and weight of the last row (wide shape).
-    pub fn set_second(&mut self, y: Cell, w2: i128) {
-        let row = self.rows.last_mut().expect("a row");
-        row.y = y;
-        row.w2 = w2;
+    /// Sets the further multiplicands and weights of the last row (wide shapes; at most
+    /// `terms_per_row − 1`, the rest zero).
+    pub fn set_lanes(&mut self, lanes: &[(Cell, i128)]) {
+        let per_row = self.shape.terms_per_row() - 1;
+        assert!(lanes.len() <= per_row, "more lanes than the shape has");
+        let start = self.lanes.len() as u32;
+        self.lanes.extend_from_slice(lanes);
+        self.lanes.resize(start as usize + per_row, (Cell::free(0), 0));
+        self.rows.last_mut().expect("a row").lanes = start;
     }
     /// Makes the last row's `acc` the home of `wire`.
     pub fn set_home_acc(&mut self, wire: Wire) {
@@ -197,6 +206,7 @@ impl<'a> PlanBuilder<'a> {
     pub fn for_values(values: &'a [i128]) -> PlanBuilder<'a> {
         PlanBuilder {
             rows: Vec::new(),
+            lanes: Vec::new(),
             homes: vec![None; values.len()],
             values: Some(values),
             node: 0,
@@ -216,6 +226,7 @@ impl<'a> PlanBuilder<'a> {
 fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: CircuitShape) -> (PlanBuilder<'a>, Vec<String>) {
     let mut b = PlanBuilder {
         rows: Vec::new(),
+        lanes: Vec::new(),
         homes: vec![None; program.num_wires],
         values: witness.map(|w| w.values.as_slice()),
         node: 0,
@@ -313,6 +324,22 @@ pub fn count_rows(program: &Program, shape: CircuitShape) -> usize {
     layout_rows(program, None, shape).0.rows.len()
 }
 
+/// Rows that `terms` terms per linear row save over one (linear steps without parameters:
+/// `n` terms take `⌈n/terms⌉` rows instead of `n`): only linear steps depend on the terms per
+/// row, so one layout sizes every shape.
+pub fn linear_rows_saved(program: &Program, terms: usize) -> usize {
+    program
+        .steps
+        .iter()
+        .map(|s| match &s.kind {
+            StepKind::Linear {
+                terms: t, params: None, ..
+            } => t.len() - t.len().div_ceil(terms),
+            _ => 0,
+        })
+        .sum()
+}
+
 /// Number of rows the Poseidon columns use (zero when nothing is hashed).
 pub fn count_hash_rows(program: &Program) -> usize {
     program
@@ -357,6 +384,7 @@ impl Plan {
         }
         Plan {
             rows: b.rows,
+            lanes: b.lanes,
             homes: b.homes,
             public,
             poseidon: b.poseidon,
@@ -378,6 +406,7 @@ impl Plan {
         let (table, shape, has_witness) = (first.table.clone(), first.shape, first.has_witness);
         let mut out = Plan {
             rows: Vec::new(),
+            lanes: Vec::new(),
             homes: Vec::new(),
             public: Vec::new(),
             poseidon: Vec::new(),
@@ -395,13 +424,20 @@ impl Plan {
             let sponge = out.poseidon.len();
             let bound = out.bound_values.len();
             let nodes = out.nodes.len() as u32;
+            let lanes = out.lanes.len() as u32;
             let shift = |c: &mut Cell| c.copy_of = c.copy_of.map(|w| w + wires);
             for r in &mut p.rows {
                 shift(&mut r.x);
                 shift(&mut r.acc);
-                shift(&mut r.y);
+                if r.lanes != NO_LANES {
+                    r.lanes += lanes;
+                }
                 r.node += nodes;
             }
+            for (c, _) in &mut p.lanes {
+                shift(c);
+            }
+            out.lanes.extend(p.lanes);
             for r in &mut p.poseidon {
                 r.copies.iter_mut().for_each(|c| *c = c.map(|w| w + wires));
             }
@@ -426,8 +462,7 @@ impl Plan {
             tag: 0,
             x: Cell::free(0),
             acc: Cell::free(real as i128),
-            y: Cell::free(0),
-            w2: 0,
+            lanes: NO_LANES,
             p: 0,
             node: (out.nodes.len() - 1) as u32,
         });

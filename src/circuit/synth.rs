@@ -107,13 +107,17 @@ impl Circuit<Fr> for ModelCircuit {
                     if let Some(w) = row.acc.copy_of {
                         region.constrain_equal(ac, home(w, &x_cells, &acc_cells, &p_cells)?);
                     }
-                    if let (Some(ycol), Some(w2col)) = (config.y, config.w2) {
-                        if row.w2 != 0 {
-                            region.assign_fixed(w2col, r, fe(row.w2));
-                        }
-                        let yc = region.assign_advice(ycol, r, value(row.y.value)).cell();
-                        if let Some(w) = row.y.copy_of {
-                            region.constrain_equal(yc, home(w, &x_cells, &acc_cells, &p_cells)?);
+                    if row.lanes != super::plan::NO_LANES {
+                        let start = row.lanes as usize;
+                        let cells = plan.lanes.get(start..start + config.lanes.len()).ok_or(Error::Synthesis)?;
+                        for (&(ycol, wcol), (cell, weight)) in config.lanes.iter().zip(cells) {
+                            if *weight != 0 {
+                                region.assign_fixed(wcol, r, fe(*weight));
+                            }
+                            let yc = region.assign_advice(ycol, r, value(cell.value)).cell();
+                            if let Some(w) = cell.copy_of {
+                                region.constrain_equal(yc, home(w, &x_cells, &acc_cells, &p_cells)?);
+                            }
                         }
                     }
                     x_cells.push(xc);

@@ -45,7 +45,7 @@ pub struct Args {
     /// Reuse the scales, lookup ranges, visibility and bound values of the build in DIR (compiled
     /// with `--params hashed`): a model of the same architecture then gets the same circuit,
     /// verifying key and verifier contract, and only its params hash differs.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["scale", "target", "input", "output", "params", "public_input", "bind", "range_margin", "max_k", "if_inaccurate"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["scale", "target", "input", "output", "params", "public_input", "bind", "range_margin", "max_k", "if_inaccurate", "optimize"])]
     pub like: Option<PathBuf>,
     /// Same as `--input public` (kept for scripts written before `--input`).
     #[arg(long, conflicts_with = "input")]
@@ -81,6 +81,12 @@ pub struct Args {
     /// how many are real.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub batch: usize,
+    /// What the circuit's layout optimises: `gas` (fewest columns, so the cheapest
+    /// verification: one term per linear row, two when that lowers k), `prove` (2, 4 or 8
+    /// terms per linear row, whichever is expected to prove fastest: more columns, fewer rows)
+    /// or `auto` (gas up to k 16, prove above).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub optimize: crate::circuit::Optimize,
 }
 
 /// Runs `compile`.
@@ -138,6 +144,7 @@ pub fn run(a: Args, r: &Reporter) -> anyhow::Result<()> {
             calibration,
             like: a.like,
             batch: a.batch,
+            optimize: a.optimize,
         },
         r,
     )?;
@@ -156,7 +163,7 @@ impl Render for CompileReport {
             (
                 "columns".into(),
                 if self.shape.wide {
-                    "wide (two terms per linear row)".into()
+                    format!("wide ({} terms per linear row)", self.shape.terms_per_row())
                 } else {
                     "narrow".into()
                 },

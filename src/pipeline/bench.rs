@@ -81,6 +81,7 @@ pub fn bench_one(model: &Path, input: &Path, work: &Path, runs: usize, progress:
         out: work.to_path_buf(),
         like: None,
         batch: 1,
+        optimize: Default::default(),
         calibration: CalibrateOptions::default(),
     };
     let c = compile(&opts, progress)?;

@@ -27,6 +27,8 @@ pub struct CompileOptions {
     pub like: Option<PathBuf>,
     /// Inferences per proof (`--batch N`, 1: a single inference).
     pub batch: usize,
+    /// What the circuit's layout optimises (verification gas or proving time).
+    pub optimize: circuit::Optimize,
 }
 
 /// Most inferences one batch proof takes.
@@ -118,11 +120,12 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
     }
     // candidates are sized as the batch circuit they become
     let batch = opts.batch;
+    let optimize = opts.optimize;
     let size_fn = |p: &crate::quantize::Program| {
         let s = if batch == p.batch {
-            circuit::size(p)
+            circuit::size_for(p, optimize)
         } else {
-            circuit::size(&crate::quantize::Program { batch, ..p.clone() })
+            circuit::size_for(&crate::quantize::Program { batch, ..p.clone() }, optimize)
         };
         (s.k, s.rows)
     };
@@ -133,21 +136,22 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         if k > circuit::MAX_K {
             return Err(format!("above the largest circuit zkinfer makes (k {})", circuit::MAX_K));
         }
-        let shape = circuit::size(&crate::quantize::Program { batch, ..p.clone() }).shape;
+        let shape = circuit::size_for(&crate::quantize::Program { batch, ..p.clone() }, optimize).shape;
         crate::proof::estimate::estimate(k, shape, threads).fits_both(available)
     };
-    let mut cal = match &opts.like {
+    let (mut cal, like_shape) = match &opts.like {
         None => {
             let (cal, _) = step(progress, "calibrating scales and lookup ranges", || {
                 calibrate(&model, &samples, &opts.calibration, &size_fn, &fits_fn)
             });
-            cal?
+            (cal?, None)
         }
         Some(like) => {
             let (cal, _) = step(progress, "quantizing like the reference build", || {
                 compile_like(like, &model, &samples, &opts.calibration, batch, &size_fn)
             });
-            cal?
+            let (cal, shape) = cal?;
+            (cal, Some(shape))
         }
     };
     cal.program.batch = batch;
@@ -158,7 +162,12 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         }
         .into());
     }
-    let sizing = circuit::size(&cal.program);
+    // a --like build keeps the reference's layout (the same circuit); otherwise the layout
+    // picked for --optimize
+    let sizing = match like_shape {
+        Some(shape) => circuit::size_in(&cal.program, shape),
+        None => circuit::size_for(&cal.program, optimize),
+    };
     let estimate = crate::proof::estimate::estimate(cal.k, sizing.shape, threads);
     let dir = BuildDir(opts.out.clone());
     let model_path = opts.model.display().to_string();
@@ -221,7 +230,7 @@ fn compile_like(
     opts: &CalibrateOptions,
     batch: usize,
     size: SizeFn,
-) -> Result<Calibrated, Error> {
+) -> Result<(Calibrated, circuit::CircuitShape), Error> {
     let base_dir = BuildDir(like.to_path_buf());
     let base_settings = Settings::read(&base_dir)?;
     let base = super::settings::read_program(&base_dir, &base_settings)?;
@@ -254,13 +263,14 @@ fn compile_like(
         rem_bits: base_settings.rem_bits,
         ..QuantConfig::with_scale(base_settings.input_scale, base.visibility)
     };
-    let cal = calibrate_like(model, samples, &base, &config, opts, size)?;
-    let sizing = circuit::size(&cal.program);
-    if sizing.k != base_settings.k || sizing.shape != base_settings.shape {
+    let mut cal = calibrate_like(model, samples, &base, &config, opts, size)?;
+    let sizing = circuit::size_in(&cal.program, base_settings.shape);
+    if sizing.k != base_settings.k {
         return Err(base_dir.err(format!(
-            "the model quantizes to a circuit of k = {} ({:?}), not the reference build's k = {} ({:?})",
-            sizing.k, sizing.shape, base_settings.k, base_settings.shape
+            "the model quantizes to a circuit of k = {} in the reference's layout ({:?}), not the reference build's k = {}",
+            sizing.k, base_settings.shape, base_settings.k
         )));
     }
-    Ok(cal)
+    (cal.k, cal.rows) = (sizing.k, sizing.rows);
+    Ok((cal, base_settings.shape))
 }

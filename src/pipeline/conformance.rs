@@ -508,6 +508,7 @@ fn attempt(
         out: dir.0.clone(),
         like: None,
         batch: 1,
+        optimize: Default::default(),
         calibration: CalibrateOptions {
             target,
             // the per-element check below is stricter than calibration's default 1% of the

@@ -189,6 +189,7 @@ pub fn demo(out: &Path, rpc_url: Option<&str>, progress: &dyn Progress) -> Resul
         out: out.to_path_buf(),
         like: None,
         batch: 1,
+        optimize: Default::default(),
         calibration: CalibrateOptions {
             // the input is hashed: the proof carries the hash a data provider attests
             visibility: crate::quantize::Visibility {
@@ -290,6 +291,7 @@ fn trees(out: &Path, evm: bool, progress: &dyn Progress) -> Result<DemoTrees, Er
         out: out.to_path_buf(),
         like: None,
         batch: 1,
+        optimize: Default::default(),
         calibration: CalibrateOptions::default(),
     };
     let c = compile(&opts, progress)?;

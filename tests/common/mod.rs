@@ -39,6 +39,11 @@ pub fn build_with(name: &str, calibration: CalibrateOptions) -> Built {
 
 /// Compiles `onnx` calibrated on `input` (which it then proves), sets up (dev SRS), proves.
 pub fn build_from(onnx: PathBuf, input: PathBuf, calibration: CalibrateOptions) -> Built {
+    build_optimized(onnx, input, calibration, Default::default())
+}
+
+/// Like [`build_from`] with the layout picked for `optimize`.
+pub fn build_optimized(onnx: PathBuf, input: PathBuf, calibration: CalibrateOptions, optimize: zkinfer::circuit::Optimize) -> Built {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("build");
     let opts = CompileOptions {
@@ -47,6 +52,7 @@ pub fn build_from(onnx: PathBuf, input: PathBuf, calibration: CalibrateOptions) 
         out: out.clone(),
         like: None,
         batch: 1,
+        optimize,
         calibration,
     };
     compile(&opts, &Silent).expect("compiles");

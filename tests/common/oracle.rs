@@ -247,6 +247,7 @@ pub fn setup_oracle_full(operators: &[&str], anvil_args: &[&str], batch: usize, 
             out: build.clone(),
             like: None,
             batch,
+            optimize: Default::default(),
             calibration: CalibrateOptions {
                 visibility: zkinfer::quantize::Visibility {
                     input,

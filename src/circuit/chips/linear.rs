@@ -41,7 +41,7 @@ pub fn configure(meta: &mut ConstraintSystem<Fr>, c: &ZkConfig) {
         let w = m.query_fixed(c.w, Rotation::cur());
         let x = m.query_advice(c.x, Rotation::cur());
         let mut sum = acc - prev - w * x;
-        if let (Some(y), Some(w2)) = (c.y, c.w2) {
+        for &(y, w2) in &c.lanes {
             sum = sum - m.query_fixed(w2, Rotation::cur()) * m.query_advice(y, Rotation::cur());
         }
         vec![s * sum]
@@ -74,19 +74,22 @@ pub fn layout(b: &mut PlanBuilder, out: Wire, terms: &[(Wire, i64)], bias: i128,
     }
     let mut sum = bias;
     b.push(Sel::Start, bias, 0, Cell::free(0), Cell::free(bias));
-    let per_row = if b.shape().wide { 2 } else { 1 };
+    let per_row = b.shape().terms_per_row();
     for chunk in terms.chunks(per_row) {
         let (wire, weight) = chunk[0];
         let v = b.value(wire);
         sum += v * weight as i128;
-        let second = chunk.get(1).map(|(w2, c2)| {
-            let v2 = b.value(*w2);
-            sum += v2 * *c2 as i128;
-            (Cell::copy(*w2, v2), *c2 as i128)
-        });
+        let lanes: Vec<(Cell, i128)> = chunk[1..]
+            .iter()
+            .map(|&(w2, c2)| {
+                let v2 = b.value(w2);
+                sum += v2 * c2 as i128;
+                (Cell::copy(w2, v2), c2 as i128)
+            })
+            .collect();
         b.push(Sel::Mac, weight as i128, 0, Cell::copy(wire, v), Cell::free(sum));
-        if let Some((cell, c2)) = second {
-            b.set_second(cell, c2);
+        if !lanes.is_empty() {
+            b.set_lanes(&lanes);
         }
     }
     b.set_home_acc(out);
@@ -115,19 +118,69 @@ mod tests {
     use crate::circuit::mock::tests::{mock_single, tamper_acc};
 
     #[test]
-    fn wide_rows_take_two_terms_and_are_constrained() {
+    fn wide_rows_take_several_terms_and_every_lane_is_constrained() {
         let (program, witness) = crate::circuit::mock::tests::linear_program();
-        let wide = crate::circuit::CircuitShape {
-            wide: true,
-            ..Default::default()
-        };
-        crate::circuit::mock::tests::mock_shape(&program, &witness, wide, |_| {}).expect("satisfied");
-        let err = crate::circuit::mock::tests::mock_shape(&program, &witness, wide, |p| {
-            let r = p.rows.iter().position(|row| row.sel == crate::circuit::plan::Sel::Mac).unwrap();
-            p.rows[r].y.value += 1;
-        })
-        .unwrap_err();
-        assert!(err.contains("linear accumulate") || err.contains("copy constraint"), "{err}");
+        for terms in [2, 4, 8] {
+            let wide = crate::circuit::CircuitShape::default().with_terms(terms);
+            assert_eq!(wide.terms_per_row(), terms);
+            crate::circuit::mock::tests::mock_shape(&program, &witness, wide, |_| {}).expect("satisfied");
+            // the second term sits in the first lane: changing its value breaks the gate or the
+            // copy from its wire
+            let err = crate::circuit::mock::tests::mock_shape(&program, &witness, wide, |p| {
+                let r = p.rows.iter().position(|row| row.sel == crate::circuit::plan::Sel::Mac).unwrap();
+                let lane = p.rows[r].lanes as usize;
+                p.lanes[lane].0.value += 1;
+            })
+            .unwrap_err();
+            assert!(
+                err.contains("linear accumulate") || err.contains("copy constraint"),
+                "{terms}: {err}"
+            );
+            // an unused lane (weight 0) may hold anything without changing the sum; a weight
+            // moved onto it breaks the gate
+            if terms > 2 {
+                crate::circuit::mock::tests::mock_shape(&program, &witness, wide, |p| {
+                    let r = p.rows.iter().position(|row| row.sel == crate::circuit::plan::Sel::Mac).unwrap();
+                    let lane = p.rows[r].lanes as usize;
+                    p.lanes[lane + 1].0.value += 7;
+                })
+                .expect("a free cell times weight 0");
+                let err = crate::circuit::mock::tests::mock_shape(&program, &witness, wide, |p| {
+                    let r = p.rows.iter().position(|row| row.sel == crate::circuit::plan::Sel::Mac).unwrap();
+                    let lane = p.rows[r].lanes as usize;
+                    p.lanes[lane + 1] = (crate::circuit::plan::Cell::free(1), 3);
+                })
+                .unwrap_err();
+                assert!(err.contains("linear accumulate"), "{terms}: {err}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_rows_of_every_shape_follow_from_one_layout() {
+        use crate::circuit::plan::{count_rows, linear_rows_saved};
+        let mut programs = vec![crate::circuit::mock::tests::linear_program().0, hashed_params().0];
+        // a longer sum: 11 terms
+        let (mut long, _) = crate::circuit::mock::tests::linear_program();
+        if let crate::quantize::StepKind::Linear { terms, .. } = &mut long.steps[0].kind {
+            let t = terms.clone();
+            for i in 0..9 {
+                terms.push(t[i % 2]);
+            }
+        }
+        programs.push(long);
+        for p in &programs {
+            let base = crate::circuit::CircuitShape {
+                params: p.visibility.params_in_advice(),
+                poseidon: p.visibility.hashes(),
+                ..Default::default()
+            };
+            let narrow = count_rows(p, base);
+            for terms in [2, 4, 8] {
+                let shape = base.with_terms(terms);
+                assert_eq!(count_rows(p, shape), narrow - linear_rows_saved(p, terms), "{terms}");
+            }
+        }
     }
 
     /// The linear test program (out = 3 + 2·a − 5·b) with hashed params: its weights and
@@ -146,6 +199,7 @@ mod tests {
     fn params_shape(wide: bool) -> crate::circuit::CircuitShape {
         crate::circuit::CircuitShape {
             wide,
+            terms: 0,
             poseidon: true,
             params: true,
         }

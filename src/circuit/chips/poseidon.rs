@@ -274,6 +274,7 @@ mod tests {
 
     const SHAPE: CircuitShape = CircuitShape {
         wide: false,
+        terms: 0,
         poseidon: true,
         params: false,
     };
