@@ -419,3 +419,28 @@ fn setup_and_prove_refuse_up_front_what_the_memory_cannot_hold() {
     );
     assert!(out.exists());
 }
+
+#[test]
+fn an_edited_layout_or_size_in_settings_is_refused_before_keygen() {
+    let b = build("credit_mlp");
+    let path = b.dir.path().join("settings.json");
+    let original: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = original.clone();
+        f(&mut v);
+        std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    };
+    // a layout zkinfer does not make
+    edit(&|v| v["shape"]["terms"] = 3.into());
+    let o = zkinfer(&["setup", s(b.dir.path()), "--dev-srs"]);
+    assert_fails(&o, &["settings.json's shape", "not a layout zkinfer makes"]);
+    edit(&|v| {
+        v["shape"]["wide"] = false.into();
+        v["shape"]["terms"] = 8.into();
+    });
+    assert_fails(&zkinfer(&["setup", s(b.dir.path()), "--dev-srs"]), &["not a layout zkinfer makes"]);
+    // a k too small for the program: a clear error, not a panic inside halo2
+    edit(&|v| v["k"] = 6.into());
+    let o = zkinfer(&["setup", s(b.dir.path()), "--dev-srs"]);
+    assert_fails(&o, &["settings.json says k = 6 but the program needs k = 10"]);
+}

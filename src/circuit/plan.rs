@@ -404,6 +404,7 @@ impl Plan {
     pub fn batch(members: Vec<Plan>, real: usize) -> Plan {
         let first = members.first().expect("a batch has members");
         let (table, shape, has_witness) = (first.table.clone(), first.shape, first.has_witness);
+        assert!(members.iter().all(|m| m.shape == shape), "batch members share one layout");
         let mut out = Plan {
             rows: Vec::new(),
             lanes: Vec::new(),

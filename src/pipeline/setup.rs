@@ -49,6 +49,14 @@ pub struct SetupReport {
 pub fn setup(dir: &BuildDir, source: &SrsSource, progress: &dyn Progress) -> Result<SetupReport, Error> {
     let mut settings = Settings::read(dir)?;
     let program = read_program(dir, &settings)?;
+    // the layout must fit the circuit settings.json names (halo2 would panic on a short one)
+    let needed = crate::circuit::size_in(&program, settings.shape);
+    if needed.k > settings.k {
+        return Err(dir.err(format!(
+            "settings.json says k = {} but the program needs k = {} in its layout ({} rows); recompile",
+            settings.k, needed.k, needed.rows
+        )));
+    }
     super::check_memory(settings.k, settings.shape, crate::proof::estimate::Step::Setup, progress)?;
     // a file is hashed and checked (fully once, then on the record of that check), phase by
     // phase with a progress bar

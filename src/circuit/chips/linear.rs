@@ -157,6 +157,30 @@ mod tests {
     }
 
     #[test]
+    fn lanes_of_a_batch_member_are_constrained_after_renumbering() {
+        let (mut program, witness) = crate::circuit::mock::tests::linear_program();
+        program.batch = 3;
+        let shape = crate::circuit::CircuitShape::default().with_terms(8);
+        crate::circuit::mock::tests::mock_shape(&program, &witness, shape, |_| {}).expect("satisfied");
+        // the third member's lane cell: its copy points past the first two members' wires
+        let err = crate::circuit::mock::tests::mock_shape(&program, &witness, shape, |p| {
+            let r = p
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(_, row)| row.sel == crate::circuit::plan::Sel::Mac)
+                .nth(2)
+                .unwrap()
+                .0;
+            let lane = p.rows[r].lanes as usize;
+            assert!(p.lanes[lane].0.copy_of.is_some() && lane >= 2 * 7, "a renumbered lane");
+            p.lanes[lane].0.value += 1;
+        })
+        .unwrap_err();
+        assert!(err.contains("linear accumulate") || err.contains("copy constraint"), "{err}");
+    }
+
+    #[test]
     fn the_rows_of_every_shape_follow_from_one_layout() {
         use crate::circuit::plan::{count_rows, linear_rows_saved};
         let mut programs = vec![crate::circuit::mock::tests::linear_program().0, hashed_params().0];
