@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Column layout variants. The narrow shape has the fewest columns (smallest proofs and
 /// verifier cost); the wide shapes add multiplicand/weight column pairs (lanes) so linear
-/// layers take 2, 4 or 8 terms per row, dividing their rows. See [`crate::circuit::size_for`]
+/// layers take 2, 4, 8 or 16 terms per row, dividing their rows. See [`crate::circuit::size_for`]
 /// for which one the sizer picks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CircuitShape {

@@ -105,7 +105,7 @@ pub enum Optimize {
     /// Verification gas: the narrow shape unless two terms per row lower `k` (fewest columns,
     /// so fewest commitments for the verifier).
     Gas,
-    /// Proving time: the shape (1, 2, 4 or 8 terms per linear row) with the lowest expected
+    /// Proving time: the shape (1, 2, 4, 8 or 16 terms per linear row) with the lowest expected
     /// prove time (see [`crate::proof::estimate`]).
     Prove,
     /// `gas` for circuits up to k 16, `prove` above (where proving time dominates).
@@ -149,7 +149,7 @@ pub fn size_for(program: &Program, optimize: Optimize) -> Sizing {
         if base.params {
             return first;
         }
-        [4, 8]
+        [4, 8, 16]
             .into_iter()
             .map(sized)
             .fold(first, |best, s| if cost_lt(&s, &best) { s } else { best })

@@ -82,7 +82,7 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub batch: usize,
     /// What the circuit's layout optimises: `gas` (fewest columns, so the cheapest
-    /// verification: one term per linear row, two when that lowers k), `prove` (2, 4 or 8
+    /// verification: one term per linear row, two when that lowers k), `prove` (2, 4, 8 or 16
     /// terms per linear row, whichever is expected to prove fastest: more columns, fewer rows)
     /// or `auto` (gas up to k 16, prove above).
     #[arg(long, value_enum, default_value = "auto")]

@@ -120,7 +120,7 @@ mod tests {
     #[test]
     fn wide_rows_take_several_terms_and_every_lane_is_constrained() {
         let (program, witness) = crate::circuit::mock::tests::linear_program();
-        for terms in [2, 4, 8] {
+        for terms in [2, 4, 8, 16] {
             let wide = crate::circuit::CircuitShape::default().with_terms(terms);
             assert_eq!(wide.terms_per_row(), terms);
             crate::circuit::mock::tests::mock_shape(&program, &witness, wide, |_| {}).expect("satisfied");
@@ -200,7 +200,7 @@ mod tests {
                 ..Default::default()
             };
             let narrow = count_rows(p, base);
-            for terms in [2, 4, 8] {
+            for terms in [2, 4, 8, 16] {
                 let shape = base.with_terms(terms);
                 assert_eq!(count_rows(p, shape), narrow - linear_rows_saved(p, terms), "{terms}");
             }
