@@ -199,6 +199,29 @@ def main():
             results.append(r)
         machine = {"cpus": os.cpu_count()}
         json.dump({"machine": machine, "results": results}, open(a.out, "w"), indent=2)
+    open(os.path.splitext(a.out)[0] + ".md", "w").write(table(results))
+
+
+def table(results):
+    """The side-by-side table of bench/scale.md."""
+    by = {(r["tool"].split()[0], r["model"]): r for r in results}
+    lines = [
+        "| model | k (zkinfer / EZKL) | terms/row | keygen s | prove s | prove ratio | prove peak MB | output error |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    pct = lambda r: f"{100 * r['output_rel_error']:.2f}%" if r and "output_rel_error" in r else "–"
+    f = lambda r, key, fmt: (fmt % r[key]) if r and key in r else ("failed: " + r["failed"] if r and "failed" in r else "–")
+    for name in ALL:
+        z, e = by.get(("zkinfer", name)), by.get(("ezkl", name))
+        if not z:
+            continue
+        ratio = f"{z['prove_seconds'] / e['prove_seconds']:.2f}×" if e and "prove_seconds" in e and "prove_seconds" in z else "–"
+        lines.append(
+            f"| {name} | {z.get('k', '–')} / {e.get('k', '–') if e else '–'} | {(z.get('shape') or {}).get('terms') or (2 if (z.get('shape') or {}).get('wide') else 1)} | "
+            f"{f(z, 'setup_seconds', '%.1f')} / {f(e, 'setup_seconds', '%.1f')} | {f(z, 'prove_seconds', '%.1f')} / {f(e, 'prove_seconds', '%.1f')} | {ratio} | "
+            f"{f(z, 'prove_peak_mb', '%.0f')} / {f(e, 'prove_peak_mb', '%.0f')} | {pct(z)} / {pct(e)} |"
+        )
+    return "# Size sweep, zkinfer / EZKL 23.0.5 side by side (bench/scale.py)\n\n" + "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

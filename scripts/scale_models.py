@@ -63,7 +63,8 @@ class Net:
 
     def conv(self, c_in, c_out, kernel, pad=0):
         w = self._weight((c_out, c_in, kernel, kernel), c_in * kernel * kernel)
-        self.op("Conv", w, self._bias(c_out), kernel_shape=[kernel, kernel], pads=[pad] * 4)
+        # strides and dilations spelt out: EZKL's importer requires them
+        self.op("Conv", w, self._bias(c_out), kernel_shape=[kernel, kernel], pads=[pad] * 4, strides=[1, 1], dilations=[1, 1])
 
     def flatten(self):
         self.op("Flatten", axis=1)

@@ -514,6 +514,8 @@ fn attempt(
             // the per-element check below is stricter than calibration's default 1% of the
             // largest output; ask calibration for more headroom
             tolerance: 0.001,
+            // the per-element check below decides; a case is never grown past --max-k
+            when_inaccurate: crate::quantize::WhenInaccurate::Accept,
             ..Default::default()
         },
     };
