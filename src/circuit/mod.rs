@@ -52,13 +52,9 @@ pub fn reserved_rows(shape: CircuitShape) -> usize {
 }
 
 /// Rows the program's layout uses in `shape` (gates, tables or public values, whichever is
-/// largest).
-pub fn rows_needed(program: &Program, shape: CircuitShape) -> usize {
-    rows_given(program, shape, plan::count_rows(program, shape.with_terms(1)))
-}
-
-/// [`rows_needed`] from the program's gate rows at one term per linear row.
-fn rows_given(program: &Program, shape: CircuitShape, narrow_rows: usize) -> usize {
+/// largest), from its gate rows at one term per linear row (`narrow_rows`, [`plan::count_rows`]):
+/// only linear steps change with the terms per row.
+pub fn rows_needed(program: &Program, shape: CircuitShape, narrow_rows: usize) -> usize {
     let gate_rows = narrow_rows - plan::linear_rows_saved(program, shape.terms_per_row());
     // a batch: its members' rows one after the other, and the member count's row (a member's
     // layout does not read `batch`, so the program is laid out as it is)
@@ -89,7 +85,7 @@ pub fn size_in(program: &Program, shape: CircuitShape) -> Sizing {
 }
 
 fn size_given(program: &Program, shape: CircuitShape, narrow_rows: usize) -> Sizing {
-    let rows = rows_given(program, shape, narrow_rows);
+    let rows = rows_needed(program, shape, narrow_rows);
     let total = rows + reserved_rows(shape);
     let mut k = 4;
     while (1usize << k) < total {
@@ -144,32 +140,23 @@ pub fn size_for(program: &Program, optimize: Optimize) -> Sizing {
     let narrow = sized(1);
     let wide = sized(2);
     let gas = if wide.k < narrow.k { wide } else { narrow };
-    let prove = |first: Sizing| {
-        // params in advice take one term per row whatever the shape: no wider layout helps
-        if base.params {
-            return first;
-        }
-        [4, 8, 16]
-            .into_iter()
-            .map(sized)
-            .fold(first, |best, s| if cost_lt(&s, &best) { s } else { best })
+    // params in advice take one term per row whatever the shape: no wider layout helps
+    let fastest = || {
+        let terms: &[usize] = if base.params { &[1, 2] } else { &[1, 2, 4, 8, 16] };
+        let cost = |s: &Sizing| crate::proof::estimate::estimate(s.k, s.shape, 1).prove_seconds;
+        terms
+            .iter()
+            .map(|&t| sized(t))
+            .map(|s| (cost(&s), s))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .expect("at least one layout")
+            .1
     };
     match optimize {
         Optimize::Gas => gas,
-        Optimize::Prove => prove(if wide.k < narrow.k || cost_lt(&wide, &narrow) {
-            wide
-        } else {
-            narrow
-        }),
         Optimize::Auto if gas.k <= AUTO_GAS_MAX_K => gas,
-        Optimize::Auto => prove(gas),
+        Optimize::Prove | Optimize::Auto => fastest(),
     }
-}
-
-/// Whether `a`'s expected prove time is below `b`'s.
-fn cost_lt(a: &Sizing, b: &Sizing) -> bool {
-    let cost = |s: &Sizing| crate::proof::estimate::estimate(s.k, s.shape, 1).prove_seconds;
-    cost(a) < cost(b)
 }
 
 /// Converts a signed integer to a field element (negative values as `p - |v|`).

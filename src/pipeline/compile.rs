@@ -121,12 +121,15 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
     // candidates are sized as the batch circuit they become
     let batch = opts.batch;
     let optimize = opts.optimize;
-    let size_fn = |p: &crate::quantize::Program| {
-        let s = if batch == p.batch {
+    let sizing_of = |p: &crate::quantize::Program| {
+        if batch == p.batch {
             circuit::size_for(p, optimize)
         } else {
             circuit::size_for(&crate::quantize::Program { batch, ..p.clone() }, optimize)
-        };
+        }
+    };
+    let size_fn = |p: &crate::quantize::Program| {
+        let s = sizing_of(p);
         (s.k, s.rows)
     };
     // a candidate above --max-k is taken only if this machine can set it up and prove it
@@ -136,8 +139,7 @@ pub fn compile(opts: &CompileOptions, progress: &dyn Progress) -> Result<Compile
         if k > circuit::MAX_K {
             return Err(format!("above the largest circuit zkinfer makes (k {})", circuit::MAX_K));
         }
-        let shape = circuit::size_for(&crate::quantize::Program { batch, ..p.clone() }, optimize).shape;
-        crate::proof::estimate::estimate(k, shape, threads).fits_both(available)
+        crate::proof::estimate::estimate(k, sizing_of(p).shape, threads).fits_both(available)
     };
     let (mut cal, like_shape) = match &opts.like {
         None => {

@@ -88,19 +88,15 @@ pub(crate) fn check_memory(
     what: crate::proof::estimate::Step,
     progress: &dyn Progress,
 ) -> Result<crate::proof::estimate::Estimate, Error> {
-    use crate::proof::estimate::{available_memory_mb, estimate, mb_text, prover_threads, Step};
+    use crate::proof::estimate::{available_memory_mb, estimate, mb_text, prover_threads};
     let e = estimate(k, shape, prover_threads());
     let available = available_memory_mb();
-    let seconds = match what {
-        Step::Setup => e.setup_seconds,
-        Step::Prove => e.prove_seconds,
-    };
     progress.note(&format!(
         "expected for k {}: about {} peak memory{}, about {:.0} s on {} thread(s)",
         k,
         mb_text(e.peak_mb(what)),
         available.map(|a| format!(" (of {} available)", mb_text(a))).unwrap_or_default(),
-        seconds.max(1.0),
+        e.seconds(what).max(1.0),
         e.threads
     ));
     if std::env::var_os("ZKINFER_SKIP_MEMORY_CHECK").is_none() {

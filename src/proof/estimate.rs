@@ -148,6 +148,14 @@ impl Estimate {
         }
     }
 
+    /// Expected seconds of `step`.
+    pub fn seconds(&self, step: Step) -> f64 {
+        match step {
+            Step::Setup => self.setup_seconds,
+            Step::Prove => self.prove_seconds,
+        }
+    }
+
     /// `Err` with the estimate when `step` is expected to need more memory than `available_mb`
     /// (with a 10% margin: the estimate is a model, not a measurement).
     pub fn fits(&self, step: Step, available_mb: Option<f64>) -> Result<(), String> {

@@ -234,7 +234,7 @@ pub fn calibrate(
     let searching = opts.scale.is_none();
     if opts.target == Target::Resources && searching && !fitting.iter().any(accurate) {
         // no circuit within max_k meets the tolerance: the policy decides
-        let best_within = fitting.iter().min_by(|a, b| worst(&a.report).total_cmp(&worst(&b.report)));
+        let best_within = most_accurate(fitting.iter().copied());
         let within_text = match best_within {
             Some(c) => format!(
                 "the best within k ≤ {} is scale {} (k {}) at {} error",
@@ -252,7 +252,7 @@ pub fn calibrate(
         let needs = match larger.first() {
             Some(c) => format!("the {tol} tolerance needs scale {} at k {}", c.config.input_scale, c.k),
             None => {
-                let best = results.iter().min_by(|a, b| worst(&a.report).total_cmp(&worst(&b.report)));
+                let best = most_accurate(results.iter());
                 format!(
                     "no scale meets the {tol} tolerance at any size (best: {})",
                     best.map(|c| format!("scale {} at k {}, {} error", c.config.input_scale, c.k, pct(c)))
@@ -273,7 +273,9 @@ pub fn calibrate(
                 )));
             }
             (WhenInaccurate::Grow, _) => {
-                let mut refusals = Vec::new();
+                // the smallest accurate circuit this machine can take; the smallest one's
+                // refusal explains failure (the larger ones need more still)
+                let mut refusal = None;
                 for c in &larger {
                     match fits(&c.program, c.k) {
                         Ok(()) => {
@@ -285,17 +287,17 @@ pub fn calibrate(
                             ));
                             return Ok(out);
                         }
-                        Err(why) => refusals.push(format!("scale {} at k {}: {why}", c.config.input_scale, c.k)),
+                        Err(why) => {
+                            refusal.get_or_insert_with(|| format!("scale {} at k {}: {why}", c.config.input_scale, c.k));
+                        }
                     }
                 }
-                return Err(QuantizeError::Calibration(if refusals.is_empty() {
-                    format!("{needs}; {within_text}. Raise --tolerance, or pass --if-inaccurate accept to keep the inaccurate circuit")
-                } else {
-                    format!(
-                        "no circuit with k ≤ {} keeps the outputs within {tol} ({within_text}), and no larger one that does fits this machine (the smallest, {}). Pass --if-inaccurate accept to keep the inaccurate circuit, or a larger --tolerance",
-                        opts.max_k,
-                        refusals[0]
-                    )
+                return Err(QuantizeError::Calibration(match refusal {
+                    None => format!("{needs}; {within_text}. Raise --tolerance, or pass --if-inaccurate accept to keep the inaccurate circuit"),
+                    Some(first) => format!(
+                        "no circuit with k ≤ {} keeps the outputs within {tol} ({within_text}), and no larger one that does fits this machine (the smallest, {first}). Pass --if-inaccurate accept to keep the inaccurate circuit, or a larger --tolerance",
+                        opts.max_k
+                    ),
                 }));
             }
         }
@@ -320,10 +322,7 @@ pub fn calibrate(
                     .max_by_key(|c| c.config.input_scale)
                     .expect("non-empty"),
                 // a forced scale beyond the tolerance: kept, the report says so
-                None => *fitting
-                    .iter()
-                    .min_by(|a, b| worst(&a.report).total_cmp(&worst(&b.report)))
-                    .expect("non-empty"),
+                None => most_accurate(fitting.iter().copied()).expect("non-empty"),
             }
         }
         Target::Accuracy => *fitting.iter().max_by_key(|c| c.config.input_scale).expect("non-empty"),
@@ -384,6 +383,11 @@ pub fn calibrate_like(
 
 fn worst(r: &FidelityReport) -> f64 {
     r.outputs.iter().map(|o| o.max_rel_error).fold(0.0, f64::max)
+}
+
+/// The candidate with the smallest worst relative error.
+fn most_accurate<'a>(candidates: impl Iterator<Item = &'a Calibrated>) -> Option<&'a Calibrated> {
+    candidates.min_by(|a, b| worst(&a.report).total_cmp(&worst(&b.report)))
 }
 
 /// The float values of every tree split's operand, per sample (empty when the model has no
