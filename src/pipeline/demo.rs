@@ -239,8 +239,15 @@ pub fn demo(out: &Path, rpc_url: Option<&str>, progress: &dyn Progress) -> Resul
     let score = p.outputs[0].values[0];
     let (trees, trees_skipped) = match trees(&out.join("gbdt"), evm_skipped.is_none(), progress) {
         Ok(t) => (Some(t), None),
-        Err(Error::Model(e @ crate::model::ModelError::Reference(_)))
-        | Err(Error::Quantize(crate::quantize::QuantizeError::Model(e @ crate::model::ModelError::Reference(_)))) => {
+        Err(Error::Model(e @ crate::model::ModelError::Reference(_))) => {
+            (None, Some(format!("{e}; `bash scripts/demo` installs onnxruntime into .venv")))
+        }
+        Err(Error::Quantize(crate::quantize::QuantizeError::Model(e)))
+            if matches!(
+                e.downcast_ref::<crate::model::ModelError>(),
+                Some(crate::model::ModelError::Reference(_))
+            ) =>
+        {
             (None, Some(format!("{e}; `bash scripts/demo` installs onnxruntime into .venv")))
         }
         Err(e) => return Err(e),

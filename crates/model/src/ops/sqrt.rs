@@ -1,0 +1,21 @@
+//! ONNX `Sqrt`: element-wise square root. Proven with one lookup table over the calibrated input range.
+
+use super::{unary, LowerCtx, Lowered};
+use crate::graph::Activation;
+use crate::ModelError;
+
+/// Lowers a `Sqrt` node.
+pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
+    unary(ctx, Activation::Sqrt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+
+    #[test]
+    fn lowers_to_its_table() {
+        let f = unary_of(super::lower, "Sqrt");
+        assert_eq!(f.name(), "sqrt");
+    }
+}

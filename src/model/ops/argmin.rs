@@ -1,9 +1,0 @@
-//! ONNX `ArgMin` (`axis`, `keepdims`, `select_last_index`): see [`super::arg_extreme`].
-
-use super::{arg_extreme, LowerCtx, Lowered};
-use crate::model::ModelError;
-
-/// Lowers an `ArgMin` node.
-pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
-    arg_extreme::lower(ctx, false)
-}
