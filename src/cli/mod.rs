@@ -8,6 +8,7 @@ pub mod compile;
 pub mod conformance;
 pub mod demo;
 pub mod deploy;
+pub mod export_web;
 pub mod fixture;
 pub mod gas;
 pub mod hash;
@@ -64,6 +65,8 @@ pub enum Command {
     Fixture(fixture::Args),
     /// Print the Poseidon hash of an input file's values as a build's circuit computes it.
     Hash(hash::Args),
+    /// Write what a browser prover needs of a build (program, proving key, SRS, manifest).
+    ExportWeb(export_web::Args),
     /// Sign an EIP-712 attestation of a borrower's features (as a data provider) for a CreditGate.
     Attest(attest::Args),
     /// Deploy the verifier (and optionally a CreditGate) to a chain and record where.
@@ -109,6 +112,7 @@ pub fn main() -> i32 {
         Command::Gas(a) => gas::run(a, &r),
         Command::Fixture(a) => fixture::run(a, &r),
         Command::Hash(a) => hash::run(a, &r),
+        Command::ExportWeb(a) => export_web::run(a, &r),
         Command::Attest(a) => attest::run(a, &r),
         Command::Deploy(a) => deploy::run(a, &r),
         Command::Submit(a) => submit::run(a, &r),

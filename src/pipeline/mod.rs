@@ -12,6 +12,7 @@ pub mod compile;
 pub mod conformance;
 pub mod demo;
 pub mod deploy;
+pub mod export_web;
 pub mod fixture;
 pub mod gas;
 pub mod hash;

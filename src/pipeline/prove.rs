@@ -2,12 +2,11 @@
 
 use super::settings::{read_program, Settings};
 use super::{step, BuildDir, Error, Progress, INSECURE_SRS_WARNING, VERSION};
-use crate::circuit::{ModelCircuit, Plan};
 use crate::model::InputData;
+use crate::proof::inference::{self, BindError};
 use crate::proof::proof_file::encode_instance;
 use crate::proof::{self, read_pk, srs, vk_hash, OutputValues, ProofFile};
-use crate::quantize::eval::{evaluate, quantize_inputs};
-use crate::quantize::{InstanceSlot, Program, Vis, Witness};
+use crate::quantize::{Program, Vis, Witness};
 use halo2_axiom::halo2curves::bn256::Fr;
 use serde::Serialize;
 use std::path::Path;
@@ -44,20 +43,7 @@ pub struct ProveReport {
     pub warning: Option<String>,
 }
 
-/// The hash instances of a proof: `(name, 0x-hex)` for each hash slot of the layout.
-pub fn instance_hashes(layout: &[InstanceSlot], instances: &[Fr]) -> Vec<(String, String)> {
-    layout
-        .iter()
-        .filter(|s| s.kind.is_hash())
-        .map(|s| {
-            let name = match s.member {
-                Some(m) => format!("{} (member {m})", s.name),
-                None => s.name.clone(),
-            };
-            (name, encode_instance(&instances[s.start]))
-        })
-        .collect()
-}
+pub use crate::proof::inference::{instance_hashes, parse_field};
 
 /// The samples of an input file, each evaluated by the program, when there are at least one
 /// and at most `most`; `what` says what takes them in the error.
@@ -68,13 +54,7 @@ fn witnesses(program: &Program, input: &Path, most: usize, what: &str) -> Result
     if samples.is_empty() || samples.len() > most {
         return Err(Error::Usage(format!("{} holds {} samples; {what}", input.display(), samples.len())));
     }
-    samples
-        .iter()
-        .map(|s| {
-            let q = quantize_inputs(program, s)?;
-            Ok(evaluate(program, &q, true)?.0)
-        })
-        .collect()
+    Ok(inference::witnesses(program, &samples)?)
 }
 
 /// Reads one sample from an input file and evaluates the program on it.
@@ -118,50 +98,24 @@ pub fn prove(dir: &BuildDir, input: &Path, out: &Path, progress: &dyn Progress) 
 /// Parses `NAME=VALUE` bindings against the program's bound names: every name exactly once;
 /// VALUE is `0x`-hex (at most 32 bytes) or decimal, below the field modulus r.
 pub fn parse_bindings(program: &Program, given: &[String]) -> Result<Vec<Fr>, Error> {
-    let mut values: Vec<Option<Fr>> = vec![None; program.bound.len()];
+    let mut pairs = Vec::with_capacity(given.len());
     for g in given {
-        let (name, value) = g
-            .split_once('=')
-            .ok_or_else(|| Error::Usage(format!("--bind {g:?}: expected NAME=VALUE")))?;
-        let i = program.bound.iter().position(|b| b == name).ok_or_else(|| {
-            Error::Usage(if program.bound.is_empty() {
+        pairs.push(
+            g.split_once('=')
+                .ok_or_else(|| Error::Usage(format!("--bind {g:?}: expected NAME=VALUE")))?,
+        );
+    }
+    inference::bind_values(program, &pairs).map_err(|e| {
+        Error::Usage(match e {
+            BindError::Unknown { name, known } if known.is_empty() => {
                 format!("--bind {name}: this build binds no public values (compile with --bind {name})")
-            } else {
-                format!("--bind {name}: this build binds {}", program.bound.join(", "))
-            })
-        })?;
-        if values[i].is_some() {
-            return Err(Error::Usage(format!("--bind {name} is given twice")));
-        }
-        values[i] = Some(parse_field(value).map_err(|why| Error::Usage(format!("--bind {name}={value}: {why}")))?);
-    }
-    values
-        .into_iter()
-        .zip(&program.bound)
-        .map(|(v, name)| v.ok_or_else(|| Error::Usage(format!("this build binds `{name}`: pass --bind {name}=VALUE"))))
-        .collect()
-}
-
-/// A field element from `0x`-hex or decimal text, refusing values ≥ r (never reduced).
-pub fn parse_field(text: &str) -> Result<Fr, String> {
-    let n = if let Some(h) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        if h.is_empty() || h.len() > 64 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err("expected up to 64 hex digits after 0x".into());
-        }
-        num_bigint::BigUint::parse_bytes(h.as_bytes(), 16).ok_or("not hex")?
-    } else {
-        if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) {
-            return Err("expected a decimal number or 0x-hex".into());
-        }
-        num_bigint::BigUint::parse_bytes(text.as_bytes(), 10).ok_or("not decimal")?
-    };
-    let bytes = n.to_bytes_be();
-    if bytes.len() > 32 {
-        return Err("does not fit in 256 bits".into());
-    }
-    let mut be = [0u8; 32];
-    be[32 - bytes.len()..].copy_from_slice(&bytes);
-    crate::proof::transcript::scalar_from_bytes(&be).map_err(|_| "is not below the field modulus r".to_string())
+            }
+            BindError::Unknown { name, known } => format!("--bind {name}: this build binds {}", known.join(", ")),
+            BindError::Twice(name) => format!("--bind {name} is given twice"),
+            BindError::Missing(name) => format!("this build binds `{name}`: pass --bind {name}=VALUE"),
+            BindError::Value { name, value, why } => format!("--bind {name}={value}: {why}"),
+        })
+    })
 }
 
 /// [`prove`] with values for the build's bound public names (`NAME=VALUE`).
@@ -199,46 +153,15 @@ pub fn prove_with(dir: &BuildDir, input: &Path, out: &Path, bind: &[String], pro
             dir.err("pk.bin and kzg.srs do not match the verifying key and SRS recorded by setup (vk hash differs); rerun `zkinfer setup`")
         );
     }
-    // a batch's padding members repeat the last real member
-    let mut plans: Vec<Plan> = (0..batch)
-        .map(|m| {
-            let i = m.min(members - 1);
-            let mut plan = Plan::new(&member, Some(&witnesses[i]), settings.shape);
-            plan.bind(bound[i].clone());
-            plan
-        })
-        .collect();
-    let plan = if batch > 1 {
-        Plan::batch(plans, members)
-    } else {
-        plans.pop().expect("one plan")
-    };
-    let instances = plan.instance_values();
-    let circuit = ModelCircuit::new(plan);
-    let (proof, prove_seconds) = step(progress, "proving", || {
-        proof::prove(&params, &pk, circuit, &instances, rand::rngs::OsRng)
+    let (proved, prove_seconds) = step(progress, "proving", || {
+        inference::prove_samples(&program, settings.shape, &params, &pk, &witnesses, &bound, rand::rngs::OsRng)
     });
-    let proof = proof?;
+    let inference::Proved { proof, instances } = proved?;
     let (checked, verify_seconds) = step(progress, "verifying natively", || {
         proof::verify(&params, pk.get_vk(), &proof, &instances)
     });
     checked?;
-    let outputs: Vec<OutputValues> = (0..batch)
-        .flat_map(|m| {
-            let w = &witnesses[m.min(members - 1)];
-            program
-                .outputs
-                .iter()
-                .zip(w.dequantized_outputs(&member))
-                .map(move |(o, values)| OutputValues {
-                    name: o.name.clone(),
-                    shape: o.shape.clone(),
-                    scale: o.scale,
-                    values,
-                    member: (batch > 1).then_some(m),
-                })
-        })
-        .collect();
+    let outputs = inference::outputs(&program, &witnesses);
     let layout = program.instance_layout();
     let hashes = instance_hashes(&layout, &instances);
     let file = ProofFile {

@@ -162,18 +162,9 @@ impl Settings {
         if s.zkinfer_version != VERSION {
             return Err(dir.err(format!("was made by zkinfer {}, this is {VERSION}; recompile", s.zkinfer_version)));
         }
-        // one spelling per layout: narrow has no terms, wide has 0 (two terms), 4, 8 or 16
-        let terms_ok = if s.shape.wide {
-            matches!(s.shape.terms, 0 | 4 | 8 | 16)
-        } else {
-            s.shape.terms == 0
-        };
-        if !terms_ok {
-            return Err(dir.err(format!(
-                "settings.json's shape {:?} is not a layout zkinfer makes (wide with terms 0, 4, 8 or 16, or narrow without terms); recompile",
-                s.shape
-            )));
-        }
+        s.shape
+            .check()
+            .map_err(|e| dir.err(format!("settings.json's shape {e}; recompile")))?;
         Ok(s)
     }
 

@@ -410,6 +410,37 @@ mod tests {
     use alloy::sol_types::SolError;
 
     #[test]
+    fn core_request_credit_encoding_is_alloys() {
+        use alloy::primitives::{Bytes, B256};
+        use alloy::sol_types::SolCall;
+        let proof: Vec<u8> = (0..70u8).collect();
+        let instances = [[1u8; 32], [2u8; 32], [3u8; 32]];
+        let a = zkinfer_core::calldata::Attestation {
+            subject: [0x11; 20],
+            input_hash: [0x22; 32],
+            schema: [0x33; 32],
+            issued_at: 1_767_225_600,
+            expires_at: u64::MAX,
+        };
+        let signature = [0x44u8; 65];
+        let ours = zkinfer_core::calldata::encode_request_credit(&proof, &instances, &a, &signature);
+        let theirs = ICreditGate::requestCreditCall {
+            proof: Bytes::from(proof.clone()),
+            instances: instances.iter().map(|w| U256::from_be_bytes(*w)).collect(),
+            attestation: ICreditGate::Attestation {
+                subject: Address::from(a.subject),
+                inputHash: U256::from_be_bytes(a.input_hash),
+                schema: B256::from(a.schema),
+                issuedAt: a.issued_at,
+                expiresAt: a.expires_at,
+            },
+            signature: Bytes::from(signature.to_vec()),
+        }
+        .abi_encode();
+        assert_eq!(hex::encode(ours), hex::encode(theirs));
+    }
+
+    #[test]
     fn decodes_reasons_and_custom_errors() {
         let r = Revert::from("zkinfer: point not on curve").abi_encode();
         assert_eq!(decode_revert(&r, Abi::Verifier).as_deref(), Some("zkinfer: point not on curve"));

@@ -12,8 +12,12 @@ pub fn selector() -> [u8; 4] {
 }
 
 fn word(v: usize) -> [u8; 32] {
+    word64(v as u64)
+}
+
+fn word64(v: u64) -> [u8; 32] {
     let mut w = [0u8; 32];
-    w[24..].copy_from_slice(&(v as u64).to_be_bytes());
+    w[24..].copy_from_slice(&v.to_be_bytes());
     w
 }
 
@@ -32,6 +36,60 @@ pub fn encode_verify_call(proof: &[u8], instances: &[[u8; 32]]) -> Vec<u8> {
     for i in instances {
         out.extend_from_slice(i);
     }
+    out
+}
+
+/// `CreditGate.requestCredit`'s signature (the attestation a static tuple
+/// `(address subject, uint256 inputHash, bytes32 schema, uint64 issuedAt, uint64 expiresAt)`).
+pub const REQUEST_CREDIT_SIGNATURE: &str = "requestCredit(bytes,uint256[],(address,uint256,bytes32,uint64,uint64),bytes)";
+
+/// A data provider's attestation, as `CreditGate` takes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attestation {
+    /// The borrower the features belong to.
+    pub subject: [u8; 20],
+    /// Poseidon hash of the quantized features, big-endian.
+    pub input_hash: [u8; 32],
+    /// The input schema id.
+    pub schema: [u8; 32],
+    /// Unix seconds.
+    pub issued_at: u64,
+    /// Unix seconds.
+    pub expires_at: u64,
+}
+
+/// Appends `bytes` as an ABI tail: its length, then the data padded to 32 bytes.
+fn push_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&word(bytes.len()));
+    out.extend_from_slice(bytes);
+    out.resize(out.len() + bytes.len().div_ceil(32) * 32 - bytes.len(), 0);
+}
+
+/// ABI-encodes `requestCredit(proof, instances, attestation, signature)`: the head holds the
+/// offsets of the three dynamic arguments and the attestation's five words inline (a static
+/// tuple), the tails follow in argument order.
+pub fn encode_request_credit(proof: &[u8], instances: &[[u8; 32]], attestation: &Attestation, signature: &[u8]) -> Vec<u8> {
+    let head = 32 * 8;
+    let proof_tail = 32 + proof.len().div_ceil(32) * 32;
+    let instances_tail = 32 + 32 * instances.len();
+    let h = Keccak256::digest(REQUEST_CREDIT_SIGNATURE.as_bytes());
+    let mut out = h[..4].to_vec();
+    out.extend_from_slice(&word(head));
+    out.extend_from_slice(&word(head + proof_tail));
+    let mut subject = [0u8; 32];
+    subject[12..].copy_from_slice(&attestation.subject);
+    out.extend_from_slice(&subject);
+    out.extend_from_slice(&attestation.input_hash);
+    out.extend_from_slice(&attestation.schema);
+    out.extend_from_slice(&word64(attestation.issued_at));
+    out.extend_from_slice(&word64(attestation.expires_at));
+    out.extend_from_slice(&word(head + proof_tail + instances_tail));
+    push_bytes(&mut out, proof);
+    out.extend_from_slice(&word(instances.len()));
+    for i in instances {
+        out.extend_from_slice(i);
+    }
+    push_bytes(&mut out, signature);
     out
 }
 

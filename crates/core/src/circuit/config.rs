@@ -29,6 +29,23 @@ fn is_zero(v: &u8) -> bool {
 }
 
 impl CircuitShape {
+    /// Refuses a shape zkinfer does not make (one spelling per layout: narrow has no terms,
+    /// wide has 0 (two terms), 4, 8 or 16), naming it.
+    pub fn check(&self) -> Result<(), String> {
+        let ok = if self.wide {
+            matches!(self.terms, 0 | 4 | 8 | 16)
+        } else {
+            self.terms == 0
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "{self:?} is not a layout zkinfer makes (wide with terms 0, 4, 8 or 16, or narrow without terms)"
+            ))
+        }
+    }
+
     /// Terms one linear row takes: 1 narrow, else `terms` (2 when unset).
     pub fn terms_per_row(&self) -> usize {
         match (self.wide, self.terms) {

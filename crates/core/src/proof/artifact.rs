@@ -54,8 +54,14 @@ pub fn seal(kind: &str, payload: &[u8]) -> Vec<u8> {
 
 /// Checks and unwraps a sealed file of the given kind.
 pub fn unseal<'a>(path: &Path, kind: &str, bytes: &'a [u8]) -> Result<&'a [u8], ProofError> {
+    unseal_named(&path.display().to_string(), kind, bytes)
+}
+
+/// [`unseal`] of bytes that did not come from a file path (`origin` names them in errors: a URL,
+/// an upload).
+pub fn unseal_named<'a>(origin: &str, kind: &str, bytes: &'a [u8]) -> Result<&'a [u8], ProofError> {
     let err = |reason: String| ProofError::File {
-        path: path.display().to_string(),
+        path: origin.to_string(),
         reason,
     };
     if bytes.len() < 64 || &bytes[..8] != MAGIC {

@@ -1,6 +1,6 @@
 //! Proving and verifying keys: generation and checksummed files.
 
-use super::artifact::{read, seal, unseal, write_atomic};
+use super::artifact::{read, seal, unseal_named, write_atomic};
 use super::transcript::{point_bytes, scalar_bytes};
 use super::ProofError;
 use crate::circuit::{CircuitShape, ModelCircuit};
@@ -111,9 +111,9 @@ pub fn write_vk(path: &Path, vk: &VerifyingKey<G1Affine>, insecure: bool) -> Res
     write_sealed(path, &label("vk", insecure), &vk.to_bytes(FORMAT))
 }
 
-fn parse<T>(path: &Path, what: &str, f: impl FnOnce() -> std::io::Result<T>) -> Result<T, ProofError> {
+fn parse<T>(origin: &str, what: &str, f: impl FnOnce() -> std::io::Result<T>) -> Result<T, ProofError> {
     let err = |reason: String| ProofError::File {
-        path: path.display().to_string(),
+        path: origin.to_string(),
         reason,
     };
     match catch_unwind(AssertUnwindSafe(f)) {
@@ -125,18 +125,23 @@ fn parse<T>(path: &Path, what: &str, f: impl FnOnce() -> std::io::Result<T>) -> 
 
 /// Reads a proving key.
 pub fn read_pk(path: &Path, shape: CircuitShape) -> Result<ProvingKey<G1Affine>, ProofError> {
-    let bytes = read(path)?;
-    let payload = unseal(path, "pk", &bytes)?;
-    parse(path, "proving key", || {
+    pk_from_bytes(&path.display().to_string(), &read(path)?, shape)
+}
+
+/// Parses the bytes of a proving key file (`pk.bin`); `origin` names them in errors.
+pub fn pk_from_bytes(origin: &str, bytes: &[u8], shape: CircuitShape) -> Result<ProvingKey<G1Affine>, ProofError> {
+    let payload = unseal_named(origin, "pk", bytes)?;
+    parse(origin, "proving key", || {
         ProvingKey::from_bytes::<ModelCircuit>(payload, FORMAT, shape)
     })
 }
 
 /// Reads a verifying key.
 pub fn read_vk(path: &Path, shape: CircuitShape) -> Result<VerifyingKey<G1Affine>, ProofError> {
+    let origin = path.display().to_string();
     let bytes = read(path)?;
-    let payload = unseal(path, "vk", &bytes)?;
-    parse(path, "verifying key", || {
+    let payload = unseal_named(&origin, "vk", &bytes)?;
+    parse(&origin, "verifying key", || {
         VerifyingKey::from_bytes::<ModelCircuit>(payload, FORMAT, shape)
     })
 }

@@ -2,8 +2,10 @@
 //! Keccak transcript, and the files that carry them.
 
 pub mod artifact;
+pub mod bundle;
 pub mod ceremony;
 pub mod estimate;
+pub mod inference;
 pub mod keys;
 pub mod proof_file;
 pub mod prover;

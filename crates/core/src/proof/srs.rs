@@ -163,6 +163,15 @@ pub fn read_params(path: &Path, k: Option<u32>) -> Result<ParamsKZG<Bn256>, Proo
         reason,
     };
     let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    params_from_bytes(&path.display().to_string(), &bytes, k)
+}
+
+/// [`read_params`] of the bytes of a params file; `origin` names them in errors.
+pub fn params_from_bytes(origin: &str, bytes: &[u8], k: Option<u32>) -> Result<ParamsKZG<Bn256>, ProofError> {
+    let err = |reason: String| ProofError::Srs {
+        path: origin.to_string(),
+        reason,
+    };
     if bytes.len() < 4 {
         return Err(err("is truncated (no header)".into()));
     }

@@ -1,0 +1,192 @@
+//! The web bundle: what a browser prover needs of a build (`zkinfer export-web`), described by
+//! `zkinfer-web.json`, and loading it from bytes with every file checked against it.
+//!
+//! The bundle holds the program, the proving key and the SRS (all public: a proving key and an
+//! SRS let anyone prove, not forge) and nothing of the build's secrets or samples.
+
+use super::keys::pk_from_bytes;
+use super::srs::params_from_bytes;
+use super::{vk_hash, ProofError};
+use crate::circuit::CircuitShape;
+use crate::quantize::{InstanceSlot, Program};
+use halo2_axiom::halo2curves::bn256::{Bn256, G1Affine};
+use halo2_axiom::plonk::ProvingKey;
+use halo2_axiom::poly::kzg::commitment::ParamsKZG;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// File name of the manifest in an exported directory.
+pub const MANIFEST: &str = "zkinfer-web.json";
+/// File name of the program.
+pub const PROGRAM: &str = "program.json";
+/// File name of the proving key.
+pub const PK: &str = "pk.bin";
+/// File name of the SRS (halo2 raw params at the circuit's k).
+pub const SRS: &str = "kzg.srs";
+
+/// One model input or output as the page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TensorDesc {
+    /// Name.
+    pub name: String,
+    /// Shape.
+    pub shape: Vec<usize>,
+    /// Fixed-point scale (values are integers over 2^scale).
+    pub scale: u32,
+}
+
+/// `zkinfer-web.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebManifest {
+    /// zkinfer version that exported it.
+    pub zkinfer_version: String,
+    /// Circuit size.
+    pub k: u32,
+    /// Column layout.
+    pub shape: CircuitShape,
+    /// The verifier identity (`VK_HASH` of the generated verifier).
+    pub vk_hash: String,
+    /// True when made with the development SRS (anyone can forge proofs for it).
+    pub insecure_dev_srs: bool,
+    /// The model inputs.
+    pub inputs: Vec<TensorDesc>,
+    /// The model outputs.
+    pub outputs: Vec<TensorDesc>,
+    /// Names bound to public values at proving time (`--bind`), in order.
+    pub bound: Vec<String>,
+    /// The public instances' layout.
+    pub instance_layout: Vec<InstanceSlot>,
+    /// Hex SHA-256 of `program.json`.
+    pub program_sha256: String,
+    /// Hex SHA-256 of `pk.bin`.
+    pub pk_sha256: String,
+    /// Hex SHA-256 of `kzg.srs`.
+    pub srs_sha256: String,
+    /// Sizes in bytes of the three files (for progress while downloading).
+    pub sizes: FileSizes,
+}
+
+/// Sizes of the bundle's files.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileSizes {
+    /// `program.json`.
+    pub program: u64,
+    /// `pk.bin`.
+    pub pk: u64,
+    /// `kzg.srs`.
+    pub srs: u64,
+}
+
+/// A loaded bundle: the program, keys and SRS, each checked against the manifest.
+pub struct Bundle {
+    /// The manifest.
+    pub manifest: WebManifest,
+    /// The program.
+    pub program: Program,
+    /// The SRS at the circuit's k.
+    pub params: ParamsKZG<Bn256>,
+    /// The proving key.
+    pub pk: ProvingKey<G1Affine>,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn bundle_err(reason: String) -> ProofError {
+    ProofError::File {
+        path: MANIFEST.into(),
+        reason,
+    }
+}
+
+/// Checks `bytes` (the file `name`) against its recorded hash.
+fn check_file(name: &str, bytes: &[u8], expected: &str) -> Result<(), ProofError> {
+    if sha256_hex(bytes) != expected {
+        return Err(ProofError::File {
+            path: name.into(),
+            reason: format!("is not the file {MANIFEST} describes (SHA-256 differs); export the build again or fetch the matching files"),
+        });
+    }
+    Ok(())
+}
+
+impl Bundle {
+    /// Loads a bundle from the bytes of its four files; refuses any file the manifest does
+    /// not describe and a proving key whose verifier identity is not the manifest's.
+    pub fn from_bytes(manifest: &[u8], program: &[u8], pk: &[u8], srs: &[u8]) -> Result<Bundle, ProofError> {
+        let manifest: WebManifest =
+            serde_json::from_slice(manifest).map_err(|e| bundle_err(format!("is not a zkinfer web manifest: {e}")))?;
+        manifest.shape.check().map_err(|e| bundle_err(format!("shape: {e}")))?;
+        check_file(PROGRAM, program, &manifest.program_sha256)?;
+        check_file(PK, pk, &manifest.pk_sha256)?;
+        check_file(SRS, srs, &manifest.srs_sha256)?;
+        let program: Program = serde_json::from_slice(program).map_err(|e| ProofError::File {
+            path: PROGRAM.into(),
+            reason: format!("is malformed: {e}"),
+        })?;
+        program.check_structure().map_err(|e| ProofError::File {
+            path: PROGRAM.into(),
+            reason: format!("is inconsistent: {e}"),
+        })?;
+        if program.instance_layout() != manifest.instance_layout {
+            return Err(bundle_err(
+                "its instance layout is not the program's; export the build again".into(),
+            ));
+        }
+        let params = params_from_bytes(SRS, srs, Some(manifest.k))?;
+        let pk = pk_from_bytes(PK, pk, manifest.shape)?;
+        let hash = vk_hash(pk.get_vk(), &params);
+        if hash != manifest.vk_hash {
+            return Err(bundle_err(format!(
+                "the proving key and SRS make the verifier {hash}, the manifest names {}",
+                manifest.vk_hash
+            )));
+        }
+        Ok(Bundle {
+            manifest,
+            program,
+            params,
+            pk,
+        })
+    }
+}
+
+/// The manifest of a build's files: `program`, `pk` and `srs` are the bytes being exported.
+#[allow(clippy::too_many_arguments)]
+pub fn manifest(
+    version: &str,
+    program: &Program,
+    k: u32,
+    shape: CircuitShape,
+    vk_hash: &str,
+    insecure_dev_srs: bool,
+    program_bytes: &[u8],
+    pk: &[u8],
+    srs: &[u8],
+) -> WebManifest {
+    let desc = |name: &str, shape: &[usize], scale: u32| TensorDesc {
+        name: name.into(),
+        shape: shape.to_vec(),
+        scale,
+    };
+    WebManifest {
+        zkinfer_version: version.into(),
+        k,
+        shape,
+        vk_hash: vk_hash.into(),
+        insecure_dev_srs,
+        inputs: program.inputs.iter().map(|i| desc(&i.name, &i.shape, i.scale)).collect(),
+        outputs: program.outputs.iter().map(|o| desc(&o.name, &o.shape, o.scale)).collect(),
+        bound: program.bound.clone(),
+        instance_layout: program.instance_layout(),
+        program_sha256: sha256_hex(program_bytes),
+        pk_sha256: sha256_hex(pk),
+        srs_sha256: sha256_hex(srs),
+        sizes: FileSizes {
+            program: program_bytes.len() as u64,
+            pk: pk.len() as u64,
+            srs: srs.len() as u64,
+        },
+    }
+}

@@ -1,0 +1,264 @@
+//! zkinfer in the browser: [`WebProver`] loads a web bundle (`zkinfer export-web`), computes
+//! the input hash a data provider attests, proves an inference with bound values, verifies, and
+//! encodes `verifyProof` and `requestCredit` calldata. Everything runs in the page: the features
+//! never leave the borrower's machine.
+//!
+//! The JS side (`web/zkinfer.js`) runs this in a Web Worker; values cross the boundary as JSON
+//! text and byte arrays. Errors are `Error`s whose message names what is wrong.
+#![warn(missing_docs)]
+
+use halo2_axiom::halo2curves::bn256::Fr;
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use zkinfer_core::calldata::{encode_request_credit, encode_verify_call, Attestation};
+use zkinfer_core::proof::bundle::Bundle;
+use zkinfer_core::proof::inference::{self, BindError};
+use zkinfer_core::proof::proof_file::{encode_instance, OutputValues};
+use zkinfer_core::proof::transcript::scalar_bytes;
+use zkinfer_core::quantize::InstanceKind;
+
+fn err(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// A build loaded in the page.
+#[wasm_bindgen]
+pub struct WebProver {
+    bundle: Bundle,
+}
+
+/// What `prove` returns (as JSON).
+#[derive(Serialize, Deserialize)]
+pub struct WebProof {
+    /// `0x`-hex proof bytes.
+    pub proof: String,
+    /// Public instances, `0x`-hex words.
+    pub instances: Vec<String>,
+    /// The model's outputs (computed by the prover; the proof shows them when they are public).
+    pub outputs: Vec<OutputValues>,
+    /// Hash instances by name.
+    pub hashes: Vec<(String, String)>,
+    /// The verifier the proof is for.
+    pub vk_hash: String,
+}
+
+#[derive(Deserialize)]
+struct InputFile {
+    input_data: Vec<Vec<f64>>,
+}
+
+impl WebProver {
+    /// The sample of an input file (`{"input_data": [[…], …]}`, one list per model input,
+    /// exactly one sample).
+    fn sample(&self, input_json: &str) -> Result<Vec<Vec<f64>>, JsError> {
+        let file: InputFile =
+            serde_json::from_str(input_json).map_err(|e| err(format!("input: not an input file ({{\"input_data\": [[…]]}}): {e}")))?;
+        let inputs = &self.bundle.program.inputs;
+        if file.input_data.len() != inputs.len() {
+            return Err(err(format!(
+                "input: {} lists given, the model has {} inputs",
+                file.input_data.len(),
+                inputs.len()
+            )));
+        }
+        for (list, input) in file.input_data.iter().zip(inputs) {
+            if list.len() != input.wires.len() {
+                return Err(err(format!(
+                    "input `{}`: {} values given, it takes {} (one sample)",
+                    input.name,
+                    list.len(),
+                    input.wires.len()
+                )));
+            }
+            if let Some(j) = list.iter().position(|v| !v.is_finite()) {
+                return Err(err(format!("input `{}`: value {j} is not a finite number", input.name)));
+            }
+        }
+        Ok(file.input_data)
+    }
+
+    fn bound(&self, bind_json: &str) -> Result<Vec<Fr>, JsError> {
+        let given: std::collections::BTreeMap<String, String> = if bind_json.trim().is_empty() {
+            Default::default()
+        } else {
+            serde_json::from_str(bind_json).map_err(|e| err(format!("bind: expected {{\"NAME\": \"VALUE\"}}: {e}")))?
+        };
+        let pairs: Vec<(&str, &str)> = given.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        inference::bind_values(&self.bundle.program, &pairs).map_err(|e| {
+            err(match e {
+                BindError::Unknown { name, known } if known.is_empty() => format!("bind {name}: this build binds no public values"),
+                BindError::Unknown { name, known } => format!("bind {name}: this build binds {}", known.join(", ")),
+                BindError::Twice(name) => format!("bind {name}: given twice"),
+                BindError::Missing(name) => format!("this build binds `{name}`: give it a value"),
+                BindError::Value { name, value, why } => format!("bind {name}={value}: {why}"),
+            })
+        })
+    }
+}
+
+fn parse_instances(instances_json: &str) -> Result<Vec<Fr>, JsError> {
+    let words: Vec<String> =
+        serde_json::from_str(instances_json).map_err(|e| err(format!("instances: expected a list of 0x-hex words: {e}")))?;
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| inference::parse_field(w).map_err(|why| err(format!("instance {i} ({w}): {why}"))))
+        .collect()
+}
+
+fn parse_hex(what: &str, text: &str) -> Result<Vec<u8>, JsError> {
+    let h = text.strip_prefix("0x").ok_or_else(|| err(format!("{what}: expected 0x-hex")))?;
+    hex::decode(h).map_err(|e| err(format!("{what}: {e}")))
+}
+
+#[wasm_bindgen]
+impl WebProver {
+    /// Loads a bundle from the bytes of `zkinfer-web.json`, `program.json`, `pk.bin` and
+    /// `kzg.srs`, each checked against the manifest, and the verifier identity rebuilt.
+    #[wasm_bindgen(constructor)]
+    pub fn new(manifest: &[u8], program: &[u8], pk: &[u8], srs: &[u8]) -> Result<WebProver, JsError> {
+        Ok(WebProver {
+            bundle: Bundle::from_bytes(manifest, program, pk, srs).map_err(err)?,
+        })
+    }
+
+    /// The manifest, as JSON.
+    pub fn manifest(&self) -> String {
+        serde_json::to_string(&self.bundle.manifest).expect("manifest serializes")
+    }
+
+    /// The Poseidon hash of the input's quantized features (`0x`-hex): what a data provider
+    /// attests and the proof's input-hash instance. Refuses a build that does not hash its input.
+    #[wasm_bindgen(js_name = inputHash)]
+    pub fn input_hash(&self, input_json: &str) -> Result<String, JsError> {
+        let slot = self
+            .bundle
+            .manifest
+            .instance_layout
+            .iter()
+            .find(|s| s.kind == InstanceKind::InputHash)
+            .ok_or_else(|| err("this build does not hash its input (compile with --input hashed)"))?
+            .start;
+        let sample = self.sample(input_json)?;
+        let witnesses = inference::witnesses(&self.bundle.program, &[sample]).map_err(err)?;
+        // bound values do not enter the input hash; zeros stand in for them
+        let zeros = vec![Fr::from(0); self.bundle.program.bound.len()];
+        let instances = inference::instances(&self.bundle.program, self.bundle.manifest.shape, &witnesses, &[zeros]);
+        Ok(encode_instance(&instances[slot]))
+    }
+
+    /// Proves the model on the input (`{"input_data": …}`) with the bound values
+    /// (`{"account": "0x…"}`), returning [`WebProof`] as JSON. The blinding comes from the
+    /// browser's `crypto.getRandomValues`, or from `seed` (32 bytes, tests only: a seeded proof
+    /// reveals nothing more, but two proofs with one seed are linkable).
+    pub fn prove(&self, input_json: &str, bind_json: &str, seed: Option<Vec<u8>>) -> Result<String, JsError> {
+        let sample = self.sample(input_json)?;
+        let bound = self.bound(bind_json)?;
+        let b = &self.bundle;
+        let witnesses = inference::witnesses(&b.program, &[sample]).map_err(err)?;
+        let proved = match seed {
+            Some(s) => {
+                let s: [u8; 32] = s.try_into().map_err(|_| err("seed: 32 bytes"))?;
+                let rng = rand_chacha::ChaCha20Rng::from_seed(s);
+                inference::prove_samples(&b.program, b.manifest.shape, &b.params, &b.pk, &witnesses, &[bound], rng)
+            }
+            None => inference::prove_samples(
+                &b.program,
+                b.manifest.shape,
+                &b.params,
+                &b.pk,
+                &witnesses,
+                &[bound],
+                rand::rngs::OsRng,
+            ),
+        }
+        .map_err(err)?;
+        let outputs = if b.program.visibility.output == zkinfer_core::quantize::Vis::Public {
+            inference::outputs(&b.program, &witnesses)
+        } else {
+            Vec::new()
+        };
+        let proof = WebProof {
+            proof: format!("0x{}", hex::encode(&proved.proof)),
+            instances: proved.instances.iter().map(encode_instance).collect(),
+            outputs,
+            hashes: inference::instance_hashes(&b.manifest.instance_layout, &proved.instances),
+            vk_hash: b.manifest.vk_hash.clone(),
+        };
+        Ok(serde_json::to_string(&proof).expect("proof serializes"))
+    }
+
+    /// Verifies a proof (`0x`-hex) for its instances (JSON list of `0x`-hex words) against this
+    /// build's verifying key; throws naming why it is refused.
+    pub fn verify(&self, proof_hex: &str, instances_json: &str) -> Result<(), JsError> {
+        let proof = parse_hex("proof", proof_hex)?;
+        let instances = parse_instances(instances_json)?;
+        let expected = self.bundle.manifest.instance_layout.iter().map(|s| s.len).sum::<usize>();
+        if instances.len() != expected {
+            return Err(err(format!(
+                "{} instances given, this build's proofs have {expected}",
+                instances.len()
+            )));
+        }
+        zkinfer_core::proof::verify(&self.bundle.params, self.bundle.pk.get_vk(), &proof, &instances).map_err(err)
+    }
+}
+
+/// `verifyProof(bytes,uint256[])` calldata (`0x`-hex) of a proof and its instances.
+#[wasm_bindgen(js_name = verifyCalldata)]
+pub fn verify_calldata(proof_hex: &str, instances_json: &str) -> Result<String, JsError> {
+    let proof = parse_hex("proof", proof_hex)?;
+    let words: Vec<[u8; 32]> = parse_instances(instances_json)?.iter().map(scalar_bytes).collect();
+    Ok(format!("0x{}", hex::encode(encode_verify_call(&proof, &words))))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AttestationMessage {
+    subject: String,
+    input_hash: String,
+    schema: String,
+    issued_at: serde_json::Value,
+    expires_at: serde_json::Value,
+}
+
+fn fixed<const N: usize>(what: &str, text: &str) -> Result<[u8; N], JsError> {
+    parse_hex(what, text)?
+        .try_into()
+        .map_err(|_| err(format!("{what}: expected {N} bytes")))
+}
+
+fn seconds(what: &str, v: &serde_json::Value) -> Result<u64, JsError> {
+    match v {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| err(format!("{what}: expected unix seconds")))
+}
+
+/// `CreditGate.requestCredit` calldata (`0x`-hex) of a proof, its instances and the data
+/// provider's attestation file (`zkinfer attest`: its `typed_data.message` and `signature`).
+#[wasm_bindgen(js_name = requestCreditCalldata)]
+pub fn request_credit_calldata(proof_hex: &str, instances_json: &str, attestation_json: &str) -> Result<String, JsError> {
+    let file: serde_json::Value = serde_json::from_str(attestation_json).map_err(|e| err(format!("attestation: not JSON: {e}")))?;
+    let message: AttestationMessage =
+        serde_json::from_value(file["typed_data"]["message"].clone()).map_err(|e| err(format!("attestation: typed_data.message: {e}")))?;
+    let signature = parse_hex(
+        "attestation signature",
+        file["signature"].as_str().ok_or_else(|| err("attestation: no signature"))?,
+    )?;
+    let input_hash =
+        scalar_bytes(&inference::parse_field(&message.input_hash).map_err(|why| err(format!("attestation inputHash: {why}")))?);
+    let a = Attestation {
+        subject: fixed("attestation subject", &message.subject)?,
+        input_hash,
+        schema: fixed("attestation schema", &message.schema)?,
+        issued_at: seconds("attestation issuedAt", &message.issued_at)?,
+        expires_at: seconds("attestation expiresAt", &message.expires_at)?,
+    };
+    let proof = parse_hex("proof", proof_hex)?;
+    let words: Vec<[u8; 32]> = parse_instances(instances_json)?.iter().map(scalar_bytes).collect();
+    Ok(format!("0x{}", hex::encode(encode_request_credit(&proof, &words, &a, &signature))))
+}

@@ -1,0 +1,272 @@
+//! The browser prover end to end: the credit build (`--input hashed --bind account`) exported
+//! with `export-web`, web/ served over HTTP, and headless Chromium (Debian's `chromium`,
+//! driven by the pinned `puppeteer-core`) proving in the page. The page's proof verifies
+//! natively and in revm; a tampered one is refused by the page, natively and in revm; a seeded
+//! proof from the page is byte for byte the native prover's with that seed.
+//!
+//! Needs `bash scripts/build-web` (web/pkg) and chromium: `scripts/test` provides both.
+
+mod common;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use zkinfer::pipeline::compile::{compile, CompileOptions};
+use zkinfer::pipeline::setup::setup;
+use zkinfer::pipeline::Silent;
+use zkinfer::quantize::CalibrateOptions;
+
+/// anvil's account #1: the borrower.
+const BORROWER: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn chromium() -> PathBuf {
+    if let Some(p) = std::env::var_os("CHROMIUM") {
+        return p.into();
+    }
+    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
+        if Path::new(p).exists() {
+            return p.into();
+        }
+    }
+    panic!("no chromium: `apt-get install chromium` (scripts/test does it as root) or set CHROMIUM");
+}
+
+/// Serves `site` on a free port from a thread (static files, the MIME types module workers and
+/// wasm streaming need).
+fn serve(site: PathBuf) -> u16 {
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("binds");
+    let port = server.server_addr().to_ip().expect("ip").port();
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            let path = request.url().split('?').next().unwrap_or("/").trim_start_matches('/').to_string();
+            let file = site.join(if path.is_empty() { "index.html" } else { &path });
+            let inside = file.canonicalize().map(|f| f.starts_with(&site)).unwrap_or(false);
+            let response = match std::fs::read(&file) {
+                Ok(bytes) if inside => {
+                    let mime = match file.extension().and_then(|e| e.to_str()) {
+                        Some("html") => "text/html; charset=utf-8",
+                        Some("js") | Some("mjs") => "text/javascript",
+                        Some("wasm") => "application/wasm",
+                        Some("json") => "application/json",
+                        _ => "application/octet-stream",
+                    };
+                    tiny_http::Response::from_data(bytes)
+                        .with_header(tiny_http::Header::from_bytes("Content-Type", mime).expect("header"))
+                        .boxed()
+                }
+                _ => tiny_http::Response::from_string("not found").with_status_code(404).boxed(),
+            };
+            let _ = request.respond(response);
+        }
+    });
+    port
+}
+
+/// The site: web/'s page, module and worker, the built wasm (web/pkg) and `bundle/`.
+fn site(tmp: &Path, build: &Path) -> PathBuf {
+    let site = tmp.join("site");
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    let web = root().join("web");
+    assert!(
+        web.join("pkg/zkinfer_wasm_bg.wasm").exists(),
+        "web/pkg is not built: run `bash scripts/build-web` (scripts/test does)"
+    );
+    for f in ["index.html", "zkinfer.js", "worker.js"] {
+        std::fs::copy(web.join(f), site.join(f)).unwrap();
+    }
+    for e in std::fs::read_dir(web.join("pkg")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), site.join("pkg").join(e.file_name())).unwrap();
+    }
+    let out = common::zkinfer(&[
+        "export-web",
+        build.to_str().unwrap(),
+        "--out",
+        site.join("bundle").to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.success(), "export-web: {}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["bound"], serde_json::json!(["account"]));
+    site.canonicalize().unwrap()
+}
+
+/// Runs the page in Chromium at `url` and returns what it made.
+fn drive(url: &str, input: &Path, attestation: Option<&Path>) -> Value {
+    let mut cmd = Command::new("node");
+    cmd.arg(root().join("tests/browser/drive.mjs"))
+        .arg(url)
+        .arg(chromium())
+        .arg(input)
+        .arg(BORROWER)
+        .env("NODE_PATH", root().join("node_modules"));
+    if let Some(a) = attestation {
+        cmd.arg(a);
+    }
+    let out = cmd.output().expect("node runs");
+    assert!(
+        out.status.success(),
+        "the page run failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("the driver prints JSON");
+    assert_eq!(v["errors"], serde_json::json!([]), "page errors: {v}");
+    v
+}
+
+/// The build's native proof file with the proof and instances replaced by `proof`'s.
+fn proof_file_of(native: &Path, proof: &Value, out: &Path) {
+    let mut file: Value = serde_json::from_slice(&std::fs::read(native).unwrap()).unwrap();
+    file["proof"] = proof["proof"].clone();
+    file["instances"] = proof["instances"].clone();
+    std::fs::write(out, serde_json::to_vec_pretty(&file).unwrap()).unwrap();
+}
+
+#[test]
+fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let build = tmp.path().join("credit");
+    compile(
+        &CompileOptions {
+            model: common::model("credit_mlp.onnx"),
+            data: vec![common::model("credit_mlp.input.json")],
+            out: build.clone(),
+            like: None,
+            batch: 1,
+            optimize: Default::default(),
+            calibration: CalibrateOptions {
+                visibility: zkinfer::quantize::Visibility {
+                    input: zkinfer::quantize::Vis::Hashed,
+                    ..Default::default()
+                },
+                bound: vec!["account".into()],
+                ..Default::default()
+            },
+        },
+        &Silent,
+    )
+    .expect("compiles");
+    let dir = zkinfer::pipeline::BuildDir(build.clone());
+    setup(&dir, &zkinfer::proof::SrsSource::Dev, &Silent).expect("setup");
+    let native = tmp.path().join("native.json");
+    zkinfer::pipeline::prove::prove_with(
+        &dir,
+        &common::model("credit_mlp.input.json"),
+        &native,
+        &[format!("account={BORROWER}")],
+        &Silent,
+    )
+    .expect("proves natively");
+    let native_file: Value = serde_json::from_slice(&std::fs::read(&native).unwrap()).unwrap();
+
+    let site = site(tmp.path(), &build);
+    let port = serve(site.clone());
+    let input = common::model("credit_mlp.input.json");
+    let page = drive(&format!("http://127.0.0.1:{port}/index.html"), &input, None);
+    let proof = &page["proof"];
+    // the same public values as the native proof (proofs differ by their blinding)
+    assert_eq!(proof["instances"], native_file["instances"]);
+    assert!(page["result"].as_str().unwrap().contains("bytes"), "{page}");
+    assert!(
+        page["tampered"].as_str().unwrap().contains("rejected") || page["tampered"].as_str().unwrap().contains("pairing"),
+        "{page}"
+    );
+
+    // the page's proof: accepted natively and by the generated verifier in revm
+    let from_page = tmp.path().join("page.json");
+    proof_file_of(&native, proof, &from_page);
+    let verified = common::zkinfer(&["verify", build.to_str().unwrap(), from_page.to_str().unwrap()]);
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+    let gas = common::zkinfer(&["gas", build.to_str().unwrap(), from_page.to_str().unwrap(), "--json"]);
+    assert!(gas.status.success(), "{}", String::from_utf8_lossy(&gas.stderr));
+    let gas: Value = serde_json::from_slice(&gas.stdout).unwrap();
+    assert_eq!(gas["accepted"], true);
+    // its calldata is verifyProof's of that proof
+    let calldata = zkinfer::solidity::encode_verify_call(
+        &hex::decode(&proof["proof"].as_str().unwrap()[2..]).unwrap(),
+        &proof["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| {
+                let mut b = [0u8; 32];
+                b.copy_from_slice(&hex::decode(&w.as_str().unwrap()[2..]).unwrap());
+                b
+            })
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(page["calldata"].as_str().unwrap(), format!("0x{}", hex::encode(calldata)));
+
+    // tampered: one proof byte, and the bound account, refused natively and in revm
+    let mut bad = proof.clone();
+    let p = bad["proof"].as_str().unwrap().to_string();
+    let at = 2 + (p.len() - 2) / 2;
+    let flipped = format!("{:02x}", u8::from_str_radix(&p[at..at + 2], 16).unwrap() ^ 1);
+    bad["proof"] = Value::String(format!("{}{}{}", &p[..at], flipped, &p[at + 2..]));
+    let mut other_account = proof.clone();
+    let n = other_account["instances"].as_array().unwrap().len();
+    let layout = native_file["instance_layout"].as_array().unwrap();
+    let bound_at = layout.iter().find(|s| s["kind"] == "bound").expect("a bound slot")["start"]
+        .as_u64()
+        .unwrap() as usize;
+    assert!(bound_at < n);
+    other_account["instances"][bound_at] = Value::String(format!("0x{}", "0".repeat(62) + "01"));
+    for (what, forged) in [("tampered proof byte", bad), ("another account", other_account)] {
+        let f = tmp.path().join("forged.json");
+        proof_file_of(&native, &forged, &f);
+        let v = common::zkinfer(&["verify", build.to_str().unwrap(), f.to_str().unwrap()]);
+        assert!(!v.status.success(), "{what}: verify accepted it");
+        let g = common::zkinfer(&["gas", build.to_str().unwrap(), f.to_str().unwrap()]);
+        assert!(!g.status.success(), "{what}: the EVM verifier accepted it");
+        assert!(
+            String::from_utf8_lossy(&g.stderr).contains("reject"),
+            "{what}: {}",
+            String::from_utf8_lossy(&g.stderr)
+        );
+    }
+
+    // with one seed, the page's and the native prover's proofs both verify and carry the same
+    // instances (halo2 0.5's lookup argument sorts through a randomly seeded HashMap, so equal
+    // randomness does not make equal bytes even between two native runs)
+    let seed = [7u8; 32];
+    let page = drive(
+        &format!("http://127.0.0.1:{port}/index.html?seed=0x{}", hex::encode(seed)),
+        &input,
+        None,
+    );
+    let bundle_dir = site.join("bundle");
+    let read = |f: &str| std::fs::read(bundle_dir.join(f)).unwrap();
+    let bundle =
+        zkinfer::proof::bundle::Bundle::from_bytes(&read("zkinfer-web.json"), &read("program.json"), &read("pk.bin"), &read("kzg.srs"))
+            .expect("the exported bundle loads");
+    let data = zkinfer::model::InputData::from_file(&input).unwrap();
+    let witnesses = zkinfer::proof::inference::witnesses(&bundle.program, &[data.inputs]).unwrap();
+    let account = zkinfer::proof::inference::parse_field(BORROWER).unwrap();
+    let native_seeded = zkinfer::proof::inference::prove_samples(
+        &bundle.program,
+        bundle.manifest.shape,
+        &bundle.params,
+        &bundle.pk,
+        &witnesses,
+        &[vec![account]],
+        <rand_chacha::ChaCha20Rng as rand::SeedableRng>::from_seed(seed),
+    )
+    .unwrap();
+    let native_instances: Vec<String> = native_seeded
+        .instances
+        .iter()
+        .map(zkinfer::proof::proof_file::encode_instance)
+        .collect();
+    assert_eq!(page["proof"]["instances"], serde_json::json!(native_instances));
+    let seeded = tmp.path().join("seeded.json");
+    proof_file_of(&native, &page["proof"], &seeded);
+    let v = common::zkinfer(&["verify", build.to_str().unwrap(), seeded.to_str().unwrap()]);
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    zkinfer::proof::verify(&bundle.params, bundle.pk.get_vk(), &native_seeded.proof, &native_seeded.instances)
+        .expect("native seeded proof verifies");
+}
