@@ -1,8 +1,9 @@
 //! The browser prover end to end: the credit build (`--input hashed --bind account`) exported
 //! with `export-web`, web/ served over HTTP, and headless Chromium (Debian's `chromium`,
 //! driven by the pinned `puppeteer-core`) proving in the page. The page's proof verifies
-//! natively and in revm; a tampered one is refused by the page, natively and in revm; a seeded
-//! proof from the page is byte for byte the native prover's with that seed.
+//! natively and in revm; a tampered one is refused by the page, natively and in revm; with one
+//! seed, the page's and the native prover's proofs both verify with the same instances. Then the
+//! page sends `requestCredit` to a CreditGate on anvil through an injected wallet provider.
 //!
 //! Needs `bash scripts/build-web` (web/pkg) and chromium: `scripts/test` provides both.
 
@@ -95,17 +96,23 @@ fn site(tmp: &Path, build: &Path) -> PathBuf {
     site.canonicalize().unwrap()
 }
 
-/// Runs the page in Chromium at `url` and returns what it made.
-fn drive(url: &str, input: &Path, attestation: Option<&Path>) -> Value {
+/// Runs the page in Chromium at `url` and returns what it made, page errors included.
+fn drive_raw(url: &str, input: &Path, attestation: Option<&Path>, rpc: Option<&str>) -> Value {
+    drive_env(url, input, attestation, rpc.map(|r| ("RPC_URL", r.to_string())))
+}
+
+fn drive_env(url: &str, input: &Path, attestation: Option<&Path>, env: Option<(&str, String)>) -> Value {
     let mut cmd = Command::new("node");
     cmd.arg(root().join("tests/browser/drive.mjs"))
         .arg(url)
         .arg(chromium())
         .arg(input)
-        .arg(BORROWER)
-        .env("NODE_PATH", root().join("node_modules"));
+        .arg(BORROWER);
     if let Some(a) = attestation {
         cmd.arg(a);
+    }
+    if let Some((k, v)) = env {
+        cmd.env(k, v);
     }
     let out = cmd.output().expect("node runs");
     assert!(
@@ -114,7 +121,12 @@ fn drive(url: &str, input: &Path, attestation: Option<&Path>) -> Value {
         String::from_utf8_lossy(&out.stderr),
         String::from_utf8_lossy(&out.stdout)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("the driver prints JSON");
+    serde_json::from_slice(&out.stdout).expect("the driver prints JSON")
+}
+
+/// [`drive_raw`] of a run that must not fail in the page.
+fn drive(url: &str, input: &Path, attestation: Option<&Path>) -> Value {
+    let v = drive_raw(url, input, attestation, None);
     assert_eq!(v["errors"], serde_json::json!([]), "page errors: {v}");
     v
 }
@@ -127,10 +139,9 @@ fn proof_file_of(native: &Path, proof: &Value, out: &Path) {
     std::fs::write(out, serde_json::to_vec_pretty(&file).unwrap()).unwrap();
 }
 
-#[test]
-fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm() {
-    let tmp = tempfile::tempdir().unwrap();
-    let build = tmp.path().join("credit");
+/// The attested-credit build (`--input hashed --bind account`, dev SRS) in `tmp/credit`.
+fn credit_build(tmp: &Path) -> PathBuf {
+    let build = tmp.join("credit");
     compile(
         &CompileOptions {
             model: common::model("credit_mlp.onnx"),
@@ -151,8 +162,20 @@ fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm()
         &Silent,
     )
     .expect("compiles");
+    setup(
+        &zkinfer::pipeline::BuildDir(build.clone()),
+        &zkinfer::proof::SrsSource::Dev,
+        &Silent,
+    )
+    .expect("setup");
+    build
+}
+
+#[test]
+fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let build = credit_build(tmp.path());
     let dir = zkinfer::pipeline::BuildDir(build.clone());
-    setup(&dir, &zkinfer::proof::SrsSource::Dev, &Silent).expect("setup");
     let native = tmp.path().join("native.json");
     zkinfer::pipeline::prove::prove_with(
         &dir,
@@ -168,14 +191,15 @@ fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm()
     let port = serve(site.clone());
     let input = common::model("credit_mlp.input.json");
     let page = drive(&format!("http://127.0.0.1:{port}/index.html"), &input, None);
+    eprintln!("the page shows: {}", page["result"]);
     let proof = &page["proof"];
     // the same public values as the native proof (proofs differ by their blinding)
     assert_eq!(proof["instances"], native_file["instances"]);
     assert!(page["result"].as_str().unwrap().contains("bytes"), "{page}");
-    assert!(
-        page["tampered"].as_str().unwrap().contains("rejected") || page["tampered"].as_str().unwrap().contains("pairing"),
-        "{page}"
-    );
+    for what in ["tampered", "otherAccount"] {
+        let why = page[what].as_str().unwrap();
+        assert!(why.contains("rejected") || why.contains("pairing"), "{what}: {page}");
+    }
 
     // the page's proof: accepted natively and by the generated verifier in revm
     let from_page = tmp.path().join("page.json");
@@ -221,6 +245,11 @@ fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm()
         proof_file_of(&native, &forged, &f);
         let v = common::zkinfer(&["verify", build.to_str().unwrap(), f.to_str().unwrap()]);
         assert!(!v.status.success(), "{what}: verify accepted it");
+        let why = String::from_utf8_lossy(&v.stderr);
+        assert!(
+            why.contains("rejected") || why.contains("pairing") || why.contains("malformed"),
+            "{what}: {why}"
+        );
         let g = common::zkinfer(&["gas", build.to_str().unwrap(), f.to_str().unwrap()]);
         assert!(!g.status.success(), "{what}: the EVM verifier accepted it");
         assert!(
@@ -234,10 +263,11 @@ fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm()
     // instances (halo2 0.5's lookup argument sorts through a randomly seeded HashMap, so equal
     // randomness does not make equal bytes even between two native runs)
     let seed = [7u8; 32];
-    let page = drive(
-        &format!("http://127.0.0.1:{port}/index.html?seed=0x{}", hex::encode(seed)),
+    let page = drive_env(
+        &format!("http://127.0.0.1:{port}/index.html"),
         &input,
         None,
+        Some(("SEED", format!("0x{}", hex::encode(seed)))),
     );
     let bundle_dir = site.join("bundle");
     let read = |f: &str| std::fs::read(bundle_dir.join(f)).unwrap();
@@ -269,4 +299,90 @@ fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm()
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
     zkinfer::proof::verify(&bundle.params, bundle.pk.get_vk(), &native_seeded.proof, &native_seeded.instances)
         .expect("native seeded proof verifies");
+}
+
+/// anvil's account #0 deploys; #3 is the data provider the gate trusts.
+const DEPLOYER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const PROVIDER_KEY: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
+const PROVIDER: &str = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+
+#[test]
+fn the_page_sends_request_credit_to_anvil_and_the_gate_approves() {
+    use zkinfer::chain::contracts::{Abi, ICreditGate};
+    use zkinfer::chain::{Address, Rpc, RpcOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let build = credit_build(tmp.path());
+    let b = build.to_str().unwrap();
+    let anvil = common::start_anvil(31337);
+    let record = tmp.path().join("gate.json");
+    let r = record.to_str().unwrap();
+    let deployed = common::zkinfer(&[
+        "--json",
+        "deploy",
+        b,
+        "--rpc-url",
+        &anvil.url,
+        "--private-key",
+        DEPLOYER_KEY,
+        "--credit-gate",
+        "--threshold",
+        "-1000",
+        "--validity-days",
+        "7",
+        "--provider",
+        PROVIDER,
+        "--record",
+        r,
+    ]);
+    assert!(deployed.status.success(), "deploy: {}", String::from_utf8_lossy(&deployed.stderr));
+    let attestation = tmp.path().join("attestation.json");
+    let input = common::model("credit_mlp.input.json");
+    let attested = common::zkinfer(&[
+        "attest",
+        b,
+        "--data",
+        input.to_str().unwrap(),
+        "--subject",
+        BORROWER,
+        "--expires",
+        "90d",
+        "--deployment",
+        r,
+        "--private-key",
+        PROVIDER_KEY,
+        "--out",
+        attestation.to_str().unwrap(),
+    ]);
+    assert!(attested.status.success(), "attest: {}", String::from_utf8_lossy(&attested.stderr));
+    let a: Value = serde_json::from_slice(&std::fs::read(&attestation).unwrap()).unwrap();
+    let gate: Address = a["typed_data"]["domain"]["verifyingContract"].as_str().unwrap().parse().unwrap();
+    let borrower: Address = BORROWER.parse().unwrap();
+    let rpc = Rpc::connect(RpcOptions::new(&anvil.url)).unwrap();
+    let approved =
+        || -> bool { zkinfer::chain::tx::view(&rpc, borrower, gate, ICreditGate::isApprovedCall { borrower }, Abi::CreditGate).unwrap() };
+    assert!(!approved());
+
+    let site = site(tmp.path(), &build);
+    let port = serve(site);
+    let url = format!("http://127.0.0.1:{port}/index.html");
+
+    // made-up features that score higher: the page refuses them before proving (their hash is
+    // not the attested one), and nothing is sent
+    let made_up = drive_raw(&url, &common::model("credit_mlp.madeup.json"), Some(&attestation), Some(&anvil.url));
+    let errors = made_up["errors"].to_string();
+    assert!(errors.contains("the attestation is for"), "{made_up}");
+    assert!(made_up["receipt"].is_null() && made_up["proof"].is_null(), "{made_up}");
+    assert!(!approved());
+
+    // the attested features: proved in the page, requestCredit sent through the injected
+    // provider (anvil signs for its account #1, the borrower), the approval recorded
+    let page = drive_raw(&url, &input, Some(&attestation), Some(&anvil.url));
+    assert_eq!(page["errors"], serde_json::json!([]), "{page}");
+    assert_eq!(page["receipt"]["status"], "0x1", "{page}");
+    assert_eq!(
+        page["receipt"]["to"].as_str().unwrap().to_lowercase(),
+        format!("{gate:?}").to_lowercase()
+    );
+    assert!(page["sent"].as_str().unwrap().contains("approved on chain"), "{page}");
+    assert!(approved(), "the gate recorded no approval: {page}");
 }

@@ -1,6 +1,6 @@
 // zkinfer's proving worker: runs the wasm prover off the page's main thread. Messages in:
 // {id, op, args}; out: {id, ok, result | error} and {id, progress: {stage, …}}.
-import init, { WebProver, verifyCalldata, requestCreditCalldata } from "./pkg/zkinfer_wasm.js";
+import init, { WebProver, creditGateViews } from "./pkg/zkinfer_wasm.js";
 
 let ready = null;
 let prover = null;
@@ -29,15 +29,16 @@ const ops = {
     loaded().verify(proof, JSON.stringify(instances));
     return true;
   },
-  async verifyCalldata(id, { proof, instances }) {
-    ready = ready || init();
-    await ready;
-    return verifyCalldata(proof, JSON.stringify(instances));
+  verifyCalldata(id, { proof, instances }) {
+    return loaded().verifyCalldata(proof, JSON.stringify(instances));
   },
-  async requestCreditCalldata(id, { proof, instances, attestation }) {
+  requestCreditCalldata(id, { proof, instances, attestation }) {
+    return loaded().requestCreditCalldata(proof, JSON.stringify(instances), attestation);
+  },
+  async creditGateViews(id, { borrower }) {
     ready = ready || init();
     await ready;
-    return requestCreditCalldata(proof, JSON.stringify(instances), attestation);
+    return JSON.parse(creditGateViews(borrower));
   },
 };
 

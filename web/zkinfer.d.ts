@@ -49,6 +49,7 @@ export class Prover {
   verify(proof: string, instances: string[]): Promise<true>;
   verifyCalldata(proof: string, instances: string[]): Promise<string>;
   requestCreditCalldata(proof: string, instances: string[], attestation: string | object): Promise<string>;
+  creditGateViews(borrower: string): Promise<{ vkHash: string; isApproved: string }>;
   terminate(): void;
 }
 

@@ -52,7 +52,16 @@ export class Prover {
 
   call(op, args, onProgress, transfer = []) {
     const id = ++this.next;
+    if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
+      // a worker that fails to start or load its module (or traps) rejects every pending call
+      const fail = (event) => {
+        this.failed = new ZkinferError(`the prover worker failed: ${event.message || "it could not start or load its module"}`, op);
+        this.worker.removeEventListener("message", listen);
+        reject(this.failed);
+      };
+      this.worker.addEventListener("error", fail, { once: true });
+      this.worker.addEventListener("messageerror", fail, { once: true });
       const listen = (event) => {
         const m = event.data;
         if (m.id !== id) return;
@@ -61,6 +70,8 @@ export class Prover {
           return;
         }
         this.worker.removeEventListener("message", listen);
+        this.worker.removeEventListener("error", fail);
+        this.worker.removeEventListener("messageerror", fail);
         if (m.ok) resolve(m.result);
         else reject(new ZkinferError(m.error, op));
       };
@@ -89,9 +100,15 @@ export class Prover {
     return this.call("verifyCalldata", { proof, instances });
   }
 
-  /** `CreditGate.requestCredit` calldata with the provider's attestation file (text or object). */
+  /** `CreditGate.requestCredit` calldata with the provider's attestation file (text or object);
+   * rejects a proof whose input hash or bound account is not the attestation's. */
   requestCreditCalldata(proof, instances, attestation) {
     return this.call("requestCreditCalldata", { proof, instances, attestation: text(attestation) });
+  }
+
+  /** Calldata of the CreditGate views `vkHash()` and `isApproved(borrower)`. */
+  creditGateViews(borrower) {
+    return this.call("creditGateViews", { borrower });
   }
 
   /** Stops the worker. */
@@ -112,8 +129,14 @@ function startWorker(workerUrl) {
 export async function loadBundleBytes({ manifest, program, pk, srs }, { onProgress, workerUrl } = {}) {
   const worker = startWorker(workerUrl);
   const probe = new Prover(worker, null);
-  const m = await probe.call("load", { manifest, program, pk, srs }, onProgress);
-  probe.manifest = m;
+  try {
+    // the large key and SRS buffers move to the worker instead of being copied
+    const transfer = [...new Set([pk, srs].map((b) => b.buffer).filter((b) => b instanceof ArrayBuffer))];
+    probe.manifest = await probe.call("load", { manifest, program, pk, srs }, onProgress, transfer);
+  } catch (e) {
+    worker.terminate();
+    throw e instanceof ZkinferError ? e : new ZkinferError(String(e.message || e), "load");
+  }
   return probe;
 }
 

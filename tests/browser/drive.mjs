@@ -1,7 +1,12 @@
 // Drives web/index.html in headless Chromium (puppeteer-core; Debian's chromium): fills in the
-// features and the account, clicks Prove, and prints what the page made as JSON on stdout:
-// {proof, calldata, tampered (the page's verify of a tampered proof), errors}.
-// Usage: node drive.mjs URL CHROMIUM INPUT_FILE ACCOUNT [ATTESTATION_FILE]
+// features, the account and (optionally) the attestation, clicks Prove, and prints what the page
+// made as JSON on stdout: {proof, calldata, tampered (the page's verify of a tampered proof),
+// errors, receipt}. With RPC_URL set, the page gets an injected EIP-1193 provider that hands its
+// requests to that node (anvil, which signs eth_sendTransaction for its own account #1, the
+// borrower) and the driver clicks Send and waits for the receipt.
+// With SEED (0x + 32 bytes) set, it instead calls the page's prover directly with that seed
+// (the page itself never takes one) and prints {proof}.
+// Usage: [RPC_URL=http://…] [SEED=0x…] node drive.mjs URL CHROMIUM INPUT_FILE ACCOUNT [ATTESTATION_FILE]
 import { readFileSync } from "node:fs";
 import puppeteer from "puppeteer-core";
 
@@ -15,12 +20,43 @@ try {
   const page = await browser.newPage();
   page.on("console", (m) => console.error(`page console: ${m.text()}`));
   page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+  if (process.env.RPC_URL) {
+    await page.evaluateOnNewDocument((rpc, account) => {
+      let id = 0;
+      window.ethereum = {
+        async request({ method, params }) {
+          if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+          const response = await fetch(rpc, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params || [] }),
+          });
+          const body = await response.json();
+          if (body.error) throw new Error(body.error.message);
+          return body.result;
+        },
+      };
+    }, process.env.RPC_URL, account);
+  }
   await page.goto(url);
   await page.waitForFunction(() => window.zkinferPage && (window.zkinferPage.ready || window.zkinferPage.errors.length), {
     timeout: 180000,
   });
   const loadErrors = await page.evaluate(() => window.zkinferPage.errors);
   if (loadErrors.length) throw new Error(`the page did not load the bundle: ${loadErrors.join("; ")}`);
+  if (process.env.SEED) {
+    const proof = await page.evaluate(
+      async (input, account, seed) => {
+        const bytes = Uint8Array.from(seed.slice(2).match(/../g).map((b) => parseInt(b, 16)));
+        return window.zkinferPage.prover.prove(input, { account }, { seed: bytes });
+      },
+      readFileSync(inputFile, "utf8"),
+      account,
+      process.env.SEED
+    );
+    process.stdout.write(JSON.stringify({ proof, errors: [] }));
+    process.exit(0);
+  }
   await page.$eval("#data", (el, v) => (el.value = v), readFileSync(inputFile, "utf8"));
   if (attestationFile) {
     await page.$eval("#attestation", (el, v) => (el.value = v), readFileSync(attestationFile, "utf8"));
@@ -28,10 +64,25 @@ try {
   await page.$eval("#account", (el, v) => (el.value = v), account);
   await page.click("#prove");
   await page.waitForFunction(() => window.zkinferPage.calldata || window.zkinferPage.errors.length, { timeout: 300000 });
+  if (process.env.RPC_URL && (await page.evaluate(() => !window.zkinferPage.errors.length))) {
+    await page.waitForFunction(() => !document.querySelector("#send").disabled, { timeout: 10000 });
+    await page.click("#send");
+    await page.waitForFunction(() => window.zkinferPage.receipt || window.zkinferPage.errors.length, { timeout: 120000 });
+  }
   const result = await page.evaluate(async () => {
     const z = window.zkinferPage;
     let tampered = null;
+    let otherAccount = null;
     if (z.proof) {
+      // the same proof for another bound account (the last instance): refused too
+      const instances = [...z.proof.instances];
+      instances[instances.length - 1] = "0x" + "0".repeat(63) + "1";
+      try {
+        await z.prover.verify(z.proof.proof, instances);
+        otherAccount = "accepted";
+      } catch (e) {
+        otherAccount = e.message;
+      }
       // flip one bit in the middle of the proof: the page's own verifier must refuse it
       const hex = z.proof.proof;
       const at = 2 + Math.floor((hex.length - 2) / 4) * 2;
@@ -49,7 +100,16 @@ try {
         z.errors.push(`the page refused its own proof: ${e.message}`);
       }
     }
-    return { proof: z.proof, calldata: z.calldata, tampered, errors: z.errors, result: document.querySelector("#result").innerText };
+    return {
+      proof: z.proof,
+      calldata: z.calldata,
+      tampered,
+      otherAccount,
+      errors: z.errors,
+      result: document.querySelector("#result").innerText,
+      receipt: z.receipt || null,
+      sent: document.querySelector("#sent").innerText,
+    };
   });
   process.stdout.write(JSON.stringify(result));
 } finally {

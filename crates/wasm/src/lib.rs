@@ -144,14 +144,16 @@ impl WebProver {
         let witnesses = inference::witnesses(&self.bundle.program, &[sample]).map_err(err)?;
         // bound values do not enter the input hash; zeros stand in for them
         let zeros = vec![Fr::from(0); self.bundle.program.bound.len()];
-        let instances = inference::instances(&self.bundle.program, self.bundle.manifest.shape, &witnesses, &[zeros]);
+        let instances = inference::instances(&self.bundle.program, self.bundle.manifest.shape, &witnesses, &[zeros])
+            .ok_or_else(|| err("input: this build takes another number of samples"))?;
         Ok(encode_instance(&instances[slot]))
     }
 
     /// Proves the model on the input (`{"input_data": …}`) with the bound values
-    /// (`{"account": "0x…"}`), returning [`WebProof`] as JSON. The blinding comes from the
-    /// browser's `crypto.getRandomValues`, or from `seed` (32 bytes, tests only: a seeded proof
-    /// reveals nothing more, but two proofs with one seed are linkable).
+    /// (`{"account": "0x…"}`), checks the proof against the build's verifying key, and returns
+    /// [`WebProof`] as JSON. The blinding comes from the browser's `crypto.getRandomValues`, or
+    /// from `seed` (32 bytes) for tests only: a proof whose blinding is known hides nothing, so
+    /// whoever knows the seed can test guessed features against it. The page never passes one.
     pub fn prove(&self, input_json: &str, bind_json: &str, seed: Option<Vec<u8>>) -> Result<String, JsError> {
         let sample = self.sample(input_json)?;
         let bound = self.bound(bind_json)?;
@@ -174,6 +176,11 @@ impl WebProver {
             ),
         }
         .map_err(err)?;
+        zkinfer_core::proof::verify(&b.params, b.pk.get_vk(), &proved.proof, &proved.instances).map_err(|e| {
+            err(format!(
+                "the proof just made does not verify ({e}); this is a bug, please report it"
+            ))
+        })?;
         let outputs = if b.program.visibility.output == zkinfer_core::quantize::Vis::Public {
             inference::outputs(&b.program, &witnesses)
         } else {
@@ -193,6 +200,90 @@ impl WebProver {
     /// build's verifying key; throws naming why it is refused.
     pub fn verify(&self, proof_hex: &str, instances_json: &str) -> Result<(), JsError> {
         let proof = parse_hex("proof", proof_hex)?;
+        let instances = self.instances(instances_json)?;
+        zkinfer_core::proof::verify(&self.bundle.params, self.bundle.pk.get_vk(), &proof, &instances).map_err(err)
+    }
+
+    /// `verifyProof(bytes,uint256[])` calldata (`0x`-hex) of a proof and its instances (as many
+    /// as this build's proofs have).
+    #[wasm_bindgen(js_name = verifyCalldata)]
+    pub fn verify_calldata(&self, proof_hex: &str, instances_json: &str) -> Result<String, JsError> {
+        let proof = parse_hex("proof", proof_hex)?;
+        let words: Vec<[u8; 32]> = self.instances(instances_json)?.iter().map(scalar_bytes).collect();
+        Ok(format!("0x{}", hex::encode(encode_verify_call(&proof, &words))))
+    }
+
+    /// `CreditGate.requestCredit` calldata (`0x`-hex) of a proof, its instances and the data
+    /// provider's attestation file (`zkinfer attest`: its `typed_data.message` and `signature`).
+    /// Refuses a proof whose input hash is not the attested one or whose bound account is not
+    /// the attestation's subject (the gate would revert, after the borrower paid for it).
+    #[wasm_bindgen(js_name = requestCreditCalldata)]
+    pub fn request_credit_calldata(&self, proof_hex: &str, instances_json: &str, attestation_json: &str) -> Result<String, JsError> {
+        let file: serde_json::Value = serde_json::from_str(attestation_json).map_err(|e| err(format!("attestation: not JSON: {e}")))?;
+        let message: AttestationMessage = serde_json::from_value(file["typed_data"]["message"].clone())
+            .map_err(|e| err(format!("attestation: typed_data.message: {e}")))?;
+        let signature = parse_hex(
+            "attestation signature",
+            file["signature"].as_str().ok_or_else(|| err("attestation: no signature"))?,
+        )?;
+        if signature.len() != 65 {
+            return Err(err(format!("attestation signature: {} bytes, expected 65", signature.len())));
+        }
+        let attested_hash = inference::parse_field(&message.input_hash).map_err(|why| err(format!("attestation inputHash: {why}")))?;
+        let a = Attestation {
+            subject: fixed("attestation subject", &message.subject)?,
+            input_hash: scalar_bytes(&attested_hash),
+            schema: fixed("attestation schema", &message.schema)?,
+            issued_at: seconds("attestation issuedAt", &message.issued_at)?,
+            expires_at: seconds("attestation expiresAt", &message.expires_at)?,
+        };
+        let instances = self.instances(instances_json)?;
+        let layout = &self.bundle.manifest.instance_layout;
+        let slot = |kind: InstanceKind| layout.iter().find(|s| s.kind == kind).map(|s| s.start);
+        match slot(InstanceKind::InputHash) {
+            Some(i) if instances[i] == attested_hash => {}
+            Some(i) => {
+                return Err(err(format!(
+                    "the proof is about features with hash {}, the attestation is for {}",
+                    encode_instance(&instances[i]),
+                    encode_instance(&attested_hash)
+                )))
+            }
+            None => {
+                return Err(err(
+                    "this build does not hash its input: a CreditGate cannot check it against an attestation",
+                ))
+            }
+        }
+        let account = self.bundle.program.bound.iter().position(|b| b == "account");
+        let bound_start = slot(InstanceKind::Bound);
+        match (account, bound_start) {
+            (Some(a_at), Some(start)) => {
+                let mut subject = [0u8; 32];
+                subject[12..].copy_from_slice(&a.subject);
+                if scalar_bytes(&instances[start + a_at]) != subject {
+                    return Err(err(format!(
+                        "the proof is bound to account {}, the attestation's subject is {}",
+                        encode_instance(&instances[start + a_at]),
+                        message.subject
+                    )));
+                }
+            }
+            _ => {
+                return Err(err(
+                    "this build binds no account: a CreditGate takes proofs bound to the borrower (compile with --bind account)",
+                ))
+            }
+        }
+        let proof = parse_hex("proof", proof_hex)?;
+        let words: Vec<[u8; 32]> = instances.iter().map(scalar_bytes).collect();
+        Ok(format!("0x{}", hex::encode(encode_request_credit(&proof, &words, &a, &signature))))
+    }
+}
+
+impl WebProver {
+    /// Instances from JSON, as many as this build's proofs have.
+    fn instances(&self, instances_json: &str) -> Result<Vec<Fr>, JsError> {
         let instances = parse_instances(instances_json)?;
         let expected = self.bundle.manifest.instance_layout.iter().map(|s| s.len).sum::<usize>();
         if instances.len() != expected {
@@ -201,16 +292,8 @@ impl WebProver {
                 instances.len()
             )));
         }
-        zkinfer_core::proof::verify(&self.bundle.params, self.bundle.pk.get_vk(), &proof, &instances).map_err(err)
+        Ok(instances)
     }
-}
-
-/// `verifyProof(bytes,uint256[])` calldata (`0x`-hex) of a proof and its instances.
-#[wasm_bindgen(js_name = verifyCalldata)]
-pub fn verify_calldata(proof_hex: &str, instances_json: &str) -> Result<String, JsError> {
-    let proof = parse_hex("proof", proof_hex)?;
-    let words: Vec<[u8; 32]> = parse_instances(instances_json)?.iter().map(scalar_bytes).collect();
-    Ok(format!("0x{}", hex::encode(encode_verify_call(&proof, &words))))
 }
 
 #[derive(Deserialize)]
@@ -238,27 +321,19 @@ fn seconds(what: &str, v: &serde_json::Value) -> Result<u64, JsError> {
     .ok_or_else(|| err(format!("{what}: expected unix seconds")))
 }
 
-/// `CreditGate.requestCredit` calldata (`0x`-hex) of a proof, its instances and the data
-/// provider's attestation file (`zkinfer attest`: its `typed_data.message` and `signature`).
-#[wasm_bindgen(js_name = requestCreditCalldata)]
-pub fn request_credit_calldata(proof_hex: &str, instances_json: &str, attestation_json: &str) -> Result<String, JsError> {
-    let file: serde_json::Value = serde_json::from_str(attestation_json).map_err(|e| err(format!("attestation: not JSON: {e}")))?;
-    let message: AttestationMessage =
-        serde_json::from_value(file["typed_data"]["message"].clone()).map_err(|e| err(format!("attestation: typed_data.message: {e}")))?;
-    let signature = parse_hex(
-        "attestation signature",
-        file["signature"].as_str().ok_or_else(|| err("attestation: no signature"))?,
-    )?;
-    let input_hash =
-        scalar_bytes(&inference::parse_field(&message.input_hash).map_err(|why| err(format!("attestation inputHash: {why}")))?);
-    let a = Attestation {
-        subject: fixed("attestation subject", &message.subject)?,
-        input_hash,
-        schema: fixed("attestation schema", &message.schema)?,
-        issued_at: seconds("attestation issuedAt", &message.issued_at)?,
-        expires_at: seconds("attestation expiresAt", &message.expires_at)?,
-    };
-    let proof = parse_hex("proof", proof_hex)?;
-    let words: Vec<[u8; 32]> = parse_instances(instances_json)?.iter().map(scalar_bytes).collect();
-    Ok(format!("0x{}", hex::encode(encode_request_credit(&proof, &words, &a, &signature))))
+/// The calldata of the CreditGate views the page reads: `vkHash()` and `isApproved(borrower)`
+/// (`{"vkHash": "0x…", "isApproved": "0x…"}`).
+#[wasm_bindgen(js_name = creditGateViews)]
+pub fn credit_gate_views(borrower: &str) -> Result<String, JsError> {
+    use sha3::{Digest, Keccak256};
+    let selector = |sig: &str| Keccak256::digest(sig.as_bytes())[..4].to_vec();
+    let who: [u8; 20] = fixed("borrower", borrower)?;
+    let mut approved = selector("isApproved(address)");
+    approved.extend_from_slice(&[0u8; 12]);
+    approved.extend_from_slice(&who);
+    Ok(serde_json::json!({
+        "vkHash": format!("0x{}", hex::encode(selector("vkHash()"))),
+        "isApproved": format!("0x{}", hex::encode(approved)),
+    })
+    .to_string())
 }

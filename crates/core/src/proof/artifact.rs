@@ -72,9 +72,10 @@ pub fn unseal_named<'a>(origin: &str, kind: &str, bytes: &'a [u8]) -> Result<&'a
     if stored_kind != kind {
         return Err(err(format!("is a {stored_kind} file, expected {kind}")));
     }
-    let len = u64::from_le_bytes(bytes[24..32].try_into().expect("8 bytes")) as usize;
+    let len = u64::from_le_bytes(bytes[24..32].try_into().expect("8 bytes"));
     let payload = &bytes[64..];
-    if payload.len() != len {
+    // compared as u64: on wasm32 a usize cast would truncate the header's length
+    if payload.len() as u64 != len {
         return Err(err(format!(
             "is truncated or padded: {} payload bytes, header says {len}",
             payload.len()

@@ -134,8 +134,42 @@ impl Bundle {
                 "its instance layout is not the program's; export the build again".into(),
             ));
         }
+        let described = |p: &crate::quantize::program::ProgInput| TensorDesc {
+            name: p.name.clone(),
+            shape: p.shape.clone(),
+            scale: p.scale,
+        };
+        let outputs: Vec<TensorDesc> = program
+            .outputs
+            .iter()
+            .map(|o| TensorDesc {
+                name: o.name.clone(),
+                shape: o.shape.clone(),
+                scale: o.scale,
+            })
+            .collect();
+        if manifest.inputs != program.inputs.iter().map(described).collect::<Vec<_>>()
+            || manifest.outputs != outputs
+            || manifest.bound != program.bound
+        {
+            return Err(bundle_err(
+                "its inputs, outputs or bound names are not the program's; export the build again".into(),
+            ));
+        }
         let params = params_from_bytes(SRS, srs, Some(manifest.k))?;
         let pk = pk_from_bytes(PK, pk, manifest.shape)?;
+        let key_k = pk.get_vk().get_domain().k();
+        if key_k != manifest.k {
+            return Err(bundle_err(format!(
+                "says k = {}, the proving key is for k = {key_k}; export the build again",
+                manifest.k
+            )));
+        }
+        if super::srs::is_dev(&params) != manifest.insecure_dev_srs {
+            return Err(bundle_err(
+                "misstates whether the SRS is the development one (whose secret is public); export the build again".into(),
+            ));
+        }
         let hash = vk_hash(pk.get_vk(), &params);
         if hash != manifest.vk_hash {
             return Err(bundle_err(format!(
@@ -188,5 +222,155 @@ pub fn manifest(
             pk: pk.len() as u64,
             srs: srs.len() as u64,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::circuit::mock::tests::linear_program;
+    use crate::circuit::{ModelCircuit, Plan};
+    use crate::proof::keygen;
+    use halo2_axiom::halo2curves::bn256::Fr;
+    use halo2_axiom::SerdeFormat;
+    use rand_chacha::rand_core::SeedableRng;
+
+    struct Files {
+        manifest: Vec<u8>,
+        program: Vec<u8>,
+        pk: Vec<u8>,
+        srs: Vec<u8>,
+    }
+
+    fn files() -> (Files, WebManifest) {
+        let (p, _) = linear_program();
+        let shape = CircuitShape::default();
+        let k = crate::circuit::size_in(&p, shape).k;
+        let params = ParamsKZG::<Bn256>::setup(k, rand_chacha::ChaCha20Rng::seed_from_u64(3));
+        let pk = keygen(&params, &ModelCircuit::new(Plan::new(&p, None, shape))).expect("keygen");
+        let dir = tempfile::tempdir().unwrap();
+        crate::proof::write_pk(&dir.path().join("pk.bin"), &pk, false).unwrap();
+        let pk_bytes = std::fs::read(dir.path().join("pk.bin")).unwrap();
+        let mut srs = Vec::new();
+        params.write_custom(&mut srs, SerdeFormat::RawBytes).unwrap();
+        let program = serde_json::to_vec(&p).unwrap();
+        let m = manifest(
+            "test",
+            &p,
+            k,
+            shape,
+            &vk_hash(pk.get_vk(), &params),
+            false,
+            &program,
+            &pk_bytes,
+            &srs,
+        );
+        let manifest = serde_json::to_vec(&m).unwrap();
+        (
+            Files {
+                manifest,
+                program,
+                pk: pk_bytes,
+                srs,
+            },
+            m,
+        )
+    }
+
+    fn load(f: &Files) -> Result<Bundle, ProofError> {
+        Bundle::from_bytes(&f.manifest, &f.program, &f.pk, &f.srs)
+    }
+
+    #[test]
+    fn a_bundle_loads_and_proves_and_every_tampered_part_is_refused() {
+        let (f, m) = files();
+        let b = load(&f).expect("loads");
+        // it proves, and the proof verifies
+        let sample: Vec<Vec<f64>> = b.program.inputs.iter().map(|i| vec![0.25; i.wires.len()]).collect();
+        let w = crate::proof::inference::witnesses(&b.program, &[sample]).expect("evaluates");
+        let proved = crate::proof::inference::prove_samples(
+            &b.program,
+            m.shape,
+            &b.params,
+            &b.pk,
+            &w,
+            &[vec![]],
+            rand_chacha::ChaCha20Rng::seed_from_u64(9),
+        )
+        .expect("proves");
+        crate::proof::verify(&b.params, b.pk.get_vk(), &proved.proof, &proved.instances).expect("verifies");
+        let mut bad = proved.instances.clone();
+        bad[0] += Fr::from(1);
+        assert!(crate::proof::verify(&b.params, b.pk.get_vk(), &proved.proof, &bad).is_err());
+        // a bound list the build does not take is an error, not a panic
+        assert!(crate::proof::inference::prove_samples(
+            &b.program,
+            m.shape,
+            &b.params,
+            &b.pk,
+            &w,
+            &[vec![Fr::from(1)]],
+            rand_chacha::ChaCha20Rng::seed_from_u64(9)
+        )
+        .is_err());
+        assert!(!m.instance_layout.is_empty() && !m.outputs.is_empty());
+
+        let refused = |f: Files, needle: &str| {
+            let e = load(&f)
+                .err()
+                .unwrap_or_else(|| panic!("accepted a bundle that should fail with {needle}"));
+            assert!(e.to_string().contains(needle), "{e} (expected {needle})");
+        };
+        let with = |edit: &dyn Fn(&mut WebManifest)| {
+            let mut m = m.clone();
+            edit(&mut m);
+            Files {
+                manifest: serde_json::to_vec(&m).unwrap(),
+                program: f.program.clone(),
+                pk: f.pk.clone(),
+                srs: f.srs.clone(),
+            }
+        };
+        // each file against its hash
+        for (i, name) in [PROGRAM, PK, SRS].iter().enumerate() {
+            let mut g = Files {
+                manifest: f.manifest.clone(),
+                program: f.program.clone(),
+                pk: f.pk.clone(),
+                srs: f.srs.clone(),
+            };
+            let bytes = match i {
+                0 => &mut g.program,
+                1 => &mut g.pk,
+                _ => &mut g.srs,
+            };
+            let at = bytes.len() / 2;
+            bytes[at] ^= 1;
+            refused(g, &format!("{name}: is not the file"));
+        }
+        refused(
+            Files {
+                manifest: b"{}".to_vec(),
+                program: f.program.clone(),
+                pk: f.pk.clone(),
+                srs: f.srs.clone(),
+            },
+            "not a zkinfer web manifest",
+        );
+        refused(with(&|m| m.vk_hash = format!("0x{}", "00".repeat(32))), "the manifest names");
+        refused(with(&|m| m.insecure_dev_srs = true), "development one");
+        refused(with(&|m| m.bound = vec!["account".into()]), "bound names are not the program's");
+        refused(with(&|m| m.outputs[0].scale += 1), "not the program's");
+        refused(
+            with(&|m| {
+                m.instance_layout.pop();
+            }),
+            "instance layout",
+        );
+        refused(with(&|m| m.shape.terms = 3), "not a layout zkinfer makes");
+        // a larger k: the SRS file holds only 2^k points, so it is refused as too small
+        refused(with(&|m| m.k += 1), "needs k");
+        // a smaller k: the SRS is cut down to it, and the proving key says otherwise
+        refused(with(&|m| m.k -= 1), "the proving key is for k");
     }
 }

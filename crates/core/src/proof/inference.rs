@@ -25,7 +25,8 @@ pub fn witnesses(program: &Program, samples: &[Vec<Vec<f64>>]) -> Result<Vec<Wit
 }
 
 /// The circuit's plan for `witnesses` (one, or up to `program.batch` members) with their bound
-/// values (`bound[i]` for member `i`); the padding members of a batch repeat the last real one.
+/// values (`bound[i]` for member `i`, one per bound name); the padding members of a batch repeat
+/// the last real one. Panics on other counts ([`prove_samples`] and [`instances`] check them).
 pub fn plan(program: &Program, shape: CircuitShape, witnesses: &[Witness], bound: &[Vec<Fr>]) -> Plan {
     let batch = program.batch.max(1);
     let members = witnesses.len();
@@ -70,11 +71,16 @@ pub fn prove_samples(
     rng: impl RngCore,
 ) -> Result<Proved, ProofError> {
     let batch = program.batch.max(1);
-    if witnesses.is_empty() || witnesses.len() > batch || bound.len() != witnesses.len() {
+    if witnesses.is_empty()
+        || witnesses.len() > batch
+        || bound.len() != witnesses.len()
+        || bound.iter().any(|b| b.len() != program.bound.len())
+    {
         return Err(ProofError::Prove(format!(
-            "{} samples with {} bound lists; this build proves 1 to {batch} samples, each with its bound values",
+            "{} samples with {} bound lists; this build proves 1 to {batch} samples, each with its {} bound values",
             witnesses.len(),
-            bound.len()
+            bound.len(),
+            program.bound.len()
         )));
     }
     let plan = plan(program, shape, witnesses, bound);
@@ -84,14 +90,22 @@ pub fn prove_samples(
 }
 
 /// The public instances `prove_samples` would prove, without proving (for the input hash a
-/// data provider attests, say).
-pub fn instances(program: &Program, shape: CircuitShape, witnesses: &[Witness], bound: &[Vec<Fr>]) -> Vec<Fr> {
-    plan(program, shape, witnesses, bound).instance_values()
+/// data provider attests, say); `None` for a member or bound count the build does not take.
+pub fn instances(program: &Program, shape: CircuitShape, witnesses: &[Witness], bound: &[Vec<Fr>]) -> Option<Vec<Fr>> {
+    let fits = !witnesses.is_empty()
+        && witnesses.len() <= program.batch.max(1)
+        && bound.len() == witnesses.len()
+        && bound.iter().all(|b| b.len() == program.bound.len());
+    fits.then(|| plan(program, shape, witnesses, bound).instance_values())
 }
 
 /// The dequantized outputs of every member of a proof over `witnesses` (padding members
-/// repeat the last real one, as in the proof), tagged with their member in a batch.
+/// repeat the last real one, as in the proof), tagged with their member in a batch; none
+/// without witnesses.
 pub fn outputs(program: &Program, witnesses: &[Witness]) -> Vec<OutputValues> {
+    if witnesses.is_empty() {
+        return Vec::new();
+    }
     let batch = program.batch.max(1);
     let member = program.member();
     let members = witnesses.len();
