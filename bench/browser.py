@@ -42,9 +42,14 @@ def chromium():
 
 
 def main():
+    global Z
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--zkinfer", default=Z, help="the zkinfer binary (default target/release/zkinfer)")
     a = ap.parse_args()
+    Z = a.zkinfer
+    if not os.path.exists(Z):
+        raise SystemExit(f"no {Z}: cargo build --release (or pass --zkinfer)")
     if not os.path.exists(os.path.join(ROOT, "web", "pkg", "zkinfer_wasm_bg.wasm")):
         raise SystemExit("web/pkg is not built: bash scripts/build-web")
     work = tempfile.mkdtemp()
@@ -86,6 +91,7 @@ def main():
             "native_prove_seconds": native,
             "browser": "headless Chromium (Debian chromium), one thread, in a Web Worker",
             "native": "zkinfer prove, two threads",
+            "native_binary": os.path.relpath(Z, ROOT),
             "bytes": {
                 "wasm": size("pkg", "zkinfer_wasm_bg.wasm"),
                 "js_glue": size("pkg", "zkinfer_wasm.js"),

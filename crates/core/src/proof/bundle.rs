@@ -134,24 +134,8 @@ impl Bundle {
                 "its instance layout is not the program's; export the build again".into(),
             ));
         }
-        let described = |p: &crate::quantize::program::ProgInput| TensorDesc {
-            name: p.name.clone(),
-            shape: p.shape.clone(),
-            scale: p.scale,
-        };
-        let outputs: Vec<TensorDesc> = program
-            .outputs
-            .iter()
-            .map(|o| TensorDesc {
-                name: o.name.clone(),
-                shape: o.shape.clone(),
-                scale: o.scale,
-            })
-            .collect();
-        if manifest.inputs != program.inputs.iter().map(described).collect::<Vec<_>>()
-            || manifest.outputs != outputs
-            || manifest.bound != program.bound
-        {
+        let (inputs, outputs) = tensors(&program);
+        if manifest.inputs != inputs || manifest.outputs != outputs || manifest.bound != program.bound {
             return Err(bundle_err(
                 "its inputs, outputs or bound names are not the program's; export the build again".into(),
             ));
@@ -186,6 +170,19 @@ impl Bundle {
     }
 }
 
+/// The program's inputs and outputs as the manifest describes them.
+fn tensors(program: &Program) -> (Vec<TensorDesc>, Vec<TensorDesc>) {
+    let desc = |name: &str, shape: &[usize], scale: u32| TensorDesc {
+        name: name.into(),
+        shape: shape.to_vec(),
+        scale,
+    };
+    (
+        program.inputs.iter().map(|i| desc(&i.name, &i.shape, i.scale)).collect(),
+        program.outputs.iter().map(|o| desc(&o.name, &o.shape, o.scale)).collect(),
+    )
+}
+
 /// The manifest of a build's files: `program`, `pk` and `srs` are the bytes being exported.
 #[allow(clippy::too_many_arguments)]
 pub fn manifest(
@@ -199,19 +196,15 @@ pub fn manifest(
     pk: &[u8],
     srs: &[u8],
 ) -> WebManifest {
-    let desc = |name: &str, shape: &[usize], scale: u32| TensorDesc {
-        name: name.into(),
-        shape: shape.to_vec(),
-        scale,
-    };
+    let (inputs, outputs) = tensors(program);
     WebManifest {
         zkinfer_version: version.into(),
         k,
         shape,
         vk_hash: vk_hash.into(),
         insecure_dev_srs,
-        inputs: program.inputs.iter().map(|i| desc(&i.name, &i.shape, i.scale)).collect(),
-        outputs: program.outputs.iter().map(|o| desc(&o.name, &o.shape, o.scale)).collect(),
+        inputs,
+        outputs,
         bound: program.bound.clone(),
         instance_layout: program.instance_layout(),
         program_sha256: sha256_hex(program_bytes),
