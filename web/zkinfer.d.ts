@@ -10,6 +10,8 @@ export interface Manifest {
   outputs: { name: string; shape: number[]; scale: number }[];
   /** Names bound to public values at proving time, e.g. ["account"]. */
   bound: string[];
+  /** The public instances: what each slot holds ("output", "input_hash", "bound", …), where. */
+  instance_layout: { name: string; kind: string; scale?: number | null; start: number; len: number; member?: number | null }[];
   sizes: { program: number; pk: number; srs: number };
 }
 
