@@ -444,3 +444,32 @@ fn an_edited_layout_or_size_in_settings_is_refused_before_keygen() {
     let o = zkinfer(&["setup", s(b.dir.path()), "--dev-srs"]);
     assert_fails(&o, &["settings.json says k = 6 but the program needs k = 10"]);
 }
+
+#[test]
+fn export_web_refuses_a_build_without_keys_or_with_a_changed_key_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("compiled");
+    let out = tmp.path().join("site");
+    let c = zkinfer(&[
+        "compile",
+        s(&model("credit_mlp.onnx")),
+        "--data",
+        s(&model("credit_mlp.input.json")),
+        "--out",
+        s(&dir),
+    ]);
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let o = zkinfer(&["export-web", s(&dir), "--out", s(&out)]);
+    assert_fails(&o, &["has no keys", "zkinfer setup"]);
+    assert!(!out.exists(), "nothing written");
+
+    let b = build("credit_mlp");
+    let pk = b.dir.path().join("pk.bin");
+    let mut bytes = std::fs::read(&pk).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 1;
+    std::fs::write(&pk, bytes).unwrap();
+    let o = zkinfer(&["export-web", s(b.dir.path()), "--out", s(&out)]);
+    assert_fails(&o, &["pk.bin is not the file setup wrote"]);
+    assert!(!out.exists(), "nothing written");
+}

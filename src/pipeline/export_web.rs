@@ -1,7 +1,7 @@
 //! `export-web`: the files a browser prover needs of a build (program, proving key, SRS) and
 //! their manifest `zkinfer-web.json`, checked before anything is written.
 
-use super::settings::{check_key_file, read_program, Settings};
+use super::settings::{read_key_file, read_program_text, Settings};
 use super::{BuildDir, Error, INSECURE_SRS_WARNING, VERSION};
 use crate::proof::artifact::{read, write_atomic};
 use crate::proof::bundle::{self, Bundle};
@@ -34,10 +34,9 @@ pub fn export_web(dir: &BuildDir, out: &Path) -> Result<ExportWebReport, Error> 
         .setup
         .clone()
         .ok_or_else(|| dir.err("has no keys; run `zkinfer setup` first"))?;
-    let program = read_program(dir, &settings)?;
-    check_key_file(dir, &dir.pk(), &setup.pk_sha256)?;
-    let program_bytes = std::fs::read(dir.program()).map_err(|e| dir.err(format!("cannot read program.json: {e}")))?;
-    let pk = read(&dir.pk())?;
+    let (program, program_text) = read_program_text(dir, &settings)?;
+    let program_bytes = program_text.into_bytes();
+    let pk = read_key_file(dir, &dir.pk(), &setup.pk_sha256)?;
     let srs = read(&dir.srs())?;
     let manifest = bundle::manifest(
         VERSION,

@@ -186,6 +186,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Checks that a key file is the one `setup` recorded, before anything parses it.
 pub fn check_key_file(dir: &BuildDir, path: &std::path::Path, expected: &str) -> Result<(), Error> {
+    read_key_file(dir, path, expected).map(|_| ())
+}
+
+/// Reads a key file after checking it is the one `setup` recorded; returns its bytes.
+pub fn read_key_file(dir: &BuildDir, path: &std::path::Path, expected: &str) -> Result<Vec<u8>, Error> {
     let bytes = crate::proof::artifact::read(path)?;
     if sha256_hex(&bytes) != expected {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -193,7 +198,7 @@ pub fn check_key_file(dir: &BuildDir, path: &std::path::Path, expected: &str) ->
             "{name} is not the file setup wrote for this build (SHA-256 differs from settings.json); rerun `zkinfer setup`"
         )));
     }
-    Ok(())
+    Ok(bytes)
 }
 
 /// Reads `vk.bin` after checking it is the file setup wrote and that, with the build's SRS
@@ -230,6 +235,11 @@ pub fn check_proof_circuit(file: &crate::proof::ProofFile, vk_hash: &str) -> Res
 
 /// Reads `program.json` and checks it matches the settings.
 pub fn read_program(dir: &BuildDir, settings: &Settings) -> Result<Program, Error> {
+    read_program_text(dir, settings).map(|(p, _)| p)
+}
+
+/// [`read_program`], also returning the file's text as checked.
+pub fn read_program_text(dir: &BuildDir, settings: &Settings) -> Result<(Program, String), Error> {
     let text = std::fs::read_to_string(dir.program())
         .map_err(|e| dir.err(format!("cannot read program.json ({e}); run `zkinfer compile` first")))?;
     if sha256_hex(text.as_bytes()) != settings.program_sha256 {
@@ -241,5 +251,5 @@ pub fn read_program(dir: &BuildDir, settings: &Settings) -> Result<Program, Erro
     }
     p.check_structure()
         .map_err(|e| dir.err(format!("program.json is inconsistent ({e}); recompile")))?;
-    Ok(p)
+    Ok((p, text))
 }

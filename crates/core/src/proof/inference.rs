@@ -70,16 +70,12 @@ pub fn prove_samples(
     bound: &[Vec<Fr>],
     rng: impl RngCore,
 ) -> Result<Proved, ProofError> {
-    let batch = program.batch.max(1);
-    if witnesses.is_empty()
-        || witnesses.len() > batch
-        || bound.len() != witnesses.len()
-        || bound.iter().any(|b| b.len() != program.bound.len())
-    {
+    if !takes(program, witnesses, bound) {
         return Err(ProofError::Prove(format!(
-            "{} samples with {} bound lists; this build proves 1 to {batch} samples, each with its {} bound values",
+            "{} samples with {} bound lists; this build proves 1 to {} samples, each with its {} bound values",
             witnesses.len(),
             bound.len(),
+            program.batch.max(1),
             program.bound.len()
         )));
     }
@@ -92,11 +88,16 @@ pub fn prove_samples(
 /// The public instances `prove_samples` would prove, without proving (for the input hash a
 /// data provider attests, say); `None` for a member or bound count the build does not take.
 pub fn instances(program: &Program, shape: CircuitShape, witnesses: &[Witness], bound: &[Vec<Fr>]) -> Option<Vec<Fr>> {
-    let fits = !witnesses.is_empty()
+    takes(program, witnesses, bound).then(|| plan(program, shape, witnesses, bound).instance_values())
+}
+
+/// Whether the build takes these members: 1 to `batch` witnesses, one bound list each with a
+/// value per bound name (what [`plan`] asserts).
+fn takes(program: &Program, witnesses: &[Witness], bound: &[Vec<Fr>]) -> bool {
+    !witnesses.is_empty()
         && witnesses.len() <= program.batch.max(1)
         && bound.len() == witnesses.len()
-        && bound.iter().all(|b| b.len() == program.bound.len());
-    fits.then(|| plan(program, shape, witnesses, bound).instance_values())
+        && bound.iter().all(|b| b.len() == program.bound.len())
 }
 
 /// The dequantized outputs of every member of a proof over `witnesses` (padding members
