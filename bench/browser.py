@@ -7,12 +7,15 @@ Usage (from the repository root, after `cargo build --release`, `bash scripts/bu
 
 Builds the attested-credit model (`--input hashed --bind account`, dev SRS) in a temporary
 directory, exports it with `export-web`, serves web/ and the bundle over HTTP, and proves `runs`
-times in the page (tests/browser/drive.mjs; one page load per run, the time measured in the
-worker around the wasm `prove` call) and `runs` times with `zkinfer prove` (its `prove_seconds`,
-two threads). Writes bench/browser.json: medians and every run, the wasm and bundle file sizes.
+times in the page on one thread (web/pkg; the page served without cross-origin isolation) and
+`runs` times on threads (web/pkg-threads; served with COOP/COEP, so the page is cross-origin
+isolated and proves on every core), each run a fresh page load and its first proof
+(tests/browser/drive.mjs; the time measured in the worker around the wasm `prove` call, which
+includes the prover's own check of the proof), and `runs` times with `zkinfer prove` (its
+`prove_seconds`, two threads). Writes bench/browser.json: medians and every run, the wasm and
+bundle file sizes.
 """
 import argparse
-import functools
 import http.server
 import json
 import os
@@ -41,6 +44,25 @@ def chromium():
     raise SystemExit("no chromium (apt-get install chromium, or set CHROMIUM)")
 
 
+def handler(site, isolated):
+    """Static files from `site`; `isolated`: with the COOP/COEP headers shared memory needs."""
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=site, **kwargs)
+
+        def end_headers(self):
+            if isolated:
+                self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+                self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+            super().end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
 def main():
     global Z
     ap = argparse.ArgumentParser()
@@ -50,8 +72,9 @@ def main():
     Z = a.zkinfer
     if not os.path.exists(Z):
         raise SystemExit(f"no {Z}: cargo build --release (or pass --zkinfer)")
-    if not os.path.exists(os.path.join(ROOT, "web", "pkg", "zkinfer_wasm_bg.wasm")):
-        raise SystemExit("web/pkg is not built: bash scripts/build-web")
+    for pkg in ["pkg", "pkg-threads"]:
+        if not os.path.exists(os.path.join(ROOT, "web", pkg, "zkinfer_wasm_bg.wasm")):
+            raise SystemExit(f"web/{pkg} is not built: bash scripts/build-web")
     work = tempfile.mkdtemp()
     try:
         build = os.path.join(work, "credit")
@@ -59,41 +82,58 @@ def main():
         zk("compile", os.path.join(ROOT, "models", "credit_mlp.onnx"), "--data", data, "--input", "hashed", "--bind", "account", "--out", build)
         zk("setup", build, "--dev-srs")
         site = os.path.join(work, "site")
-        shutil.copytree(os.path.join(ROOT, "web", "pkg"), os.path.join(site, "pkg"))
+        for pkg in ["pkg", "pkg-threads"]:
+            shutil.copytree(os.path.join(ROOT, "web", pkg), os.path.join(site, pkg))
         for f in ["index.html", "zkinfer.js", "worker.js"]:
             shutil.copy(os.path.join(ROOT, "web", f), site)
         zk("export-web", build, "--out", os.path.join(site, "bundle"))
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=site)
-        handler.log_message = lambda *args: None
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
-        browser, native = [], []
+        urls, servers = {}, []
+        for isolated in (False, True):
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler(site, isolated))
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            servers.append(server)
+            urls[isolated] = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+        browser, threaded, threads, native = [], [], None, []
         for _ in range(a.runs):
-            out = subprocess.run(
-                ["node", os.path.join(ROOT, "tests", "browser", "drive.mjs"), url, chromium(), data, BORROWER],
-                capture_output=True, text=True, cwd=ROOT)
-            if out.returncode != 0:
-                raise SystemExit(f"the page run failed: {out.stderr}")
-            browser.append(json.loads(out.stdout)["proof"]["seconds"])
+            for isolated in (False, True):
+                out = subprocess.run(
+                    ["node", os.path.join(ROOT, "tests", "browser", "drive.mjs"), urls[isolated], chromium(), data, BORROWER],
+                    capture_output=True, text=True, cwd=ROOT)
+                if out.returncode != 0:
+                    raise SystemExit(f"the page run failed: {out.stderr}")
+                page = json.loads(out.stdout)
+                if page["errors"]:
+                    raise SystemExit(f"the page run failed: {page['errors']}")
+                if isolated:
+                    threaded.append(page["proof"]["seconds"])
+                    threads = page["threads"]
+                else:
+                    assert page["threads"] == 1, page["threads"]
+                    browser.append(page["proof"]["seconds"])
             p = zk("prove", build, "--input", data, "--bind", f"account={BORROWER}", "--out", os.path.join(work, "proof.json"))
             native.append(p["prove_seconds"])
-        server.shutdown()
+        for server in servers:
+            server.shutdown()
         size = lambda *p: os.path.getsize(os.path.join(site, *p))
         result = {
             "model": "credit_mlp (Gemm 10→32, Relu, Gemm 32→1), input hashed, account bound",
             "k": json.load(open(os.path.join(site, "bundle", "zkinfer-web.json")))["k"],
             "runs": a.runs,
             "browser_prove_seconds_median": statistics.median(browser),
+            "browser_threads_prove_seconds_median": statistics.median(threaded),
+            "browser_threads": threads,
             "native_prove_seconds_median": statistics.median(native),
             "browser_over_native": statistics.median(browser) / statistics.median(native),
+            "browser_threads_over_native": statistics.median(threaded) / statistics.median(native),
             "browser_prove_seconds": browser,
+            "browser_threads_prove_seconds": threaded,
             "native_prove_seconds": native,
-            "browser": "headless Chromium (Debian chromium), one thread, in a Web Worker",
+            "browser": "headless Chromium (Debian chromium), in a Web Worker; each run a fresh page load and its first proof",
             "native": "zkinfer prove, two threads",
             "native_binary": os.path.relpath(Z, ROOT),
             "bytes": {
                 "wasm": size("pkg", "zkinfer_wasm_bg.wasm"),
+                "wasm_threads": size("pkg-threads", "zkinfer_wasm_bg.wasm"),
                 "js_glue": size("pkg", "zkinfer_wasm.js"),
                 "pk": size("bundle", "pk.bin"),
                 "srs": size("bundle", "kzg.srs"),

@@ -5,7 +5,10 @@
 //! seed, the page's and the native prover's proofs both verify with the same instances. Then the
 //! page sends `requestCredit` to a CreditGate on anvil through an injected wallet provider.
 //!
-//! Needs `bash scripts/build-web` (web/pkg) and chromium: `scripts/test` provides both.
+//! The first test serves the page cross-origin isolated (it proves on threads, web/pkg-threads),
+//! the second not (one thread, web/pkg).
+//!
+//! Needs `bash scripts/build-web` (web/pkg, web/pkg-threads) and chromium: `scripts/test` provides both.
 
 mod common;
 
@@ -37,8 +40,9 @@ fn chromium() -> PathBuf {
 }
 
 /// Serves `site` on a free port from a thread (static files, the MIME types module workers and
-/// wasm streaming need).
-fn serve(site: PathBuf) -> u16 {
+/// wasm streaming need). `isolated`: with the COOP/COEP headers that make the page
+/// cross-origin isolated, so it proves on threads (web/pkg-threads).
+fn serve(site: PathBuf, isolated: bool) -> u16 {
     let server = tiny_http::Server::http("127.0.0.1:0").expect("binds");
     let port = server.server_addr().to_ip().expect("ip").port();
     std::thread::spawn(move || {
@@ -55,9 +59,13 @@ fn serve(site: PathBuf) -> u16 {
                         Some("json") => "application/json",
                         _ => "application/octet-stream",
                     };
-                    tiny_http::Response::from_data(bytes)
-                        .with_header(tiny_http::Header::from_bytes("Content-Type", mime).expect("header"))
-                        .boxed()
+                    let header = |k: &str, v: &str| tiny_http::Header::from_bytes(k, v).expect("header");
+                    let mut response = tiny_http::Response::from_data(bytes).with_header(header("Content-Type", mime));
+                    if isolated {
+                        response.add_header(header("Cross-Origin-Opener-Policy", "same-origin"));
+                        response.add_header(header("Cross-Origin-Embedder-Policy", "require-corp"));
+                    }
+                    response.boxed()
                 }
                 _ => tiny_http::Response::from_string("not found").with_status_code(404).boxed(),
             };
@@ -67,21 +75,33 @@ fn serve(site: PathBuf) -> u16 {
     port
 }
 
-/// The site: web/'s page, module and worker, the built wasm (web/pkg) and `bundle/`.
+/// Copies the directory `from` into `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// The site: web/'s page, module and worker, the built wasm (web/pkg, web/pkg-threads) and
+/// `bundle/`.
 fn site(tmp: &Path, build: &Path) -> PathBuf {
     let site = tmp.join("site");
-    std::fs::create_dir_all(site.join("pkg")).unwrap();
     let web = root().join("web");
-    assert!(
-        web.join("pkg/zkinfer_wasm_bg.wasm").exists(),
-        "web/pkg is not built: run `bash scripts/build-web` (scripts/test does)"
-    );
+    for pkg in ["pkg", "pkg-threads"] {
+        assert!(
+            web.join(pkg).join("zkinfer_wasm_bg.wasm").exists(),
+            "web/{pkg} is not built: run `bash scripts/build-web` (scripts/test does)"
+        );
+        copy_dir(&web.join(pkg), &site.join(pkg));
+    }
     for f in ["index.html", "zkinfer.js", "worker.js"] {
         std::fs::copy(web.join(f), site.join(f)).unwrap();
-    }
-    for e in std::fs::read_dir(web.join("pkg")).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), site.join("pkg").join(e.file_name())).unwrap();
     }
     let out = common::zkinfer(&[
         "export-web",
@@ -188,10 +208,13 @@ fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm()
     let native_file: Value = serde_json::from_slice(&std::fs::read(&native).unwrap()).unwrap();
 
     let site = site(tmp.path(), &build);
-    let port = serve(site.clone());
+    // cross-origin isolated: the page proves on every core with web/pkg-threads
+    let port = serve(site.clone(), true);
     let input = common::model("credit_mlp.input.json");
     let page = drive(&format!("http://127.0.0.1:{port}/index.html"), &input, None);
     eprintln!("the page shows: {}", page["result"]);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(16);
+    assert_eq!(page["threads"], cores, "{page}");
     let proof = &page["proof"];
     // the same public values as the native proof (proofs differ by their blinding)
     assert_eq!(proof["instances"], native_file["instances"]);
@@ -363,7 +386,8 @@ fn the_page_sends_request_credit_to_anvil_and_the_gate_approves() {
     assert!(!approved());
 
     let site = site(tmp.path(), &build);
-    let port = serve(site);
+    // not isolated: the page proves on one thread with web/pkg
+    let port = serve(site, false);
     let url = format!("http://127.0.0.1:{port}/index.html");
 
     // made-up features that score higher: the page refuses them before proving (their hash is
@@ -378,6 +402,7 @@ fn the_page_sends_request_credit_to_anvil_and_the_gate_approves() {
     // provider (anvil signs for its account #1, the borrower), the approval recorded
     let page = drive_raw(&url, &input, Some(&attestation), Some(&anvil.url));
     assert_eq!(page["errors"], serde_json::json!([]), "{page}");
+    assert_eq!(page["threads"], 1, "{page}");
     assert_eq!(page["receipt"]["status"], "0x1", "{page}");
     assert_eq!(
         page["receipt"]["to"].as_str().unwrap().to_lowercase(),

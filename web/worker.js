@@ -1,17 +1,44 @@
 // zkinfer's proving worker: runs the wasm prover off the page's main thread. Messages in:
 // {id, op, args}; out: {id, ok, result | error} and {id, progress: {stage, …}}.
-import init, { WebProver, creditGateViews } from "./pkg/zkinfer_wasm.js";
+//
+// Two builds of the prover: pkg-threads/ (rayon over Web Workers sharing the module's memory;
+// needs a cross-origin isolated page, i.e. served with COOP `same-origin` and COEP
+// `require-corp`) and pkg/ (one thread, works everywhere). `load` picks pkg-threads when more
+// than one thread is asked for and the page is isolated, and falls back to pkg/ otherwise.
 
-let ready = null;
+let wasm = null; // {module, threads}
 let prover = null;
 
+async function start(threads) {
+  if (threads > 1 && self.crossOriginIsolated) {
+    let module = null;
+    try {
+      module = await import("./pkg-threads/zkinfer_wasm.js");
+    } catch (e) {
+      // not deployed: one thread
+    }
+    if (module) {
+      await module.default();
+      await module.initThreadPool(threads);
+      return { module, threads };
+    }
+  }
+  const module = await import("./pkg/zkinfer_wasm.js");
+  await module.default();
+  return { module, threads: 1 };
+}
+
+function ready(threads) {
+  wasm = wasm || start(threads);
+  return wasm;
+}
+
 const ops = {
-  async load(id, { manifest, program, pk, srs }) {
-    ready = ready || init();
-    await ready;
-    self.postMessage({ id, progress: { stage: "checking the bundle" } });
-    prover = new WebProver(manifest, program, pk, srs);
-    return JSON.parse(prover.manifest());
+  async load(id, { manifest, program, pk, srs, threads }) {
+    const { module, threads: used } = await ready(threads || 1);
+    self.postMessage({ id, progress: { stage: "checking the bundle", threads: used } });
+    prover = new module.WebProver(manifest, program, pk, srs);
+    return { manifest: JSON.parse(prover.manifest()), threads: used };
   },
   inputHash(id, { input }) {
     return loaded().inputHash(input);
@@ -36,9 +63,8 @@ const ops = {
     return loaded().requestCreditCalldata(proof, JSON.stringify(instances), attestation);
   },
   async creditGateViews(id, { borrower }) {
-    ready = ready || init();
-    await ready;
-    return JSON.parse(creditGateViews(borrower));
+    const { module } = await ready(1);
+    return JSON.parse(module.creditGateViews(borrower));
   },
 };
 

@@ -20,6 +20,8 @@ export interface Progress {
   file?: string;
   loaded?: number;
   total?: number;
+  /** With "checking the bundle": the threads the prover runs on. */
+  threads?: number;
 }
 
 export interface Proof {
@@ -46,6 +48,8 @@ export class ZkinferError extends Error {
 
 export class Prover {
   readonly manifest: Manifest;
+  /** Threads the prover runs on (more than 1 only in a cross-origin isolated page). */
+  readonly threads: number;
   inputHash(input: Input): Promise<string>;
   prove(input: Input, bind?: Record<string, string>, options?: { seed?: Uint8Array; onProgress?: (p: Progress) => void }): Promise<Proof>;
   verify(proof: string, instances: string[]): Promise<true>;
@@ -55,8 +59,18 @@ export class Prover {
   terminate(): void;
 }
 
-export function loadBundle(baseUrl: string, options?: { onProgress?: (p: Progress) => void; workerUrl?: string | URL }): Promise<Prover>;
+/** Options of loadBundle / loadBundleBytes. `threads` (default: defaultThreads()) above 1 uses
+ * pkg-threads/, which needs a cross-origin isolated page; otherwise the one-thread pkg/. */
+export interface LoadOptions {
+  onProgress?: (p: Progress) => void;
+  workerUrl?: string | URL;
+  threads?: number;
+}
+
+/** Every core (at most 16) when the page is cross-origin isolated, else 1. */
+export function defaultThreads(): number;
+export function loadBundle(baseUrl: string, options?: LoadOptions): Promise<Prover>;
 export function loadBundleBytes(
   files: { manifest: Uint8Array; program: Uint8Array; pk: Uint8Array; srs: Uint8Array },
-  options?: { onProgress?: (p: Progress) => void; workerUrl?: string | URL }
+  options?: LoadOptions
 ): Promise<Prover>;

@@ -42,11 +42,12 @@ async function fetchBytes(url, name, onProgress) {
   return bytes;
 }
 
-/** A loaded build, proving in its worker. */
+/** A loaded build, proving in its worker (`threads`: how many threads it proves on). */
 export class Prover {
-  constructor(worker, manifest) {
+  constructor(worker, manifest, threads = 1) {
     this.worker = worker;
     this.manifest = manifest;
+    this.threads = threads;
     this.next = 0;
   }
 
@@ -125,14 +126,29 @@ function startWorker(workerUrl) {
   return new Worker(workerUrl || new URL("./worker.js", import.meta.url), { type: "module" });
 }
 
+/** Threads to prove on by default: every core when the page is cross-origin isolated (served
+ * with `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy:
+ * require-corp`, which shared memory needs), else one. */
+export function defaultThreads() {
+  const isolated = typeof crossOriginIsolated !== "undefined" && crossOriginIsolated;
+  return isolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 16)) : 1;
+}
+
 /** Loads a bundle from the bytes of its four files. */
-export async function loadBundleBytes({ manifest, program, pk, srs }, { onProgress, workerUrl } = {}) {
+export async function loadBundleBytes({ manifest, program, pk, srs }, { onProgress, workerUrl, threads } = {}) {
   const worker = startWorker(workerUrl);
   const probe = new Prover(worker, null);
+  const wanted = threads === undefined ? defaultThreads() : threads;
+  if (!Number.isInteger(wanted) || wanted < 1) {
+    worker.terminate();
+    throw new ZkinferError(`threads: ${threads} is not a whole number of at least 1`, "load");
+  }
   try {
     // the large key and SRS buffers move to the worker instead of being copied
     const transfer = [...new Set([pk, srs].map((b) => b.buffer).filter((b) => b instanceof ArrayBuffer))];
-    probe.manifest = await probe.call("load", { manifest, program, pk, srs }, onProgress, transfer);
+    const loaded = await probe.call("load", { manifest, program, pk, srs, threads: wanted }, onProgress, transfer);
+    probe.manifest = loaded.manifest;
+    probe.threads = loaded.threads;
   } catch (e) {
     worker.terminate();
     throw e instanceof ZkinferError ? e : new ZkinferError(String(e.message || e), "load");
@@ -141,11 +157,11 @@ export async function loadBundleBytes({ manifest, program, pk, srs }, { onProgre
 }
 
 /** Fetches a bundle from `baseUrl` (the directory `zkinfer export-web` wrote) and loads it. */
-export async function loadBundle(baseUrl, { onProgress, workerUrl } = {}) {
+export async function loadBundle(baseUrl, { onProgress, workerUrl, threads } = {}) {
   const base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
   const bytes = {};
   for (const [key, name] of Object.entries(FILES)) {
     bytes[key] = await fetchBytes(new URL(name, new URL(base, location.href)), name, onProgress);
   }
-  return loadBundleBytes(bytes, { onProgress, workerUrl });
+  return loadBundleBytes(bytes, { onProgress, workerUrl, threads });
 }

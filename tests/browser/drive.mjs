@@ -108,6 +108,7 @@ try {
       errors: z.errors,
       result: document.querySelector("#result").innerText,
       receipt: z.receipt || null,
+      threads: z.prover ? z.prover.threads : null,
       sent: document.querySelector("#sent").innerText,
     };
   });

@@ -18,6 +18,11 @@ use zkinfer_core::proof::proof_file::{encode_instance, OutputValues};
 use zkinfer_core::proof::transcript::scalar_bytes;
 use zkinfer_core::quantize::InstanceKind;
 
+/// `initThreadPool(n)` (the `threads` build only): starts `n` Web Workers that share the
+/// module's memory and make them rayon's pool; call it once, before proving.
+#[cfg(feature = "threads")]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
 fn err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
