@@ -403,6 +403,15 @@ fn the_page_sends_request_credit_to_anvil_and_the_gate_approves() {
     let page = drive_raw(&url, &input, Some(&attestation), Some(&anvil.url));
     assert_eq!(page["errors"], serde_json::json!([]), "{page}");
     assert_eq!(page["threads"], 1, "{page}");
+    assert!(page["threadsUnavailable"].is_null(), "{page}");
+
+    // asked for two threads in a page that is not isolated: one thread, saying why; zero
+    // threads: refused
+    let probe = drive_env(&url, &input, None, Some(("PROBE_THREADS", "2".into())));
+    assert_eq!(probe["threads"], 1, "{probe}");
+    assert!(probe["threadsUnavailable"].as_str().unwrap().contains("not cross-origin isolated"), "{probe}");
+    let probe = drive_env(&url, &input, None, Some(("PROBE_THREADS", "0".into())));
+    assert!(probe["error"].as_str().unwrap().contains("threads: 0 is not a whole number"), "{probe}");
     assert_eq!(page["receipt"]["status"], "0x1", "{page}");
     assert_eq!(
         page["receipt"]["to"].as_str().unwrap().to_lowercase(),

@@ -4,28 +4,30 @@
 // Two builds of the prover: pkg-threads/ (rayon over Web Workers sharing the module's memory;
 // needs a cross-origin isolated page, i.e. served with COOP `same-origin` and COEP
 // `require-corp`) and pkg/ (one thread, works everywhere). `load` picks pkg-threads when more
-// than one thread is asked for and the page is isolated, and falls back to pkg/ otherwise.
+// than one thread is asked for and the page is isolated, and falls back to pkg/ otherwise
+// (`threadsUnavailable` then says why, when threads were asked for).
 
-let wasm = null; // {module, threads}
+let wasm = null; // {module, threads, threadsUnavailable?}
 let prover = null;
 
 async function start(threads) {
-  if (threads > 1 && self.crossOriginIsolated) {
-    let module = null;
+  let threadsUnavailable;
+  if (threads > 1 && !self.crossOriginIsolated) {
+    threadsUnavailable = "the page is not cross-origin isolated (serve it with COOP same-origin and COEP require-corp)";
+  } else if (threads > 1) {
     try {
-      module = await import("./pkg-threads/zkinfer_wasm.js");
-    } catch (e) {
-      // not deployed: one thread
-    }
-    if (module) {
+      const module = await import("./pkg-threads/zkinfer_wasm.js");
       await module.default();
       await module.initThreadPool(threads);
       return { module, threads };
+    } catch (e) {
+      // not deployed, or the browser would not start the workers: one thread
+      threadsUnavailable = `pkg-threads did not start: ${(e && e.message) || e}`;
     }
   }
   const module = await import("./pkg/zkinfer_wasm.js");
   await module.default();
-  return { module, threads: 1 };
+  return { module, threads: 1, threadsUnavailable };
 }
 
 function ready(threads) {
@@ -35,10 +37,10 @@ function ready(threads) {
 
 const ops = {
   async load(id, { manifest, program, pk, srs, threads }) {
-    const { module, threads: used } = await ready(threads || 1);
+    const { module, threads: used, threadsUnavailable } = await ready(threads || 1);
     self.postMessage({ id, progress: { stage: "checking the bundle", threads: used } });
     prover = new module.WebProver(manifest, program, pk, srs);
-    return { manifest: JSON.parse(prover.manifest()), threads: used };
+    return { manifest: JSON.parse(prover.manifest()), threads: used, threadsUnavailable };
   },
   inputHash(id, { input }) {
     return loaded().inputHash(input);

@@ -50,6 +50,8 @@ export class Prover {
   readonly manifest: Manifest;
   /** Threads the prover runs on (more than 1 only in a cross-origin isolated page). */
   readonly threads: number;
+  /** Why the prover runs on one thread when more were asked for (not isolated, pkg-threads missing). */
+  readonly threadsUnavailable?: string;
   inputHash(input: Input): Promise<string>;
   prove(input: Input, bind?: Record<string, string>, options?: { seed?: Uint8Array; onProgress?: (p: Progress) => void }): Promise<Proof>;
   verify(proof: string, instances: string[]): Promise<true>;

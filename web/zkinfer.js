@@ -42,7 +42,8 @@ async function fetchBytes(url, name, onProgress) {
   return bytes;
 }
 
-/** A loaded build, proving in its worker (`threads`: how many threads it proves on). */
+/** A loaded build, proving in its worker (`threads`: how many threads it proves on;
+ * `threadsUnavailable`: why it proves on one when more were asked for). */
 export class Prover {
   constructor(worker, manifest, threads = 1) {
     this.worker = worker;
@@ -149,6 +150,7 @@ export async function loadBundleBytes({ manifest, program, pk, srs }, { onProgre
     const loaded = await probe.call("load", { manifest, program, pk, srs, threads: wanted }, onProgress, transfer);
     probe.manifest = loaded.manifest;
     probe.threads = loaded.threads;
+    probe.threadsUnavailable = loaded.threadsUnavailable;
   } catch (e) {
     worker.terminate();
     throw e instanceof ZkinferError ? e : new ZkinferError(String(e.message || e), "load");

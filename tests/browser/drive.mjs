@@ -4,9 +4,11 @@
 // errors, receipt}. With RPC_URL set, the page gets an injected EIP-1193 provider that hands its
 // requests to that node (anvil, which signs eth_sendTransaction for its own account #1, the
 // borrower) and the driver clicks Send and waits for the receipt.
+// With PROBE_THREADS=n set, it loads the bundle again with `threads: n` and prints {threads,
+// threadsUnavailable} (or {error}).
 // With SEED (0x + 32 bytes) set, it instead calls the page's prover directly with that seed
 // (the page itself never takes one) and prints {proof}.
-// Usage: [RPC_URL=http://…] [SEED=0x…] node drive.mjs URL CHROMIUM INPUT_FILE ACCOUNT [ATTESTATION_FILE]
+// Usage: [RPC_URL=http://…] [SEED=0x…] [PROBE_THREADS=n] node drive.mjs URL CHROMIUM INPUT_FILE ACCOUNT [ATTESTATION_FILE]
 import { readFileSync } from "node:fs";
 import puppeteer from "puppeteer-core";
 
@@ -44,6 +46,21 @@ try {
   });
   const loadErrors = await page.evaluate(() => window.zkinferPage.errors);
   if (loadErrors.length) throw new Error(`the page did not load the bundle: ${loadErrors.join("; ")}`);
+  if (process.env.PROBE_THREADS) {
+    // loads the bundle again through the package with that many threads asked for
+    const probe = await page.evaluate(async (threads) => {
+      const z = await import("./zkinfer.js");
+      try {
+        const p = await z.loadBundle("./bundle/", { threads });
+        p.terminate();
+        return { threads: p.threads, threadsUnavailable: p.threadsUnavailable || null, errors: [] };
+      } catch (e) {
+        return { error: `${e.name}: ${e.message}`, errors: [] };
+      }
+    }, Number(process.env.PROBE_THREADS));
+    process.stdout.write(JSON.stringify(probe));
+    process.exit(0);
+  }
   if (process.env.SEED) {
     const proof = await page.evaluate(
       async (input, account, seed) => {
@@ -109,6 +126,7 @@ try {
       result: document.querySelector("#result").innerText,
       receipt: z.receipt || null,
       threads: z.prover ? z.prover.threads : null,
+      threadsUnavailable: z.prover ? z.prover.threadsUnavailable || null : null,
       sent: document.querySelector("#sent").innerText,
     };
   });
