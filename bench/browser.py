@@ -105,6 +105,8 @@ def main():
                 if page["errors"]:
                     raise SystemExit(f"the page run failed: {page['errors']}")
                 if isolated:
+                    if page["threads"] < 2:
+                        raise SystemExit(f"the isolated page proved on one thread: {page.get('threadsUnavailable')}")
                     threaded.append(page["proof"]["seconds"])
                     threads = page["threads"]
                 else:

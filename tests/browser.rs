@@ -213,8 +213,19 @@ fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm()
     let input = common::model("credit_mlp.input.json");
     let page = drive(&format!("http://127.0.0.1:{port}/index.html"), &input, None);
     eprintln!("the page shows: {}", page["result"]);
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(16);
+    // by default every core the browser reports (at most 16)
+    let cores = page["hardwareConcurrency"].as_u64().unwrap().min(16);
     assert_eq!(page["threads"], cores, "{page}");
+    assert!(page["threadsUnavailable"].is_null(), "{page}");
+    // two threads asked for, whatever the machine: pkg-threads proves and verifies
+    let probe = drive_env(
+        &format!("http://127.0.0.1:{port}/index.html"),
+        &input,
+        None,
+        Some(("PROBE_THREADS", "2".into())),
+    );
+    assert_eq!(probe["threads"], 2, "{probe}");
+    assert!(probe["threadsUnavailable"].is_null() && probe["proved"] == true, "{probe}");
     let proof = &page["proof"];
     // the same public values as the native proof (proofs differ by their blinding)
     assert_eq!(proof["instances"], native_file["instances"]);
@@ -281,6 +292,47 @@ fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm()
             String::from_utf8_lossy(&g.stderr)
         );
     }
+
+    // every entry point of the page's prover with bad arguments: each refused naming what is
+    // wrong (an error, not a trap), and the prover still proves afterwards
+    let bad = drive_env(
+        &format!("http://127.0.0.1:{port}/index.html"),
+        &input,
+        None,
+        Some(("BAD_CALLS", "1".into())),
+    );
+    let expected = [
+        ("notJson", "input: not an input file"),
+        ("noInputData", "missing field `input_data`"),
+        ("twoInputs", "2 lists given, the model has 1 input"),
+        ("shortInput", "input `input`: 9 values given, it takes 10"),
+        ("textFeature", "invalid type: string"),
+        ("hugeFeature", "value #0 = 1000000000000000000000000000000 is not representable"),
+        ("noAccount", "this build binds `account`: give it a value"),
+        ("badAccount", "bind account=0x12zz: expected up to 64 hex digits"),
+        ("wideAccount", "is not below the field modulus"),
+        ("unknownBind", "bind nonce: this build binds account"),
+        ("shortSeed", "seed: 32 bytes"),
+        ("hashNotJson", "input: not an input file"),
+        ("verifyNotHex", "proof: expected 0x-hex"),
+        ("verifyOddHex", "proof: Odd number of digits"),
+        ("verifyEmpty", "malformed proof bytes"),
+        ("verifyTruncated", "malformed proof bytes"),
+        ("verifyFewInstances", "2 instances given, this build's proofs have 3"),
+        ("verifyManyInstances", "4 instances given, this build's proofs have 3"),
+        ("verifyInstanceNotField", "instance 0 (0xffff"),
+        ("calldataBadInstances", "instance 0 (x): expected a decimal number or 0x-hex"),
+        ("attestationNotJson", "attestation: not JSON"),
+        ("attestationEmpty", "attestation: typed_data.message"),
+        ("viewsBadAddress", "borrower: expected 20 bytes"),
+    ];
+    let refused = bad["refused"].as_object().expect("refusals");
+    assert_eq!(refused.len(), expected.len(), "{bad}");
+    for (case, phrase) in expected {
+        let message = refused[case].as_str().unwrap();
+        assert!(message.starts_with("ZkinferError: ") && message.contains(phrase), "{case}: {message}");
+    }
+    assert!(bad["after"].is_number(), "the prover did not prove after the bad calls: {bad}");
 
     // with one seed, the page's and the native prover's proofs both verify and carry the same
     // instances (halo2 0.5's lookup argument sorts through a randomly seeded HashMap, so equal

@@ -7,6 +7,7 @@
 // than one thread is asked for and the page is isolated, and falls back to pkg/ otherwise
 // (`threadsUnavailable` then says why, when threads were asked for).
 
+const POOL_START_MS = 30000;
 let wasm = null; // {module, threads, threadsUnavailable?}
 let prover = null;
 
@@ -18,7 +19,17 @@ async function start(threads) {
     try {
       const module = await import("./pkg-threads/zkinfer_wasm.js");
       await module.default();
-      await module.initThreadPool(threads);
+      // a pool worker that cannot start (a CSP without blob: workers, say) never answers:
+      // give up after POOL_START_MS and prove on one thread (pkg/ is a separate instance)
+      let timer;
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`its ${threads} workers did not start within ${POOL_START_MS / 1000} s`)), POOL_START_MS);
+      });
+      try {
+        await Promise.race([module.initThreadPool(threads), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
       return { module, threads };
     } catch (e) {
       // not deployed, or the browser would not start the workers: one thread

@@ -136,14 +136,18 @@ export function defaultThreads() {
 }
 
 /** Loads a bundle from the bytes of its four files. */
-export async function loadBundleBytes({ manifest, program, pk, srs }, { onProgress, workerUrl, threads } = {}) {
-  const worker = startWorker(workerUrl);
-  const probe = new Prover(worker, null);
+function threadCount(threads) {
   const wanted = threads === undefined ? defaultThreads() : threads;
   if (!Number.isInteger(wanted) || wanted < 1) {
-    worker.terminate();
     throw new ZkinferError(`threads: ${threads} is not a whole number of at least 1`, "load");
   }
+  return wanted;
+}
+
+export async function loadBundleBytes({ manifest, program, pk, srs }, { onProgress, workerUrl, threads } = {}) {
+  const wanted = threadCount(threads);
+  const worker = startWorker(workerUrl);
+  const probe = new Prover(worker, null);
   try {
     // the large key and SRS buffers move to the worker instead of being copied
     const transfer = [...new Set([pk, srs].map((b) => b.buffer).filter((b) => b instanceof ArrayBuffer))];
@@ -160,6 +164,7 @@ export async function loadBundleBytes({ manifest, program, pk, srs }, { onProgre
 
 /** Fetches a bundle from `baseUrl` (the directory `zkinfer export-web` wrote) and loads it. */
 export async function loadBundle(baseUrl, { onProgress, workerUrl, threads } = {}) {
+  threadCount(threads); // a bad count fails before the downloads
   const base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
   const bytes = {};
   for (const [key, name] of Object.entries(FILES)) {

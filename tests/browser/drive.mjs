@@ -4,11 +4,13 @@
 // errors, receipt}. With RPC_URL set, the page gets an injected EIP-1193 provider that hands its
 // requests to that node (anvil, which signs eth_sendTransaction for its own account #1, the
 // borrower) and the driver clicks Send and waits for the receipt.
-// With PROBE_THREADS=n set, it loads the bundle again with `threads: n` and prints {threads,
-// threadsUnavailable} (or {error}).
+// With PROBE_THREADS=n set, it loads the bundle again with `threads: n`, proves and verifies,
+// and prints {threads, threadsUnavailable, proved} (or {error}).
+// With BAD_CALLS=1 set, it calls the prover with bad arguments (every entry point) and prints
+// {refused: {case: message}, after} (after: a proof made afterwards, its seconds).
 // With SEED (0x + 32 bytes) set, it instead calls the page's prover directly with that seed
 // (the page itself never takes one) and prints {proof}.
-// Usage: [RPC_URL=http://…] [SEED=0x…] [PROBE_THREADS=n] node drive.mjs URL CHROMIUM INPUT_FILE ACCOUNT [ATTESTATION_FILE]
+// Usage: [RPC_URL=http://…] [SEED=0x…] [PROBE_THREADS=n] [BAD_CALLS=1] node drive.mjs URL CHROMIUM INPUT_FILE ACCOUNT [ATTESTATION_FILE]
 import { readFileSync } from "node:fs";
 import puppeteer from "puppeteer-core";
 
@@ -48,17 +50,76 @@ try {
   if (loadErrors.length) throw new Error(`the page did not load the bundle: ${loadErrors.join("; ")}`);
   if (process.env.PROBE_THREADS) {
     // loads the bundle again through the package with that many threads asked for
-    const probe = await page.evaluate(async (threads) => {
+    const probe = await page.evaluate(async (threads, input, account) => {
       const z = await import("./zkinfer.js");
       try {
         const p = await z.loadBundle("./bundle/", { threads });
+        const proof = await p.prove(input, { account });
+        await p.verify(proof.proof, proof.instances);
         p.terminate();
-        return { threads: p.threads, threadsUnavailable: p.threadsUnavailable || null, errors: [] };
+        return { threads: p.threads, threadsUnavailable: p.threadsUnavailable || null, proved: true, errors: [] };
       } catch (e) {
         return { error: `${e.name}: ${e.message}`, errors: [] };
       }
-    }, Number(process.env.PROBE_THREADS));
+    }, Number(process.env.PROBE_THREADS), readFileSync(inputFile, "utf8"), account);
     process.stdout.write(JSON.stringify(probe));
+    process.exit(0);
+  }
+  if (process.env.BAD_CALLS) {
+    // calls the page's prover with bad arguments, then proves once more: prints
+    // {refused: {case: message}, after: proof seconds | error}
+    const out = await page.evaluate(
+      async (input, account) => {
+        const p = window.zkinferPage.prover;
+        const good = JSON.parse(input);
+        const proof = await p.prove(input, { account });
+        const word = "0x" + "0".repeat(64);
+        const cases = {
+          notJson: () => p.prove("{", { account }),
+          noInputData: () => p.prove({ data: [[1]] }, { account }),
+          twoInputs: () => p.prove({ input_data: [good.input_data[0], good.input_data[0]] }, { account }),
+          shortInput: () => p.prove({ input_data: [good.input_data[0].slice(1)] }, { account }),
+          textFeature: () => p.prove({ input_data: [["a", ...good.input_data[0].slice(1)]] }, { account }),
+          hugeFeature: () => p.prove({ input_data: [[1e30, ...good.input_data[0].slice(1)]] }, { account }),
+          noAccount: () => p.prove(input, {}),
+          badAccount: () => p.prove(input, { account: "0x12zz" }),
+          wideAccount: () => p.prove(input, { account: "0x" + "f".repeat(64) }),
+          unknownBind: () => p.prove(input, { account, nonce: "1" }),
+          shortSeed: () => p.prove(input, { account }, { seed: new Uint8Array(3) }),
+          hashNotJson: () => p.inputHash("nope"),
+          verifyNotHex: () => p.verify("abc", proof.instances),
+          verifyOddHex: () => p.verify("0x123", proof.instances),
+          verifyEmpty: () => p.verify("0x", proof.instances),
+          verifyTruncated: () => p.verify(proof.proof.slice(0, 200), proof.instances),
+          verifyFewInstances: () => p.verify(proof.proof, proof.instances.slice(1)),
+          verifyManyInstances: () => p.verify(proof.proof, [...proof.instances, word]),
+          verifyInstanceNotField: () => p.verify(proof.proof, ["0x" + "f".repeat(64), ...proof.instances.slice(1)]),
+          calldataBadInstances: () => p.verifyCalldata(proof.proof, ["x"]),
+          attestationNotJson: () => p.requestCreditCalldata(proof.proof, proof.instances, "{"),
+          attestationEmpty: () => p.requestCreditCalldata(proof.proof, proof.instances, {}),
+          viewsBadAddress: () => p.creditGateViews("0x1234"),
+        };
+        const refused = {};
+        for (const [name, call] of Object.entries(cases)) {
+          try {
+            await call();
+            refused[name] = "accepted";
+          } catch (e) {
+            refused[name] = `${e.name}: ${e.message}`;
+          }
+        }
+        let after;
+        try {
+          after = (await p.prove(input, { account })).seconds;
+        } catch (e) {
+          after = `${e.name}: ${e.message}`;
+        }
+        return { refused, after, errors: [] };
+      },
+      readFileSync(inputFile, "utf8"),
+      account
+    );
+    process.stdout.write(JSON.stringify(out));
     process.exit(0);
   }
   if (process.env.SEED) {
@@ -126,6 +187,7 @@ try {
       result: document.querySelector("#result").innerText,
       receipt: z.receipt || null,
       threads: z.prover ? z.prover.threads : null,
+      hardwareConcurrency: navigator.hardwareConcurrency,
       threadsUnavailable: z.prover ? z.prover.threadsUnavailable || null : null,
       sent: document.querySelector("#sent").innerText,
     };

@@ -62,9 +62,10 @@ impl WebProver {
         let inputs = &self.bundle.program.inputs;
         if file.input_data.len() != inputs.len() {
             return Err(err(format!(
-                "input: {} lists given, the model has {} inputs",
+                "input: {} lists given, the model has {} input{}",
                 file.input_data.len(),
-                inputs.len()
+                inputs.len(),
+                if inputs.len() == 1 { "" } else { "s" }
             )));
         }
         for (list, input) in file.input_data.iter().zip(inputs) {
