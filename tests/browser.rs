@@ -330,7 +330,10 @@ fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm()
     assert_eq!(refused.len(), expected.len(), "{bad}");
     for (case, phrase) in expected {
         let message = refused[case].as_str().unwrap();
-        assert!(message.starts_with("ZkinferError: ") && message.contains(phrase), "{case}: {message}");
+        assert!(
+            message.starts_with("ZkinferError: ") && message.contains(phrase),
+            "{case}: {message}"
+        );
     }
     assert!(bad["after"].is_number(), "the prover did not prove after the bad calls: {bad}");
 
@@ -461,9 +464,15 @@ fn the_page_sends_request_credit_to_anvil_and_the_gate_approves() {
     // threads: refused
     let probe = drive_env(&url, &input, None, Some(("PROBE_THREADS", "2".into())));
     assert_eq!(probe["threads"], 1, "{probe}");
-    assert!(probe["threadsUnavailable"].as_str().unwrap().contains("not cross-origin isolated"), "{probe}");
+    assert!(
+        probe["threadsUnavailable"].as_str().unwrap().contains("not cross-origin isolated"),
+        "{probe}"
+    );
     let probe = drive_env(&url, &input, None, Some(("PROBE_THREADS", "0".into())));
-    assert!(probe["error"].as_str().unwrap().contains("threads: 0 is not a whole number"), "{probe}");
+    assert!(
+        probe["error"].as_str().unwrap().contains("threads: 0 is not a whole number"),
+        "{probe}"
+    );
     assert_eq!(page["receipt"]["status"], "0x1", "{page}");
     assert_eq!(
         page["receipt"]["to"].as_str().unwrap().to_lowercase(),
