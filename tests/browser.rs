@@ -380,7 +380,6 @@ fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm()
 }
 
 /// anvil's account #0 deploys; #3 is the data provider the gate trusts.
-const DEPLOYER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const PROVIDER_KEY: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
 const PROVIDER: &str = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
 
@@ -394,24 +393,8 @@ fn the_page_sends_request_credit_to_anvil_and_the_gate_approves() {
     let anvil = common::start_anvil(31337);
     let record = tmp.path().join("gate.json");
     let r = record.to_str().unwrap();
-    let deployed = common::zkinfer(&[
-        "--json",
-        "deploy",
-        b,
-        "--rpc-url",
-        &anvil.url,
-        "--private-key",
-        DEPLOYER_KEY,
-        "--credit-gate",
-        "--threshold",
-        "-1000",
-        "--validity-days",
-        "7",
-        "--provider",
-        PROVIDER,
-        "--record",
-        r,
-    ]);
+    let args = common::credit_gate_deploy_args(b, &anvil.url, PROVIDER, r);
+    let deployed = common::zkinfer(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(deployed.status.success(), "deploy: {}", String::from_utf8_lossy(&deployed.stderr));
     let attestation = tmp.path().join("attestation.json");
     let input = common::model("credit_mlp.input.json");

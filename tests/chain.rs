@@ -121,27 +121,7 @@ fn deploy_and_submit_on_anvil() {
     let url = anvil.url.as_str();
     let record = tmp.path().join("deployments/credit.json");
     let deploy_args = |extra: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = [
-            "--json",
-            "deploy",
-            s(&model.0),
-            "--rpc-url",
-            url,
-            "--private-key",
-            DEPLOYER_KEY,
-            "--credit-gate",
-            "--threshold",
-            "-1000",
-            "--validity-days",
-            "7",
-            "--provider",
-            PROVIDER,
-            "--record",
-            s(&record),
-        ]
-        .iter()
-        .map(|x| x.to_string())
-        .collect();
+        let mut v = common::credit_gate_deploy_args(s(&model.0), url, PROVIDER, s(&record));
         v.extend(extra.iter().map(|x| x.to_string()));
         v
     };

@@ -45,10 +45,10 @@ async function fetchBytes(url, name, onProgress) {
 /** A loaded build, proving in its worker (`threads`: how many threads it proves on;
  * `threadsUnavailable`: why it proves on one when more were asked for). */
 export class Prover {
-  constructor(worker, manifest, threads = 1) {
+  constructor(worker, manifest) {
     this.worker = worker;
     this.manifest = manifest;
-    this.threads = threads;
+    this.threads = 1;
     this.next = 0;
   }
 
@@ -135,7 +135,7 @@ export function defaultThreads() {
   return isolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 16)) : 1;
 }
 
-/** Loads a bundle from the bytes of its four files. */
+/** The thread count to ask for: `threads`, or defaultThreads() when not given. */
 function threadCount(threads) {
   const wanted = threads === undefined ? defaultThreads() : threads;
   if (!Number.isInteger(wanted) || wanted < 1) {
@@ -144,6 +144,7 @@ function threadCount(threads) {
   return wanted;
 }
 
+/** Loads a bundle from the bytes of its four files. */
 export async function loadBundleBytes({ manifest, program, pk, srs }, { onProgress, workerUrl, threads } = {}) {
   const wanted = threadCount(threads);
   const worker = startWorker(workerUrl);

@@ -240,3 +240,30 @@ pub fn start_anvil_on(port: u16, chain_id: u64, extra: &[&str]) -> Anvil {
     }
     anvil
 }
+
+/// `zkinfer --json deploy BUILD --credit-gate` arguments of the integration tests: a
+/// CreditGate approving scores above -1000, attestations valid 7 days, signed by `provider`,
+/// deployed with anvil's key #0, the record written to `record`.
+pub fn credit_gate_deploy_args(build: &str, rpc_url: &str, provider: &str, record: &str) -> Vec<String> {
+    [
+        "--json",
+        "deploy",
+        build,
+        "--rpc-url",
+        rpc_url,
+        "--private-key",
+        oracle::DEPLOYER_KEY,
+        "--credit-gate",
+        "--threshold",
+        "-1000",
+        "--validity-days",
+        "7",
+        "--provider",
+        provider,
+        "--record",
+        record,
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect()
+}

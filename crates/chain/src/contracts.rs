@@ -441,6 +441,19 @@ mod tests {
     }
 
     #[test]
+    fn credit_gate_view_calldata_equals_alloys() {
+        use alloy::sol_types::SolCall;
+        use zkinfer_core::calldata::{encode_is_approved, function_selector};
+        let borrower = [0xb0u8; 20];
+        let theirs = ICreditGate::isApprovedCall {
+            borrower: Address::from(borrower),
+        }
+        .abi_encode();
+        assert_eq!(hex::encode(encode_is_approved(&borrower)), hex::encode(theirs));
+        assert_eq!(function_selector("vkHash()").to_vec(), ICreditGate::vkHashCall {}.abi_encode());
+    }
+
+    #[test]
     fn decodes_reasons_and_custom_errors() {
         let r = Revert::from("zkinfer: point not on curve").abi_encode();
         assert_eq!(decode_revert(&r, Abi::Verifier).as_deref(), Some("zkinfer: point not on curve"));

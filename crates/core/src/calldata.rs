@@ -5,10 +5,23 @@ use sha3::{Digest, Keccak256};
 /// The verifier entry point every generated contract exposes.
 pub const VERIFY_SIGNATURE: &str = "verifyProof(bytes,uint256[])";
 
+/// The 4-byte selector of a function signature (`name(types)`): its Keccak-256, first 4 bytes.
+pub fn function_selector(signature: &str) -> [u8; 4] {
+    let h = Keccak256::digest(signature.as_bytes());
+    [h[0], h[1], h[2], h[3]]
+}
+
 /// The 4-byte selector of [`VERIFY_SIGNATURE`].
 pub fn selector() -> [u8; 4] {
-    let h = Keccak256::digest(VERIFY_SIGNATURE.as_bytes());
-    [h[0], h[1], h[2], h[3]]
+    function_selector(VERIFY_SIGNATURE)
+}
+
+/// Calldata of `CreditGate.isApproved(address)` for `borrower`.
+pub fn encode_is_approved(borrower: &[u8; 20]) -> Vec<u8> {
+    let mut out = function_selector("isApproved(address)").to_vec();
+    out.extend_from_slice(&[0u8; 12]);
+    out.extend_from_slice(borrower);
+    out
 }
 
 fn word(v: usize) -> [u8; 32] {
@@ -72,8 +85,7 @@ pub fn encode_request_credit(proof: &[u8], instances: &[[u8; 32]], attestation: 
     let head = 32 * 8;
     let proof_tail = 32 + proof.len().div_ceil(32) * 32;
     let instances_tail = 32 + 32 * instances.len();
-    let h = Keccak256::digest(REQUEST_CREDIT_SIGNATURE.as_bytes());
-    let mut out = h[..4].to_vec();
+    let mut out = function_selector(REQUEST_CREDIT_SIGNATURE).to_vec();
     out.extend_from_slice(&word(head));
     out.extend_from_slice(&word(head + proof_tail));
     let mut subject = [0u8; 32];

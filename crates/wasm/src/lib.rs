@@ -11,7 +11,7 @@ use halo2_axiom::halo2curves::bn256::Fr;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
-use zkinfer_core::calldata::{encode_request_credit, encode_verify_call, Attestation};
+use zkinfer_core::calldata::{encode_is_approved, encode_request_credit, encode_verify_call, function_selector, Attestation};
 use zkinfer_core::proof::bundle::Bundle;
 use zkinfer_core::proof::inference::{self, BindError};
 use zkinfer_core::proof::proof_file::{encode_instance, OutputValues};
@@ -331,15 +331,10 @@ fn seconds(what: &str, v: &serde_json::Value) -> Result<u64, JsError> {
 /// (`{"vkHash": "0x…", "isApproved": "0x…"}`).
 #[wasm_bindgen(js_name = creditGateViews)]
 pub fn credit_gate_views(borrower: &str) -> Result<String, JsError> {
-    use sha3::{Digest, Keccak256};
-    let selector = |sig: &str| Keccak256::digest(sig.as_bytes())[..4].to_vec();
     let who: [u8; 20] = fixed("borrower", borrower)?;
-    let mut approved = selector("isApproved(address)");
-    approved.extend_from_slice(&[0u8; 12]);
-    approved.extend_from_slice(&who);
     Ok(serde_json::json!({
-        "vkHash": format!("0x{}", hex::encode(selector("vkHash()"))),
-        "isApproved": format!("0x{}", hex::encode(approved)),
+        "vkHash": format!("0x{}", hex::encode(function_selector("vkHash()"))),
+        "isApproved": format!("0x{}", hex::encode(encode_is_approved(&who))),
     })
     .to_string())
 }
