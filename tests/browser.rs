@@ -325,6 +325,9 @@ fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm()
         ("attestationNotJson", "attestation: not JSON"),
         ("attestationEmpty", "attestation: typed_data.message"),
         ("viewsBadAddress", "borrower: expected 20 bytes"),
+        ("attestationOtherHash", "the proof is about features with hash"),
+        ("attestationOtherSubject", "the proof is bound to account"),
+        ("attestationShortSignature", "attestation signature: 64 bytes, expected 65"),
     ];
     let refused = bad["refused"].as_object().expect("refusals");
     assert_eq!(refused.len(), expected.len(), "{bad}");
@@ -336,6 +339,7 @@ fn the_page_proves_the_credit_model_and_its_proofs_verify_natively_and_in_revm()
         );
     }
     assert!(bad["after"].is_number(), "the prover did not prove after the bad calls: {bad}");
+    assert_eq!(bad["attested"], true, "the unchanged attestation was refused: {bad}");
 
     // with one seed, the page's and the native prover's proofs both verify and carry the same
     // instances (halo2 0.5's lookup argument sorts through a randomly seeded HashMap, so equal

@@ -7,7 +7,8 @@
 // With PROBE_THREADS=n set, it loads the bundle again with `threads: n`, proves and verifies,
 // and prints {threads, threadsUnavailable, proved} (or {error}).
 // With BAD_CALLS=1 set, it calls the prover with bad arguments (every entry point) and prints
-// {refused: {case: message}, after} (after: a proof made afterwards, its seconds).
+// {refused: {case: message}, after, attested} (after: a proof made afterwards, its seconds;
+// attested: requestCredit calldata made for the well-formed attestation the cases change).
 // With SEED (0x + 32 bytes) set, it instead calls the page's prover directly with that seed
 // (the page itself never takes one) and prints {proof}.
 // Usage: [RPC_URL=http://…] [SEED=0x…] [PROBE_THREADS=n] [BAD_CALLS=1] node drive.mjs URL CHROMIUM INPUT_FILE ACCOUNT [ATTESTATION_FILE]
@@ -74,6 +75,14 @@ try {
         const good = JSON.parse(input);
         const proof = await p.prove(input, { account });
         const word = "0x" + "0".repeat(64);
+        // a well-formed attestation of this proof's features and account, with `change` applied
+        const inputHash = await p.inputHash(input);
+        const attestation = (change, signature = "0x" + "00".repeat(65)) => ({
+          typed_data: {
+            message: { subject: account, inputHash, schema: word, issuedAt: 1, expiresAt: 4102444800, ...change },
+          },
+          signature,
+        });
         const cases = {
           notJson: () => p.prove("{", { account }),
           noInputData: () => p.prove({ data: [[1]] }, { account }),
@@ -98,6 +107,11 @@ try {
           attestationNotJson: () => p.requestCreditCalldata(proof.proof, proof.instances, "{"),
           attestationEmpty: () => p.requestCreditCalldata(proof.proof, proof.instances, {}),
           viewsBadAddress: () => p.creditGateViews("0x1234"),
+          attestationOtherHash: () => p.requestCreditCalldata(proof.proof, proof.instances, attestation({ inputHash: "0x1" })),
+          attestationOtherSubject: () =>
+            p.requestCreditCalldata(proof.proof, proof.instances, attestation({ subject: "0x" + "11".repeat(20) })),
+          attestationShortSignature: () =>
+            p.requestCreditCalldata(proof.proof, proof.instances, attestation({}, "0x" + "00".repeat(64))),
         };
         const refused = {};
         for (const [name, call] of Object.entries(cases)) {
@@ -114,7 +128,9 @@ try {
         } catch (e) {
           after = `${e.name}: ${e.message}`;
         }
-        return { refused, after, errors: [] };
+        // the unchanged attestation is taken: the refusals above are the changes
+        const attested = (await p.requestCreditCalldata(proof.proof, proof.instances, attestation({}))).startsWith("0x");
+        return { refused, after, attested, errors: [] };
       },
       readFileSync(inputFile, "utf8"),
       account
