@@ -25,7 +25,8 @@ pub struct LoadedModel {
     selected: Vec<(usize, Option<usize>)>,
 }
 
-/// What runs the float model: tract, or onnxruntime for models with `ai.onnx.ml` operators.
+/// What runs the float model: tract, or onnxruntime for models with `ai.onnx.ml` operators and
+/// for models with a reverse recurrent layer (see [`runs_reverse_recurrence`]).
 enum Runner {
     Tract(Arc<TypedRunnableModel>),
     Onnxruntime {
@@ -42,6 +43,15 @@ impl std::fmt::Debug for LoadedModel {
             .field("sha256", &self.sha256)
             .finish()
     }
+}
+
+/// Whether the graph has an `RNN`, `GRU` or `LSTM` running in the `reverse` direction: tract
+/// 0.23.9 runs those forward (its outputs are the forward direction's), so onnxruntime computes
+/// such a model's float reference.
+fn runs_reverse_recurrence(graph: &pb::GraphProto) -> bool {
+    graph.node.iter().any(|n| {
+        matches!(n.op_type.as_str(), "RNN" | "GRU" | "LSTM") && n.attribute.iter().any(|a| a.name == "direction" && a.s == b"reverse")
+    })
 }
 
 fn tract_msg(e: &TractError) -> String {
@@ -279,7 +289,7 @@ impl LoadedModel {
         let selected = (0..outputs.len()).map(|i| (i, None)).collect();
         let graph = Graph { inputs, outputs, nodes };
         let sha256 = hex::encode(sha2::Sha256::digest(bytes));
-        if ml {
+        if ml || runs_reverse_recurrence(graph_proto) {
             return Ok(LoadedModel {
                 graph,
                 sha256,
@@ -385,7 +395,7 @@ impl LoadedModel {
     }
 
     /// What computes the float reference outputs: `tract`, or `onnxruntime <version>` for
-    /// models with `ai.onnx.ml` operators.
+    /// models with `ai.onnx.ml` operators or a reverse recurrent layer.
     pub fn reference(&self) -> String {
         match &self.runner {
             Runner::Tract(_) => "tract".into(),

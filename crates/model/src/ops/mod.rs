@@ -42,6 +42,7 @@ mod global_average_pool;
 mod global_max_pool;
 mod greater;
 mod greater_or_equal;
+mod gru;
 mod hard_sigmoid;
 mod hard_swish;
 mod identity;
@@ -57,6 +58,7 @@ mod linear_regressor;
 mod log;
 mod log_softmax;
 mod logic;
+mod lstm;
 mod matmul;
 mod max;
 mod max_pool;
@@ -73,6 +75,7 @@ mod pool;
 mod pow;
 mod prelu;
 mod reciprocal;
+mod recurrent;
 mod reduce;
 mod reduce_max;
 mod reduce_mean;
@@ -80,6 +83,7 @@ mod reduce_min;
 mod reduce_sum;
 mod relu;
 mod reshape;
+mod rnn;
 mod scaler;
 mod selu;
 mod shape;
@@ -444,6 +448,7 @@ pub const REGISTRY: &[(&str, LowerFn)] = &[
     ("Gemm", gemm::lower),
     ("GlobalAveragePool", global_average_pool::lower),
     ("GlobalMaxPool", global_max_pool::lower),
+    ("GRU", gru::lower),
     ("Greater", greater::lower),
     ("GreaterOrEqual", greater_or_equal::lower),
     ("HardSigmoid", hard_sigmoid::lower),
@@ -460,6 +465,7 @@ pub const REGISTRY: &[(&str, LowerFn)] = &[
     ("LinearRegressor", linear_regressor::lower),
     ("Log", log::lower),
     ("LogSoftmax", log_softmax::lower),
+    ("LSTM", lstm::lower),
     ("MatMul", matmul::lower),
     ("Max", max::lower),
     ("MaxPool", max_pool::lower),
@@ -480,6 +486,7 @@ pub const REGISTRY: &[(&str, LowerFn)] = &[
     ("ReduceSum", reduce_sum::lower),
     ("Relu", relu::lower),
     ("Reshape", reshape::lower),
+    ("RNN", rnn::lower),
     ("SVMClassifier", svm_classifier::lower),
     ("SVMRegressor", svm_regressor::lower),
     ("Scaler", scaler::lower),

@@ -1,18 +1,22 @@
 //! ONNX `Where`: `y + c·(x − y)` for a computed 0/1 condition `c` (a comparison); `x` and `y`
-//! may be computed or constant. One product per element.
+//! may be computed or constant. One product per element. With a constant condition (a mask,
+//! as in an attention layer's `masked_fill`) each element is copied from `x` or `y`: data
+//! movement only.
 
 use super::elementwise::{maps, signed_sum, SignedSum};
 use super::{Composite, LowerCtx, Lowered, Operand};
-use crate::graph::{LinTerm, Op};
-use crate::ModelError;
+use crate::graph::{LinTerm, Op, Source};
+use crate::{ModelError, Tensor};
 
 /// Lowers a `Where` node.
 pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     let (cond, x, y) = (ctx.input(0)?, ctx.input(1)?, ctx.input(2)?);
-    let Operand::Var { name: cn, .. } = cond else {
-        return Err(ctx.err("a constant condition should have been folded; the condition must be computed"));
-    };
     let m = maps(ctx, &[cond, x, y])?;
+    let cn = match cond {
+        Operand::Var { name, .. } => name,
+        Operand::Const(mask) => return select_by_mask(ctx, mask, [x, y], &m),
+        Operand::Absent => return Err(ctx.err("missing input #0")),
+    };
     let n = m[0].len();
     let out = ctx.out_shape.clone();
     // d = x − y
@@ -99,6 +103,51 @@ pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
     Ok(c.finish())
 }
 
+/// `out[i] = mask[i] ? x[i] : y[i]` for a constant mask: a copy from the chosen operand, or the
+/// chosen constant (which must be finite: a `masked_fill` with −∞ has no fixed-point value).
+fn select_by_mask(ctx: &LowerCtx, mask: &Tensor, xy: [&Operand; 2], m: &[Vec<usize>]) -> Result<Lowered, ModelError> {
+    let mut names: Vec<String> = Vec::new();
+    let mut sources = Vec::with_capacity(m[0].len());
+    for (i, &mi) in m[0].iter().enumerate() {
+        let pick = if mask.data[mi] != 0.0 { 0 } else { 1 };
+        let index = m[1 + pick][i];
+        sources.push(match xy[pick] {
+            Operand::Var { name, .. } => {
+                let operand = names.iter().position(|n| n == name).unwrap_or_else(|| {
+                    names.push(name.clone());
+                    names.len() - 1
+                });
+                Source::Wire { operand, index }
+            }
+            Operand::Const(t) => {
+                let v = t.data[index];
+                if !v.is_finite() {
+                    return Err(ctx.unsupported_form(format!(
+                        "the condition selects the constant {v} from input #{} (element {index}), which has no fixed-point value; mask with a finite value such as -10",
+                        1 + pick
+                    )));
+                }
+                Source::Const(v)
+            }
+            Operand::Absent => return Err(ctx.err(format!("missing input #{}", 1 + pick))),
+        });
+    }
+    if names.is_empty() {
+        let data = sources
+            .iter()
+            .map(|s| match s {
+                Source::Const(v) => *v,
+                Source::Wire { .. } => unreachable!("no computed operand"),
+            })
+            .collect();
+        return Ok(Lowered::Const(Tensor {
+            shape: ctx.out_shape.clone(),
+            data,
+        }));
+    }
+    Ok(Lowered::Op(Op::Select { sources }, names))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
@@ -112,11 +161,44 @@ mod tests {
     }
 
     #[test]
-    fn a_constant_condition_is_refused() {
-        let e = ctx_with("Where", vec![konst(&[2], &[1.0, 0.0]), var("x", &[2]), var("y", &[2])], &[2])
+    fn a_constant_condition_copies_from_the_chosen_operand() {
+        use crate::graph::{Op, Source};
+        use crate::ops::Lowered;
+        // a causal mask over a broadcast 2×2: x where the mask is 1, the constant −10 elsewhere
+        let l = ctx_with(
+            "Where",
+            vec![konst(&[2, 2], &[1.0, 0.0, 1.0, 1.0]), var("x", &[2, 2]), konst(&[], &[-10.0])],
+            &[2, 2],
+        )
+        .run(super::lower)
+        .unwrap();
+        let Lowered::Op(Op::Select { sources }, names) = l else {
+            panic!("{l:?}")
+        };
+        assert_eq!(names, ["x"]);
+        let w = |index| Source::Wire { operand: 0, index };
+        assert_eq!(sources, vec![w(0), Source::Const(-10.0), w(2), w(3)]);
+        // both computed: one select over two operands
+        let l = ctx_with("Where", vec![konst(&[2], &[0.0, 1.0]), var("x", &[2]), var("y", &[2])], &[2])
             .run(super::lower)
-            .unwrap_err();
-        assert!(e.to_string().contains("a constant condition should have been folded"), "{e}");
+            .unwrap();
+        let Lowered::Op(Op::Select { sources }, names) = l else {
+            panic!("{l:?}")
+        };
+        assert_eq!(names, ["y", "x"]);
+        assert_eq!(sources, vec![w(0), Source::Wire { operand: 1, index: 1 }]);
+    }
+
+    #[test]
+    fn a_mask_selecting_minus_infinity_is_refused_by_name() {
+        let e = ctx_with(
+            "Where",
+            vec![konst(&[2], &[1.0, 0.0]), var("x", &[2]), konst(&[], &[f32::NEG_INFINITY])],
+            &[2],
+        )
+        .run(super::lower)
+        .unwrap_err();
+        assert!(e.to_string().contains("selects the constant -inf from input #2"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,10 @@
+//! ONNX `GRU`: a gated recurrent unit layer, unrolled over its sequence (see [`super::recurrent`]).
+
+use super::recurrent::{self, Cell};
+use super::{LowerCtx, Lowered};
+use crate::ModelError;
+
+/// Lowers a `GRU` node.
+pub fn lower(ctx: &LowerCtx) -> Result<Lowered, ModelError> {
+    recurrent::lower(ctx, Cell::Gru)
+}
