@@ -698,3 +698,53 @@ fn a_batch_proof_carries_each_member_and_refuses_tampering() {
     );
     assert!(!p2.exists());
 }
+
+/// One attention head over four tokens, `softmax(q·kᵀ)·x` with `q = x·Wq`, `k = x·Wk`: both
+/// products of two computed matrices are dot steps, laid out several pairs per row by the dot
+/// gate. The proof verifies natively and on the EVM, its outputs are the float model's, and
+/// tampering is refused by both verifiers.
+#[test]
+fn a_proof_with_dot_products_of_computed_matrices_verifies_on_the_evm() {
+    use zkinfer::quantize::program::StepKind;
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("attention.onnx");
+    let weights = |seed: u32| {
+        (0..32)
+            .map(|i| (((i * 7 + seed * 13) % 11) as f32 - 5.0) / 10.0)
+            .collect::<Vec<f32>>()
+    };
+    let nodes = vec![
+        common::node("q", "MatMul", &["x", "wq"], &["q"]),
+        common::node("k", "MatMul", &["x", "wk"], &["k"]),
+        common::node("kt", "Transpose", &["k"], &["kt"]),
+        common::node("scores", "MatMul", &["q", "kt"], &["s"]),
+        common::node("softmax", "Softmax", &["s"], &["p"]),
+        common::node("mix", "MatMul", &["p", "x"], &["y"]),
+    ];
+    let inits = vec![common::init("wq", &[8, 4], weights(1)), common::init("wk", &[8, 4], weights(2))];
+    std::fs::write(&model, common::onnx_model(("x", &[4, 8]), ("y", &[4, 8]), nodes, inits)).unwrap();
+    let input = tmp.path().join("input.json");
+    let x: Vec<f32> = (0..32).map(|i| (((i * 5) % 9) as f32 - 4.0) / 4.0).collect();
+    std::fs::write(&input, serde_json::json!({ "input_data": [x] }).to_string()).unwrap();
+    let built = common::build_from(model, input, Default::default());
+    let settings = Settings::read(&built.dir).unwrap();
+    assert!(settings.shape.dot && settings.shape.wide, "{:?}", settings.shape);
+    let program = zkinfer::pipeline::settings::read_program(&built.dir, &settings).unwrap();
+    let dots = program.steps.iter().filter(|s| matches!(s.kind, StepKind::Dot { .. })).count();
+    assert_eq!(dots, 16 + 32, "one per output of q·kᵀ [4, 4] and of p·x [4, 8]");
+    let c = case_of(built);
+    assert!(c.native(&c.proof, &c.instances));
+    let (mut evm, addr, _) = deployed(&c, Layout::Embedded);
+    let out = evm.call(addr, &encode_verify_call(&c.proof, &c.instances)).unwrap();
+    assert!(accepted(&out), "{out:?} {}", revert_reason(&out));
+    for i in [0, 5, 31] {
+        let mut inst = c.instances.clone();
+        inst[i][31] ^= 1;
+        refuse(&c, &mut evm, addr, &c.proof, &inst, &format!("output {i} changed"));
+    }
+    for w in (0..c.proof.len() / 32).step_by(7) {
+        let mut p = c.proof.clone();
+        p[32 * w + 31] ^= 1;
+        refuse(&c, &mut evm, addr, &p, &c.instances, &format!("proof word {w} flipped"));
+    }
+}

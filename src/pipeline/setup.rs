@@ -50,6 +50,13 @@ pub fn setup(dir: &BuildDir, source: &SrsSource, progress: &dyn Progress) -> Res
     let mut settings = Settings::read(dir)?;
     let program = read_program(dir, &settings)?;
     // the layout must fit the circuit settings.json names (halo2 would panic on a short one)
+    if program.has_dot() != settings.shape.dot {
+        return Err(dir.err(format!(
+            "settings.json's layout {} the dot gate but the program {} dot steps; recompile",
+            if settings.shape.dot { "has" } else { "lacks" },
+            if program.has_dot() { "has" } else { "has no" }
+        )));
+    }
     let needed = crate::circuit::size_in(&program, settings.shape);
     if needed.k > settings.k {
         return Err(dir.err(format!(

@@ -115,6 +115,12 @@ pub enum Op {
         /// Index pairs into operand 0 and operand 1.
         pairs: Vec<(usize, usize)>,
     },
+    /// `out[i] = Σ a[p.0] · b[p.1]` over the index pairs `groups[i]` of two variable operands
+    /// (a matrix product of two computed operands; proven with the dot gate).
+    Dot {
+        /// Index pairs into operand 0 and operand 1, per output element (none empty).
+        groups: Vec<Vec<(usize, usize)>>,
+    },
     /// Element-wise activation of operand 0.
     Activation(Activation),
     /// Same data as operand 0 with another shape (Reshape, Flatten, Identity).
@@ -149,6 +155,7 @@ impl Op {
                 .map(|(r, &b)| r.iter().map(|t| t.coeff as f64 * x[t.operand][t.index]).sum::<f64>() + b as f64)
                 .collect(),
             Op::Product { pairs } => pairs.iter().map(|&(i, j)| x[0][i] * x[1][j]).collect(),
+            Op::Dot { groups } => groups.iter().map(|g| g.iter().map(|&(i, j)| x[0][i] * x[1][j]).sum()).collect(),
             Op::Activation(f) => x[0].iter().map(|&v| f.eval(v)).collect(),
             Op::View => x[0].to_vec(),
             Op::Select { sources } => sources

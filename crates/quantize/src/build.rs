@@ -500,6 +500,28 @@ impl Builder<'_> {
                     pre_rounded: planned,
                 }
             }
+            Op::Dot { groups } => {
+                let (a, b) = (&operands[0], &operands[1]);
+                let scale = a.scale + b.scale;
+                let planned = self.planned_shift(&node.output, scale);
+                let bias = planned.map(|s| 1i64 << (s - 1)).unwrap_or(0);
+                let outs = self.wires(groups.len());
+                for (o, g) in outs.iter().zip(groups) {
+                    self.steps.push(Step {
+                        node: node.name.clone(),
+                        kind: StepKind::Dot {
+                            out: *o,
+                            pairs: g.iter().map(|&(i, j)| (a.wires[i], b.wires[j])).collect(),
+                            bias,
+                        },
+                    });
+                }
+                QTensor {
+                    wires: outs,
+                    scale,
+                    pre_rounded: planned,
+                }
+            }
             Op::Linear { exact, rows, bias } => {
                 if !exact {
                     for t in operands.iter_mut() {

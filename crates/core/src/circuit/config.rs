@@ -22,6 +22,9 @@ pub struct CircuitShape {
     /// Model parameters in an advice column `p` with gates of their own (hashed params).
     #[serde(default)]
     pub params: bool,
+    /// The dot-product gate (programs with dot steps; wide shapes only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dot: bool,
 }
 
 fn is_zero(v: &u8) -> bool {
@@ -32,6 +35,11 @@ impl CircuitShape {
     /// Refuses a shape zkinfer does not make (one spelling per layout: narrow has no terms,
     /// wide has 0 (two terms), 4, 8 or 16), naming it.
     pub fn check(&self) -> Result<(), String> {
+        if self.dot && !self.wide {
+            return Err(format!(
+                "{self:?} has the dot gate in the narrow layout, which has no lanes for its pairs"
+            ));
+        }
         let ok = if self.wide {
             matches!(self.terms, 0 | 4 | 8 | 16)
         } else {
@@ -91,6 +99,8 @@ pub struct ZkConfig {
     pub s_rescale: Selector,
     /// Multiplies two values: `acc[+1] = x·acc + w`.
     pub s_product: Selector,
+    /// Accumulates pairs of products: `acc = acc[-1] + w·x·y1 + …` (shape `dot` only).
+    pub s_dot: Option<Selector>,
     /// Model parameters (shape `params` only): the advice cells the params hash commits to.
     pub p: Option<Column<Advice>>,
     /// Starts a linear combination with a parameter constant: `acc = w + p`.
@@ -136,6 +146,7 @@ impl ZkConfig {
             s_mac: meta.selector(),
             s_rescale: meta.selector(),
             s_product: meta.selector(),
+            s_dot: shape.dot.then(|| meta.selector()),
             p,
             s_start_param: shape.params.then(|| meta.selector()),
             s_mac_param: shape.params.then(|| meta.selector()),
@@ -143,6 +154,9 @@ impl ZkConfig {
         };
         chips::linear::configure(meta, &cfg);
         chips::product::configure(meta, &cfg);
+        if let Some(s) = cfg.s_dot {
+            chips::dot::configure(meta, &cfg, s);
+        }
         chips::lookup::configure(meta, &cfg);
         cfg
     }

@@ -159,6 +159,22 @@ pub(crate) mod tests {
         with_witness(p, vec![6, -7])
     }
 
+    /// out = 2 + Σ x_i·x_{i+5} over five pairs of ten inputs (a dot step).
+    pub fn dot_program() -> (Program, Witness) {
+        let p = program(
+            10,
+            vec![StepKind::Dot {
+                out: 10,
+                pairs: (0..5).map(|i| (i, i + 5)).collect(),
+                bias: 2,
+            }],
+            vec![range()],
+            vec![10],
+            11,
+        );
+        with_witness(p, vec![3, -4, 5, 6, -7, 8, 9, -10, 11, 12])
+    }
+
     /// y_i = relu(round(10·x_i / 8)) for each input.
     pub fn relu_program(xs: &[i128]) -> (Program, Witness) {
         table_program(xs, TableKind::Relu)

@@ -55,7 +55,8 @@ pub fn reserved_rows(shape: CircuitShape) -> usize {
 /// largest), from its gate rows at one term per linear row (`narrow_rows`, [`plan::count_rows`]):
 /// only linear steps change with the terms per row.
 pub fn rows_needed(program: &Program, shape: CircuitShape, narrow_rows: usize) -> usize {
-    let gate_rows = narrow_rows - plan::linear_rows_saved(program, shape.terms_per_row());
+    let gate_rows =
+        narrow_rows - plan::linear_rows_saved(program, shape.terms_per_row()) - plan::dot_rows_saved(program, shape.terms_per_row());
     // a batch: its members' rows one after the other, and the member count's row (a member's
     // layout does not read `batch`, so the program is laid out as it is)
     let n = program.batch.max(1);
@@ -135,15 +136,22 @@ pub fn size_for(program: &Program, optimize: Optimize) -> Sizing {
         terms: 0,
         poseidon: program.visibility.hashes(),
         params: program.visibility.params_in_advice(),
+        dot: program.has_dot(),
     };
-    let narrow_rows = plan::count_rows(program, base);
+    let narrow_rows = plan::count_rows(program, CircuitShape { dot: false, ..base });
     let sized = |terms: usize| size_given(program, base.with_terms(terms), narrow_rows);
-    let narrow = sized(1);
     let wide = sized(2);
+    // dot steps need lanes: no narrow layout
+    let narrow = if base.dot { wide } else { sized(1) };
     let gas = if wide.k < narrow.k { wide } else { narrow };
     // params in advice take one term per row whatever the shape: no wider layout helps
     let fastest = || {
-        let terms: &[usize] = if base.params { &[1, 2] } else { &[1, 2, 4, 8, 16] };
+        let terms: &[usize] = match (base.params, base.dot) {
+            (true, false) => &[1, 2],
+            (true, true) => &[2],
+            (false, false) => &[1, 2, 4, 8, 16],
+            (false, true) => &[2, 4, 8, 16],
+        };
         let cost = |s: &Sizing| crate::proof::estimate::estimate(s.k, s.shape, 1).prove_seconds;
         terms
             .iter()

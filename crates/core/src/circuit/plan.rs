@@ -24,6 +24,8 @@ pub enum Sel {
     StartParam,
     /// Linear accumulate with a parameter weight (`acc = acc[-1] + p·x`).
     MacParam,
+    /// Dot-product accumulate (`acc = acc[-1] + w·x·y1 + …`).
+    Dot,
 }
 
 /// An advice cell: its value and, if it is a copy, the wire it must equal.
@@ -266,6 +268,7 @@ fn layout_rows<'a>(program: &Program, witness: Option<&'a Witness>, shape: Circu
         match &step.kind {
             StepKind::Linear { out, terms, bias, params } => chips::linear::layout(&mut b, *out, terms, *bias, *params),
             StepKind::Product { out, a, b: bb, bias } => chips::product::layout(&mut b, *out, *a, *bb, *bias),
+            StepKind::Dot { out, pairs, bias } => chips::dot::layout(&mut b, *out, pairs, *bias as i128),
             StepKind::Lookup {
                 out,
                 input,
@@ -335,6 +338,20 @@ pub fn linear_rows_saved(program: &Program, terms: usize) -> usize {
             StepKind::Linear {
                 terms: t, params: None, ..
             } => t.len() - t.len().div_ceil(terms),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Rows that `terms` terms per row save on dot steps over the one pair per row they are counted
+/// with in the narrow layout (`terms/2` pairs per row).
+pub fn dot_rows_saved(program: &Program, terms: usize) -> usize {
+    let per_row = chips::dot::pairs_per_row(terms);
+    program
+        .steps
+        .iter()
+        .map(|s| match &s.kind {
+            StepKind::Dot { pairs, .. } => pairs.len() - pairs.len().div_ceil(per_row),
             _ => 0,
         })
         .sum()

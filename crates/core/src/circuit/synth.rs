@@ -85,6 +85,12 @@ impl Circuit<Fr> for ModelCircuit {
                         Sel::Mac => config.s_mac.enable(&mut region, r)?,
                         Sel::Rescale => config.s_rescale.enable(&mut region, r)?,
                         Sel::Product => config.s_product.enable(&mut region, r)?,
+                        // a dot row needs the gate and its lanes (shape `dot`, wide)
+                        Sel::Dot => config
+                            .s_dot
+                            .filter(|_| !config.lanes.is_empty())
+                            .ok_or(Error::Synthesis)?
+                            .enable(&mut region, r)?,
                         Sel::StartParam => config.s_start_param.ok_or(Error::Synthesis)?.enable(&mut region, r)?,
                         Sel::MacParam => config.s_mac_param.ok_or(Error::Synthesis)?.enable(&mut region, r)?,
                     }

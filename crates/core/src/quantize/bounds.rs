@@ -46,6 +46,10 @@ pub fn check_bounds(program: &Program) -> Result<f64, QuantizeError> {
                 terms.iter().map(|(w, c)| (*c as f64).abs() * bound[*w as usize]).sum::<f64>() + (*bias as f64).abs(),
             ),
             StepKind::Product { out, a, b, bias } => (*out, bound[*a as usize] * bound[*b as usize] + (*bias as f64).abs()),
+            StepKind::Dot { out, pairs, bias } => (
+                *out,
+                pairs.iter().map(|&(a, b)| bound[a as usize] * bound[b as usize]).sum::<f64>() + (*bias as f64).abs(),
+            ),
             StepKind::Lookup { out, table, .. } => (*out, output_bound(&program.tables[*table])),
         };
         if b >= limit || !b.is_finite() {

@@ -132,6 +132,22 @@ pub fn evaluate(program: &Program, inputs: &[Vec<i128>], check_ranges: bool) -> 
                 })?;
                 values[*out as usize] = check(node, p + *bias as i128)?;
             }
+            StepKind::Dot { out, pairs, bias } => {
+                let mut acc = *bias as i128;
+                for &(a, b) in pairs {
+                    let (x, y) = (values[a as usize], values[b as usize]);
+                    let next = x.checked_mul(y).and_then(|p| acc.checked_add(p));
+                    acc = check(
+                        node,
+                        next.ok_or(QuantizeError::Overflow {
+                            node: node.to_string(),
+                            value: acc,
+                            bits: SAFE_BITS,
+                        })?,
+                    )?;
+                }
+                values[*out as usize] = acc;
+            }
             StepKind::Lookup {
                 out,
                 input,

@@ -97,6 +97,16 @@ pub enum StepKind {
         /// Integer constant (the rounding offset when a rescale follows).
         bias: i64,
     },
+    /// `out = Σ a·b + bias` over pairs of wires (a product of two computed matrices): several
+    /// pairs per row in the wide shapes (the `dot` gate, see `circuit::chips::dot`).
+    Dot {
+        /// Output wire.
+        out: Wire,
+        /// The factor pairs.
+        pairs: Vec<(Wire, Wire)>,
+        /// Integer constant (the rounding offset when a rescale follows).
+        bias: i64,
+    },
     /// `q = floor(input / 2^shift)` with remainder in `[0, 2^shift)`, then `out = table(q)`.
     /// The input already carries the rounding offset `2^(shift-1)`.
     ///
@@ -125,7 +135,7 @@ impl StepKind {
     /// The wire this step defines.
     pub fn out(&self) -> Wire {
         match self {
-            StepKind::Linear { out, .. } | StepKind::Product { out, .. } | StepKind::Lookup { out, .. } => *out,
+            StepKind::Linear { out, .. } | StepKind::Product { out, .. } | StepKind::Dot { out, .. } | StepKind::Lookup { out, .. } => *out,
         }
     }
 }
@@ -475,6 +485,12 @@ impl Program {
             let reads: Vec<Wire> = match &s.kind {
                 StepKind::Linear { terms, .. } => terms.iter().map(|(w, _)| *w).collect(),
                 StepKind::Product { a, b, .. } => vec![*a, *b],
+                StepKind::Dot { pairs, .. } => {
+                    if pairs.is_empty() {
+                        return Err(format!("{what} is a dot product of no pairs"));
+                    }
+                    pairs.iter().flat_map(|&(a, b)| [a, b]).collect()
+                }
                 StepKind::Lookup {
                     input,
                     shift,
@@ -535,6 +551,11 @@ impl Program {
             .collect()
     }
 
+    /// Whether a step is a [`StepKind::Dot`] (the circuit then needs the `dot` gate).
+    pub fn has_dot(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s.kind, StepKind::Dot { .. }))
+    }
+
     /// How many steps read each wire (plus one per output use), for layout decisions.
     pub fn use_counts(&self) -> Vec<u32> {
         let mut uses = vec![0u32; self.num_wires];
@@ -545,6 +566,10 @@ impl Program {
                     uses[*a as usize] += 1;
                     uses[*b as usize] += 1;
                 }
+                StepKind::Dot { pairs, .. } => pairs.iter().for_each(|&(a, b)| {
+                    uses[a as usize] += 1;
+                    uses[b as usize] += 1;
+                }),
                 StepKind::Lookup { input, .. } => uses[*input as usize] += 1,
             }
         }

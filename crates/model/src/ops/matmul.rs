@@ -124,20 +124,15 @@ pub(super) fn lower_pairs(
             Ok(c.add(Op::Linear { exact: false, rows, bias }, vec![name.clone()], shape))
         }
         (Operand::Var { name: na, .. }, Operand::Var { name: nb, .. }) => {
-            let flat: Vec<(usize, usize)> = pairs.iter().flatten().copied().collect();
-            let total = flat.len();
-            let prod = c.add(Op::Product { pairs: flat }, vec![na.clone(), nb.clone()], vec![total]);
-            let mut next = 0;
-            let rows = pairs
-                .iter()
-                .map(|p| {
-                    let r = (next..next + p.len()).map(|i| term(i, alpha)).collect();
-                    next += p.len();
-                    r
-                })
-                .collect();
-            let exact = alpha == 1.0 && bias.iter().all(|&b| b == 0.0);
-            Ok(c.add(Op::Linear { exact, rows, bias }, vec![prod], shape))
+            if pairs.iter().any(|p| p.is_empty()) {
+                return Err(ctx.err("an output element sums over no products (an empty contraction)"));
+            }
+            let dot = c.add(Op::Dot { groups: pairs.to_vec() }, vec![na.clone(), nb.clone()], shape.clone());
+            if alpha == 1.0 && bias.iter().all(|&b| b == 0.0) {
+                return Ok(dot);
+            }
+            let rows = (0..pairs.len()).map(|i| vec![term(i, alpha)]).collect();
+            Ok(c.add(Op::Linear { exact: false, rows, bias }, vec![dot], shape))
         }
         _ => Err(ctx.err("both operands are constant")),
     }
@@ -173,9 +168,9 @@ mod tests {
     }
 
     #[test]
-    fn two_variables_are_products_then_sums() {
+    fn two_variables_are_one_dot_product() {
         let l = run(super::lower, "MatMul", vec![var("a", &[1, 2]), var("b", &[2, 1])], &[1, 1]).unwrap();
-        assert_eq!(graph_ops(&l), vec!["Product", "Linear"]);
+        assert_eq!(graph_ops(&l), vec!["Dot"]);
     }
 
     #[test]

@@ -686,6 +686,7 @@ pub(crate) mod test_util {
         match op {
             Op::Linear { .. } => "Linear",
             Op::Product { .. } => "Product",
+            Op::Dot { .. } => "Dot",
             Op::Activation(_) => "Activation",
             Op::View => "View",
             Op::Select { .. } => "Select",

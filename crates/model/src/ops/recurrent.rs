@@ -221,6 +221,9 @@ impl Lin {
     }
 }
 
+/// Where a batch's state row lives: a step tensor and the row's first index in it.
+type At = (String, usize);
+
 /// The node's constants and dimensions.
 struct Dims<'a> {
     x: String,
@@ -468,7 +471,7 @@ pub fn lower(ctx: &LowerCtx, cell: Cell) -> Result<Lowered, ModelError> {
     // per direction: the state each batch ends with, and where Y's (t, b) row lives
     let mut last_h = Vec::new();
     let mut last_c = Vec::new();
-    let mut y_rows: Vec<Vec<Vec<Option<(String, usize)>>>> = vec![vec![vec![None; batch]; seq]; dirs];
+    let mut y_rows: Vec<Vec<Vec<Option<At>>>> = vec![vec![vec![None; batch]; seq]; dirs];
     for (d, &rev) in reversed.iter().enumerate() {
         let f = &funcs[d];
         let mut h = h0[d].clone();

@@ -226,6 +226,7 @@ mod tests {
             terms: 0,
             poseidon: true,
             params: true,
+            dot: false,
         }
     }
 

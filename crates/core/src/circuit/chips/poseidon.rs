@@ -277,6 +277,7 @@ mod tests {
         terms: 0,
         poseidon: true,
         params: false,
+        dot: false,
     };
 
     /// The linear test program with hashed inputs and outputs.
