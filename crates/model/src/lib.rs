@@ -8,6 +8,7 @@
 
 pub mod data;
 pub mod elem;
+pub mod fuse;
 pub mod graph;
 pub mod ml;
 pub mod onnx;

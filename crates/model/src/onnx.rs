@@ -26,7 +26,7 @@ pub struct LoadedModel {
 }
 
 /// What runs the float model: tract, or onnxruntime for models with `ai.onnx.ml` operators and
-/// for models with a reverse recurrent layer (see [`runs_reverse_recurrence`]).
+/// for models with a recurrent layer (see [`has_recurrence`]).
 enum Runner {
     Tract(Arc<TypedRunnableModel>),
     Onnxruntime {
@@ -45,13 +45,12 @@ impl std::fmt::Debug for LoadedModel {
     }
 }
 
-/// Whether the graph has an `RNN`, `GRU` or `LSTM` running in the `reverse` direction: tract
-/// 0.23.9 runs those forward (its outputs are the forward direction's), so onnxruntime computes
-/// such a model's float reference.
-fn runs_reverse_recurrence(graph: &pb::GraphProto) -> bool {
-    graph.node.iter().any(|n| {
-        matches!(n.op_type.as_str(), "RNN" | "GRU" | "LSTM") && n.attribute.iter().any(|a| a.name == "direction" && a.s == b"reverse")
-    })
+/// Whether the graph has an `RNN`, `GRU` or `LSTM`: tract 0.23.9 runs a `reverse` layer
+/// forward, ignores the `activations` attribute (always sigmoid/tanh), refuses shorter
+/// `sequence_lens` and lays out a batch-first bidirectional layer's outputs on the wrong axes,
+/// so onnxruntime computes such a model's float reference.
+fn has_recurrence(graph: &pb::GraphProto) -> bool {
+    graph.node.iter().any(|n| matches!(n.op_type.as_str(), "RNN" | "GRU" | "LSTM"))
 }
 
 fn tract_msg(e: &TractError) -> String {
@@ -287,9 +286,10 @@ impl LoadedModel {
         }
         let model_outputs = outputs.clone();
         let selected = (0..outputs.len()).map(|i| (i, None)).collect();
-        let graph = Graph { inputs, outputs, nodes };
+        let mut graph = Graph { inputs, outputs, nodes };
+        super::fuse::fuse_linear(&mut graph);
         let sha256 = hex::encode(sha2::Sha256::digest(bytes));
-        if ml || runs_reverse_recurrence(graph_proto) {
+        if ml || has_recurrence(graph_proto) {
             return Ok(LoadedModel {
                 graph,
                 sha256,
@@ -395,7 +395,7 @@ impl LoadedModel {
     }
 
     /// What computes the float reference outputs: `tract`, or `onnxruntime <version>` for
-    /// models with `ai.onnx.ml` operators or a reverse recurrent layer.
+    /// models with `ai.onnx.ml` operators or a recurrent layer.
     pub fn reference(&self) -> String {
         match &self.runner {
             Runner::Tract(_) => "tract".into(),

@@ -408,6 +408,9 @@ pub fn lower(ctx: &LowerCtx, cell: Cell) -> Result<Lowered, ModelError> {
     if hidden == 0 {
         return Err(ctx.err("hidden_size is 0"));
     }
+    if gates.checked_mul(hidden).and_then(|g| g.checked_mul(input.max(hidden))).is_none() {
+        return Err(ctx.err(format!("hidden_size {hidden} is too large")));
+    }
     check_shape(ctx, w, "W", 1, &[dirs, gates * hidden, input])?;
     check_shape(ctx, r, "R", 2, &[dirs, gates * hidden, hidden])?;
     let b = match ctx.opt_konst(3, "B")? {
@@ -436,7 +439,7 @@ pub fn lower(ctx: &LowerCtx, cell: Cell) -> Result<Lowered, ModelError> {
     if lens.iter().all(|&l| l == 0) {
         return Err(ctx.err("every sequence length is 0"));
     }
-    let per_step = gates * hidden * (input + hidden + 4);
+    let per_step = (gates * hidden).saturating_mul(input.saturating_add(hidden).saturating_add(4));
     ctx.check_terms(seq.saturating_mul(dirs).saturating_mul(batch).saturating_mul(per_step))?;
     let dims = Dims {
         x,
@@ -1027,6 +1030,8 @@ mod tests {
         inputs.push(konst(&[1], &[2.0]));
         let e = run("LSTM", &|_| {}, inputs, Cell::Lstm);
         assert!(e.contains("sequence length 2 is outside 0..=1"), "{e}");
+        let e = run("LSTM", &|n| n.int("hidden_size", 1 << 62), lstm(), Cell::Lstm);
+        assert!(e.contains("hidden_size 4611686018427387904 is too large"), "{e}");
         let e = run(
             "RNN",
             &|_| {},
