@@ -699,10 +699,10 @@ fn a_batch_proof_carries_each_member_and_refuses_tampering() {
     assert!(!p2.exists());
 }
 
-/// One attention head over four tokens, `softmax(q·kᵀ)·x` with `q = x·Wq`, `k = x·Wk`: both
-/// products of two computed matrices are dot steps, laid out several pairs per row by the dot
-/// gate. The proof verifies natively and on the EVM, its outputs are the float model's, and
-/// tampering is refused by both verifiers.
+/// One causal attention head over four tokens, `softmax(mask(q·kᵀ))·x` with `q = x·Wq`,
+/// `k = x·Wk` and the future masked to −10 by a `Where` on a constant condition: both products
+/// of two computed matrices are dot steps, laid out several pairs per row by the dot gate. The
+/// proof verifies natively and on the EVM, and tampering is refused by both verifiers.
 #[test]
 fn a_proof_with_dot_products_of_computed_matrices_verifies_on_the_evm() {
     use zkinfer::quantize::program::StepKind;
@@ -718,10 +718,23 @@ fn a_proof_with_dot_products_of_computed_matrices_verifies_on_the_evm() {
         common::node("k", "MatMul", &["x", "wk"], &["k"]),
         common::node("kt", "Transpose", &["k"], &["kt"]),
         common::node("scores", "MatMul", &["q", "kt"], &["s"]),
-        common::node("softmax", "Softmax", &["s"], &["p"]),
+        common::node("mask", "Where", &["causal", "s", "minus10"], &["m"]),
+        common::node("softmax", "Softmax", &["m"], &["p"]),
         common::node("mix", "MatMul", &["p", "x"], &["y"]),
     ];
-    let inits = vec![common::init("wq", &[8, 4], weights(1)), common::init("wk", &[8, 4], weights(2))];
+    let causal = tract_onnx::pb::TensorProto {
+        name: "causal".into(),
+        dims: vec![4, 4],
+        data_type: 9,
+        int32_data: (0..16).map(|i| i32::from(i % 4 <= i / 4)).collect(),
+        ..Default::default()
+    };
+    let inits = vec![
+        common::init("wq", &[8, 4], weights(1)),
+        common::init("wk", &[8, 4], weights(2)),
+        common::init("minus10", &[], vec![-10.0]),
+        causal,
+    ];
     std::fs::write(&model, common::onnx_model(("x", &[4, 8]), ("y", &[4, 8]), nodes, inits)).unwrap();
     let input = tmp.path().join("input.json");
     let x: Vec<f32> = (0..32).map(|i| (((i * 5) % 9) as f32 - 4.0) / 4.0).collect();

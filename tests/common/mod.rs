@@ -130,6 +130,17 @@ pub fn node(name: &str, op: &str, inputs: &[&str], outputs: &[&str]) -> pb::Node
 
 /// Encodes a one-input one-output ONNX model (opset 13).
 pub fn onnx_model(input: (&str, &[i64]), output: (&str, &[i64]), nodes: Vec<pb::NodeProto>, inits: Vec<pb::TensorProto>) -> Vec<u8> {
+    onnx_model_at(13, input, output, nodes, inits)
+}
+
+/// Like [`onnx_model`] at another default-domain opset.
+pub fn onnx_model_at(
+    opset: i64,
+    input: (&str, &[i64]),
+    output: (&str, &[i64]),
+    nodes: Vec<pb::NodeProto>,
+    inits: Vec<pb::TensorProto>,
+) -> Vec<u8> {
     let graph = pb::GraphProto {
         name: "g".into(),
         node: nodes,
@@ -142,7 +153,7 @@ pub fn onnx_model(input: (&str, &[i64]), output: (&str, &[i64]), nodes: Vec<pb::
         ir_version: 7,
         opset_import: vec![pb::OperatorSetIdProto {
             domain: String::new(),
-            version: 13,
+            version: opset,
         }],
         graph: Some(graph),
         ..Default::default()

@@ -26,9 +26,14 @@ pub struct LoadedModel {
 }
 
 /// What runs the float model: tract, or onnxruntime for models with `ai.onnx.ml` operators and
-/// for models with a recurrent layer (see [`has_recurrence`]).
+/// for models with a recurrent layer (see [`has_recurrence`]), or zkinfer's own float
+/// evaluation of the lowered graph where neither runs the model right.
 enum Runner {
     Tract(Arc<TypedRunnableModel>),
+    /// [`Graph::eval_float`]: for batch-first (`layout` 1) recurrent layers, which onnxruntime
+    /// 1.32 refuses and tract 0.23.9 gets wrong in several forms; the lowering of those layers
+    /// is checked against the ONNX equations in its unit tests.
+    Graph,
     Onnxruntime {
         bytes: Arc<Vec<u8>>,
         /// The runtime's version once it has run.
@@ -51,6 +56,15 @@ impl std::fmt::Debug for LoadedModel {
 /// so onnxruntime computes such a model's float reference.
 fn has_recurrence(graph: &pb::GraphProto) -> bool {
     graph.node.iter().any(|n| matches!(n.op_type.as_str(), "RNN" | "GRU" | "LSTM"))
+}
+
+/// Whether the graph has a batch-first (`layout` 1) recurrent layer, which onnxruntime 1.32
+/// refuses to run.
+fn has_batch_first_recurrence(graph: &pb::GraphProto) -> bool {
+    graph
+        .node
+        .iter()
+        .any(|n| matches!(n.op_type.as_str(), "RNN" | "GRU" | "LSTM") && n.attribute.iter().any(|a| a.name == "layout" && a.i == 1))
 }
 
 fn tract_msg(e: &TractError) -> String {
@@ -289,6 +303,15 @@ impl LoadedModel {
         let mut graph = Graph { inputs, outputs, nodes };
         super::fuse::fuse_linear(&mut graph);
         let sha256 = hex::encode(sha2::Sha256::digest(bytes));
+        if !ml && has_batch_first_recurrence(graph_proto) {
+            return Ok(LoadedModel {
+                graph,
+                sha256,
+                runner: Runner::Graph,
+                model_outputs,
+                selected,
+            });
+        }
         if ml || has_recurrence(graph_proto) {
             return Ok(LoadedModel {
                 graph,
@@ -394,12 +417,14 @@ impl LoadedModel {
             .collect()
     }
 
-    /// What computes the float reference outputs: `tract`, or `onnxruntime <version>` for
-    /// models with `ai.onnx.ml` operators or a recurrent layer.
+    /// What computes the float reference outputs: `tract`, `onnxruntime <version>` for models
+    /// with `ai.onnx.ml` operators or a recurrent layer, or `zkinfer float graph` for models
+    /// with a batch-first recurrent layer (see [`Runner::Graph`]).
     pub fn reference(&self) -> String {
         match &self.runner {
             Runner::Tract(_) => "tract".into(),
             Runner::Onnxruntime { version, .. } => version.get().cloned().unwrap_or_else(|| "onnxruntime".into()),
+            Runner::Graph => "zkinfer float graph".into(),
         }
     }
 
@@ -447,6 +472,12 @@ impl LoadedModel {
             Runner::Tract(r) => r,
             Runner::Onnxruntime { .. } => {
                 return Ok(self.run_float_batch(&[sample.to_vec()])?.pop().unwrap_or_default());
+            }
+            Runner::Graph => {
+                self.check_sample(sample)?;
+                let mut env = self.graph.eval_float(sample);
+                let all = self.model_outputs.iter().map(|(n, _)| env.remove(n).unwrap_or_default()).collect();
+                return Ok(self.select(all));
             }
         };
         let mut tv = TVec::new();
