@@ -4,7 +4,8 @@
 //! products; the outputs `Y`, `Y_h` and `Y_c` are copies of the step states.
 //!
 //! Covered: forward, reverse and bidirectional directions, both layouts, constant sequence
-//! lengths (shorter sequences stop early, their `Y` rows are zero and `Y_h` is their last step),
+//! lengths (shorter sequences stop early, their `Y` rows are zero and `Y_h` is their last step,
+//! or zero for a sequence of length 0, as onnxruntime has it),
 //! computed or constant initial states, LSTM peepholes, GRU's `linear_before_reset`, and the
 //! activations `Sigmoid`, `Tanh`, `Relu`, `LeakyRelu`, `HardSigmoid`, `Elu`, `Softsign`,
 //! `Softplus`, `Affine` and `ScaledTanh` (their `activation_alpha`/`activation_beta` values
@@ -678,9 +679,9 @@ pub fn lower(ctx: &LowerCtx, cell: Cell) -> Result<Lowered, ModelError> {
                 cs = Some(State::Var { name: nc, base });
             }
         }
-        last_h.push((h_end, h0[d].clone()));
+        last_h.push(h_end);
         if cell == Cell::Lstm {
-            last_c.push((c_end, c0[d].clone()));
+            last_c.push(c_end);
         }
     }
     // the outputs, by position (an empty name is an absent output)
@@ -713,19 +714,16 @@ pub fn lower(ctx: &LowerCtx, cell: Cell) -> Result<Lowered, ModelError> {
         wanted += 1;
         let mut names: Vec<String> = Vec::new();
         let mut sources = vec![Source::Const(0.0); dirs * batch * hs];
-        for (d, (ends, start)) in states.iter().enumerate() {
+        for (d, ends) in states.iter().enumerate() {
             for (bb, end) in ends.iter().enumerate() {
                 for k in 0..hs {
-                    sources[dims.state_index(d, bb, k)] = match (end, start) {
-                        (Some((name, base)), _) => Source::Wire {
+                    // a sequence of length 0 ends with zeros (onnxruntime's reading)
+                    sources[dims.state_index(d, bb, k)] = match end {
+                        Some((name, base)) => Source::Wire {
                             operand: position_or_push(&mut names, name),
                             index: base + k,
                         },
-                        (None, State::Var { name, base }) => Source::Wire {
-                            operand: position_or_push(&mut names, name),
-                            index: base[bb] + k,
-                        },
-                        (None, State::Const(v)) => Source::Const(v[bb * hs + k]),
+                        None => Source::Const(0.0),
                     };
                 }
             }
@@ -860,9 +858,12 @@ mod tests {
                         y[((t * dirs + d) * batch + bb) * hidden + k] = h[k];
                     }
                 }
-                for k in 0..hidden {
-                    yh[(d * batch + bb) * hidden + k] = h[k];
-                    yc[(d * batch + bb) * hidden + k] = c[k];
+                // a sequence of length 0 ends with zeros, as onnxruntime has it
+                if lens[bb] > 0 {
+                    for k in 0..hidden {
+                        yh[(d * batch + bb) * hidden + k] = h[k];
+                        yc[(d * batch + bb) * hidden + k] = c[k];
+                    }
                 }
             }
         }
