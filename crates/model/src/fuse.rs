@@ -2,7 +2,9 @@
 //!
 //! An exact linear node (sums and differences of at most two terms plus a constant: the `Add`
 //! of a bias, a residual sum, the `Sub` of a mean an exported model spells as separate nodes)
-//! whose output only one other linear node reads, once, is substituted into its reader. The
+//! whose output only one other linear node reads, once, is substituted into its reader (into a
+//! weighted reader only when its rows have one term: a weighted layer rescales each operand it
+//! reads, and two operands in place of their sum could cost a rescale more). The
 //! circuit then computes one weighted sum instead of two, with one rescale fewer: fewer rows,
 //! and no rounding in between. Only exact nodes are folded: their ±1 coefficients leave the
 //! reader's weights as they are (folding a scaling such as a StandardScaler's 1/σ into the
@@ -47,7 +49,20 @@ fn candidate(graph: &Graph) -> Option<(usize, usize)> {
         let r = readers.get(node.output.as_str())?;
         let [n] = r.as_slice() else { return None };
         let reader = &graph.nodes[*n];
-        let Op::Linear { rows: outer, .. } = &reader.op else { return None };
+        let Op::Linear {
+            rows: outer,
+            exact: outer_exact,
+            ..
+        } = &reader.op
+        else {
+            return None;
+        };
+        // a weighted (non-exact) reader rescales each operand it reads at a fine scale: folding
+        // a sum of two into it could trade one rescale of the sum for one per operand, so only
+        // single-term rows (a bias, a sign) fold into a weighted reader
+        if !outer_exact && rows.iter().any(|r| r.len() > 1) {
+            return None;
+        }
         let slot = reader.inputs.iter().position(|i| *i == node.output)?;
         // the folded rows must not have more terms than the two had
         let before: usize = outer.iter().map(|r| r.len()).sum::<usize>() + rows.iter().map(|r| r.len()).sum::<usize>();
@@ -211,6 +226,16 @@ mod tests {
         };
         let mut g = graph(vec![a(), r], "r");
         assert_eq!(fuse_linear(&mut g), 0);
+    }
+
+    #[test]
+    fn a_sum_of_two_folds_into_an_exact_reader_only() {
+        let a = || lin("a", &["x"], vec![vec![(0, 0, 1.0), (0, 1, 1.0)], vec![(0, 1, 1.0)]], vec![0.0; 2], true);
+        for (reader_exact, folded) in [(true, 1), (false, 0)] {
+            let y = lin("y", &["a"], vec![vec![(0, 0, 2.0)], vec![(0, 1, 1.0)]], vec![0.0; 2], reader_exact);
+            let mut g = graph(vec![a(), y], "y");
+            assert_eq!(fuse_linear(&mut g), folded, "reader exact: {reader_exact}");
+        }
     }
 
     #[test]
