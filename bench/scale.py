@@ -239,7 +239,8 @@ def table(results):
     ]
     pct = lambda r: f"{100 * r['output_rel_error']:.2f}%" if r and "output_rel_error" in r else "–"
     f = lambda r, key, fmt: (fmt % r[key]) if r and key in r else ("failed: " + r["failed"] if r and "failed" in r else "–")
-    for name in ALL:
+    names = list(dict.fromkeys([n for n in ALL if ("zkinfer", n) in by] + [r["model"] for r in results]))
+    for name in names:
         z, e = by.get(("zkinfer", name)), by.get(("ezkl", name))
         if not z:
             continue
