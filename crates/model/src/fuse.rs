@@ -230,7 +230,15 @@ mod tests {
 
     #[test]
     fn a_sum_of_two_folds_into_an_exact_reader_only() {
-        let a = || lin("a", &["x"], vec![vec![(0, 0, 1.0), (0, 1, 1.0)], vec![(0, 1, 1.0)]], vec![0.0; 2], true);
+        let a = || {
+            lin(
+                "a",
+                &["x"],
+                vec![vec![(0, 0, 1.0), (0, 1, 1.0)], vec![(0, 1, 1.0)]],
+                vec![0.0; 2],
+                true,
+            )
+        };
         for (reader_exact, folded) in [(true, 1), (false, 0)] {
             let y = lin("y", &["a"], vec![vec![(0, 0, 2.0)], vec![(0, 1, 1.0)]], vec![0.0; 2], reader_exact);
             let mut g = graph(vec![a(), y], "y");
