@@ -97,13 +97,7 @@ fn substitute(reader: &mut crate::graph::Node, inner: &crate::graph::Node) {
     let inner_to: Vec<usize> = inner
         .inputs
         .iter()
-        .map(|name| match names.iter().position(|n| n == name) {
-            Some(p) => p,
-            None => {
-                names.push(name.clone());
-                names.len() - 1
-            }
-        })
+        .map(|name| crate::ops::operand_index(&mut names, name))
         .collect();
     let Op::Linear { rows, bias, exact } = &mut reader.op else {
         unreachable!("a linear reader")

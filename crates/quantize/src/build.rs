@@ -421,6 +421,26 @@ impl Builder<'_> {
         Ok(out)
     }
 
+    /// `n` steps of products of two operands at `scale` (their scales added), each made by
+    /// `make(out, k, bias)`: the bias is the rounding offset of the rescale the single consumer
+    /// will apply, if one is planned, so the product carries it instead of a separate step.
+    fn products(&mut self, node: &Node, scale: u32, n: usize, make: impl Fn(Wire, usize, i64) -> StepKind) -> QTensor {
+        let planned = self.planned_shift(&node.output, scale);
+        let bias = planned.map(|s| 1i64 << (s - 1)).unwrap_or(0);
+        let outs = self.wires(n);
+        for (k, o) in outs.iter().enumerate() {
+            self.steps.push(Step {
+                node: node.name.clone(),
+                kind: make(*o, k, bias),
+            });
+        }
+        QTensor {
+            wires: outs,
+            scale,
+            pre_rounded: planned,
+        }
+    }
+
     /// `t` multiplied up to `scale` (exact: a power-of-two weight per element).
     fn align(&mut self, node: &str, t: &QTensor, scale: u32) -> QTensor {
         if t.scale >= scale {
@@ -479,48 +499,20 @@ impl Builder<'_> {
             Op::Threshold { checks, fixed } => self.threshold(node, &operands[0], checks, *fixed)?,
             Op::Product { pairs } => {
                 let (a, b) = (&operands[0], &operands[1]);
-                let scale = a.scale + b.scale;
-                let planned = self.planned_shift(&node.output, scale);
-                let bias = planned.map(|s| 1i64 << (s - 1)).unwrap_or(0);
-                let outs = self.wires(pairs.len());
-                for (o, (i, j)) in outs.iter().zip(pairs) {
-                    self.steps.push(Step {
-                        node: node.name.clone(),
-                        kind: StepKind::Product {
-                            out: *o,
-                            a: a.wires[*i],
-                            b: b.wires[*j],
-                            bias,
-                        },
-                    });
-                }
-                QTensor {
-                    wires: outs,
-                    scale,
-                    pre_rounded: planned,
-                }
+                self.products(node, a.scale + b.scale, pairs.len(), |out, k, bias| StepKind::Product {
+                    out,
+                    a: a.wires[pairs[k].0],
+                    b: b.wires[pairs[k].1],
+                    bias,
+                })
             }
             Op::Dot { groups } => {
                 let (a, b) = (&operands[0], &operands[1]);
-                let scale = a.scale + b.scale;
-                let planned = self.planned_shift(&node.output, scale);
-                let bias = planned.map(|s| 1i64 << (s - 1)).unwrap_or(0);
-                let outs = self.wires(groups.len());
-                for (o, g) in outs.iter().zip(groups) {
-                    self.steps.push(Step {
-                        node: node.name.clone(),
-                        kind: StepKind::Dot {
-                            out: *o,
-                            pairs: g.iter().map(|&(i, j)| (a.wires[i], b.wires[j])).collect(),
-                            bias,
-                        },
-                    });
-                }
-                QTensor {
-                    wires: outs,
-                    scale,
-                    pre_rounded: planned,
-                }
+                self.products(node, a.scale + b.scale, groups.len(), |out, k, bias| StepKind::Dot {
+                    out,
+                    pairs: groups[k].iter().map(|&(i, j)| (a.wires[i], b.wires[j])).collect(),
+                    bias,
+                })
             }
             Op::Linear { exact, rows, bias } => {
                 if !exact {

@@ -66,6 +66,21 @@ fn check(node: &str, v: i128) -> Result<i128, QuantizeError> {
     Ok(v)
 }
 
+/// `start + Σ products`, each partial sum within ±2^SAFE_BITS; a product that overflowed (`None`)
+/// or a sum beyond the bound is an overflow error naming the node and the sum so far.
+fn checked_sum(node: &str, start: i128, products: impl Iterator<Item = Option<i128>>) -> Result<i128, QuantizeError> {
+    let mut acc = start;
+    for p in products {
+        let next = p.and_then(|p| acc.checked_add(p)).ok_or(QuantizeError::Overflow {
+            node: node.to_string(),
+            value: acc,
+            bits: SAFE_BITS,
+        })?;
+        acc = check(node, next)?;
+    }
+    Ok(acc)
+}
+
 /// Evaluates the program. With `check_ranges`, a table input outside its range is an error
 /// naming the node and the bound; without, ranges are only recorded (calibration).
 pub fn evaluate(program: &Program, inputs: &[Vec<i128>], check_ranges: bool) -> Result<(Witness, Observed), QuantizeError> {
@@ -108,20 +123,8 @@ pub fn evaluate(program: &Program, inputs: &[Vec<i128>], check_ranges: bool) -> 
         let node = step.node.as_str();
         match &step.kind {
             StepKind::Linear { out, terms, bias, .. } => {
-                let mut acc = *bias;
-                for (w, c) in terms {
-                    let term = values[*w as usize].checked_mul(*c as i128);
-                    let next = term.and_then(|t| acc.checked_add(t));
-                    acc = check(
-                        node,
-                        next.ok_or(QuantizeError::Overflow {
-                            node: node.to_string(),
-                            value: acc,
-                            bits: SAFE_BITS,
-                        })?,
-                    )?;
-                }
-                values[*out as usize] = acc;
+                let products = terms.iter().map(|(w, c)| values[*w as usize].checked_mul(*c as i128));
+                values[*out as usize] = checked_sum(node, *bias, products)?;
             }
             StepKind::Product { out, a, b, bias } => {
                 let (x, y) = (values[*a as usize], values[*b as usize]);
@@ -133,20 +136,8 @@ pub fn evaluate(program: &Program, inputs: &[Vec<i128>], check_ranges: bool) -> 
                 values[*out as usize] = check(node, p + *bias as i128)?;
             }
             StepKind::Dot { out, pairs, bias } => {
-                let mut acc = *bias as i128;
-                for &(a, b) in pairs {
-                    let (x, y) = (values[a as usize], values[b as usize]);
-                    let next = x.checked_mul(y).and_then(|p| acc.checked_add(p));
-                    acc = check(
-                        node,
-                        next.ok_or(QuantizeError::Overflow {
-                            node: node.to_string(),
-                            value: acc,
-                            bits: SAFE_BITS,
-                        })?,
-                    )?;
-                }
-                values[*out as usize] = acc;
+                let products = pairs.iter().map(|&(a, b)| values[a as usize].checked_mul(values[b as usize]));
+                values[*out as usize] = checked_sum(node, *bias as i128, products)?;
             }
             StepKind::Lookup {
                 out,

@@ -238,6 +238,15 @@ impl Composite {
     }
 }
 
+/// The operand number of tensor `name` in a node's operand list `names`, appending it when it is
+/// not there yet.
+pub(crate) fn operand_index(names: &mut Vec<String>, name: &str) -> usize {
+    names.iter().position(|n| n == name).unwrap_or_else(|| {
+        names.push(name.to_string());
+        names.len() - 1
+    })
+}
+
 /// Everything an op's lowering function may look at.
 pub struct LowerCtx<'a> {
     /// Node name.

@@ -179,13 +179,7 @@ impl Lin {
         if coeff == 0.0 {
             return;
         }
-        let operand = match self.names.iter().position(|n| n == name) {
-            Some(p) => p,
-            None => {
-                self.names.push(name.to_string());
-                self.names.len() - 1
-            }
-        };
+        let operand = super::operand_index(&mut self.names, name);
         self.rows[row].push(LinTerm { operand, index, coeff });
     }
 
@@ -696,7 +690,7 @@ pub fn lower(ctx: &LowerCtx, cell: Cell) -> Result<Lowered, ModelError> {
             for (t, row) in rows.iter().enumerate() {
                 for (bb, at) in row.iter().enumerate() {
                     if let Some((name, base)) = at {
-                        let operand = position_or_push(&mut names, name);
+                        let operand = super::operand_index(&mut names, name);
                         for k in 0..hs {
                             sources[dims.y_index(t, d, bb, k)] = Source::Wire { operand, index: base + k };
                         }
@@ -720,7 +714,7 @@ pub fn lower(ctx: &LowerCtx, cell: Cell) -> Result<Lowered, ModelError> {
                     // a sequence of length 0 ends with zeros (onnxruntime's reading)
                     sources[dims.state_index(d, bb, k)] = match end {
                         Some((name, base)) => Source::Wire {
-                            operand: position_or_push(&mut names, name),
+                            operand: super::operand_index(&mut names, name),
                             index: base + k,
                         },
                         None => Source::Const(0.0),
@@ -734,13 +728,6 @@ pub fn lower(ctx: &LowerCtx, cell: Cell) -> Result<Lowered, ModelError> {
         return Err(ctx.err("none of its outputs is named"));
     }
     Ok(c.finish())
-}
-
-fn position_or_push(names: &mut Vec<String>, name: &str) -> usize {
-    names.iter().position(|n| n == name).unwrap_or_else(|| {
-        names.push(name.to_string());
-        names.len() - 1
-    })
 }
 
 #[cfg(test)]

@@ -113,10 +113,7 @@ fn select_by_mask(ctx: &LowerCtx, mask: &Tensor, xy: [&Operand; 2], m: &[Vec<usi
         let index = m[1 + pick][i];
         sources.push(match xy[pick] {
             Operand::Var { name, .. } => {
-                let operand = names.iter().position(|n| n == name).unwrap_or_else(|| {
-                    names.push(name.clone());
-                    names.len() - 1
-                });
+                let operand = super::operand_index(&mut names, name);
                 Source::Wire { operand, index }
             }
             Operand::Const(t) => {
