@@ -1020,6 +1020,46 @@ mod tests {
         assert!(e.contains("sequence length 2 is outside 0..=1"), "{e}");
         let e = run("LSTM", &|n| n.int("hidden_size", 1 << 62), lstm(), Cell::Lstm);
         assert!(e.contains("hidden_size 4611686018427387904 is too large"), "{e}");
+        let e = run("LSTM", &|n| n.int("layout", 2), lstm(), Cell::Lstm);
+        assert!(e.contains("layout 2 is neither 0 nor 1"), "{e}");
+        let mut flat = lstm();
+        flat[0] = var("x", &[1, 2]);
+        let e = run("LSTM", &|_| {}, flat, Cell::Lstm);
+        assert!(e.contains("X has shape [1, 2]; it must have rank 3"), "{e}");
+        let e = run(
+            "LSTM",
+            &|n| n.strings("activations", &["Sigmoid", "Tanh", "Cosh"]),
+            lstm(),
+            Cell::Lstm,
+        );
+        assert!(e.contains("unknown activation `cosh`"), "{e}");
+        let with_lens = |lens: &[f32]| {
+            let mut inputs = lstm();
+            inputs.push(Operand::Absent);
+            inputs.push(konst(&[lens.len()], lens));
+            inputs
+        };
+        let e = run("LSTM", &|_| {}, with_lens(&[1.0, 1.0]), Cell::Lstm);
+        assert!(e.contains("sequence_lens has 2 values for a batch of 1"), "{e}");
+        let e = run("LSTM", &|_| {}, with_lens(&[0.0]), Cell::Lstm);
+        assert!(e.contains("every sequence length is 0"), "{e}");
+        let mut inputs = with_lens(&[1.0]);
+        inputs.push(var("h0", &[2, 1, 1]));
+        let e = run("LSTM", &|_| {}, inputs, Cell::Lstm);
+        assert!(e.contains("initial_h (input #5) has shape [2, 1, 1], expected [1, 1, 1]"), "{e}");
+        let mut inputs = lstm();
+        inputs.extend([
+            Operand::Absent,
+            Operand::Absent,
+            Operand::Absent,
+            Operand::Absent,
+            konst(&[1, 2], &[0.5; 2]),
+        ]);
+        let e = run("LSTM", &|_| {}, inputs, Cell::Lstm);
+        assert!(e.contains("P (input #7) has shape [1, 2], expected [1, 3]"), "{e}");
+        // a node whose outputs are all unnamed (the test node names none)
+        let e = run("LSTM", &|_| {}, lstm(), Cell::Lstm);
+        assert!(e.contains("none of its outputs is named"), "{e}");
         let e = run(
             "RNN",
             &|_| {},
